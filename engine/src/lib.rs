@@ -1,0 +1,48 @@
+//! Portico's domain and its use cases.
+//!
+//! This crate owns what a government portal network *is*: sites in a tree, channels
+//! (chuyên mục), items with immutable revisions, the three-step workflow and the one policy
+//! function that decides who may do what. [`Engine`] runs every use case; it talks to the
+//! outside only through the [`Store`] and [`Clock`] traits, so it has no HTTP, SQL or files.
+//!
+//! ```text
+//! api / binary ──► Engine ──► Store (storage crate: SQLite, later PostgreSQL)
+//!                        └──► Clock
+//! ```
+
+mod auth;
+mod clock;
+mod content;
+mod error;
+mod event;
+mod ids;
+mod policy;
+mod service;
+mod site;
+mod store;
+pub mod text;
+mod user;
+mod workflow;
+
+pub use auth::{hash_password, verify_password, LoginToken, TOKEN_TTL_HOURS};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use content::{
+    Article, Content, Date, Document, EffectStatus, ItemKind, OnlineLevel, Page, Procedure,
+    ProcedureLevel, Relation, RelationKind, Attachment, Limits,
+};
+pub use error::{EngineError, InvalidKind};
+pub use event::{AuditEntry, Event, EventKind, NewEvent};
+pub use ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
+pub use policy::{authorize, Actor, Denied, Permission, Role};
+pub use service::{
+    ChannelPatch, Engine, HistoryEntry, ItemView, NewChannelInput, NewItemInput, NewSiteInput,
+    NewUserInput, PasswordRule, PublicItem, QueueEntry, RevisionSummary, SaveInput, SiteNode,
+    TransitionInput,
+};
+pub use site::{Channel, Site, SiteKind};
+pub use store::{
+    AuditRow, ChannelChange, ItemRecord, ItemUpdate, NewItemRecord, NewRevision, NewSiteRecord,
+    NewUserRecord, RevisionColumns, RevisionRecord, Store, StoreError, StoreResult, UserRecord,
+};
+pub use user::{User, Username};
+pub use workflow::{Action, State};

@@ -1,0 +1,240 @@
+//! Who may do what, on which site: the one place where permissions are decided.
+//!
+//! Handlers never decide permissions; every use case in [`crate::Engine`] calls [`authorize`]
+//! before it touches the store. A refusal names the role that is missing.
+//!
+//! The rules, per site:
+//! - `author`, `editor` and `approver` may all write: create items, edit their own drafts,
+//!   submit them, and start a new draft of a published or withdrawn item;
+//! - `editor` edits items in review, forwards them to approval or returns them;
+//! - `approver` edits items in approval, returns them, publishes, schedules, unpublishes and
+//!   archives;
+//! - `site_admin` manages the site's channels and who holds which role there;
+//! - any role on a site lets one read that site's items, queue and history;
+//! - `network_admin` may do everything everywhere, and alone creates users and sites.
+
+use crate::ids::{SiteId, UserId};
+use crate::workflow::{Action, State};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A role a user holds on one site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Author,
+    Editor,
+    Approver,
+    SiteAdmin,
+}
+
+impl Role {
+    /// All per-site roles.
+    pub const ALL: [Role; 4] = [Role::Author, Role::Editor, Role::Approver, Role::SiteAdmin];
+
+    /// The stable name used in the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Author => "author",
+            Role::Editor => "editor",
+            Role::Approver => "approver",
+            Role::SiteAdmin => "site_admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown role '{s}'; expected one of: author, editor, approver, site_admin"
+                )
+            })
+    }
+}
+
+/// The authenticated user as the policy sees them: identity and every role they hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub username: String,
+    pub network_admin: bool,
+    /// `(site, role)` pairs; a handful per site at most.
+    pub roles: Vec<(SiteId, Role)>,
+}
+
+impl Actor {
+    /// Whether the actor holds `role` on `site` (network admins hold every role).
+    pub fn has(&self, site: SiteId, role: Role) -> bool {
+        self.network_admin || self.roles.iter().any(|&(s, r)| s == site && r == role)
+    }
+
+    /// Whether the actor holds any role on `site`.
+    pub fn any_role_on(&self, site: SiteId) -> bool {
+        self.network_admin || self.roles.iter().any(|&(s, _)| s == site)
+    }
+
+    fn can_write(&self, site: SiteId) -> bool {
+        self.has(site, Role::Author) || self.has(site, Role::Editor) || self.has(site, Role::Approver)
+    }
+}
+
+/// Something the actor wants to do on a site (or, for the network-wide ones, anywhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Read the site's items, revisions, history and queue.
+    ViewSite,
+    /// Create a new item.
+    CreateItem,
+    /// Save a new revision of an item whose working copy is in `state`, owned by `owner`.
+    EditItem { state: State, owner: UserId },
+    /// Apply a workflow action to an item in state `from`, owned by `owner`.
+    Transition {
+        action: Action,
+        from: State,
+        owner: UserId,
+    },
+    /// Create, rename, move, order and delete channels.
+    ManageChannels,
+    /// Grant and revoke roles on the site.
+    ManageRoles,
+    /// Create users (network-wide).
+    ManageUsers,
+    /// Create and change sites (network-wide).
+    ManageSites,
+}
+
+/// A refusal, with a message that says what is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied(pub String);
+
+impl fmt::Display for Denied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Decides whether `actor` may do `perm` on the site `(id, slug)`; the slug is only for the
+/// message. Network-wide permissions ignore the site.
+pub fn authorize(actor: &Actor, site: (SiteId, &str), perm: Permission) -> Result<(), Denied> {
+    let (site_id, slug) = site;
+    if actor.network_admin {
+        return Ok(());
+    }
+    let need = |roles: &str, what: &str| {
+        Err(Denied(format!(
+            "{what} needs the {roles} role on site '{slug}'; you ({}) do not hold it",
+            actor.username
+        )))
+    };
+    match perm {
+        Permission::ManageUsers => Err(Denied(
+            "managing users needs the network_admin role".to_owned(),
+        )),
+        Permission::ManageSites => Err(Denied(
+            "managing sites needs the network_admin role".to_owned(),
+        )),
+        _ if !actor.any_role_on(site_id) => Err(Denied(format!(
+            "you ({}) hold no role on site '{slug}'",
+            actor.username
+        ))),
+        Permission::ViewSite => Ok(()),
+        Permission::CreateItem if actor.can_write(site_id) => Ok(()),
+        Permission::CreateItem => need("author, editor or approver", "creating an item"),
+        Permission::ManageChannels if actor.has(site_id, Role::SiteAdmin) => Ok(()),
+        Permission::ManageChannels => need("site_admin", "managing channels"),
+        Permission::ManageRoles if actor.has(site_id, Role::SiteAdmin) => Ok(()),
+        Permission::ManageRoles => need("site_admin", "granting or revoking roles"),
+        Permission::EditItem { state, owner } => match state {
+            State::Draft if actor.can_write(site_id) && owner == actor.user_id => Ok(()),
+            State::Draft if actor.can_write(site_id) => Err(Denied(format!(
+                "this draft belongs to another user; only its owner may edit it until it is submitted (site '{slug}')"
+            ))),
+            State::Draft => need("author", "editing a draft"),
+            State::InReview if actor.has(site_id, Role::Editor) => Ok(()),
+            State::InReview => need("editor", "editing an item in review"),
+            State::InApproval if actor.has(site_id, Role::Approver) => Ok(()),
+            State::InApproval => need("approver", "editing an item in approval"),
+            State::Published | State::Unpublished if actor.can_write(site_id) => Ok(()),
+            State::Published | State::Unpublished => {
+                need("author, editor or approver", "starting a new draft")
+            }
+            State::Scheduled | State::Archived => need("approver", "editing this item"),
+        },
+        Permission::Transition {
+            action,
+            from,
+            owner,
+        } => match (action, from) {
+            (Action::Submit, _) if actor.can_write(site_id) && owner == actor.user_id => Ok(()),
+            (Action::Submit, _) if actor.can_write(site_id) => Err(Denied(format!(
+                "only the draft's owner may submit it (site '{slug}')"
+            ))),
+            (Action::Submit, _) => need("author", "submitting"),
+            (Action::Forward, _) | (Action::Return, State::InReview) => {
+                if actor.has(site_id, Role::Editor) {
+                    Ok(())
+                } else {
+                    need("editor", &format!("'{action}' from {from}"))
+                }
+            }
+            _ if actor.has(site_id, Role::Approver) => Ok(()),
+            _ => need("approver", &format!("'{action}'")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(roles: &[Role]) -> Actor {
+        Actor {
+            user_id: UserId(7),
+            username: "u".into(),
+            network_admin: false,
+            roles: roles.iter().map(|r| (SiteId(1), *r)).collect(),
+        }
+    }
+
+    #[test]
+    fn author_cannot_publish_and_is_told_why() {
+        let a = actor(&[Role::Author]);
+        let perm = Permission::Transition {
+            action: Action::Publish,
+            from: State::InApproval,
+            owner: UserId(7),
+        };
+        let err = authorize(&a, (SiteId(1), "main"), perm).unwrap_err();
+        assert!(err.0.contains("approver"), "{err}");
+        assert!(err.0.contains("'main'"), "{err}");
+    }
+
+    #[test]
+    fn no_role_on_another_site() {
+        let a = actor(&[Role::Approver, Role::SiteAdmin]);
+        for perm in [Permission::ViewSite, Permission::CreateItem, Permission::ManageChannels] {
+            let err = authorize(&a, (SiteId(2), "xa-ban-vuoc"), perm).unwrap_err();
+            assert!(err.0.contains("no role"), "{err}");
+        }
+    }
+
+    #[test]
+    fn network_admin_may_do_anything() {
+        let mut a = actor(&[]);
+        a.network_admin = true;
+        assert!(authorize(&a, (SiteId(9), "x"), Permission::ManageUsers).is_ok());
+        assert!(authorize(&a, (SiteId(9), "x"), Permission::CreateItem).is_ok());
+    }
+}

@@ -1,0 +1,490 @@
+//! Creating, saving and reading items.
+
+use super::{check_slug, parse_enum, Engine};
+use super::views::{HistoryEntry, ItemView, PublicItem, QueueEntry, RevisionSummary};
+use crate::content::{Content, ItemKind};
+use crate::error::EngineError;
+use crate::event::{AuditEntry, EventKind, NewEvent};
+use crate::ids::{ItemId, RevisionNo, UserId};
+use crate::policy::{authorize, Actor, Permission, Role};
+use crate::site::Site;
+use crate::store::{ItemRecord, ItemUpdate, NewItemRecord, NewRevision, RevisionColumns, StoreError};
+use crate::workflow::{allowed_actions, State};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// An item to create.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewItemInput {
+    pub kind: String,
+    #[serde(default)]
+    pub channels: Vec<String>,
+    /// Made from the title (a document's from its type, number and title) when absent.
+    #[serde(default)]
+    pub slug: Option<String>,
+    pub fields: serde_json::Value,
+}
+
+/// A new revision of an item.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveInput {
+    /// The revision the edit started from; a stale one is refused with a conflict.
+    pub base_revision: u32,
+    pub fields: serde_json::Value,
+    /// Replaces the item's channels when present.
+    #[serde(default)]
+    pub channels: Option<Vec<String>>,
+}
+
+const SLUG_MAX: usize = 120;
+
+fn columns(c: &Content) -> RevisionColumns {
+    let s = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+    let json_name = |v: serde_json::Value| v.as_str().map(str::to_owned);
+    match c {
+        Content::Document(d) => RevisionColumns {
+            number: s(&d.number),
+            doc_type: s(&d.doc_type),
+            issuer: s(&d.issuer),
+            field: s(&d.field),
+            issued_on: Some(d.issued_on.to_string()),
+            effect_status: json_name(serde_json::to_value(d.status).unwrap_or_default()),
+            ..Default::default()
+        },
+        Content::Procedure(p) => RevisionColumns {
+            code: s(&p.code),
+            field: s(&p.field),
+            issuer: s(&p.agency),
+            level: json_name(serde_json::to_value(p.level).unwrap_or_default()),
+            ..Default::default()
+        },
+        _ => RevisionColumns::default(),
+    }
+}
+
+pub(super) fn item_event(kind: EventKind, item: &ItemRecord, state: State) -> NewEvent {
+    NewEvent {
+        kind,
+        site_id: Some(item.site_id),
+        item_id: Some(item.id),
+        data: serde_json::json!({"kind": item.kind, "slug": item.slug, "state": state}),
+    }
+}
+
+impl Engine {
+    /// Creates an item as a draft owned by the actor.
+    pub fn create_item(
+        &self,
+        actor: &Actor,
+        site: &str,
+        input: NewItemInput,
+    ) -> Result<ItemView, EngineError> {
+        let site = self.site_by_slug(site)?;
+        self.allow(actor, &site, Permission::CreateItem)?;
+        let kind: ItemKind = parse_enum("kind", &input.kind)?;
+        let content = Content::parse(kind, input.fields, &self.limits)?;
+        let channels = self.resolve_channels(&site, &input.channels)?;
+        let explicit = input.slug.is_some();
+        let mut slug = match input.slug {
+            Some(s) => {
+                check_slug("slug", &s)?;
+                if self.store.slug_exists(site.id, &s)? {
+                    return Err(slug_taken(&site, &s));
+                }
+                s
+            }
+            None => self.free_slug(&site, &content.slug_source())?,
+        };
+        let now = self.clock.now();
+        let title = content.title().to_owned();
+        let revision = NewRevision {
+            title: title.clone(),
+            columns: columns(&content),
+            fields: content.to_json(),
+            created_by: actor.user_id,
+        };
+        for attempt in 0..5 {
+            let record = NewItemRecord {
+                site_id: site.id,
+                kind,
+                slug: slug.clone(),
+                created_by: actor.user_id,
+                channels: channels.clone(),
+                revision: revision.clone(),
+                at: now,
+                audit: AuditEntry {
+                    at: now,
+                    actor: Some(actor.user_id),
+                    site_id: Some(site.id),
+                    item_id: None,
+                    action: "create".to_owned(),
+                    from_state: None,
+                    to_state: Some(State::Draft),
+                    revision: Some(RevisionNo(1)),
+                    comment: None,
+                },
+                events: vec![NewEvent {
+                    kind: EventKind::ItemCreated,
+                    site_id: Some(site.id),
+                    item_id: None,
+                    data: serde_json::json!({"kind": kind, "slug": slug, "state": State::Draft}),
+                }],
+            };
+            match self.store.insert_item(&record) {
+                Ok(item) => return self.view(actor, &site, item),
+                // Someone took the generated slug between our check and our insert: pick again.
+                Err(StoreError::Duplicate { .. }) if !explicit && attempt < 4 => {
+                    slug = self.free_slug(&site, &content.slug_source())?;
+                }
+                Err(StoreError::Duplicate { .. }) => return Err(slug_taken(&site, &slug)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(slug_taken(&site, &slug))
+    }
+
+    /// A slug made from `source` that no item of the site has yet.
+    fn free_slug(&self, site: &Site, source: &str) -> Result<String, EngineError> {
+        let mut base = crate::text::slugify(source, SLUG_MAX);
+        if base.is_empty() {
+            base = "bai-viet".to_owned();
+        }
+        if !self.store.slug_exists(site.id, &base)? {
+            return Ok(base);
+        }
+        for n in 2..200 {
+            let candidate = format!("{base}-{n}");
+            if !self.store.slug_exists(site.id, &candidate)? {
+                return Ok(candidate);
+            }
+        }
+        let stamp = self.clock.now().timestamp_micros();
+        Ok(format!("{base}-{stamp}"))
+    }
+
+    /// Saves a new revision, based on `base_revision`. Editing a published or withdrawn
+    /// item starts a new draft; the public keeps seeing the published revision.
+    pub fn save_item(
+        &self,
+        actor: &Actor,
+        id: ItemId,
+        input: SaveInput,
+    ) -> Result<ItemView, EngineError> {
+        let (item, site) = self.visible_item(actor, id)?;
+        match item.state {
+            State::Scheduled => {
+                return Err(EngineError::conflict(
+                    "invalid_state",
+                    "a scheduled item cannot be edited; cancel the schedule first (action 'unpublish')",
+                ))
+            }
+            State::Archived => {
+                return Err(EngineError::conflict(
+                    "invalid_state",
+                    "an archived item cannot be edited",
+                ))
+            }
+            _ => {}
+        }
+        self.allow(
+            actor,
+            &site,
+            Permission::EditItem {
+                state: item.state,
+                owner: item.owner_id,
+            },
+        )?;
+        if input.base_revision != item.current_rev.0 {
+            return Err(StoreError::StaleRevision {
+                current: item.current_rev.0,
+            }
+            .into());
+        }
+        let content = Content::parse(item.kind, input.fields, &self.limits)?;
+        let channels = match &input.channels {
+            Some(c) => Some(self.resolve_channels(&site, c)?),
+            None => None,
+        };
+        let new_draft = item.state.edit_starts_new_draft();
+        let state = if new_draft { State::Draft } else { item.state };
+        let owner_id = if new_draft { actor.user_id } else { item.owner_id };
+        let now = self.clock.now();
+        let rev = RevisionNo(item.current_rev.0 + 1);
+        let mut events = vec![item_event(EventKind::ItemSaved, &item, state)];
+        if state != item.state {
+            events.push(item_event(EventKind::ItemStateChanged, &item, state));
+        }
+        let update = ItemUpdate {
+            item_id: item.id,
+            expect_rev: item.current_rev,
+            expect_state: item.state,
+            new_revision: Some(NewRevision {
+                title: content.title().to_owned(),
+                columns: columns(&content),
+                fields: content.to_json(),
+                created_by: actor.user_id,
+            }),
+            channels,
+            state,
+            owner_id,
+            published_rev: item.published_rev,
+            live: item.live,
+            scheduled_at: item.scheduled_at,
+            first_published_at: item.first_published_at,
+            published_at: item.published_at,
+            at: now,
+            audit: AuditEntry {
+                at: now,
+                actor: Some(actor.user_id),
+                site_id: Some(site.id),
+                item_id: Some(item.id),
+                action: "save".to_owned(),
+                from_state: Some(item.state),
+                to_state: Some(state),
+                revision: Some(rev),
+                comment: None,
+            },
+            events,
+        };
+        let saved = self.store.update_item(&update)?;
+        self.view(actor, &site, saved)
+    }
+
+    /// An item's working revision, for anyone with a role on its site.
+    pub fn item(&self, actor: &Actor, id: ItemId) -> Result<ItemView, EngineError> {
+        let (item, site) = self.visible_item(actor, id)?;
+        self.view(actor, &site, item)
+    }
+
+    /// Every revision of an item, newest first.
+    pub fn revisions(&self, actor: &Actor, id: ItemId) -> Result<Vec<RevisionSummary>, EngineError> {
+        let (item, _) = self.visible_item(actor, id)?;
+        let mut names = NameCache::default();
+        self.store
+            .revisions(item.id)?
+            .into_iter()
+            .map(|r| {
+                Ok(RevisionSummary {
+                    revision: r.rev,
+                    based_on: r.based_on,
+                    title: r.title,
+                    created_by: names.get(self, r.created_by)?,
+                    created_at: r.created_at,
+                    fields: None,
+                })
+            })
+            .collect()
+    }
+
+    /// One revision with its fields.
+    pub fn revision(
+        &self,
+        actor: &Actor,
+        id: ItemId,
+        rev: u32,
+    ) -> Result<RevisionSummary, EngineError> {
+        let (item, _) = self.visible_item(actor, id)?;
+        let r = self
+            .store
+            .revision(item.id, RevisionNo(rev))?
+            .ok_or_else(|| EngineError::not_found(format!("revision {rev} of item {id}")))?;
+        let mut names = NameCache::default();
+        Ok(RevisionSummary {
+            revision: r.rev,
+            based_on: r.based_on,
+            title: r.title,
+            created_by: names.get(self, r.created_by)?,
+            created_at: r.created_at,
+            fields: Some(r.fields),
+        })
+    }
+
+    /// An item's audit trail, oldest first: who, when, from which state to which, and why.
+    pub fn history(&self, actor: &Actor, id: ItemId) -> Result<Vec<HistoryEntry>, EngineError> {
+        let (item, _) = self.visible_item(actor, id)?;
+        Ok(self
+            .store
+            .history(item.id)?
+            .into_iter()
+            .map(|row| HistoryEntry {
+                at: row.entry.at,
+                user: row.username,
+                action: row.entry.action,
+                from_state: row.entry.from_state,
+                to_state: row.entry.to_state,
+                revision: row.entry.revision,
+                comment: row.entry.comment,
+            })
+            .collect())
+    }
+
+    /// What waits on a site. With no `state`, what waits for this actor: drafts they own,
+    /// items in review for editors, items in approval and scheduled ones for approvers.
+    pub fn queue(
+        &self,
+        actor: &Actor,
+        site: &str,
+        state: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<QueueEntry>, EngineError> {
+        let site = self.site_by_slug(site)?;
+        self.allow(actor, &site, Permission::ViewSite)?;
+        let limit = limit.clamp(1, 500);
+        let (states, only_own_drafts) = match state {
+            Some(s) => (vec![parse_enum::<State>("state", s)?], false),
+            None => {
+                let mut st = vec![State::Draft];
+                if actor.has(site.id, Role::Editor) {
+                    st.push(State::InReview);
+                }
+                if actor.has(site.id, Role::Approver) {
+                    st.extend([State::InApproval, State::Scheduled]);
+                }
+                (st, true)
+            }
+        };
+        let mut names = NameCache::default();
+        self.store
+            .queue(site.id, &states, limit)?
+            .into_iter()
+            .filter(|i| !(only_own_drafts && i.state == State::Draft && i.owner_id != actor.user_id))
+            .map(|i| {
+                Ok(QueueEntry {
+                    owner: names.get(self, i.owner_id)?,
+                    id: i.id,
+                    kind: i.kind,
+                    slug: i.slug,
+                    title: i.title,
+                    state: i.state,
+                    revision: i.current_rev,
+                    updated_at: i.updated_at,
+                    scheduled_at: i.scheduled_at,
+                })
+            })
+            .collect()
+    }
+
+    /// A published item by slug; anything not live is not found, whatever its state.
+    pub fn public_item(&self, site: &str, slug: &str) -> Result<PublicItem, EngineError> {
+        let site = self.site_by_slug(site)?;
+        let (item, rev) = self
+            .store
+            .live_item_by_slug(site.id, slug)?
+            .ok_or_else(|| EngineError::not_found(format!("item '{slug}'")))?;
+        let channels = self.channel_slugs(&site, &item)?;
+        Ok(PublicItem {
+            id: item.id,
+            site: site.slug,
+            kind: item.kind,
+            slug: item.slug,
+            title: rev.title,
+            channels,
+            fields: rev.fields,
+            revision: rev.rev,
+            first_published_at: item.first_published_at,
+            published_at: item.published_at,
+        })
+    }
+
+    fn channel_slugs(&self, site: &Site, item: &ItemRecord) -> Result<Vec<String>, EngineError> {
+        if item.channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let all = self.store.channels(site.id)?;
+        Ok(item
+            .channels
+            .iter()
+            .filter_map(|id| all.iter().find(|c| c.id == *id).map(|c| c.slug.clone()))
+            .collect())
+    }
+
+    pub(super) fn view(
+        &self,
+        actor: &Actor,
+        site: &Site,
+        item: ItemRecord,
+    ) -> Result<ItemView, EngineError> {
+        let rev = self
+            .store
+            .revision(item.id, item.current_rev)?
+            .ok_or_else(|| {
+                EngineError::Internal(format!(
+                    "item {} has no revision {}",
+                    item.id, item.current_rev
+                ))
+            })?;
+        let actions = allowed_actions(item.state, item.live)
+            .into_iter()
+            .filter(|&action| {
+                authorize(
+                    actor,
+                    (site.id, &site.slug),
+                    Permission::Transition {
+                        action,
+                        from: item.state,
+                        owner: item.owner_id,
+                    },
+                )
+                .is_ok()
+            })
+            .collect();
+        let can_edit = !matches!(item.state, State::Scheduled | State::Archived)
+            && authorize(
+                actor,
+                (site.id, &site.slug),
+                Permission::EditItem {
+                    state: item.state,
+                    owner: item.owner_id,
+                },
+            )
+            .is_ok();
+        let owner = self.store.user(item.owner_id)?.map(|u| u.username);
+        Ok(ItemView {
+            channels: self.channel_slugs(site, &item)?,
+            id: item.id,
+            site: site.slug.clone(),
+            kind: item.kind,
+            slug: item.slug,
+            state: item.state,
+            revision: item.current_rev,
+            published_revision: item.published_rev,
+            live: item.live,
+            owner,
+            title: rev.title,
+            fields: rev.fields,
+            created_at: item.created_at,
+            updated_at: item.updated_at,
+            published_at: item.published_at,
+            scheduled_at: item.scheduled_at,
+            actions,
+            can_edit,
+        })
+    }
+}
+
+fn slug_taken(site: &Site, slug: &str) -> EngineError {
+    EngineError::Conflict {
+        code: "slug_taken",
+        message: format!("site '{}' already has an item with slug '{slug}'", site.slug),
+        field: Some("slug".to_owned()),
+        current_revision: None,
+    }
+}
+
+/// Looks each user's name up once per call.
+#[derive(Default)]
+struct NameCache(HashMap<UserId, Option<String>>);
+
+impl NameCache {
+    fn get(&mut self, engine: &Engine, id: UserId) -> Result<Option<String>, EngineError> {
+        if let Some(n) = self.0.get(&id) {
+            return Ok(n.clone());
+        }
+        let n = engine.store.user(id)?.map(|u| u.username);
+        self.0.insert(id, n.clone());
+        Ok(n)
+    }
+}
+

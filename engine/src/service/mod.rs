@@ -1,0 +1,184 @@
+//! The use cases. Each public method of [`Engine`] authorises the actor with
+//! [`crate::authorize`], validates input, and makes one atomic store call.
+
+mod items;
+mod sites;
+mod transitions;
+mod users;
+mod views;
+
+pub use items::{NewItemInput, SaveInput};
+pub use sites::{ChannelPatch, NewChannelInput, NewSiteInput, SiteNode};
+pub use transitions::TransitionInput;
+pub use users::{NewUserInput, PasswordRule};
+pub use views::{HistoryEntry, ItemView, PublicItem, QueueEntry, RevisionSummary};
+
+use crate::clock::Clock;
+use crate::content::Limits;
+use crate::error::{EngineError, InvalidKind};
+use crate::event::AuditEntry;
+use crate::ids::{ItemId, SiteId, UserId};
+use crate::policy::{authorize, Actor, Permission};
+use crate::site::Site;
+use crate::store::{ItemRecord, Store};
+use std::sync::Arc;
+
+/// Runs every use case against a store and a clock.
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    limits: Limits,
+}
+
+impl Engine {
+    /// An engine over `store`, telling time by `clock`.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Engine {
+        Engine {
+            store,
+            clock,
+            limits: Limits::default(),
+        }
+    }
+
+    /// The same engine with another clock (the demo generator back-dates content).
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> Engine {
+        Engine {
+            clock,
+            ..self.clone()
+        }
+    }
+
+    /// The limits applied to input.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The store, for read-only callers such as the consistency check.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Every event after `after`, at most `limit`.
+    pub fn events_after(&self, after: i64, limit: usize) -> Result<Vec<crate::Event>, EngineError> {
+        Ok(self.store.events_after(after, limit.min(10_000))?)
+    }
+
+    /// Checks the store's invariants: an empty list means consistent.
+    pub fn check(&self) -> Result<Vec<String>, EngineError> {
+        Ok(self.store.check()?)
+    }
+
+    fn site_by_slug(&self, slug: &str) -> Result<Site, EngineError> {
+        self.store
+            .site_by_slug(slug)?
+            .ok_or_else(|| EngineError::not_found(format!("site '{slug}'")))
+    }
+
+    fn site(&self, id: SiteId) -> Result<Site, EngineError> {
+        self.store
+            .site(id)?
+            .ok_or_else(|| EngineError::Internal(format!("site {id} referenced but missing")))
+    }
+
+    fn allow(&self, actor: &Actor, site: &Site, perm: Permission) -> Result<(), EngineError> {
+        authorize(actor, (site.id, &site.slug), perm).map_err(|d| EngineError::Forbidden(d.0))
+    }
+
+    /// Loads an item and its site, and checks that the actor may see that site at all.
+    fn visible_item(&self, actor: &Actor, id: ItemId) -> Result<(ItemRecord, Site), EngineError> {
+        let item = self
+            .store
+            .item(id)?
+            .ok_or_else(|| EngineError::not_found(format!("item {id}")))?;
+        let site = self.site(item.site_id)?;
+        self.allow(actor, &site, Permission::ViewSite)?;
+        Ok((item, site))
+    }
+
+    fn audit(&self, actor: Option<UserId>, action: &str) -> AuditEntry {
+        AuditEntry {
+            at: self.clock.now(),
+            actor,
+            site_id: None,
+            item_id: None,
+            action: action.to_owned(),
+            from_state: None,
+            to_state: None,
+            revision: None,
+            comment: None,
+        }
+    }
+}
+
+/// Checks a one-line name: NFC, trimmed, non-empty, at most `max` characters.
+pub(crate) fn clean_name(field: &str, v: &str, max: usize) -> Result<String, EngineError> {
+    let v = crate::text::nfc(v.trim());
+    if v.is_empty() {
+        return Err(EngineError::invalid(
+            InvalidKind::Required,
+            field.to_owned(),
+            format!("{field} must not be empty"),
+        ));
+    }
+    let n = v.chars().count();
+    if n > max {
+        return Err(EngineError::invalid(
+            InvalidKind::TooLong,
+            field.to_owned(),
+            format!("{field} is {n} characters long; at most {max} are allowed"),
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(EngineError::invalid(
+            InvalidKind::InvalidValue,
+            field.to_owned(),
+            format!("{field} contains control characters"),
+        ));
+    }
+    Ok(v)
+}
+
+/// Checks a slug the caller chose.
+pub(crate) fn check_slug(field: &str, slug: &str) -> Result<(), EngineError> {
+    if crate::text::is_slug(slug) {
+        Ok(())
+    } else {
+        Err(EngineError::invalid(
+            InvalidKind::InvalidValue,
+            field.to_owned(),
+            format!("{field} '{slug}' is not a slug: use lower-case a-z, 0-9 and single dashes, at most 200 characters"),
+        ))
+    }
+}
+
+/// Parses a value with `FromStr`, naming the field on failure.
+pub(crate) fn parse_enum<T: std::str::FromStr<Err = String>>(
+    field: &str,
+    v: &str,
+) -> Result<T, EngineError> {
+    v.parse()
+        .map_err(|m: String| EngineError::invalid(InvalidKind::InvalidValue, field.to_owned(), m))
+}
+
+/// Checks a workflow comment: NFC, at most 2,000 characters, no control characters but
+/// line breaks.
+pub(crate) fn clean_comment(c: &str) -> Result<String, EngineError> {
+    let c = crate::text::nfc(c);
+    let n = c.chars().count();
+    if n > transitions::COMMENT_MAX {
+        return Err(EngineError::invalid(
+            InvalidKind::TooLong,
+            "comment".to_owned(),
+            format!("comment is {n} characters long; at most {} are allowed", transitions::COMMENT_MAX),
+        ));
+    }
+    if c.chars().any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t')) {
+        return Err(EngineError::invalid(
+            InvalidKind::InvalidValue,
+            "comment".to_owned(),
+            "comment contains control characters",
+        ));
+    }
+    Ok(c)
+}

@@ -1,0 +1,215 @@
+//! Workflow transitions and scheduled publication.
+
+use super::items::item_event;
+use super::views::ItemView;
+use super::{parse_enum, Engine};
+use crate::error::{EngineError, InvalidKind};
+use crate::event::{AuditEntry, EventKind};
+use crate::ids::ItemId;
+use crate::policy::{Actor, Permission};
+use crate::store::{ItemRecord, ItemUpdate, StoreError};
+use crate::workflow::{allowed_actions, next_state, Action, State};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// A workflow step asked for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionInput {
+    pub action: String,
+    /// Required for `return`: the author must learn what to change.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// Required for `schedule`: when to publish (RFC 3339, e.g. `2026-12-01T07:00:00+07:00`).
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+pub(super) const COMMENT_MAX: usize = 2_000;
+
+impl Engine {
+    /// Moves an item through the workflow.
+    pub fn transition(
+        &self,
+        actor: &Actor,
+        id: ItemId,
+        input: TransitionInput,
+    ) -> Result<ItemView, EngineError> {
+        let action: Action = parse_enum("action", &input.action)?;
+        let (item, site) = self.visible_item(actor, id)?;
+        let Some(to) = next_state(item.state, action, item.live) else {
+            let allowed = allowed_actions(item.state, item.live);
+            let allowed = if allowed.is_empty() {
+                "none".to_owned()
+            } else {
+                allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+            };
+            return Err(EngineError::Conflict {
+                code: "invalid_transition",
+                message: format!(
+                    "cannot '{action}' an item that is {}; allowed from {}: {allowed}",
+                    item.state, item.state
+                ),
+                field: Some("action".to_owned()),
+                current_revision: Some(item.current_rev.0),
+            });
+        };
+        self.allow(
+            actor,
+            &site,
+            Permission::Transition {
+                action,
+                from: item.state,
+                owner: item.owner_id,
+            },
+        )?;
+        let comment = match input.comment.as_deref().map(str::trim) {
+            Some("") | None => None,
+            Some(c) => Some(super::clean_comment(c)?),
+        };
+        if action == Action::Return && comment.is_none() {
+            return Err(EngineError::invalid(
+                InvalidKind::Required,
+                "comment".to_owned(),
+                "returning an item needs a comment that tells its author what to change",
+            ));
+        }
+        let now = self.clock.now();
+        let at = match (action, input.at.as_deref()) {
+            (Action::Schedule, Some(at)) => Some(parse_future(at, now)?),
+            (Action::Schedule, None) => {
+                return Err(EngineError::invalid(
+                    InvalidKind::Required,
+                    "at".to_owned(),
+                    "scheduling needs 'at', the time to publish (RFC 3339)",
+                ))
+            }
+            (_, Some(_)) => {
+                return Err(EngineError::invalid(
+                    InvalidKind::InvalidValue,
+                    "at".to_owned(),
+                    "'at' belongs only to the 'schedule' action",
+                ))
+            }
+            (_, None) => None,
+        };
+        let update = self.step(&item, action, to, Some(actor), comment, at, now);
+        let saved = self.store.update_item(&update).map_err(moved_meanwhile)?;
+        self.view(actor, &site, saved)
+    }
+
+    /// Publishes every scheduled item whose time has come, including those that came due
+    /// while the process was down. Returns how many were published.
+    pub fn publish_due(&self) -> Result<usize, EngineError> {
+        let now = self.clock.now();
+        let mut published = 0;
+        for id in self.store.due_scheduled(now, 500)? {
+            let Some(item) = self.store.item(id)? else { continue };
+            if item.state != State::Scheduled || item.scheduled_at.is_none_or(|t| t > now) {
+                continue;
+            }
+            let comment = Some("published by the scheduler at the set time".to_owned());
+            let update = self.step(&item, Action::Publish, State::Published, None, comment, None, now);
+            match self.store.update_item(&update) {
+                Ok(_) => published += 1,
+                // Someone cancelled the schedule (or another node published) meanwhile.
+                Err(StoreError::StaleState { .. } | StoreError::StaleRevision { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(published)
+    }
+
+    /// Builds the store update for one workflow step.
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &self,
+        item: &ItemRecord,
+        action: Action,
+        to: State,
+        actor: Option<&Actor>,
+        comment: Option<String>,
+        at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> ItemUpdate {
+        let mut u = ItemUpdate {
+            item_id: item.id,
+            expect_rev: item.current_rev,
+            expect_state: item.state,
+            new_revision: None,
+            channels: None,
+            state: to,
+            owner_id: item.owner_id,
+            published_rev: item.published_rev,
+            live: item.live,
+            scheduled_at: item.scheduled_at,
+            first_published_at: item.first_published_at,
+            published_at: item.published_at,
+            at: now,
+            audit: AuditEntry {
+                at: now,
+                actor: actor.map(|a| a.user_id),
+                site_id: Some(item.site_id),
+                item_id: Some(item.id),
+                action: action.as_str().to_owned(),
+                from_state: Some(item.state),
+                to_state: Some(to),
+                revision: Some(item.current_rev),
+                comment,
+            },
+            events: Vec::new(),
+        };
+        if to != item.state {
+            u.events.push(item_event(EventKind::ItemStateChanged, item, to));
+        }
+        match action {
+            Action::Publish => {
+                u.published_rev = Some(item.current_rev);
+                u.live = true;
+                u.scheduled_at = None;
+                u.published_at = Some(now);
+                u.first_published_at = item.first_published_at.or(Some(now));
+                u.events.push(item_event(EventKind::ItemPublished, item, to));
+            }
+            Action::Schedule => u.scheduled_at = at,
+            Action::Unpublish if item.state == State::Scheduled => u.scheduled_at = None,
+            Action::Unpublish => {
+                u.live = false;
+                u.events.push(item_event(EventKind::ItemUnpublished, item, to));
+            }
+            _ => {}
+        }
+        u
+    }
+}
+
+fn parse_future(at: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, EngineError> {
+    let t = DateTime::parse_from_rfc3339(at)
+        .map_err(|_| {
+            EngineError::invalid(
+                InvalidKind::InvalidDate,
+                "at".to_owned(),
+                format!("'{at}' is not an RFC 3339 time such as 2026-12-01T07:00:00+07:00"),
+            )
+        })?
+        .with_timezone(&Utc);
+    if t <= now {
+        return Err(EngineError::invalid(
+            InvalidKind::InvalidDate,
+            "at".to_owned(),
+            format!("'{at}' is not in the future; publish now instead"),
+        ));
+    }
+    Ok(t)
+}
+
+/// A compare-and-swap that failed because someone else moved the item first.
+fn moved_meanwhile(e: StoreError) -> EngineError {
+    match e {
+        StoreError::StaleState { current } => EngineError::conflict(
+            "invalid_transition",
+            format!("the item was moved to {current} meanwhile; reload it"),
+        ),
+        other => other.into(),
+    }
+}

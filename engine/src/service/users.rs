@@ -1,0 +1,217 @@
+//! Login, tokens, users and per-site roles.
+
+use super::{parse_enum, Engine};
+use crate::auth::{hash_password, new_token, token_hash, verify_password, LoginToken, TOKEN_TTL_HOURS};
+use crate::error::{EngineError, InvalidKind};
+use crate::event::{EventKind, NewEvent};
+use crate::policy::{Actor, Permission, Role};
+use crate::store::NewUserRecord;
+use crate::user::{User, Username};
+use serde::Deserialize;
+
+/// A user to create.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserInput {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub network_admin: bool,
+}
+
+/// How strict to be about a new password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordRule {
+    /// At least 8 characters: every account people create.
+    Strong,
+    /// Anything non-empty: only the demo network's well-known accounts.
+    DemoOnly,
+}
+
+/// Verified against on unknown usernames so that a login's timing does not reveal which
+/// names exist.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("portico-dummy").unwrap_or_default())
+}
+
+impl Engine {
+    /// Checks a username and password and issues a token.
+    pub fn login(&self, username: &str, password: &str) -> Result<LoginToken, EngineError> {
+        let bad = || EngineError::Unauthenticated("wrong username or password".to_owned());
+        let name = Username::parse(username).map_err(|_| bad())?;
+        let Some(rec) = self.store.user_by_name(name.as_str())? else {
+            verify_password(password, dummy_hash());
+            return Err(bad());
+        };
+        if !verify_password(password, &rec.password_hash) {
+            return Err(bad());
+        }
+        let token = new_token();
+        let expires_at = self.clock.now() + chrono::Duration::hours(TOKEN_TTL_HOURS);
+        self.store
+            .insert_token(&token_hash(&token), rec.user.id, expires_at)?;
+        Ok(LoginToken { token, expires_at })
+    }
+
+    /// Resolves a bearer token to the actor with all their roles.
+    pub fn authenticate(&self, token: &str) -> Result<Actor, EngineError> {
+        let bad = || {
+            EngineError::Unauthenticated("the token is unknown or expired; log in again".to_owned())
+        };
+        if token.is_empty() || token.len() > 200 {
+            return Err(bad());
+        }
+        let user_id = self
+            .store
+            .token_user(&token_hash(token), self.clock.now())?
+            .ok_or_else(bad)?;
+        let user = self.store.user(user_id)?.ok_or_else(bad)?;
+        self.actor_for(user)
+    }
+
+    /// Forgets a token.
+    pub fn logout(&self, token: &str) -> Result<(), EngineError> {
+        Ok(self.store.delete_token(&token_hash(token))?)
+    }
+
+    /// The actor for a user, with every role they hold.
+    pub fn actor_for(&self, user: User) -> Result<Actor, EngineError> {
+        let roles = self.store.roles_of(user.id)?;
+        Ok(Actor {
+            user_id: user.id,
+            username: user.username,
+            network_admin: user.network_admin,
+            roles,
+        })
+    }
+
+    /// The actor for a username, for the CLI and the demo generator.
+    pub fn actor_by_name(&self, username: &str) -> Result<Actor, EngineError> {
+        let rec = self
+            .store
+            .user_by_name(&Username::parse(username)?.as_str().to_owned())?
+            .ok_or_else(|| EngineError::not_found(format!("user '{username}'")))?;
+        self.actor_for(rec.user)
+    }
+
+    /// Creates a user; only network admins may.
+    pub fn create_user(&self, actor: &Actor, input: NewUserInput) -> Result<User, EngineError> {
+        if !actor.network_admin {
+            return Err(EngineError::Forbidden(
+                "creating users needs the network_admin role".to_owned(),
+            ));
+        }
+        self.insert_user(Some(actor), input, PasswordRule::Strong)
+    }
+
+    /// Creates a user on the operator's word (the `portico user add` command, the demo).
+    pub fn create_user_as_operator(
+        &self,
+        input: NewUserInput,
+        rule: PasswordRule,
+    ) -> Result<User, EngineError> {
+        self.insert_user(None, input, rule)
+    }
+
+    fn insert_user(
+        &self,
+        actor: Option<&Actor>,
+        input: NewUserInput,
+        rule: PasswordRule,
+    ) -> Result<User, EngineError> {
+        let username = Username::parse(&input.username)?;
+        let min = if rule == PasswordRule::Strong { 8 } else { 1 };
+        let n = input.password.chars().count();
+        if n < min || n > 1024 {
+            return Err(EngineError::invalid(
+                InvalidKind::InvalidValue,
+                "password".to_owned(),
+                format!("password must be {min} to 1024 characters long"),
+            ));
+        }
+        let display_name = match &input.display_name {
+            Some(d) => super::clean_name("display_name", d, 200)?,
+            None => username.as_str().to_owned(),
+        };
+        let password_hash = hash_password(&input.password).map_err(EngineError::Internal)?;
+        let mut audit = self.audit(actor.map(|a| a.user_id), "user.create");
+        audit.comment = Some(format!("created user '{}'", username.as_str()));
+        let event = NewEvent {
+            kind: EventKind::UserCreated,
+            site_id: None,
+            item_id: None,
+            data: serde_json::json!({"username": username.as_str()}),
+        };
+        Ok(self.store.insert_user(
+            &NewUserRecord {
+                username: username.as_str().to_owned(),
+                display_name,
+                password_hash,
+                network_admin: input.network_admin,
+                at: self.clock.now(),
+            },
+            &audit,
+            &event,
+        )?)
+    }
+
+    /// Every user; network admins only.
+    pub fn users(&self, actor: &Actor) -> Result<Vec<User>, EngineError> {
+        if !actor.network_admin {
+            return Err(EngineError::Forbidden(
+                "listing users needs the network_admin role".to_owned(),
+            ));
+        }
+        Ok(self.store.users()?)
+    }
+
+    /// Who holds which role on a site; anyone with a role there may look.
+    pub fn site_roles(&self, actor: &Actor, site: &str) -> Result<Vec<(User, Role)>, EngineError> {
+        let site = self.site_by_slug(site)?;
+        self.allow(actor, &site, Permission::ViewSite)?;
+        Ok(self.store.site_roles(site.id)?)
+    }
+
+    /// Grants or revokes a role on a site; network admins anywhere, site admins on their site.
+    /// `actor` is `None` for the operator's CLI and the demo generator.
+    pub fn set_role(
+        &self,
+        actor: Option<&Actor>,
+        site: &str,
+        username: &str,
+        role: &str,
+        granted: bool,
+    ) -> Result<bool, EngineError> {
+        let site = self.site_by_slug(site)?;
+        if let Some(a) = actor {
+            self.allow(a, &site, Permission::ManageRoles)?;
+        }
+        let role: Role = parse_enum("role", role)?;
+        let user = self
+            .store
+            .user_by_name(Username::parse(username)?.as_str())?
+            .ok_or_else(|| EngineError::not_found(format!("user '{username}'")))?
+            .user;
+        let action = if granted { "role.grant" } else { "role.revoke" };
+        let mut audit = self.audit(actor.map(|a| a.user_id), action);
+        audit.site_id = Some(site.id);
+        audit.comment = Some(format!("{action} {role} to '{}'", user.username));
+        let event = NewEvent {
+            kind: EventKind::RoleChanged,
+            site_id: Some(site.id),
+            item_id: None,
+            data: serde_json::json!({"username": user.username, "role": role, "granted": granted}),
+        };
+        Ok(self
+            .store
+            .set_role(user.id, site.id, role, granted, &audit, &event)?)
+    }
+
+    /// Whether any user exists (a fresh installation has none).
+    pub fn has_users(&self) -> Result<bool, EngineError> {
+        Ok(!self.store.users()?.is_empty())
+    }
+}

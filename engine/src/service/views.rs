@@ -1,0 +1,88 @@
+//! What the use cases return: shapes meant for clients, with slugs and names, not raw ids.
+
+use crate::ids::{ItemId, RevisionNo};
+use crate::workflow::{Action, State};
+use crate::ItemKind;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// An item as its editors see it: the working revision and where it stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    pub id: ItemId,
+    pub site: String,
+    pub kind: ItemKind,
+    pub slug: String,
+    pub state: State,
+    pub revision: RevisionNo,
+    pub published_revision: Option<RevisionNo>,
+    /// Whether the public sees `published_revision` now.
+    pub live: bool,
+    pub owner: Option<String>,
+    pub channels: Vec<String>,
+    pub title: String,
+    pub fields: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// The workflow actions this user may take now, for drawing buttons.
+    pub actions: Vec<Action>,
+    /// Whether this user may save a new revision now.
+    pub can_edit: bool,
+}
+
+/// An item as the public sees it: only the published revision, nothing of the workflow.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicItem {
+    pub id: ItemId,
+    pub site: String,
+    pub kind: ItemKind,
+    pub slug: String,
+    pub title: String,
+    pub channels: Vec<String>,
+    pub fields: serde_json::Value,
+    pub revision: RevisionNo,
+    pub first_published_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// A line of a review queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueEntry {
+    pub id: ItemId,
+    pub kind: ItemKind,
+    pub slug: String,
+    pub title: String,
+    pub state: State,
+    pub revision: RevisionNo,
+    pub owner: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+}
+
+/// A line of an item's revision list.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionSummary {
+    pub revision: RevisionNo,
+    pub based_on: Option<RevisionNo>,
+    pub title: String,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// Present when one revision is asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<serde_json::Value>,
+}
+
+/// A line of an item's audit trail.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    /// `None` when the system acted (the scheduler).
+    pub user: Option<String>,
+    pub action: String,
+    pub from_state: Option<State>,
+    pub to_state: Option<State>,
+    pub revision: Option<RevisionNo>,
+    pub comment: Option<String>,
+}

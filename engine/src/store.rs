@@ -1,0 +1,276 @@
+//! What the engine needs from a database, as a trait that `storage` implements.
+//!
+//! Every method that changes something is one atomic unit: the change, its audit entry and
+//! its events commit together or not at all. Item updates are compare-and-swap on the
+//! current revision and state, so two concurrent saves can never both win.
+
+use crate::event::{AuditEntry, Event, NewEvent};
+use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
+use crate::policy::Role;
+use crate::site::{Channel, Site, SiteKind};
+use crate::user::User;
+use crate::workflow::State;
+use crate::ItemKind;
+use chrono::{DateTime, Utc};
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How a store call can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The compare-and-swap on an item's revision failed.
+    #[error("stale revision: the current revision is {current}")]
+    StaleRevision { current: u32 },
+    /// The item's state changed between read and write.
+    #[error("the item is now {current}")]
+    StaleState { current: State },
+    /// A unique value is taken.
+    #[error("{message}")]
+    Duplicate { field: String, message: String },
+    /// The change would break the data's shape (a channel that still holds items...).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    /// What the call refers to does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// Stored data that cannot be read back (a bug or a damaged database).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The database itself failed.
+    #[error("database error")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A site to create.
+#[derive(Debug, Clone)]
+pub struct NewSiteRecord {
+    pub slug: String,
+    pub name: String,
+    pub kind: SiteKind,
+    pub parent_id: Option<SiteId>,
+    pub domains: Vec<String>,
+    pub theme: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A channel's values, for create and update.
+#[derive(Debug, Clone)]
+pub struct ChannelChange {
+    pub site_id: SiteId,
+    pub parent_id: Option<ChannelId>,
+    pub slug: String,
+    pub name: String,
+    pub position: i64,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUserRecord {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub network_admin: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// A user with their password hash, for login only.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// The values of a revision that lists and filters need, kept in columns beside the JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevisionColumns {
+    pub number: Option<String>,
+    pub doc_type: Option<String>,
+    pub issuer: Option<String>,
+    pub field: Option<String>,
+    pub issued_on: Option<String>,
+    pub effect_status: Option<String>,
+    pub code: Option<String>,
+    pub level: Option<String>,
+}
+
+/// A revision to append.
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    pub title: String,
+    pub fields: serde_json::Value,
+    pub columns: RevisionColumns,
+    pub created_by: UserId,
+}
+
+/// An item as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRecord {
+    pub id: ItemId,
+    pub site_id: SiteId,
+    pub kind: ItemKind,
+    pub slug: String,
+    pub state: State,
+    /// Who may edit the working copy while it is a draft.
+    pub owner_id: UserId,
+    pub created_by: UserId,
+    pub current_rev: RevisionNo,
+    /// The revision the public sees while `live`.
+    pub published_rev: Option<RevisionNo>,
+    pub live: bool,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub first_published_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// The working revision's title.
+    pub title: String,
+    pub channels: Vec<ChannelId>,
+}
+
+/// One revision as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevisionRecord {
+    pub item_id: ItemId,
+    pub rev: RevisionNo,
+    pub based_on: Option<RevisionNo>,
+    pub title: String,
+    /// `Null` in listings, which leave the (possibly large) fields out.
+    pub fields: serde_json::Value,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An item to create, with its first revision.
+#[derive(Debug, Clone)]
+pub struct NewItemRecord {
+    pub site_id: SiteId,
+    pub kind: ItemKind,
+    pub slug: String,
+    pub created_by: UserId,
+    pub channels: Vec<ChannelId>,
+    pub revision: NewRevision,
+    pub at: DateTime<Utc>,
+    pub audit: AuditEntry,
+    pub events: Vec<NewEvent>,
+}
+
+/// A change to an item, applied only if the item still has `expect_rev` and `expect_state`.
+#[derive(Debug, Clone)]
+pub struct ItemUpdate {
+    pub item_id: ItemId,
+    pub expect_rev: RevisionNo,
+    pub expect_state: State,
+    /// Appended as revision `expect_rev + 1`, based on `expect_rev`.
+    pub new_revision: Option<NewRevision>,
+    pub channels: Option<Vec<ChannelId>>,
+    pub state: State,
+    pub owner_id: UserId,
+    pub published_rev: Option<RevisionNo>,
+    pub live: bool,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub first_published_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+    pub audit: AuditEntry,
+    pub events: Vec<NewEvent>,
+}
+
+/// One audit entry with the name of who acted, for history views.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    pub entry: AuditEntry,
+    pub username: Option<String>,
+}
+
+/// The persistence the engine needs.
+pub trait Store: Send + Sync + 'static {
+    /// Creates a site; the slug must be free.
+    fn insert_site(&self, site: &NewSiteRecord, audit: &AuditEntry, event: &NewEvent)
+        -> StoreResult<Site>;
+    /// Every site, in creation order.
+    fn sites(&self) -> StoreResult<Vec<Site>>;
+    /// One site by its slug.
+    fn site_by_slug(&self, slug: &str) -> StoreResult<Option<Site>>;
+    /// One site by id.
+    fn site(&self, id: SiteId) -> StoreResult<Option<Site>>;
+
+    /// A site's channels, ordered by parent and position.
+    fn channels(&self, site: SiteId) -> StoreResult<Vec<Channel>>;
+    /// Creates a channel; its slug must be free on the site.
+    fn insert_channel(&self, ch: &ChannelChange, audit: &AuditEntry, event: &NewEvent)
+        -> StoreResult<Channel>;
+    /// Renames, moves or re-orders a channel.
+    fn update_channel(
+        &self,
+        id: ChannelId,
+        ch: &ChannelChange,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<Channel>;
+    /// Deletes a channel that holds no items and no sub-channels.
+    fn delete_channel(&self, id: ChannelId, audit: &AuditEntry, event: &NewEvent)
+        -> StoreResult<()>;
+
+    /// Creates a user; the username must be free.
+    fn insert_user(&self, user: &NewUserRecord, audit: &AuditEntry, event: &NewEvent)
+        -> StoreResult<User>;
+    /// A user with their password hash, by username.
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// A user by id.
+    fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// Every user.
+    fn users(&self) -> StoreResult<Vec<User>>;
+    /// Every role a user holds.
+    fn roles_of(&self, user: UserId) -> StoreResult<Vec<(SiteId, Role)>>;
+    /// Every role held on a site.
+    fn site_roles(&self, site: SiteId) -> StoreResult<Vec<(User, Role)>>;
+    /// Grants (`granted`) or revokes a role; returns whether anything changed.
+    fn set_role(
+        &self,
+        user: UserId,
+        site: SiteId,
+        role: Role,
+        granted: bool,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<bool>;
+
+    /// Stores a token's hash.
+    fn insert_token(&self, hash: &str, user: UserId, expires_at: DateTime<Utc>)
+        -> StoreResult<()>;
+    /// The user a token (by hash) belongs to, if it has not expired at `now`.
+    fn token_user(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserId>>;
+    /// Forgets a token.
+    fn delete_token(&self, hash: &str) -> StoreResult<()>;
+
+    /// Creates an item with revision 1.
+    fn insert_item(&self, item: &NewItemRecord) -> StoreResult<ItemRecord>;
+    /// One item.
+    fn item(&self, id: ItemId) -> StoreResult<Option<ItemRecord>>;
+    /// Applies a compare-and-swap change to an item.
+    fn update_item(&self, update: &ItemUpdate) -> StoreResult<ItemRecord>;
+    /// Whether a slug is taken on a site.
+    fn slug_exists(&self, site: SiteId, slug: &str) -> StoreResult<bool>;
+    /// One revision with its fields.
+    fn revision(&self, item: ItemId, rev: RevisionNo) -> StoreResult<Option<RevisionRecord>>;
+    /// Every revision of an item, newest first, without fields.
+    fn revisions(&self, item: ItemId) -> StoreResult<Vec<RevisionRecord>>;
+    /// The audit trail of an item, oldest first.
+    fn history(&self, item: ItemId) -> StoreResult<Vec<AuditRow>>;
+    /// Items of a site in the given states, oldest change first (first come, first served).
+    fn queue(&self, site: SiteId, states: &[State], limit: usize) -> StoreResult<Vec<ItemRecord>>;
+    /// Scheduled items whose time has come.
+    fn due_scheduled(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ItemId>>;
+    /// A live item by slug with its published revision.
+    fn live_item_by_slug(
+        &self,
+        site: SiteId,
+        slug: &str,
+    ) -> StoreResult<Option<(ItemRecord, RevisionRecord)>>;
+
+    /// Events with `seq > after`, in order.
+    fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>>;
+    /// Checks the stored data against its invariants; returns what is wrong.
+    fn check(&self) -> StoreResult<Vec<String>>;
+}

@@ -1,0 +1,45 @@
+//! User accounts.
+
+use crate::error::{EngineError, InvalidKind};
+use crate::ids::UserId;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A user as the API shows them: never with a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub network_admin: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A validated login name: 2 to 64 of `a-z 0-9 . _ -`, starting with a letter or digit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    /// Checks and lower-cases a login name.
+    pub fn parse(s: &str) -> Result<Username, EngineError> {
+        let s = s.trim().to_ascii_lowercase();
+        let ok = (2..=64).contains(&s.len())
+            && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        if ok {
+            Ok(Username(s))
+        } else {
+            Err(EngineError::invalid(
+                InvalidKind::InvalidValue,
+                Some("username".to_owned()),
+                "username must be 2 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit",
+            ))
+        }
+    }
+
+    /// The name as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

@@ -1,0 +1,211 @@
+//! The three-step workflow: which action leads from which state to which state.
+//!
+//! This file answers only "does the state allow it"; *who* may do it is `policy.rs`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Where an item's working copy stands in the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Draft,
+    InReview,
+    InApproval,
+    Scheduled,
+    Published,
+    Unpublished,
+    Archived,
+}
+
+impl State {
+    /// All states, in workflow order.
+    pub const ALL: [State; 7] = [
+        State::Draft,
+        State::InReview,
+        State::InApproval,
+        State::Scheduled,
+        State::Published,
+        State::Unpublished,
+        State::Archived,
+    ];
+
+    /// The stable name used in the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::InReview => "in_review",
+            State::InApproval => "in_approval",
+            State::Scheduled => "scheduled",
+            State::Published => "published",
+            State::Unpublished => "unpublished",
+            State::Archived => "archived",
+        }
+    }
+
+    /// Whether a save in this state starts a new draft instead of changing the working copy.
+    pub fn edit_starts_new_draft(self) -> bool {
+        matches!(self, State::Published | State::Unpublished)
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for State {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        State::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown state '{s}'; expected one of: {}",
+                    State::ALL.map(State::as_str).join(", ")
+                )
+            })
+    }
+}
+
+/// What a person asks the workflow to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Submit,
+    Forward,
+    Return,
+    Publish,
+    Schedule,
+    Unpublish,
+    Archive,
+}
+
+impl Action {
+    /// All actions.
+    pub const ALL: [Action; 7] = [
+        Action::Submit,
+        Action::Forward,
+        Action::Return,
+        Action::Publish,
+        Action::Schedule,
+        Action::Unpublish,
+        Action::Archive,
+    ];
+
+    /// The stable name used in the API and the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Submit => "submit",
+            Action::Forward => "forward",
+            Action::Return => "return",
+            Action::Publish => "publish",
+            Action::Schedule => "schedule",
+            Action::Unpublish => "unpublish",
+            Action::Archive => "archive",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Action::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown action '{s}'; expected one of: {}",
+                    Action::ALL.map(Action::as_str).join(", ")
+                )
+            })
+    }
+}
+
+/// The state an action leads to from `from`, or `None` when the state does not allow it.
+///
+/// `live` says whether a published revision is visible to the public right now: `unpublish`
+/// withdraws it whatever the working copy is doing (an urgent withdrawal must not wait for a
+/// pending edit), and leaves the working copy's state alone unless it was `published`.
+/// `unpublish` on a `scheduled` item cancels the schedule and hands it back to the approver.
+pub fn next_state(from: State, action: Action, live: bool) -> Option<State> {
+    use Action as A;
+    use State as S;
+    Some(match (from, action) {
+        (S::Draft, A::Submit) => S::InReview,
+        (S::InReview, A::Forward) => S::InApproval,
+        (S::InReview, A::Return) => S::Draft,
+        (S::InApproval, A::Publish) => S::Published,
+        (S::InApproval, A::Schedule) => S::Scheduled,
+        (S::InApproval, A::Return) => S::Draft,
+        (S::Scheduled, A::Unpublish) => S::InApproval,
+        (S::Published, A::Unpublish) => S::Unpublished,
+        (S::Unpublished, A::Archive) => S::Archived,
+        (other, A::Unpublish) if live => other,
+        _ => return None,
+    })
+}
+
+/// The actions that the state allows, for error messages and for clients that draw buttons.
+pub fn allowed_actions(from: State, live: bool) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|a| next_state(from, *a, live).is_some())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn happy_path() {
+        let s = next_state(State::Draft, Action::Submit, false);
+        assert_eq!(s, Some(State::InReview));
+        let s = next_state(State::InReview, Action::Forward, false);
+        assert_eq!(s, Some(State::InApproval));
+        let s = next_state(State::InApproval, Action::Publish, false);
+        assert_eq!(s, Some(State::Published));
+    }
+
+    #[test]
+    fn nothing_skips_a_step() {
+        assert_eq!(next_state(State::Draft, Action::Publish, false), None);
+        assert_eq!(next_state(State::Draft, Action::Forward, false), None);
+        assert_eq!(next_state(State::InReview, Action::Publish, false), None);
+        assert_eq!(next_state(State::Archived, Action::Submit, false), None);
+    }
+
+    #[test]
+    fn unpublish_withdraws_a_live_item_with_a_pending_edit() {
+        assert_eq!(
+            next_state(State::Draft, Action::Unpublish, true),
+            Some(State::Draft)
+        );
+        assert_eq!(next_state(State::Draft, Action::Unpublish, false), None);
+        assert_eq!(
+            next_state(State::Scheduled, Action::Unpublish, false),
+            Some(State::InApproval)
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in State::ALL {
+            assert_eq!(s.as_str().parse::<State>(), Ok(s));
+        }
+        for a in Action::ALL {
+            assert_eq!(a.as_str().parse::<Action>(), Ok(a));
+        }
+        assert!("publish_now".parse::<Action>().is_err());
+    }
+}
