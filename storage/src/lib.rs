@@ -1,1 +1,13 @@
-//! placeholder
+//! Portico's persistence: the engine's [`portico_engine::Store`] on SQLite, the embedded
+//! default for one node. (PostgreSQL, for several nodes, arrives with the multi-node issue and
+//! runs the same contract tests in `storage/tests/store`.)
+//!
+//! ```no_run
+//! let store = portico_storage::SqliteStore::open(std::path::Path::new("data/portico.db"),
+//!     portico_storage::Durability::Normal)?;
+//! # Ok::<(), portico_storage::OpenError>(())
+//! ```
+
+mod sqlite;
+
+pub use sqlite::{Durability, OpenError, SqliteStore};

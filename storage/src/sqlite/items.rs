@@ -1,0 +1,364 @@
+//! Items and revisions.
+
+use super::log::{append_audit, append_event};
+use super::rows::{json, micros, name, opt_time, time};
+use super::{backend, is_unique_violation};
+use portico_engine::{
+    ChannelId, ItemId, ItemRecord, ItemUpdate, NewItemRecord, NewRevision, RevisionNo,
+    RevisionRecord, SiteId, State, StoreError, UserId,
+};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+
+const ITEM_COLS: &str = "id, site_id, kind, slug, state, owner_id, created_by, current_rev,
+    published_rev, live, scheduled_at, created_at, updated_at, first_published_at, published_at, title";
+
+/// The raw row, converted outside rusqlite's closure so conversion errors keep their type.
+struct RawItem {
+    id: i64,
+    site_id: i64,
+    kind: String,
+    slug: String,
+    state: String,
+    owner_id: i64,
+    created_by: i64,
+    current_rev: u32,
+    published_rev: Option<u32>,
+    live: bool,
+    scheduled_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    first_published_at: Option<i64>,
+    published_at: Option<i64>,
+    title: String,
+}
+
+fn raw_item(r: &Row<'_>) -> rusqlite::Result<RawItem> {
+    Ok(RawItem {
+        id: r.get(0)?,
+        site_id: r.get(1)?,
+        kind: r.get(2)?,
+        slug: r.get(3)?,
+        state: r.get(4)?,
+        owner_id: r.get(5)?,
+        created_by: r.get(6)?,
+        current_rev: r.get(7)?,
+        published_rev: r.get(8)?,
+        live: r.get(9)?,
+        scheduled_at: r.get(10)?,
+        created_at: r.get(11)?,
+        updated_at: r.get(12)?,
+        first_published_at: r.get(13)?,
+        published_at: r.get(14)?,
+        title: r.get(15)?,
+    })
+}
+
+fn finish(c: &Connection, r: RawItem) -> Result<ItemRecord, StoreError> {
+    let mut st = c
+        .prepare_cached("SELECT channel_id FROM item_channels WHERE item_id = ?1 ORDER BY rowid")
+        .map_err(backend)?;
+    let channels = st
+        .query_map(params![r.id], |row| row.get::<_, i64>(0).map(ChannelId))
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    Ok(ItemRecord {
+        id: ItemId(r.id),
+        site_id: SiteId(r.site_id),
+        kind: name("kind", &r.kind)?,
+        slug: r.slug,
+        state: name("state", &r.state)?,
+        owner_id: UserId(r.owner_id),
+        created_by: UserId(r.created_by),
+        current_rev: RevisionNo(r.current_rev),
+        published_rev: r.published_rev.map(RevisionNo),
+        live: r.live,
+        scheduled_at: opt_time(r.scheduled_at)?,
+        created_at: time(r.created_at)?,
+        updated_at: time(r.updated_at)?,
+        first_published_at: opt_time(r.first_published_at)?,
+        published_at: opt_time(r.published_at)?,
+        title: r.title,
+        channels,
+    })
+}
+
+pub(crate) fn item(c: &Connection, id: ItemId) -> Result<Option<ItemRecord>, StoreError> {
+    let raw = c
+        .prepare_cached(&format!("SELECT {ITEM_COLS} FROM items WHERE id = ?1"))
+        .and_then(|mut st| st.query_row(params![id.0], raw_item).optional())
+        .map_err(backend)?;
+    raw.map(|r| finish(c, r)).transpose()
+}
+
+fn insert_revision(
+    tx: &Connection,
+    item: i64,
+    rev: u32,
+    based_on: Option<u32>,
+    r: &NewRevision,
+    at: i64,
+) -> Result<(), StoreError> {
+    let c = &r.columns;
+    tx.prepare_cached(
+        "INSERT INTO revisions (item_id, rev, based_on, title, fields, number, doc_type, issuer,
+             field, issued_on, effect_status, code, level, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            item,
+            rev,
+            based_on,
+            r.title,
+            r.fields.to_string(),
+            c.number,
+            c.doc_type,
+            c.issuer,
+            c.field,
+            c.issued_on,
+            c.effect_status,
+            c.code,
+            c.level,
+            r.created_by.0,
+            at,
+        ])
+    })
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn set_channels(tx: &Connection, item: i64, channels: &[ChannelId]) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM item_channels WHERE item_id = ?1", params![item])
+        .map_err(backend)?;
+    let mut st = tx
+        .prepare_cached("INSERT OR IGNORE INTO item_channels (item_id, channel_id) VALUES (?1, ?2)")
+        .map_err(backend)?;
+    for c in channels {
+        st.execute(params![item, c.0]).map_err(backend)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn insert_item(tx: &Connection, n: &NewItemRecord) -> Result<ItemRecord, StoreError> {
+    let at = micros(n.at);
+    tx.prepare_cached(
+        "INSERT INTO items (site_id, kind, slug, state, owner_id, created_by, current_rev,
+             live, created_at, updated_at, title)
+         VALUES (?1, ?2, ?3, 'draft', ?4, ?4, 1, 0, ?5, ?5, ?6)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            n.site_id.0,
+            n.kind.as_str(),
+            n.slug,
+            n.created_by.0,
+            at,
+            n.revision.title
+        ])
+    })
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate {
+                field: "slug".into(),
+                message: format!("the site already has an item with slug '{}'", n.slug),
+            }
+        } else {
+            backend(e)
+        }
+    })?;
+    let id = tx.last_insert_rowid();
+    insert_revision(tx, id, 1, None, &n.revision, at)?;
+    set_channels(tx, id, &n.channels)?;
+    append_audit(tx, &n.audit, Some(ItemId(id)))?;
+    for e in &n.events {
+        append_event(tx, e, at, Some(ItemId(id)))?;
+    }
+    item(tx, ItemId(id))?.ok_or_else(|| StoreError::NotFound("item".into()))
+}
+
+pub(crate) fn update_item(tx: &Connection, u: &ItemUpdate) -> Result<ItemRecord, StoreError> {
+    let at = micros(u.at);
+    let current: Option<(u32, String)> = tx
+        .query_row(
+            "SELECT current_rev, state FROM items WHERE id = ?1",
+            params![u.item_id.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(backend)?;
+    let Some((rev, state)) = current else {
+        return Err(StoreError::NotFound(format!("item {}", u.item_id)));
+    };
+    if rev != u.expect_rev.0 {
+        return Err(StoreError::StaleRevision { current: rev });
+    }
+    let state: State = name("state", &state)?;
+    if state != u.expect_state {
+        return Err(StoreError::StaleState { current: state });
+    }
+    let new_rev = match &u.new_revision {
+        Some(r) => {
+            let no = rev + 1;
+            insert_revision(tx, u.item_id.0, no, Some(rev), r, at)?;
+            no
+        }
+        None => rev,
+    };
+    let title = u.new_revision.as_ref().map(|r| r.title.as_str());
+    tx.prepare_cached(
+        "UPDATE items SET state = ?2, owner_id = ?3, current_rev = ?4, published_rev = ?5,
+             live = ?6, scheduled_at = ?7, first_published_at = ?8, published_at = ?9,
+             updated_at = ?10, title = COALESCE(?11, title)
+         WHERE id = ?1",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            u.item_id.0,
+            u.state.as_str(),
+            u.owner_id.0,
+            new_rev,
+            u.published_rev.map(|r| r.0),
+            u.live,
+            u.scheduled_at.map(micros),
+            u.first_published_at.map(micros),
+            u.published_at.map(micros),
+            at,
+            title,
+        ])
+    })
+    .map_err(backend)?;
+    if let Some(ch) = &u.channels {
+        set_channels(tx, u.item_id.0, ch)?;
+    }
+    let mut audit = u.audit.clone();
+    audit.revision = Some(RevisionNo(new_rev));
+    append_audit(tx, &audit, Some(u.item_id))?;
+    for e in &u.events {
+        append_event(tx, e, at, Some(u.item_id))?;
+    }
+    item(tx, u.item_id)?.ok_or_else(|| StoreError::NotFound("item".into()))
+}
+
+pub(crate) fn slug_exists(c: &Connection, site: SiteId, slug: &str) -> Result<bool, StoreError> {
+    c.prepare_cached("SELECT 1 FROM items WHERE site_id = ?1 AND slug = ?2")
+        .and_then(|mut st| st.exists(params![site.0, slug]))
+        .map_err(backend)
+}
+
+fn revision_row(r: &Row<'_>, with_fields: bool) -> rusqlite::Result<(RevisionRecordRaw, Option<String>)> {
+    Ok((
+        RevisionRecordRaw {
+            item_id: r.get(0)?,
+            rev: r.get(1)?,
+            based_on: r.get(2)?,
+            title: r.get(3)?,
+            created_by: r.get(4)?,
+            created_at: r.get(5)?,
+        },
+        if with_fields { Some(r.get(6)?) } else { None },
+    ))
+}
+
+struct RevisionRecordRaw {
+    item_id: i64,
+    rev: u32,
+    based_on: Option<u32>,
+    title: String,
+    created_by: i64,
+    created_at: i64,
+}
+
+fn to_revision((r, fields): (RevisionRecordRaw, Option<String>)) -> Result<RevisionRecord, StoreError> {
+    Ok(RevisionRecord {
+        item_id: ItemId(r.item_id),
+        rev: RevisionNo(r.rev),
+        based_on: r.based_on.map(RevisionNo),
+        title: r.title,
+        fields: match fields {
+            Some(f) => json(&f)?,
+            None => serde_json::Value::Null,
+        },
+        created_by: UserId(r.created_by),
+        created_at: time(r.created_at)?,
+    })
+}
+
+pub(crate) fn revision(c: &Connection, item: ItemId, rev: RevisionNo) -> Result<Option<RevisionRecord>, StoreError> {
+    c.prepare_cached(
+        "SELECT item_id, rev, based_on, title, created_by, created_at, fields
+         FROM revisions WHERE item_id = ?1 AND rev = ?2",
+    )
+    .and_then(|mut st| st.query_row(params![item.0, rev.0], |r| revision_row(r, true)).optional())
+    .map_err(backend)?
+    .map(to_revision)
+    .transpose()
+}
+
+pub(crate) fn revisions(c: &Connection, item: ItemId) -> Result<Vec<RevisionRecord>, StoreError> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT item_id, rev, based_on, title, created_by, created_at
+             FROM revisions WHERE item_id = ?1 ORDER BY rev DESC",
+        )
+        .map_err(backend)?;
+    let rows: Vec<_> = st
+        .query_map(params![item.0], |r| revision_row(r, false))
+        .map_err(backend)?
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    rows.into_iter().map(to_revision).collect()
+}
+
+pub(crate) fn queue(c: &Connection, site: SiteId, states: &[State], limit: usize) -> Result<Vec<ItemRecord>, StoreError> {
+    if states.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = (0..states.len()).map(|i| format!("?{}", i + 3)).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "SELECT {ITEM_COLS} FROM items WHERE site_id = ?1 AND state IN ({marks})
+         ORDER BY updated_at, id LIMIT ?2"
+    );
+    let mut values: Vec<rusqlite::types::Value> = vec![site.0.into(), (limit as i64).into()];
+    values.extend(states.iter().map(|s| s.as_str().to_owned().into()));
+    let mut st = c.prepare_cached(&sql).map_err(backend)?;
+    let raws: Vec<RawItem> = st
+        .query_map(params_from_iter(values), raw_item)
+        .map_err(backend)?
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    raws.into_iter().map(|r| finish(c, r)).collect()
+}
+
+pub(crate) fn due_scheduled(c: &Connection, now: i64, limit: usize) -> Result<Vec<ItemId>, StoreError> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT id FROM items WHERE state = 'scheduled' AND scheduled_at <= ?1
+             ORDER BY scheduled_at LIMIT ?2",
+        )
+        .map_err(backend)?;
+    let rows = st
+        .query_map(params![now, limit as i64], |r| r.get::<_, i64>(0).map(ItemId))
+        .map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
+}
+
+pub(crate) fn live_item_by_slug(
+    c: &Connection,
+    site: SiteId,
+    slug: &str,
+) -> Result<Option<(ItemRecord, RevisionRecord)>, StoreError> {
+    let raw = c
+        .prepare_cached(&format!(
+            "SELECT {ITEM_COLS} FROM items WHERE site_id = ?1 AND slug = ?2 AND live = 1
+             AND published_rev IS NOT NULL"
+        ))
+        .and_then(|mut st| st.query_row(params![site.0, slug], raw_item).optional())
+        .map_err(backend)?;
+    let Some(raw) = raw else { return Ok(None) };
+    let item = finish(c, raw)?;
+    let Some(rev_no) = item.published_rev else { return Ok(None) };
+    let rev = revision(c, item.id, rev_no)?
+        .ok_or_else(|| StoreError::Corrupt(format!("item {} lacks its published revision", item.id)))?;
+    Ok(Some((item, rev)))
+}

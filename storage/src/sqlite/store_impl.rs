@@ -1,0 +1,106 @@
+//! `Store` for `SqliteStore`: each method picks the writer (in a transaction) or a reader.
+
+use super::{check, items, log, sites, users, SqliteStore};
+use chrono::{DateTime, Utc};
+use portico_engine::{
+    AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Event, ItemId, ItemRecord,
+    ItemUpdate, NewEvent, NewItemRecord, NewSiteRecord, NewUserRecord, RevisionNo,
+    RevisionRecord, Role, Site, SiteId, State, Store, StoreResult, User, UserId, UserRecord,
+};
+
+impl Store for SqliteStore {
+    fn insert_site(&self, site: &NewSiteRecord, audit: &AuditEntry, event: &NewEvent) -> StoreResult<Site> {
+        self.write(|tx| sites::insert_site(tx, site, audit, event))
+    }
+    fn sites(&self) -> StoreResult<Vec<Site>> {
+        self.read(sites::sites)
+    }
+    fn site_by_slug(&self, slug: &str) -> StoreResult<Option<Site>> {
+        self.read(|c| sites::site_by_slug(c, slug))
+    }
+    fn site(&self, id: SiteId) -> StoreResult<Option<Site>> {
+        self.read(|c| sites::site(c, id))
+    }
+    fn channels(&self, site: SiteId) -> StoreResult<Vec<Channel>> {
+        self.read(|c| sites::channels(c, site))
+    }
+    fn insert_channel(&self, ch: &ChannelChange, audit: &AuditEntry, event: &NewEvent) -> StoreResult<Channel> {
+        self.write(|tx| sites::insert_channel(tx, ch, audit, event))
+    }
+    fn update_channel(&self, id: ChannelId, ch: &ChannelChange, audit: &AuditEntry, event: &NewEvent) -> StoreResult<Channel> {
+        self.write(|tx| sites::update_channel(tx, id, ch, audit, event))
+    }
+    fn delete_channel(&self, id: ChannelId, audit: &AuditEntry, event: &NewEvent) -> StoreResult<()> {
+        self.write(|tx| sites::delete_channel(tx, id, audit, event))
+    }
+    fn insert_user(&self, user: &NewUserRecord, audit: &AuditEntry, event: &NewEvent) -> StoreResult<User> {
+        self.write(|tx| users::insert_user(tx, user, audit, event))
+    }
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<UserRecord>> {
+        self.read(|c| users::user_by_name(c, username))
+    }
+    fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        self.read(|c| users::user(c, id))
+    }
+    fn users(&self) -> StoreResult<Vec<User>> {
+        self.read(users::users)
+    }
+    fn roles_of(&self, user: UserId) -> StoreResult<Vec<(SiteId, Role)>> {
+        self.read(|c| users::roles_of(c, user))
+    }
+    fn site_roles(&self, site: SiteId) -> StoreResult<Vec<(User, Role)>> {
+        self.read(|c| users::site_roles(c, site))
+    }
+    fn set_role(&self, user: UserId, site: SiteId, role: Role, granted: bool, audit: &AuditEntry, event: &NewEvent) -> StoreResult<bool> {
+        self.write(|tx| users::set_role(tx, user, site, role, granted, audit, event))
+    }
+    fn insert_token(&self, hash: &str, user: UserId, expires_at: DateTime<Utc>) -> StoreResult<()> {
+        self.write(|tx| users::insert_token(tx, hash, user, expires_at))
+    }
+    fn token_user(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserId>> {
+        self.read(|c| users::token_user(c, hash, now))
+    }
+    fn delete_token(&self, hash: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM tokens WHERE hash = ?1", [hash])
+                .map(|_| ())
+                .map_err(super::backend)
+        })
+    }
+    fn insert_item(&self, item: &NewItemRecord) -> StoreResult<ItemRecord> {
+        self.write(|tx| items::insert_item(tx, item))
+    }
+    fn item(&self, id: ItemId) -> StoreResult<Option<ItemRecord>> {
+        self.read(|c| items::item(c, id))
+    }
+    fn update_item(&self, update: &ItemUpdate) -> StoreResult<ItemRecord> {
+        self.write(|tx| items::update_item(tx, update))
+    }
+    fn slug_exists(&self, site: SiteId, slug: &str) -> StoreResult<bool> {
+        self.read(|c| items::slug_exists(c, site, slug))
+    }
+    fn revision(&self, item: ItemId, rev: RevisionNo) -> StoreResult<Option<RevisionRecord>> {
+        self.read(|c| items::revision(c, item, rev))
+    }
+    fn revisions(&self, item: ItemId) -> StoreResult<Vec<RevisionRecord>> {
+        self.read(|c| items::revisions(c, item))
+    }
+    fn history(&self, item: ItemId) -> StoreResult<Vec<AuditRow>> {
+        self.read(|c| log::history(c, item))
+    }
+    fn queue(&self, site: SiteId, states: &[State], limit: usize) -> StoreResult<Vec<ItemRecord>> {
+        self.read(|c| items::queue(c, site, states, limit))
+    }
+    fn due_scheduled(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ItemId>> {
+        self.read(|c| items::due_scheduled(c, now.timestamp_micros(), limit))
+    }
+    fn live_item_by_slug(&self, site: SiteId, slug: &str) -> StoreResult<Option<(ItemRecord, RevisionRecord)>> {
+        self.read(|c| items::live_item_by_slug(c, site, slug))
+    }
+    fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>> {
+        self.read(|c| log::events_after(c, after, limit))
+    }
+    fn check(&self) -> StoreResult<Vec<String>> {
+        self.read(check::check)
+    }
+}
