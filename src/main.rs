@@ -1,1 +1,256 @@
-fn main() {}
+//! The `portico` command: runs the portal network and administers it.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use portico_engine::{Engine, NewUserInput, PasswordRule, SystemClock};
+use portico_storage::{Durability, SqliteStore};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "portico", version, about = "Headless CMS and content delivery for a network of government portals")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the admin and delivery APIs.
+    Serve(ServeArgs),
+    /// Manage user accounts from the machine the data lives on.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the store's consistency; exits non-zero when something is wrong.
+    Check {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct DataArgs {
+    /// The data folder: the SQLite database and, later, media and the search index.
+    #[arg(long, env = "PORTICO_DATA", default_value = "./data")]
+    data: PathBuf,
+    /// How hard commits try to survive failures: `normal` survives a crash of the process,
+    /// `full` also a power cut (slower writes).
+    #[arg(long, env = "PORTICO_DURABILITY", value_enum, default_value_t = DurabilityArg::Normal)]
+    durability: DurabilityArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DurabilityArg {
+    Normal,
+    Full,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Address to listen on.
+    #[arg(long, env = "PORTICO_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// On an empty data folder, create the demo network: 92 portals, users `author`,
+    /// `editor`, `approver` and `admin` (password `demo`) and a few thousand items.
+    #[arg(long)]
+    demo: bool,
+    /// Largest JSON request body in bytes.
+    #[arg(long, env = "PORTICO_MAX_BODY", default_value_t = 4 * 1024 * 1024)]
+    max_body: usize,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is asked for, or read from standard input with
+    /// `--password-stdin`.
+    Add {
+        username: String,
+        /// Make the user a network admin (all rights on every portal).
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Grant a role on a site: author, editor, approver or site_admin.
+    Grant {
+        username: String,
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        role: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn open(data: &DataArgs) -> Result<Engine> {
+    std::fs::create_dir_all(&data.data)
+        .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
+    let durability = match data.durability {
+        DurabilityArg::Normal => Durability::Normal,
+        DurabilityArg::Full => Durability::Full,
+    };
+    let store = SqliteStore::open(&db_path(&data.data), durability)?;
+    Ok(Engine::new(Arc::new(store), Arc::new(SystemClock)))
+}
+
+fn db_path(data: &Path) -> PathBuf {
+    data.join("portico.db")
+}
+
+fn main() -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PORTICO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("PORTICO_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        fmt.json().init();
+    } else {
+        fmt.init();
+    }
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::User { command } => user(command),
+        Command::Check { data } => check(&data),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let started = Instant::now();
+        let engine = open(&args.data)?;
+        let empty = {
+            let e = engine.clone();
+            tokio::task::spawn_blocking(move || e.sites()).await??.is_empty()
+        };
+        if args.demo && empty {
+            println!("Creating the demo network in {} (once; takes a few seconds)...", args.data.data.display());
+            let e = engine.clone();
+            let t = Instant::now();
+            let summary = tokio::task::spawn_blocking(move || {
+                portico_demo::seed(&e, portico_demo::DemoSize::default(), 2026)
+            })
+            .await??;
+            println!(
+                "  {} portals, {} channels, {} items ({} published) in {:.1} s",
+                summary.sites, summary.channels, summary.items, summary.published,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        println!("Portico is serving on http://{addr}  (ready in {} ms)", started.elapsed().as_millis());
+        println!("  data: {}", args.data.data.display());
+        if args.demo {
+            println!("  demo users (password '{}'):", portico_demo::DEMO_PASSWORD);
+            for (name, what) in portico_demo::DEMO_USERS {
+                println!("    {name:<9} {what}");
+            }
+            println!("  try: curl -s http://{addr}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"username\":\"author\",\"password\":\"demo\"}}'");
+        } else {
+            let e = engine.clone();
+            if !tokio::task::spawn_blocking(move || e.has_users()).await?? {
+                println!("  No users yet. Create the first network admin with:");
+                println!("    portico user add --admin --data {} <username>", args.data.data.display());
+            }
+        }
+        let config = portico_api::ApiConfig { max_body_bytes: args.max_body, ..Default::default() };
+        portico_api::serve(listener, engine, config, shutdown_signal()).await?;
+        println!("Portico stopped.");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn user(command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add { username, admin, display_name, password_stdin, data } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                let p = rpassword::prompt_password(format!("Password for {username}: "))?;
+                let again = rpassword::prompt_password("Again: ")?;
+                if p != again {
+                    bail!("the two passwords differ");
+                }
+                p
+            };
+            let engine = open(&data)?;
+            let user = engine
+                .create_user_as_operator(
+                    NewUserInput { username, password, display_name, network_admin: admin },
+                    PasswordRule::Strong,
+                )
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "created user '{}'{}",
+                user.username,
+                if user.network_admin { " (network admin)" } else { "" }
+            );
+            Ok(())
+        }
+        UserCommand::Grant { username, site, role, data } => {
+            let engine = open(&data)?;
+            engine
+                .set_role(None, &site, &username, &role, true)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("'{username}' is {role} on '{site}'");
+            Ok(())
+        }
+    }
+}
+
+fn check(data: &DataArgs) -> Result<()> {
+    if !db_path(&data.data).exists() {
+        bail!("no Portico database in {}", data.data.display());
+    }
+    let engine = open(data)?;
+    let problems = engine.check().map_err(|e| anyhow::anyhow!("{e}"))?;
+    if problems.is_empty() {
+        println!("the store is consistent");
+        Ok(())
+    } else {
+        for p in &problems {
+            println!("{p}");
+        }
+        bail!("{} problems found", problems.len())
+    }
+}

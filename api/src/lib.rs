@@ -1,1 +1,101 @@
-//! placeholder
+//! Portico's HTTP surface: the admin API (JSON, bearer tokens), the delivery API and the
+//! health endpoints, on axum.
+//!
+//! Handlers are thin: they extract and parse, call one [`portico_engine::Engine`] use case on
+//! the blocking pool (the store is synchronous SQLite), and map the result. Every route is in
+//! `routes.rs`; every error becomes HTTP in `error.rs`.
+//!
+//! ```no_run
+//! # async fn run(engine: portico_engine::Engine) -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! portico_api::serve(listener, engine, portico_api::ApiConfig::default(), std::future::pending()).await
+//! # }
+//! ```
+
+mod error;
+mod extract;
+mod handlers;
+mod login_limit;
+mod routes;
+mod scheduler;
+
+pub use error::ApiError;
+pub use routes::router;
+
+use portico_engine::Engine;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest JSON request body, in bytes; larger ones get `413`.
+    pub max_body_bytes: usize,
+    /// How often the scheduler looks for due items.
+    pub scheduler_interval: Duration,
+    /// Failed logins allowed per user name and per client address within `login_window`.
+    pub login_failures: u32,
+    /// The window for counting failed logins.
+    pub login_window: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            max_body_bytes: 4 * 1024 * 1024,
+            scheduler_interval: Duration::from_secs(1),
+            login_failures: 10,
+            login_window: Duration::from_secs(600),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) engine: Engine,
+    pub(crate) config: Arc<ApiConfig>,
+    pub(crate) login_limit: Arc<login_limit::LoginLimit>,
+}
+
+impl AppState {
+    /// State for a router over `engine`.
+    pub fn new(engine: Engine, config: ApiConfig) -> AppState {
+        AppState {
+            login_limit: Arc::new(login_limit::LoginLimit::new(
+                config.login_failures,
+                config.login_window,
+            )),
+            engine,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// Serves the API on `listener` and runs the scheduler until `shutdown` completes; then stops
+/// accepting, lets requests in flight finish, and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    engine: Engine,
+    config: ApiConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(scheduler::run(
+        engine.clone(),
+        config.scheduler_interval,
+        stop_rx,
+    ));
+    let app = router(AppState::new(engine, config));
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    let _ = stop_tx.send(true);
+    let _ = scheduler.await;
+    result
+}

@@ -1,1 +1,353 @@
-//! placeholder
+//! Builds the demo network: a province's main portal and 91 component portals with their
+//! channels, the four demo users, and a few thousand items in every workflow state, all
+//! through the engine's own use cases (so every item has real revisions, audit entries and
+//! events). The same seed gives the same network.
+
+mod network;
+mod words;
+
+pub use network::{initials, COMPONENTS, MAIN};
+
+use chrono::{Duration, Utc};
+use portico_engine::{
+    Actor, Engine, EngineError, ItemId, ManualClock, NewChannelInput, NewItemInput,
+    NewSiteInput, NewUserInput, PasswordRule, SaveInput, SiteKind, TransitionInput,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use words::pick;
+
+/// The demo users' password.
+pub const DEMO_PASSWORD: &str = "demo";
+
+/// The demo users and what they may do.
+pub const DEMO_USERS: [(&str, &str); 4] = [
+    ("author", "author on every portal: writes and submits"),
+    ("editor", "editor on every portal: reviews, forwards or returns"),
+    ("approver", "approver on every portal: publishes, schedules, unpublishes"),
+    ("admin", "network admin: everything, everywhere"),
+];
+
+/// How much to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSize {
+    /// Published articles on the main portal.
+    pub main_articles: usize,
+    /// Published articles per component portal (a range, chosen per portal).
+    pub component_articles: (usize, usize),
+}
+
+impl Default for DemoSize {
+    fn default() -> Self {
+        DemoSize {
+            main_articles: 220,
+            component_articles: (24, 32),
+        }
+    }
+}
+
+/// What was made.
+#[derive(Debug, Default, Clone)]
+pub struct DemoSummary {
+    pub sites: usize,
+    pub channels: usize,
+    pub items: usize,
+    pub published: usize,
+}
+
+struct Crew {
+    author: Actor,
+    editor: Actor,
+    approver: Actor,
+}
+
+/// Creates the demo network in an empty store.
+pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, EngineError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut summary = DemoSummary::default();
+    for (name, _) in DEMO_USERS {
+        engine.create_user_as_operator(
+            NewUserInput {
+                username: name.to_owned(),
+                password: DEMO_PASSWORD.to_owned(),
+                display_name: Some(display_name(name).to_owned()),
+                network_admin: name == "admin",
+            },
+            PasswordRule::DemoOnly,
+        )?;
+    }
+
+    // Sites, channels and roles.
+    let mut slugs: HashMap<&str, String> = HashMap::new();
+    let main = engine.create_site(
+        None,
+        NewSiteInput {
+            slug: "main".to_owned(),
+            name: MAIN.to_owned(),
+            kind: "main".to_owned(),
+            parent: None,
+            domains: network::MAIN_DOMAINS.iter().map(|d| d.to_string()).collect(),
+            theme: None,
+        },
+    )?;
+    slugs.insert(MAIN, main.slug.clone());
+    let mut sites = vec![(main.slug.clone(), MAIN, SiteKind::Main)];
+    for spec in COMPONENTS {
+        let parent = spec.parent.and_then(|p| slugs.get(p).cloned()).unwrap_or("main".into());
+        let site = engine.create_site(
+            None,
+            NewSiteInput {
+                slug: portico_engine::text::slugify(spec.name, 60),
+                name: spec.name.to_owned(),
+                kind: spec.kind.as_str().to_owned(),
+                parent: Some(parent),
+                domains: spec.domains.iter().map(|d| d.to_string()).collect(),
+                theme: None,
+            },
+        )?;
+        slugs.insert(spec.name, site.slug.clone());
+        sites.push((site.slug, spec.name, spec.kind));
+    }
+    for (slug, _, _) in &sites {
+        for (name, parent) in network::CHANNELS {
+            engine.create_channel(
+                None,
+                slug,
+                NewChannelInput {
+                    name: (*name).to_owned(),
+                    slug: None,
+                    parent: parent.map(|p| portico_engine::text::slugify(p, 80)),
+                    position: None,
+                },
+            )?;
+            summary.channels += 1;
+        }
+        for role in ["author", "editor", "approver"] {
+            engine.set_role(None, slug, role, role, true)?;
+        }
+    }
+    summary.sites = sites.len();
+
+    // Content, back-dated over the last half year.
+    let now = Utc::now();
+    let clock = Arc::new(ManualClock::new(now - Duration::days(180)));
+    let dated = engine.with_clock(clock.clone());
+    let crew = Crew {
+        author: engine.actor_by_name("author")?,
+        editor: engine.actor_by_name("editor")?,
+        approver: engine.actor_by_name("approver")?,
+    };
+    let mut first_of_kind: Vec<SiteKind> = Vec::new();
+    for (slug, name, kind) in &sites {
+        let articles = if *kind == SiteKind::Main {
+            size.main_articles
+        } else {
+            rng.gen_range(size.component_articles.0..=size.component_articles.1)
+        };
+        let place = short_place(name);
+        let mut jobs: Vec<(i64, Value, &str, &str)> = Vec::new();
+        for _ in 0..articles {
+            let channel = match rng.gen_range(0..10) {
+                0..=3 => "tin-tuc-su-kien",
+                4..=5 => "hoat-dong-cua-lanh-dao",
+                6..=7 => "tin-dia-phuong",
+                _ => "thong-bao",
+            };
+            jobs.push((rng.gen_range(0..180 * 24 * 60), article(&mut rng, &place), "article", channel));
+        }
+        let docs = if *kind == SiteKind::Main { 40 } else { rng.gen_range(2..5) };
+        for _ in 0..docs {
+            jobs.push((rng.gen_range(0..180 * 24 * 60), document(&mut rng, name), "document", "van-ban-chi-dao-dieu-hanh"));
+        }
+        let procs = match kind {
+            SiteKind::Main => 15,
+            SiteKind::Department | SiteKind::District | SiteKind::Commune => rng.gen_range(3..7),
+            _ => 0,
+        };
+        for i in 0..procs {
+            jobs.push((rng.gen_range(0..180 * 24 * 60), procedure(&mut rng, name, *kind, i), "procedure", "thu-tuc-hanh-chinh"));
+        }
+        jobs.push((0, page("Giới thiệu chung", &format!("{name} là một đơn vị trong hệ thống chính trị của tỉnh Lào Cai.\n\n{}", words::paragraph(&mut rng, 4))), "page", "gioi-thieu"));
+        jobs.push((1, page("Liên hệ", &format!("**{name}**\n\nĐịa chỉ: Đại lộ Trần Hưng Đạo, phường Nam Cường, thành phố Lào Cai.\n\nĐiện thoại: 0214 3840 {:03}", rng.gen_range(100..999))), "page", "gioi-thieu"));
+        jobs.sort_by_key(|j| j.0);
+        for (minute, fields, kind_name, channel) in jobs {
+            clock.set(now - Duration::days(180) + Duration::minutes(minute));
+            publish(&dated, &crew, &clock, slug, kind_name, channel, fields)?;
+            summary.items += 1;
+            summary.published += 1;
+        }
+        // Every workflow state on the main portal and on the first portal of each kind.
+        if !first_of_kind.contains(kind) {
+            first_of_kind.push(*kind);
+            clock.set(now - Duration::hours(30));
+            summary.items += in_every_state(&dated, &crew, &clock, slug, &place, &mut rng, now)?;
+        }
+    }
+    Ok(summary)
+}
+
+fn display_name(user: &str) -> &'static str {
+    match user {
+        "author" => "Phóng viên Nguyễn Minh Anh",
+        "editor" => "Biên tập viên Trần Thu Hằng",
+        "approver" => "Lãnh đạo duyệt Lê Quang Vinh",
+        _ => "Quản trị mạng lưới",
+    }
+}
+
+fn short_place(name: &str) -> String {
+    if name == MAIN {
+        "Lào Cai".to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+fn article<R: Rng>(rng: &mut R, place: &str) -> Value {
+    json!({
+        "title": words::headline(rng, place),
+        "summary": words::paragraph(rng, 1),
+        "body": words::article_body(rng),
+        "author_line": pick(rng, words::PEOPLE),
+        "tags": [pick(rng, words::FIELDS)],
+    })
+}
+
+fn document<R: Rng>(rng: &mut R, issuer: &str) -> Value {
+    let (doc_type, abbr) = *words::DOC_TYPES.choose_one(rng);
+    let body_abbr = if issuer == MAIN { "UBND".to_owned() } else { initials(issuer) };
+    let number = rng.gen_range(1..4000);
+    let symbol = if abbr.is_empty() {
+        format!("{number}/{body_abbr}-VP")
+    } else {
+        format!("{number}/{abbr}-{body_abbr}")
+    };
+    let issued = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default()
+        + Duration::days(rng.gen_range(0..300));
+    let issuer_name = if issuer == MAIN { "UBND tỉnh Lào Cai" } else { issuer };
+    let topic = pick(rng, words::TOPICS);
+    json!({
+        "number": symbol,
+        "doc_type": doc_type,
+        "issuer": issuer_name,
+        "signer": pick(rng, words::PEOPLE),
+        "issued_on": issued.format("%Y-%m-%d").to_string(),
+        "effective_on": issued.format("%Y-%m-%d").to_string(),
+        "status": if rng.gen_bool(0.85) { "in_force" } else { "expired" },
+        "field": pick(rng, words::FIELDS),
+        "title": format!("Về việc {topic}"),
+        "summary": format!("{doc_type} về việc {topic} {}", pick(rng, words::PERIODS)),
+        "body": format!("Căn cứ Luật Tổ chức chính quyền địa phương;\n\n{}\n\n**Điều 1.** {}\n\n**Điều 2.** {}\n\n**Điều 3.** Quyết định có hiệu lực kể từ ngày ký.",
+            words::paragraph(rng, 2), words::paragraph(rng, 3), words::paragraph(rng, 2)),
+    })
+}
+
+fn procedure<R: Rng>(rng: &mut R, agency: &str, kind: SiteKind, i: usize) -> Value {
+    let (title, field) = words::PROCEDURES[(i + rng.gen_range(0..words::PROCEDURES.len())) % words::PROCEDURES.len()];
+    let level = match kind {
+        SiteKind::Commune => "commune",
+        SiteKind::District => "district",
+        _ => "province",
+    };
+    json!({
+        "code": format!("1.{:06}", rng.gen_range(1000..13000)),
+        "title": title,
+        "field": field,
+        "level": level,
+        "agency": agency,
+        "steps": "Bước 1: Nộp hồ sơ tại Bộ phận Một cửa hoặc trực tuyến trên Cổng Dịch vụ công.\n\nBước 2: Cán bộ tiếp nhận kiểm tra tính đầy đủ của hồ sơ.\n\nBước 3: Trả kết quả cho tổ chức, cá nhân.",
+        "papers": "- Tờ khai theo mẫu;\n- Bản sao giấy tờ tùy thân;\n- Giấy tờ chứng minh nơi cư trú.",
+        "duration": format!("{} ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ", rng.gen_range(1..16)),
+        "fees": if rng.gen_bool(0.5) { "Không thu phí" } else { "50.000 đồng/hồ sơ" },
+        "legal_basis": "Luật Hộ tịch năm 2014; Nghị định số 123/2015/NĐ-CP.",
+        "online_level": if rng.gen_bool(0.6) { "full" } else { "partial" },
+    })
+}
+
+fn page(title: &str, body: &str) -> Value {
+    json!({"title": title, "body": body})
+}
+
+fn create(engine: &Engine, crew: &Crew, site: &str, kind: &str, channel: &str, fields: Value) -> Result<ItemId, EngineError> {
+    Ok(engine
+        .create_item(
+            &crew.author,
+            site,
+            NewItemInput { kind: kind.to_owned(), channels: vec![channel.to_owned()], slug: None, fields },
+        )?
+        .id)
+}
+
+fn step(engine: &Engine, actor: &Actor, clock: &ManualClock, id: ItemId, action: &str, comment: Option<&str>, at: Option<String>) -> Result<(), EngineError> {
+    clock.advance(Duration::minutes(17));
+    engine.transition(
+        actor,
+        id,
+        TransitionInput { action: action.to_owned(), comment: comment.map(str::to_owned), at },
+    )?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn publish(engine: &Engine, crew: &Crew, clock: &ManualClock, site: &str, kind: &str, channel: &str, fields: Value) -> Result<ItemId, EngineError> {
+    let id = create(engine, crew, site, kind, channel, fields)?;
+    step(engine, &crew.author, clock, id, "submit", None, None)?;
+    step(engine, &crew.editor, clock, id, "forward", None, None)?;
+    step(engine, &crew.approver, clock, id, "publish", None, None)?;
+    Ok(id)
+}
+
+/// One or more items in each workflow state; returns how many items it made.
+fn in_every_state<R: Rng>(engine: &Engine, crew: &Crew, clock: &ManualClock, site: &str, place: &str, rng: &mut R, real_now: chrono::DateTime<Utc>) -> Result<usize, EngineError> {
+    let ch = "tin-tuc-su-kien";
+    let mut made = 0;
+    let mut new = |rng: &mut R| -> Result<ItemId, EngineError> {
+        made += 1;
+        create(engine, crew, site, "article", ch, article(rng, place))
+    };
+    let _draft = new(rng)?;
+    let review = new(rng)?;
+    step(engine, &crew.author, clock, review, "submit", None, None)?;
+    let approval = new(rng)?;
+    step(engine, &crew.author, clock, approval, "submit", None, None)?;
+    step(engine, &crew.editor, clock, approval, "forward", None, None)?;
+    let returned = new(rng)?;
+    step(engine, &crew.author, clock, returned, "submit", None, None)?;
+    step(engine, &crew.editor, clock, returned, "return", Some("Đề nghị bổ sung số liệu cụ thể và ảnh minh họa."), None)?;
+    let scheduled = new(rng)?;
+    step(engine, &crew.author, clock, scheduled, "submit", None, None)?;
+    step(engine, &crew.editor, clock, scheduled, "forward", None, None)?;
+    let at = (real_now + Duration::days(2)).to_rfc3339();
+    step(engine, &crew.approver, clock, scheduled, "schedule", None, Some(at))?;
+    let unpublished = new(rng)?;
+    for (who, a) in [(&crew.author, "submit"), (&crew.editor, "forward"), (&crew.approver, "publish"), (&crew.approver, "unpublish")] {
+        step(engine, who, clock, unpublished, a, None, None)?;
+    }
+    let archived = new(rng)?;
+    for (who, a) in [(&crew.author, "submit"), (&crew.editor, "forward"), (&crew.approver, "publish"), (&crew.approver, "unpublish"), (&crew.approver, "archive")] {
+        step(engine, who, clock, archived, a, None, None)?;
+    }
+    let edited = new(rng)?;
+    for (who, a) in [(&crew.author, "submit"), (&crew.editor, "forward"), (&crew.approver, "publish")] {
+        step(engine, who, clock, edited, a, None, None)?;
+    }
+    let mut fields = article(rng, place);
+    fields["title"] = json!(format!("{} (bản cập nhật)", fields["title"].as_str().unwrap_or("")));
+    engine.save_item(&crew.author, edited, SaveInput { base_revision: 1, fields, channels: None })?;
+    Ok(made)
+}
+
+/// `choose` for slices of pairs (rand's `choose` returns an `Option`).
+trait ChooseOne<T> {
+    fn choose_one<R: Rng>(&self, rng: &mut R) -> &T;
+}
+
+impl<T> ChooseOne<T> for [T] {
+    fn choose_one<R: Rng>(&self, rng: &mut R) -> &T {
+        &self[rng.gen_range(0..self.len())]
+    }
+}
+

@@ -502,7 +502,7 @@ fn from_value<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T,
 }
 
 /// Turns a serde message into a typed error naming the field; shared with the API's body parser.
-pub(crate) fn serde_error(prefix: &str, path: &str, message: &str) -> EngineError {
+pub fn serde_error(prefix: &str, path: &str, message: &str) -> EngineError {
     let quoted = message
         .split('`')
         .nth(1)

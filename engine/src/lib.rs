@@ -27,6 +27,7 @@ mod workflow;
 pub use auth::{hash_password, verify_password, LoginToken, TOKEN_TTL_HOURS};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use content::{
+    serde_error,
     Article, Content, Date, Document, EffectStatus, ItemKind, OnlineLevel, Page, Procedure,
     ProcedureLevel, Relation, RelationKind, Attachment, Limits,
 };

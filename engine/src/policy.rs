@@ -105,6 +105,9 @@ pub enum Permission {
         from: State,
         owner: UserId,
     },
+    /// Apply a workflow action in whatever state allows it: checked before the state, so
+    /// that someone who may never publish hears so, not that the draft is not ready.
+    AnyTransition(Action),
     /// Create, rename, move, order and delete channels.
     ManageChannels,
     /// Grant and revoke roles on the site.
@@ -156,6 +159,22 @@ pub fn authorize(actor: &Actor, site: (SiteId, &str), perm: Permission) -> Resul
         Permission::ManageChannels => need("site_admin", "managing channels"),
         Permission::ManageRoles if actor.has(site_id, Role::SiteAdmin) => Ok(()),
         Permission::ManageRoles => need("site_admin", "granting or revoking roles"),
+        Permission::AnyTransition(action) => {
+            let (ok, roles) = match action {
+                Action::Submit => (actor.can_write(site_id), "author, editor or approver"),
+                Action::Forward => (actor.has(site_id, Role::Editor), "editor"),
+                Action::Return => (
+                    actor.has(site_id, Role::Editor) || actor.has(site_id, Role::Approver),
+                    "editor or approver",
+                ),
+                _ => (actor.has(site_id, Role::Approver), "approver"),
+            };
+            if ok {
+                Ok(())
+            } else {
+                need(roles, &format!("'{action}'"))
+            }
+        }
         Permission::EditItem { state, owner } => match state {
             State::Draft if actor.can_write(site_id) && owner == actor.user_id => Ok(()),
             State::Draft if actor.can_write(site_id) => Err(Denied(format!(

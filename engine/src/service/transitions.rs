@@ -37,6 +37,7 @@ impl Engine {
     ) -> Result<ItemView, EngineError> {
         let action: Action = parse_enum("action", &input.action)?;
         let (item, site) = self.visible_item(actor, id)?;
+        self.allow(actor, &site, Permission::AnyTransition(action))?;
         let Some(to) = next_state(item.state, action, item.live) else {
             let allowed = allowed_actions(item.state, item.live);
             let allowed = if allowed.is_empty() {

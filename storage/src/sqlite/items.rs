@@ -55,7 +55,7 @@ fn raw_item(r: &Row<'_>) -> rusqlite::Result<RawItem> {
 
 fn finish(c: &Connection, r: RawItem) -> Result<ItemRecord, StoreError> {
     let mut st = c
-        .prepare_cached("SELECT channel_id FROM item_channels WHERE item_id = ?1 ORDER BY rowid")
+        .prepare_cached("SELECT channel_id FROM item_channels WHERE item_id = ?1 ORDER BY position")
         .map_err(backend)?;
     let channels = st
         .query_map(params![r.id], |row| row.get::<_, i64>(0).map(ChannelId))
@@ -132,10 +132,12 @@ fn set_channels(tx: &Connection, item: i64, channels: &[ChannelId]) -> Result<()
     tx.execute("DELETE FROM item_channels WHERE item_id = ?1", params![item])
         .map_err(backend)?;
     let mut st = tx
-        .prepare_cached("INSERT OR IGNORE INTO item_channels (item_id, channel_id) VALUES (?1, ?2)")
+        .prepare_cached(
+            "INSERT OR IGNORE INTO item_channels (item_id, channel_id, position) VALUES (?1, ?2, ?3)",
+        )
         .map_err(backend)?;
-    for c in channels {
-        st.execute(params![item, c.0]).map_err(backend)?;
+    for (i, c) in channels.iter().enumerate() {
+        st.execute(params![item, c.0, i as i64]).map_err(backend)?;
     }
     Ok(())
 }

@@ -76,6 +76,8 @@ CREATE INDEX items_live ON items (site_id, kind, published_at) WHERE live = 1;
 CREATE TABLE item_channels (
     item_id    INTEGER NOT NULL REFERENCES items(id),
     channel_id INTEGER NOT NULL REFERENCES channels(id),
+    -- The order the editor gave; the first channel is the item's main one.
+    position   INTEGER NOT NULL,
     PRIMARY KEY (item_id, channel_id)
 ) WITHOUT ROWID;
 CREATE INDEX item_channels_by_channel ON item_channels (channel_id, item_id);

@@ -1,0 +1,129 @@
+//! The one place where errors become HTTP: a stable snake_case code, a status and a message,
+//! as `{"error": {"code", "message", "field"}}`. Internal failures answer 500 without their
+//! cause; the cause goes to the server log only.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use portico_engine::{EngineError, InvalidKind};
+use serde_json::json;
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub enum ApiError {
+    /// Anything the engine said.
+    Engine(EngineError),
+    /// Errors the HTTP layer finds itself (body too large, bad content type, bad path).
+    Http {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
+    /// Too many attempts; retry after this many seconds.
+    TooMany(u64),
+}
+
+impl ApiError {
+    pub(crate) fn http(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Http {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub(crate) fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError::Engine(EngineError::Internal(cause.to_string()))
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        ApiError::Engine(e)
+    }
+}
+
+fn body(status: StatusCode, code: &str, message: &str, field: Option<&str>) -> Response {
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message, "field": field}})),
+    )
+        .into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Http {
+                status,
+                code,
+                message,
+                field,
+            } => body(status, code, &message, field.as_deref()),
+            ApiError::TooMany(secs) => {
+                let mut r = body(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    &format!("too many failed logins; try again in {secs} seconds"),
+                    None,
+                );
+                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                r
+            }
+            ApiError::Engine(e) => engine_response(e),
+        }
+    }
+}
+
+fn engine_response(e: EngineError) -> Response {
+    match &e {
+        EngineError::Invalid {
+            kind,
+            field,
+            message,
+        } => {
+            let status = match kind {
+                InvalidKind::Malformed | InvalidKind::UnknownField => StatusCode::BAD_REQUEST,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            body(status, kind.code(), message, field.as_deref())
+        }
+        EngineError::Unauthenticated(m) => {
+            let mut r = body(StatusCode::UNAUTHORIZED, "unauthenticated", m, None);
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            r
+        }
+        EngineError::Forbidden(m) => body(StatusCode::FORBIDDEN, "forbidden", m, None),
+        EngineError::NotFound(what) => body(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &format!("{what} not found"),
+            None,
+        ),
+        EngineError::Conflict {
+            code,
+            message,
+            field,
+            current_revision,
+        } => (
+            StatusCode::CONFLICT,
+            Json(json!({"error": {"code": code, "message": message, "field": field,
+                        "current_revision": current_revision}})),
+        )
+            .into_response(),
+        EngineError::Store(_) | EngineError::Internal(_) => {
+            tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "internal error");
+            body(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error; the server log has the details under this response's x-request-id",
+                None,
+            )
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Extractors: a strict JSON body whose errors take the API's error shape, and the
+//! authenticated actor.
+
+use crate::error::ApiError;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts, StatusCode};
+use portico_engine::{Actor, EngineError, InvalidKind};
+use serde::de::DeserializeOwned;
+
+/// A JSON body parsed strictly; malformed JSON, unknown fields and oversize bodies come back
+/// as the usual error JSON naming the field.
+pub(crate) struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                let mime = v.split(';').next().unwrap_or("").trim();
+                mime.eq_ignore_ascii_case("application/json")
+            });
+        if !is_json {
+            return Err(ApiError::http(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        let limit = state.config.max_body_bytes;
+        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
+            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::http(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("the body is larger than the limit of {limit} bytes"),
+                )
+            } else {
+                ApiError::http(StatusCode::BAD_REQUEST, "malformed", rej.body_text())
+            }
+        })?;
+        parse(&bytes).map(JsonBody)
+    }
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner();
+        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            ApiError::Engine(EngineError::Invalid {
+                kind: InvalidKind::Malformed,
+                field: None,
+                message: format!("the body is not valid JSON: {inner}"),
+            })
+        } else {
+            ApiError::Engine(portico_engine::serde_error(
+                "",
+                &e.path().to_string(),
+                &inner.to_string(),
+            ))
+        }
+    })?;
+    de.end().map_err(|e| {
+        ApiError::Engine(EngineError::Invalid {
+            kind: InvalidKind::Malformed,
+            field: None,
+            message: format!("the body is not valid JSON: {e}"),
+        })
+    })?;
+    Ok(value)
+}
+
+/// The authenticated user, from `Authorization: Bearer <token>`.
+pub(crate) struct Auth {
+    pub actor: Actor,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(|t| t.trim().to_owned())
+            .ok_or_else(|| {
+                ApiError::Engine(EngineError::Unauthenticated(
+                    "log in first (POST /api/v1/auth/login) and send Authorization: Bearer <token>"
+                        .to_owned(),
+                ))
+            })?;
+        let engine = state.engine.clone();
+        let t = token.clone();
+        let actor = crate::handlers::blocking(move || engine.authenticate(&t)).await?;
+        Ok(Auth { actor, token })
+    }
+}

@@ -1,0 +1,105 @@
+//! Sites, users and roles.
+
+use super::blocking;
+use crate::error::ApiError;
+use crate::extract::{Auth, JsonBody};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use portico_engine::{NewSiteInput, NewUserInput, Site, SiteNode, User};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub(crate) async fn site_tree(State(st): State<AppState>, _auth: Auth) -> Result<Json<Vec<SiteNode>>, ApiError> {
+    let engine = st.engine.clone();
+    Ok(Json(blocking(move || engine.site_tree()).await?))
+}
+
+pub(crate) async fn site(
+    State(st): State<AppState>,
+    _auth: Auth,
+    Path(site): Path<String>,
+) -> Result<Json<Site>, ApiError> {
+    let engine = st.engine.clone();
+    Ok(Json(blocking(move || engine.site_named(&site)).await?))
+}
+
+pub(crate) async fn create_site(
+    State(st): State<AppState>,
+    auth: Auth,
+    JsonBody(body): JsonBody<NewSiteInput>,
+) -> Result<(StatusCode, Json<Site>), ApiError> {
+    let engine = st.engine.clone();
+    let site = blocking(move || engine.create_site(Some(&auth.actor), body)).await?;
+    Ok((StatusCode::CREATED, Json(site)))
+}
+
+pub(crate) async fn users(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<User>>, ApiError> {
+    let engine = st.engine.clone();
+    Ok(Json(blocking(move || engine.users(&auth.actor)).await?))
+}
+
+pub(crate) async fn create_user(
+    State(st): State<AppState>,
+    auth: Auth,
+    JsonBody(body): JsonBody<NewUserInput>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    let engine = st.engine.clone();
+    let user = blocking(move || engine.create_user(&auth.actor, body)).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+pub(crate) async fn roles(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(site): Path<String>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let engine = st.engine.clone();
+    let rows = blocking(move || engine.site_roles(&auth.actor, &site)).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(u, r)| json!({"username": u.username, "display_name": u.display_name, "role": r}))
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Grant {
+    username: String,
+    role: String,
+}
+
+pub(crate) async fn grant(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(site): Path<String>,
+    JsonBody(body): JsonBody<Grant>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let engine = st.engine.clone();
+    let (u, r) = (body.username.clone(), body.role.clone());
+    let changed =
+        blocking(move || engine.set_role(Some(&auth.actor), &site, &u, &r, true)).await?;
+    let status = if changed { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(json!({"username": body.username, "role": body.role, "granted": true}))))
+}
+
+pub(crate) async fn revoke(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path((site, username, role)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let engine = st.engine.clone();
+    let changed =
+        blocking(move || engine.set_role(Some(&auth.actor), &site, &username, &role, false)).await?;
+    if changed {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::http(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "the user does not hold that role on this site",
+        ))
+    }
+}
