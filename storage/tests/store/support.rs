@@ -1,0 +1,103 @@
+//! A small network on a fresh store, with a clock the test controls.
+
+use chrono::{TimeZone, Utc};
+use portico_engine::{
+    Actor, Engine, ItemView, ManualClock, NewChannelInput, NewItemInput, NewSiteInput,
+    NewUserInput, PasswordRule, SaveInput, Store, TransitionInput,
+};
+use portico_storage::{Durability, SqliteStore};
+use serde_json::json;
+use std::sync::Arc;
+
+pub struct Fixture {
+    pub engine: Engine,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<ManualClock>,
+    pub dir: tempfile::TempDir,
+    pub author: Actor,
+    pub editor: Actor,
+    pub approver: Actor,
+    /// An author on `so-tai-chinh` only.
+    pub outsider: Actor,
+}
+
+/// Every backend under test, as a way to open a store in a folder.
+pub fn backends() -> Vec<(&'static str, fn(&std::path::Path) -> Arc<dyn Store>)> {
+    vec![("sqlite", |dir| {
+        Arc::new(SqliteStore::open(&dir.join("portico.db"), Durability::Normal).expect("open sqlite"))
+    })]
+}
+
+/// Runs `test` once per backend on a fresh fixture.
+pub fn each_backend(test: impl Fn(Fixture)) {
+    for (name, open) in backends() {
+        eprintln!("backend: {name}");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = open(dir.path());
+        test(fixture(store, dir));
+    }
+}
+
+fn fixture(store: Arc<dyn Store>, dir: tempfile::TempDir) -> Fixture {
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap()));
+    let engine = Engine::new(store.clone(), clock.clone());
+    for name in ["author", "editor", "approver", "outsider"] {
+        engine
+            .create_user_as_operator(
+                NewUserInput { username: name.into(), password: "pw".into(), display_name: None, network_admin: false },
+                PasswordRule::DemoOnly,
+            )
+            .unwrap();
+    }
+    for (slug, kind, parent) in [("main", "main", None), ("so-tai-chinh", "department", Some("main"))] {
+        engine
+            .create_site(None, NewSiteInput { slug: slug.into(), name: format!("Cổng {slug}"), kind: kind.into(), parent: parent.map(Into::into), domains: vec![], theme: None })
+            .unwrap();
+        engine
+            .create_channel(None, slug, NewChannelInput { name: "Tin tức – Sự kiện".into(), slug: None, parent: None, position: None })
+            .unwrap();
+    }
+    for role in ["author", "editor", "approver"] {
+        engine.set_role(None, "main", role, role, true).unwrap();
+    }
+    engine.set_role(None, "so-tai-chinh", "outsider", "author", true).unwrap();
+    Fixture {
+        author: engine.actor_by_name("author").unwrap(),
+        editor: engine.actor_by_name("editor").unwrap(),
+        approver: engine.actor_by_name("approver").unwrap(),
+        outsider: engine.actor_by_name("outsider").unwrap(),
+        engine,
+        store,
+        clock,
+        dir,
+    }
+}
+
+impl Fixture {
+    pub fn article(&self, site: &str, title: &str) -> ItemView {
+        self.engine
+            .create_item(&self.author, site, NewItemInput { kind: "article".into(), channels: vec!["tin-tuc-su-kien".into()], slug: None, fields: json!({"title": title, "body": "Nội dung."}) })
+            .unwrap()
+    }
+
+    pub fn act(&self, who: &Actor, item: &ItemView, action: &str) -> ItemView {
+        self.engine
+            .transition(who, item.id, TransitionInput { action: action.into(), comment: Some("ghi chú".into()), at: None })
+            .unwrap()
+    }
+
+    pub fn published(&self, title: &str) -> ItemView {
+        let item = self.article("main", title);
+        self.act(&self.author, &item, "submit");
+        self.act(&self.editor, &item, "forward");
+        self.act(&self.approver, &item, "publish")
+    }
+
+    pub fn save(&self, who: &Actor, item: &ItemView, base: u32, title: &str) -> Result<ItemView, portico_engine::EngineError> {
+        self.engine.save_item(who, item.id, SaveInput { base_revision: base, fields: json!({"title": title}), channels: None })
+    }
+
+    pub fn event_count(&self) -> usize {
+        self.engine.events_after(0, 10_000).unwrap().len()
+    }
+}
