@@ -1,0 +1,264 @@
+//! The real `portico` binary: the demo network, first start-up, the CLI, and crash safety
+//! under SIGKILL.
+
+use portico_engine::{State, Store};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_portico");
+
+struct Running {
+    child: Child,
+    base: String,
+    banner: Vec<String>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `portico serve` on a free port and waits for its banner and `/healthz`.
+fn serve(data: &Path, extra: &[&str]) -> Running {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .args(extra)
+        .env("PORTICO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn portico");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut banner = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let base = loop {
+        let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("portico printed no banner");
+        banner.push(line.clone());
+        if let Some(rest) = line.split("serving on ").nth(1) {
+            break rest.split_whitespace().next().expect("url").to_owned();
+        }
+    };
+    // The rest of the banner follows at once.
+    while let Ok(line) = rx.recv_timeout(Duration::from_millis(300)) {
+        banner.push(line);
+    }
+    let r = reqwest::blocking::get(format!("{base}/healthz")).expect("healthz");
+    assert_eq!(r.status(), StatusCode::OK);
+    Running { child, base, banner }
+}
+
+fn login(base: &str, user: &str, password: &str) -> String {
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .expect("login");
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json::<Value>().expect("json")["token"].as_str().expect("token").to_owned()
+}
+
+fn add_admin(data: &Path, name: &str, password: &str) {
+    let mut child = Command::new(BIN)
+        .args(["user", "add", "--admin", "--password-stdin", "--data"])
+        .arg(data)
+        .arg(name)
+        .env("PORTICO_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn user add");
+    writeln!(child.stdin.take().expect("stdin"), "{password}").expect("write password");
+    let out = child.wait_with_output().expect("user add");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("network admin"));
+}
+
+fn sigterm(child: &Child) {
+    // SAFETY: kill(2) on our own child's pid has no memory-safety concerns.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+}
+
+#[test]
+fn the_demo_network_has_92_portals_users_and_items_in_every_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = serve(dir.path(), &["--demo"]);
+    let banner = server.banner.join("\n");
+    for user in ["author", "editor", "approver", "admin"] {
+        assert!(banner.contains(user), "the banner names {user}: {banner}");
+    }
+    let http = reqwest::blocking::Client::new();
+    let token = login(&server.base, "author", "demo");
+    let tree: Value = http.get(format!("{}/api/v1/sites", server.base)).bearer_auth(&token).send().unwrap().json().unwrap();
+    fn count(nodes: &Value) -> usize {
+        nodes.as_array().map_or(0, |a| a.iter().map(|n| 1 + count(&n["children"])).sum())
+    }
+    assert_eq!(count(&tree), 92);
+    assert_eq!(tree[0]["slug"], "main");
+    let admin = login(&server.base, "admin", "demo");
+    for state in State::ALL {
+        let q: Value = http
+            .get(format!("{}/api/v1/sites/main/queue?state={state}&limit=5", server.base))
+            .bearer_auth(&admin)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert!(!q.as_array().unwrap().is_empty(), "main has an item that is {state}");
+    }
+    // A commune under its district, with Vietnamese channels.
+    let ch: Value = http.get(format!("{}/api/v1/sites/xa-ban-vuoc/channels", server.base)).bearer_auth(&token).send().unwrap().json().unwrap();
+    assert!(ch.as_array().unwrap().iter().any(|c| c["name"] == "Văn bản chỉ đạo điều hành"));
+
+    // Count what the generator published, straight from the store.
+    let store = portico_storage::SqliteStore::open(&dir.path().join("portico.db"), portico_storage::Durability::Normal).unwrap();
+    let mut published = 0;
+    for site in store.sites().unwrap() {
+        published += store.queue(site.id, &[State::Published], 100_000).unwrap().len();
+    }
+    assert!(published > 3000, "a few thousand published items, got {published}");
+    assert!(store.check().unwrap().is_empty());
+    drop(store);
+
+    // SIGTERM stops it gracefully; a second start does not generate again.
+    sigterm(&server.child);
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0: {status}");
+    let again = serve(dir.path(), &["--demo"]);
+    assert!(!again.banner.join("\n").contains("Creating the demo network"));
+    let token = login(&again.base, "approver", "demo");
+    let tree: Value = http.get(format!("{}/api/v1/sites", again.base)).bearer_auth(&token).send().unwrap().json().unwrap();
+    assert_eq!(count(&tree), 92);
+}
+
+#[test]
+fn a_fresh_start_explains_how_to_make_the_first_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &[]);
+    let banner = server.banner.join("\n");
+    assert!(banner.contains("portico user add --admin"), "{banner}");
+    assert!(!banner.contains("demo users"), "{banner}");
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"username": "author", "password": "demo"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "no demo users without --demo");
+    drop(server);
+    add_admin(dir.path(), "quantri", "mot-mat-khau-dai");
+    let server = serve(dir.path(), &[]);
+    login(&server.base, "quantri", "mot-mat-khau-dai");
+}
+
+/// Each worker drives its own items through the workflow and records every acknowledged
+/// step; then the process is killed with SIGKILL mid-burst.
+#[test]
+fn every_acknowledged_write_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    add_admin(dir.path(), "quantri", "mot-mat-khau-dai");
+    let mut server = serve(dir.path(), &[]);
+    let base = server.base.clone();
+    let token = login(&base, "quantri", "mot-mat-khau-dai");
+    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let site = http
+        .post(format!("{base}/api/v1/sites"))
+        .bearer_auth(&token)
+        .json(&json!({"slug": "main", "name": "Cổng chính", "kind": "main"}))
+        .send()
+        .unwrap();
+    assert_eq!(site.status(), StatusCode::CREATED);
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let (base, token, http, stop) = (base.clone(), token.clone(), http.clone(), stop.clone());
+            std::thread::spawn(move || {
+                // (item id, acknowledged steps in order)
+                let mut acked: Vec<(i64, Vec<String>)> = Vec::new();
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    let r = http
+                        .post(format!("{base}/api/v1/sites/main/items"))
+                        .bearer_auth(&token)
+                        .json(&json!({"kind": "article", "fields": {"title": format!("Tin số {n} của luồng {w}")}}))
+                        .send();
+                    let Ok(r) = r else { break };
+                    if r.status() != StatusCode::CREATED {
+                        break;
+                    }
+                    let Ok(body) = r.json::<Value>() else { break };
+                    let id = body["id"].as_i64().unwrap();
+                    acked.push((id, vec!["create".into()]));
+                    for step in ["save", "submit", "forward", "publish"] {
+                        let r = if step == "save" {
+                            http.put(format!("{base}/api/v1/items/{id}"))
+                                .bearer_auth(&token)
+                                .json(&json!({"base_revision": 1, "fields": {"title": format!("Tin số {n} (sửa)")}}))
+                                .send()
+                        } else {
+                            http.post(format!("{base}/api/v1/items/{id}/transitions"))
+                                .bearer_auth(&token)
+                                .json(&json!({"action": step}))
+                                .send()
+                        };
+                        // Acknowledged means: a 200 whose whole body arrived.
+                        let ok = r.is_ok_and(|r| r.status() == StatusCode::OK && r.bytes().is_ok());
+                        if !ok {
+                            return acked;
+                        }
+                        acked.last_mut().unwrap().1.push(step.into());
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let acked: Vec<(i64, Vec<String>)> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    let steps: usize = acked.iter().map(|(_, s)| s.len()).sum();
+    assert!(steps > 20, "the burst wrote too little to prove anything: {steps} steps");
+
+    let check = Command::new(BIN).args(["check", "--data"]).arg(dir.path()).output().unwrap();
+    assert!(check.status.success(), "portico check: {}", String::from_utf8_lossy(&check.stdout));
+    let server = serve(dir.path(), &[]);
+    let token = login(&server.base, "quantri", "mot-mat-khau-dai");
+    let store = portico_storage::SqliteStore::open(&dir.path().join("portico.db"), portico_storage::Durability::Normal).unwrap();
+    let events = store.events_after(0, 1_000_000).unwrap();
+    for (id, acked_steps) in &acked {
+        let history: Value = http
+            .get(format!("{}/api/v1/items/{id}/history", server.base))
+            .bearer_auth(&token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let stored: Vec<&str> = history.as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+        assert!(stored.len() >= acked_steps.len(), "item {id}: acknowledged {acked_steps:?}, stored {stored:?}");
+        for (a, s) in acked_steps.iter().zip(&stored) {
+            assert_eq!(a, s, "item {id}");
+        }
+        let item_events = events.iter().filter(|e| e.item_id == Some(portico_engine::ItemId(*id))).count();
+        assert!(item_events >= acked_steps.len(), "item {id} lost events");
+        if acked_steps.last().map(String::as_str) == Some("publish") {
+            assert!(events.iter().any(|e| e.item_id == Some(portico_engine::ItemId(*id)) && e.kind == portico_engine::EventKind::ItemPublished));
+        }
+    }
+}

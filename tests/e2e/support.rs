@@ -1,0 +1,128 @@
+//! Starts a real server on 127.0.0.1:0 over a fresh data folder, with a small network:
+//! `main` and `so-tai-chinh`, each with a channel, and users holding one role on `main`.
+
+use portico_engine::{Engine, NewChannelInput, NewSiteInput, NewUserInput, PasswordRule, SystemClock};
+use portico_storage::{Durability, SqliteStore};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const PASSWORD: &str = "mat-khau-thu";
+
+pub struct Server {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub engine: Engine,
+    _dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A response: status and JSON body (`Null` when the body is empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// The error code of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        Self::start_with(portico_api::ApiConfig {
+            scheduler_interval: Duration::from_millis(100),
+            ..Default::default()
+        })
+        .await
+    }
+
+    pub async fn start_with(config: portico_api::ApiConfig) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStore::open(&dir.path().join("portico.db"), Durability::Normal).expect("open store");
+        let engine = Engine::new(Arc::new(store), Arc::new(SystemClock));
+        let e = engine.clone();
+        tokio::task::spawn_blocking(move || seed(&e)).await.expect("seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(portico_api::serve(listener, engine.clone(), config, async {
+            let _ = stopped.await;
+        }));
+        Server { base, http: reqwest::Client::new(), engine, _dir: dir, _stop: stop }
+    }
+
+    pub async fn login(&self, user: &str) -> String {
+        let r = self.send("POST", "/api/v1/auth/login", None, Some(json!({"username": user, "password": PASSWORD}))).await;
+        assert_eq!(r.status, StatusCode::OK, "login {user}: {:?}", r.body);
+        r.body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = self.http.request(method.parse().expect("method"), format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send("GET", path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send("POST", path, Some(token), Some(body)).await
+    }
+
+    /// Creates an article on `site` as the owner of `token`.
+    pub async fn article(&self, token: &str, site: &str, title: &str) -> Reply {
+        self.post(
+            &format!("/api/v1/sites/{site}/items"),
+            token,
+            json!({"kind": "article", "channels": ["tin-tuc-su-kien"], "fields": {"title": title, "body": "Nội dung bài viết."}}),
+        )
+        .await
+    }
+
+    pub async fn act(&self, token: &str, id: i64, action: &str) -> Reply {
+        let mut body = json!({"action": action});
+        if action == "return" {
+            body["comment"] = json!("Cần bổ sung số liệu.");
+        }
+        if action == "schedule" {
+            body["at"] = json!((chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339());
+        }
+        self.post(&format!("/api/v1/items/{id}/transitions"), token, body).await
+    }
+}
+
+fn seed(e: &Engine) {
+    for (name, admin) in [("admin", true), ("author", false), ("editor", false), ("approver", false), ("siteadmin", false), ("author2", false)] {
+        e.create_user_as_operator(
+            NewUserInput { username: name.into(), password: PASSWORD.into(), display_name: None, network_admin: admin },
+            PasswordRule::Strong,
+        )
+        .expect("user");
+    }
+    for (slug, kind, parent) in [("main", "main", None), ("so-tai-chinh", "department", Some("main"))] {
+        e.create_site(None, NewSiteInput { slug: slug.into(), name: format!("Cổng {slug}"), kind: kind.into(), parent: parent.map(Into::into), domains: vec![], theme: None })
+            .expect("site");
+        e.create_channel(None, slug, NewChannelInput { name: "Tin tức – Sự kiện".into(), slug: None, parent: None, position: None })
+            .expect("channel");
+    }
+    for (user, role) in [("author", "author"), ("author2", "author"), ("editor", "editor"), ("approver", "approver"), ("siteadmin", "site_admin")] {
+        e.set_role(None, "main", user, role, true).expect("role");
+    }
+}
