@@ -11,7 +11,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "portico", version, about = "Headless CMS and content delivery for a network of government portals")]
+#[command(
+    name = "portico",
+    version,
+    about = "Headless CMS and content delivery for a network of government portals"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -113,7 +117,9 @@ fn db_path(data: &Path) -> PathBuf {
 fn main() -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PORTICO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
-    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("PORTICO_LOG_FORMAT").is_ok_and(|f| f == "json") {
         fmt.json().init();
     } else {
@@ -128,7 +134,9 @@ fn main() -> Result<()> {
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let started = Instant::now();
         let engine = open(&args.data)?;
@@ -200,7 +208,13 @@ async fn shutdown_signal() {
 
 fn user(command: UserCommand) -> Result<()> {
     match command {
-        UserCommand::Add { username, admin, display_name, password_stdin, data } => {
+        UserCommand::Add {
+            username,
+            admin,
+            display_name,
+            password_stdin,
+            data,
+        } => {
             let password = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin().lock().read_line(&mut line)?;
@@ -216,18 +230,32 @@ fn user(command: UserCommand) -> Result<()> {
             let engine = open(&data)?;
             let user = engine
                 .create_user_as_operator(
-                    NewUserInput { username, password, display_name, network_admin: admin },
+                    NewUserInput {
+                        username,
+                        password,
+                        display_name,
+                        network_admin: admin,
+                    },
                     PasswordRule::Strong,
                 )
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "created user '{}'{}",
                 user.username,
-                if user.network_admin { " (network admin)" } else { "" }
+                if user.network_admin {
+                    " (network admin)"
+                } else {
+                    ""
+                }
             );
             Ok(())
         }
-        UserCommand::Grant { username, site, role, data } => {
+        UserCommand::Grant {
+            username,
+            site,
+            role,
+            data,
+        } => {
             let engine = open(&data)?;
             engine
                 .set_role(None, &site, &username, &role, true)

@@ -112,8 +112,10 @@ fn engine_response(e: EngineError) -> Response {
             current_revision,
         } => (
             StatusCode::CONFLICT,
-            Json(json!({"error": {"code": code, "message": message, "field": field,
-                        "current_revision": current_revision}})),
+            Json(
+                json!({"error": {"code": code, "message": message, "field": field,
+                        "current_revision": current_revision}}),
+            ),
         )
             .into_response(),
         EngineError::Store(_) | EngineError::Internal(_) => {

@@ -9,7 +9,9 @@ use axum::routing::{get, patch, post};
 use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -23,12 +25,18 @@ pub fn router(state: AppState) -> Router {
         .route("/users", get(network::users).post(network::create_user))
         .route("/sites", get(network::site_tree).post(network::create_site))
         .route("/sites/{site}", get(network::site))
-        .route("/sites/{site}/channels", get(channels::list).post(channels::create))
+        .route(
+            "/sites/{site}/channels",
+            get(channels::list).post(channels::create),
+        )
         .route(
             "/sites/{site}/channels/{channel}",
             patch(channels::update).delete(channels::delete),
         )
-        .route("/sites/{site}/roles", get(network::roles).post(network::grant))
+        .route(
+            "/sites/{site}/roles",
+            get(network::roles).post(network::grant),
+        )
         .route(
             "/sites/{site}/roles/{username}/{role}",
             axum::routing::delete(network::revoke),

@@ -10,8 +10,8 @@ pub use network::{initials, COMPONENTS, MAIN};
 
 use chrono::{Duration, Utc};
 use portico_engine::{
-    Actor, Engine, EngineError, ItemId, ManualClock, NewChannelInput, NewItemInput,
-    NewSiteInput, NewUserInput, PasswordRule, SaveInput, SiteKind, TransitionInput,
+    Actor, Engine, EngineError, ItemId, ManualClock, NewChannelInput, NewItemInput, NewSiteInput,
+    NewUserInput, PasswordRule, SaveInput, SiteKind, TransitionInput,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -26,8 +26,14 @@ pub const DEMO_PASSWORD: &str = "demo";
 /// The demo users and what they may do.
 pub const DEMO_USERS: [(&str, &str); 4] = [
     ("author", "author on every portal: writes and submits"),
-    ("editor", "editor on every portal: reviews, forwards or returns"),
-    ("approver", "approver on every portal: publishes, schedules, unpublishes"),
+    (
+        "editor",
+        "editor on every portal: reviews, forwards or returns",
+    ),
+    (
+        "approver",
+        "approver on every portal: publishes, schedules, unpublishes",
+    ),
     ("admin", "network admin: everything, everywhere"),
 ];
 
@@ -89,14 +95,20 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
             name: MAIN.to_owned(),
             kind: "main".to_owned(),
             parent: None,
-            domains: network::MAIN_DOMAINS.iter().map(|d| d.to_string()).collect(),
+            domains: network::MAIN_DOMAINS
+                .iter()
+                .map(|d| d.to_string())
+                .collect(),
             theme: None,
         },
     )?;
     slugs.insert(MAIN, main.slug.clone());
     let mut sites = vec![(main.slug.clone(), MAIN, SiteKind::Main)];
     for spec in COMPONENTS {
-        let parent = spec.parent.and_then(|p| slugs.get(p).cloned()).unwrap_or("main".into());
+        let parent = spec
+            .parent
+            .and_then(|p| slugs.get(p).cloned())
+            .unwrap_or("main".into());
         let site = engine.create_site(
             None,
             NewSiteInput {
@@ -156,11 +168,25 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
                 6..=7 => "tin-dia-phuong",
                 _ => "thong-bao",
             };
-            jobs.push((rng.gen_range(0..180 * 24 * 60), article(&mut rng, &place), "article", channel));
+            jobs.push((
+                rng.gen_range(0..180 * 24 * 60),
+                article(&mut rng, &place),
+                "article",
+                channel,
+            ));
         }
-        let docs = if *kind == SiteKind::Main { 40 } else { rng.gen_range(2..5) };
+        let docs = if *kind == SiteKind::Main {
+            40
+        } else {
+            rng.gen_range(2..5)
+        };
         for _ in 0..docs {
-            jobs.push((rng.gen_range(0..180 * 24 * 60), document(&mut rng, name), "document", "van-ban-chi-dao-dieu-hanh"));
+            jobs.push((
+                rng.gen_range(0..180 * 24 * 60),
+                document(&mut rng, name),
+                "document",
+                "van-ban-chi-dao-dieu-hanh",
+            ));
         }
         let procs = match kind {
             SiteKind::Main => 15,
@@ -168,9 +194,25 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
             _ => 0,
         };
         for i in 0..procs {
-            jobs.push((rng.gen_range(0..180 * 24 * 60), procedure(&mut rng, name, *kind, i), "procedure", "thu-tuc-hanh-chinh"));
+            jobs.push((
+                rng.gen_range(0..180 * 24 * 60),
+                procedure(&mut rng, name, *kind, i),
+                "procedure",
+                "thu-tuc-hanh-chinh",
+            ));
         }
-        jobs.push((0, page("Giới thiệu chung", &format!("{name} là một đơn vị trong hệ thống chính trị của tỉnh Lào Cai.\n\n{}", words::paragraph(&mut rng, 4))), "page", "gioi-thieu"));
+        jobs.push((
+            0,
+            page(
+                "Giới thiệu chung",
+                &format!(
+                    "{name} là một đơn vị trong hệ thống chính trị của tỉnh Lào Cai.\n\n{}",
+                    words::paragraph(&mut rng, 4)
+                ),
+            ),
+            "page",
+            "gioi-thieu",
+        ));
         jobs.push((1, page("Liên hệ", &format!("**{name}**\n\nĐịa chỉ: Đại lộ Trần Hưng Đạo, phường Nam Cường, thành phố Lào Cai.\n\nĐiện thoại: 0214 3840 {:03}", rng.gen_range(100..999))), "page", "gioi-thieu"));
         jobs.sort_by_key(|j| j.0);
         for (minute, fields, kind_name, channel) in jobs {
@@ -218,7 +260,11 @@ fn article<R: Rng>(rng: &mut R, place: &str) -> Value {
 
 fn document<R: Rng>(rng: &mut R, issuer: &str) -> Value {
     let (doc_type, abbr) = *words::DOC_TYPES.choose_one(rng);
-    let body_abbr = if issuer == MAIN { "UBND".to_owned() } else { initials(issuer) };
+    let body_abbr = if issuer == MAIN {
+        "UBND".to_owned()
+    } else {
+        initials(issuer)
+    };
     let number = rng.gen_range(1..4000);
     let symbol = if abbr.is_empty() {
         format!("{number}/{body_abbr}-VP")
@@ -227,7 +273,11 @@ fn document<R: Rng>(rng: &mut R, issuer: &str) -> Value {
     };
     let issued = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default()
         + Duration::days(rng.gen_range(0..300));
-    let issuer_name = if issuer == MAIN { "UBND tỉnh Lào Cai" } else { issuer };
+    let issuer_name = if issuer == MAIN {
+        "UBND tỉnh Lào Cai"
+    } else {
+        issuer
+    };
     let topic = pick(rng, words::TOPICS);
     json!({
         "number": symbol,
@@ -246,7 +296,8 @@ fn document<R: Rng>(rng: &mut R, issuer: &str) -> Value {
 }
 
 fn procedure<R: Rng>(rng: &mut R, agency: &str, kind: SiteKind, i: usize) -> Value {
-    let (title, field) = words::PROCEDURES[(i + rng.gen_range(0..words::PROCEDURES.len())) % words::PROCEDURES.len()];
+    let (title, field) = words::PROCEDURES
+        [(i + rng.gen_range(0..words::PROCEDURES.len())) % words::PROCEDURES.len()];
     let level = match kind {
         SiteKind::Commune => "commune",
         SiteKind::District => "district",
@@ -271,28 +322,60 @@ fn page(title: &str, body: &str) -> Value {
     json!({"title": title, "body": body})
 }
 
-fn create(engine: &Engine, crew: &Crew, site: &str, kind: &str, channel: &str, fields: Value) -> Result<ItemId, EngineError> {
+fn create(
+    engine: &Engine,
+    crew: &Crew,
+    site: &str,
+    kind: &str,
+    channel: &str,
+    fields: Value,
+) -> Result<ItemId, EngineError> {
     Ok(engine
         .create_item(
             &crew.author,
             site,
-            NewItemInput { kind: kind.to_owned(), channels: vec![channel.to_owned()], slug: None, fields },
+            NewItemInput {
+                kind: kind.to_owned(),
+                channels: vec![channel.to_owned()],
+                slug: None,
+                fields,
+            },
         )?
         .id)
 }
 
-fn step(engine: &Engine, actor: &Actor, clock: &ManualClock, id: ItemId, action: &str, comment: Option<&str>, at: Option<String>) -> Result<(), EngineError> {
+fn step(
+    engine: &Engine,
+    actor: &Actor,
+    clock: &ManualClock,
+    id: ItemId,
+    action: &str,
+    comment: Option<&str>,
+    at: Option<String>,
+) -> Result<(), EngineError> {
     clock.advance(Duration::minutes(17));
     engine.transition(
         actor,
         id,
-        TransitionInput { action: action.to_owned(), comment: comment.map(str::to_owned), at },
+        TransitionInput {
+            action: action.to_owned(),
+            comment: comment.map(str::to_owned),
+            at,
+        },
     )?;
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
-fn publish(engine: &Engine, crew: &Crew, clock: &ManualClock, site: &str, kind: &str, channel: &str, fields: Value) -> Result<ItemId, EngineError> {
+fn publish(
+    engine: &Engine,
+    crew: &Crew,
+    clock: &ManualClock,
+    site: &str,
+    kind: &str,
+    channel: &str,
+    fields: Value,
+) -> Result<ItemId, EngineError> {
     let id = create(engine, crew, site, kind, channel, fields)?;
     step(engine, &crew.author, clock, id, "submit", None, None)?;
     step(engine, &crew.editor, clock, id, "forward", None, None)?;
@@ -301,7 +384,15 @@ fn publish(engine: &Engine, crew: &Crew, clock: &ManualClock, site: &str, kind: 
 }
 
 /// One or more items in each workflow state; returns how many items it made.
-fn in_every_state<R: Rng>(engine: &Engine, crew: &Crew, clock: &ManualClock, site: &str, place: &str, rng: &mut R, real_now: chrono::DateTime<Utc>) -> Result<usize, EngineError> {
+fn in_every_state<R: Rng>(
+    engine: &Engine,
+    crew: &Crew,
+    clock: &ManualClock,
+    site: &str,
+    place: &str,
+    rng: &mut R,
+    real_now: chrono::DateTime<Utc>,
+) -> Result<usize, EngineError> {
     let ch = "tin-tuc-su-kien";
     let mut made = 0;
     let mut new = |rng: &mut R| -> Result<ItemId, EngineError> {
@@ -316,27 +407,77 @@ fn in_every_state<R: Rng>(engine: &Engine, crew: &Crew, clock: &ManualClock, sit
     step(engine, &crew.editor, clock, approval, "forward", None, None)?;
     let returned = new(rng)?;
     step(engine, &crew.author, clock, returned, "submit", None, None)?;
-    step(engine, &crew.editor, clock, returned, "return", Some("Đề nghị bổ sung số liệu cụ thể và ảnh minh họa."), None)?;
+    step(
+        engine,
+        &crew.editor,
+        clock,
+        returned,
+        "return",
+        Some("Đề nghị bổ sung số liệu cụ thể và ảnh minh họa."),
+        None,
+    )?;
     let scheduled = new(rng)?;
     step(engine, &crew.author, clock, scheduled, "submit", None, None)?;
-    step(engine, &crew.editor, clock, scheduled, "forward", None, None)?;
+    step(
+        engine,
+        &crew.editor,
+        clock,
+        scheduled,
+        "forward",
+        None,
+        None,
+    )?;
     let at = (real_now + Duration::days(2)).to_rfc3339();
-    step(engine, &crew.approver, clock, scheduled, "schedule", None, Some(at))?;
+    step(
+        engine,
+        &crew.approver,
+        clock,
+        scheduled,
+        "schedule",
+        None,
+        Some(at),
+    )?;
     let unpublished = new(rng)?;
-    for (who, a) in [(&crew.author, "submit"), (&crew.editor, "forward"), (&crew.approver, "publish"), (&crew.approver, "unpublish")] {
+    for (who, a) in [
+        (&crew.author, "submit"),
+        (&crew.editor, "forward"),
+        (&crew.approver, "publish"),
+        (&crew.approver, "unpublish"),
+    ] {
         step(engine, who, clock, unpublished, a, None, None)?;
     }
     let archived = new(rng)?;
-    for (who, a) in [(&crew.author, "submit"), (&crew.editor, "forward"), (&crew.approver, "publish"), (&crew.approver, "unpublish"), (&crew.approver, "archive")] {
+    for (who, a) in [
+        (&crew.author, "submit"),
+        (&crew.editor, "forward"),
+        (&crew.approver, "publish"),
+        (&crew.approver, "unpublish"),
+        (&crew.approver, "archive"),
+    ] {
         step(engine, who, clock, archived, a, None, None)?;
     }
     let edited = new(rng)?;
-    for (who, a) in [(&crew.author, "submit"), (&crew.editor, "forward"), (&crew.approver, "publish")] {
+    for (who, a) in [
+        (&crew.author, "submit"),
+        (&crew.editor, "forward"),
+        (&crew.approver, "publish"),
+    ] {
         step(engine, who, clock, edited, a, None, None)?;
     }
     let mut fields = article(rng, place);
-    fields["title"] = json!(format!("{} (bản cập nhật)", fields["title"].as_str().unwrap_or("")));
-    engine.save_item(&crew.author, edited, SaveInput { base_revision: 1, fields, channels: None })?;
+    fields["title"] = json!(format!(
+        "{} (bản cập nhật)",
+        fields["title"].as_str().unwrap_or("")
+    ));
+    engine.save_item(
+        &crew.author,
+        edited,
+        SaveInput {
+            base_revision: 1,
+            fields,
+            channels: None,
+        },
+    )?;
     Ok(made)
 }
 
@@ -350,4 +491,3 @@ impl<T> ChooseOne<T> for [T] {
         &self[rng.gen_range(0..self.len())]
     }
 }
-

@@ -13,11 +13,21 @@ pub struct SiteSpec {
 }
 
 const fn s(name: &'static str, kind: SiteKind) -> SiteSpec {
-    SiteSpec { name, kind, parent: None, domains: &[] }
+    SiteSpec {
+        name,
+        kind,
+        parent: None,
+        domains: &[],
+    }
 }
 
 const fn under(name: &'static str, parent: &'static str) -> SiteSpec {
-    SiteSpec { name, kind: SiteKind::Commune, parent: Some(parent), domains: &[] }
+    SiteSpec {
+        name,
+        kind: SiteKind::Commune,
+        parent: Some(parent),
+        domains: &[],
+    }
 }
 
 /// The main portal's name.
@@ -59,13 +69,23 @@ pub const COMPONENTS: &[SiteSpec] = &[
     s("Sở Nội vụ", Department),
     s("Sở Tư pháp", Department),
     s("Sở Kế hoạch và Đầu tư", Department),
-    SiteSpec { name: "Sở Tài chính", kind: Department, parent: None, domains: &["sotc.laocai.gov.vn"] },
+    SiteSpec {
+        name: "Sở Tài chính",
+        kind: Department,
+        parent: None,
+        domains: &["sotc.laocai.gov.vn"],
+    },
     s("Sở Công Thương", Department),
     s("Sở Nông nghiệp và Phát triển nông thôn", Department),
     s("Sở Giao thông vận tải", Department),
     s("Sở Xây dựng", Department),
     s("Sở Tài nguyên và Môi trường", Department),
-    SiteSpec { name: "Sở Thông tin và Truyền thông", kind: Department, parent: None, domains: &["sotttt.laocai.gov.vn"] },
+    SiteSpec {
+        name: "Sở Thông tin và Truyền thông",
+        kind: Department,
+        parent: None,
+        domains: &["sotttt.laocai.gov.vn"],
+    },
     s("Sở Lao động – Thương binh và Xã hội", Department),
     s("Sở Văn hóa và Thể thao", Department),
     s("Sở Du lịch", Department),

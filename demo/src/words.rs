@@ -5,8 +5,18 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 
 pub const LEADS: &[&str] = &[
-    "Hội nghị", "Lễ ra quân", "Tọa đàm", "Hội thảo", "Đoàn công tác", "Lễ phát động",
-    "Chương trình", "Buổi làm việc", "Phiên họp", "Lễ khánh thành", "Diễn đàn", "Kỳ họp",
+    "Hội nghị",
+    "Lễ ra quân",
+    "Tọa đàm",
+    "Hội thảo",
+    "Đoàn công tác",
+    "Lễ phát động",
+    "Chương trình",
+    "Buổi làm việc",
+    "Phiên họp",
+    "Lễ khánh thành",
+    "Diễn đàn",
+    "Kỳ họp",
 ];
 
 pub const TOPICS: &[&str] = &[
@@ -39,16 +49,31 @@ pub const TOPICS: &[&str] = &[
 ];
 
 pub const SUBJECTS: &[&str] = &[
-    "Ủy ban nhân dân tỉnh", "Ban Thường vụ Tỉnh ủy", "Các sở, ban, ngành",
-    "Lãnh đạo địa phương", "Đoàn kiểm tra liên ngành", "Cán bộ, công chức",
-    "Hội đồng nhân dân tỉnh", "Ủy ban Mặt trận Tổ quốc", "Người dân trong xã",
-    "Đoàn viên thanh niên", "Hội viên phụ nữ", "Lực lượng công an xã",
+    "Ủy ban nhân dân tỉnh",
+    "Ban Thường vụ Tỉnh ủy",
+    "Các sở, ban, ngành",
+    "Lãnh đạo địa phương",
+    "Đoàn kiểm tra liên ngành",
+    "Cán bộ, công chức",
+    "Hội đồng nhân dân tỉnh",
+    "Ủy ban Mặt trận Tổ quốc",
+    "Người dân trong xã",
+    "Đoàn viên thanh niên",
+    "Hội viên phụ nữ",
+    "Lực lượng công an xã",
 ];
 
 pub const VERBS: &[&str] = &[
-    "đã triển khai", "tiếp tục đẩy mạnh", "tập trung chỉ đạo", "nghiêm túc thực hiện",
-    "đánh giá kết quả", "thống nhất các giải pháp về", "rà soát, tháo gỡ vướng mắc trong",
-    "chủ động phối hợp thực hiện", "tổ chức tuyên truyền về", "kiểm tra tiến độ",
+    "đã triển khai",
+    "tiếp tục đẩy mạnh",
+    "tập trung chỉ đạo",
+    "nghiêm túc thực hiện",
+    "đánh giá kết quả",
+    "thống nhất các giải pháp về",
+    "rà soát, tháo gỡ vướng mắc trong",
+    "chủ động phối hợp thực hiện",
+    "tổ chức tuyên truyền về",
+    "kiểm tra tiến độ",
 ];
 
 pub const COMPLEMENTS: &[&str] = &[
@@ -65,41 +90,85 @@ pub const COMPLEMENTS: &[&str] = &[
 ];
 
 pub const PERIODS: &[&str] = &[
-    "6 tháng đầu năm", "quý III", "năm 2026", "giai đoạn 2026 – 2030", "tháng 11",
-    "đợt cao điểm", "mùa mưa lũ", "dịp Tết Nguyên đán",
+    "6 tháng đầu năm",
+    "quý III",
+    "năm 2026",
+    "giai đoạn 2026 – 2030",
+    "tháng 11",
+    "đợt cao điểm",
+    "mùa mưa lũ",
+    "dịp Tết Nguyên đán",
 ];
 
 pub const PEOPLE: &[&str] = &[
-    "Nguyễn Văn Hùng", "Trần Thị Thu Hà", "Lê Đức Thắng", "Phạm Minh Tuấn", "Hoàng Thị Lan",
-    "Vũ Quốc Khánh", "Đặng Xuân Trường", "Giàng Seo Phử", "Lò Thị Mai", "Sùng A Chư",
+    "Nguyễn Văn Hùng",
+    "Trần Thị Thu Hà",
+    "Lê Đức Thắng",
+    "Phạm Minh Tuấn",
+    "Hoàng Thị Lan",
+    "Vũ Quốc Khánh",
+    "Đặng Xuân Trường",
+    "Giàng Seo Phử",
+    "Lò Thị Mai",
+    "Sùng A Chư",
 ];
 
 pub const DOC_TYPES: &[(&str, &str)] = &[
-    ("Quyết định", "QĐ"), ("Kế hoạch", "KH"), ("Công văn", ""), ("Thông báo", "TB"),
-    ("Chỉ thị", "CT"), ("Nghị quyết", "NQ"), ("Báo cáo", "BC"),
+    ("Quyết định", "QĐ"),
+    ("Kế hoạch", "KH"),
+    ("Công văn", ""),
+    ("Thông báo", "TB"),
+    ("Chỉ thị", "CT"),
+    ("Nghị quyết", "NQ"),
+    ("Báo cáo", "BC"),
 ];
 
 pub const FIELDS: &[&str] = &[
-    "Công nghệ thông tin", "Tài chính", "Đất đai", "Giáo dục", "Y tế", "Nông nghiệp",
-    "Xây dựng", "Giao thông", "Văn hóa", "Nội vụ", "Tư pháp", "Du lịch",
+    "Công nghệ thông tin",
+    "Tài chính",
+    "Đất đai",
+    "Giáo dục",
+    "Y tế",
+    "Nông nghiệp",
+    "Xây dựng",
+    "Giao thông",
+    "Văn hóa",
+    "Nội vụ",
+    "Tư pháp",
+    "Du lịch",
 ];
 
 pub const PROCEDURES: &[(&str, &str)] = &[
     ("Đăng ký khai sinh", "Hộ tịch"),
     ("Đăng ký kết hôn", "Hộ tịch"),
     ("Đăng ký khai tử", "Hộ tịch"),
-    ("Chứng thực bản sao từ bản chính giấy tờ, văn bản", "Chứng thực"),
+    (
+        "Chứng thực bản sao từ bản chính giấy tờ, văn bản",
+        "Chứng thực",
+    ),
     ("Cấp giấy phép xây dựng nhà ở riêng lẻ", "Xây dựng"),
-    ("Đăng ký thành lập hộ kinh doanh", "Thành lập và hoạt động của hộ kinh doanh"),
+    (
+        "Đăng ký thành lập hộ kinh doanh",
+        "Thành lập và hoạt động của hộ kinh doanh",
+    ),
     ("Cấp phiếu lý lịch tư pháp", "Lý lịch tư pháp"),
-    ("Thẩm định dự toán, thiết kế xây dựng công trình", "Xây dựng"),
+    (
+        "Thẩm định dự toán, thiết kế xây dựng công trình",
+        "Xây dựng",
+    ),
     ("Cấp giấy chứng nhận quyền sử dụng đất lần đầu", "Đất đai"),
     ("Giải quyết trợ cấp xã hội hằng tháng", "Bảo trợ xã hội"),
-    ("Cấp giấy phép kinh doanh dịch vụ lữ hành nội địa", "Du lịch"),
+    (
+        "Cấp giấy phép kinh doanh dịch vụ lữ hành nội địa",
+        "Du lịch",
+    ),
     ("Công nhận gia đình văn hóa", "Văn hóa cơ sở"),
     ("Đăng ký hoạt động tín ngưỡng", "Tín ngưỡng, tôn giáo"),
     ("Cấp giấy phép khai thác tài nguyên nước", "Tài nguyên nước"),
-    ("Cấp chứng chỉ hành nghề khám bệnh, chữa bệnh", "Khám bệnh, chữa bệnh"),
+    (
+        "Cấp chứng chỉ hành nghề khám bệnh, chữa bệnh",
+        "Khám bệnh, chữa bệnh",
+    ),
 ];
 
 /// Picks one entry.

@@ -1,6 +1,8 @@
 //! Passwords (argon2id) and API tokens (random, stored only as a SHA-256 hash).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -30,7 +32,11 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 /// Checks a password against a stored PHC hash; a malformed hash never verifies.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

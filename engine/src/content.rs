@@ -438,13 +438,21 @@ struct Checker {
 impl Checker {
     fn fail(&mut self, kind: InvalidKind, field: &str, message: String) {
         if self.first.is_none() {
-            self.first = Some(EngineError::invalid(kind, format!("fields.{field}"), message));
+            self.first = Some(EngineError::invalid(
+                kind,
+                format!("fields.{field}"),
+                message,
+            ));
         }
     }
 
     fn required(&mut self, field: &str, v: &str, max: usize) {
         if v.trim().is_empty() {
-            self.fail(InvalidKind::Required, field, format!("{field} must not be empty"));
+            self.fail(
+                InvalidKind::Required,
+                field,
+                format!("{field} must not be empty"),
+            );
         } else {
             self.max(field, v, max);
         }
@@ -462,7 +470,9 @@ impl Checker {
                 );
             }
         }
-        if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        if v.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
             self.fail(
                 InvalidKind::InvalidValue,
                 field,
@@ -554,7 +564,10 @@ mod tests {
             &Limits::default(),
         )
         .unwrap_err();
-        assert_eq!(field_of(e), (InvalidKind::UnknownField, "fields.colour".into()));
+        assert_eq!(
+            field_of(e),
+            (InvalidKind::UnknownField, "fields.colour".into())
+        );
     }
 
     #[test]
@@ -566,17 +579,20 @@ mod tests {
             &Limits::default(),
         )
         .unwrap_err();
-        assert_eq!(field_of(e), (InvalidKind::InvalidDate, "fields.issued_on".into()));
+        assert_eq!(
+            field_of(e),
+            (InvalidKind::InvalidDate, "fields.issued_on".into())
+        );
     }
 
     #[test]
     fn missing_and_too_long() {
-        let e = Content::parse(ItemKind::Page, json!({"body": "x"}), &Limits::default())
-            .unwrap_err();
+        let e =
+            Content::parse(ItemKind::Page, json!({"body": "x"}), &Limits::default()).unwrap_err();
         assert_eq!(field_of(e), (InvalidKind::Required, "fields.title".into()));
         let long = "ă".repeat(501);
-        let e = Content::parse(ItemKind::Page, json!({"title": long}), &Limits::default())
-            .unwrap_err();
+        let e =
+            Content::parse(ItemKind::Page, json!({"title": long}), &Limits::default()).unwrap_err();
         assert_eq!(field_of(e), (InvalidKind::TooLong, "fields.title".into()));
     }
 
@@ -588,7 +604,10 @@ mod tests {
             &Limits::default(),
         )
         .unwrap_err();
-        assert_eq!(field_of(e), (InvalidKind::InvalidValue, "fields.level".into()));
+        assert_eq!(
+            field_of(e),
+            (InvalidKind::InvalidValue, "fields.level".into())
+        );
     }
 
     #[test]

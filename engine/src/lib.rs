@@ -27,9 +27,8 @@ mod workflow;
 pub use auth::{hash_password, verify_password, LoginToken, TOKEN_TTL_HOURS};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use content::{
-    serde_error,
-    Article, Content, Date, Document, EffectStatus, ItemKind, OnlineLevel, Page, Procedure,
-    ProcedureLevel, Relation, RelationKind, Attachment, Limits,
+    serde_error, Article, Attachment, Content, Date, Document, EffectStatus, ItemKind, Limits,
+    OnlineLevel, Page, Procedure, ProcedureLevel, Relation, RelationKind,
 };
 pub use error::{EngineError, InvalidKind};
 pub use event::{AuditEntry, Event, EventKind, NewEvent};

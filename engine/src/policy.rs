@@ -57,9 +57,7 @@ impl FromStr for Role {
             .into_iter()
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
-                format!(
-                    "unknown role '{s}'; expected one of: author, editor, approver, site_admin"
-                )
+                format!("unknown role '{s}'; expected one of: author, editor, approver, site_admin")
             })
     }
 }
@@ -86,7 +84,9 @@ impl Actor {
     }
 
     fn can_write(&self, site: SiteId) -> bool {
-        self.has(site, Role::Author) || self.has(site, Role::Editor) || self.has(site, Role::Approver)
+        self.has(site, Role::Author)
+            || self.has(site, Role::Editor)
+            || self.has(site, Role::Approver)
     }
 }
 
@@ -243,7 +243,11 @@ mod tests {
     #[test]
     fn no_role_on_another_site() {
         let a = actor(&[Role::Approver, Role::SiteAdmin]);
-        for perm in [Permission::ViewSite, Permission::CreateItem, Permission::ManageChannels] {
+        for perm in [
+            Permission::ViewSite,
+            Permission::CreateItem,
+            Permission::ManageChannels,
+        ] {
             let err = authorize(&a, (SiteId(2), "xa-ban-vuoc"), perm).unwrap_err();
             assert!(err.0.contains("no role"), "{err}");
         }

@@ -186,8 +186,12 @@ pub struct AuditRow {
 /// The persistence the engine needs.
 pub trait Store: Send + Sync + 'static {
     /// Creates a site; the slug must be free.
-    fn insert_site(&self, site: &NewSiteRecord, audit: &AuditEntry, event: &NewEvent)
-        -> StoreResult<Site>;
+    fn insert_site(
+        &self,
+        site: &NewSiteRecord,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<Site>;
     /// Every site, in creation order.
     fn sites(&self) -> StoreResult<Vec<Site>>;
     /// One site by its slug.
@@ -198,8 +202,12 @@ pub trait Store: Send + Sync + 'static {
     /// A site's channels, ordered by parent and position.
     fn channels(&self, site: SiteId) -> StoreResult<Vec<Channel>>;
     /// Creates a channel; its slug must be free on the site.
-    fn insert_channel(&self, ch: &ChannelChange, audit: &AuditEntry, event: &NewEvent)
-        -> StoreResult<Channel>;
+    fn insert_channel(
+        &self,
+        ch: &ChannelChange,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<Channel>;
     /// Renames, moves or re-orders a channel.
     fn update_channel(
         &self,
@@ -209,12 +217,20 @@ pub trait Store: Send + Sync + 'static {
         event: &NewEvent,
     ) -> StoreResult<Channel>;
     /// Deletes a channel that holds no items and no sub-channels.
-    fn delete_channel(&self, id: ChannelId, audit: &AuditEntry, event: &NewEvent)
-        -> StoreResult<()>;
+    fn delete_channel(
+        &self,
+        id: ChannelId,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<()>;
 
     /// Creates a user; the username must be free.
-    fn insert_user(&self, user: &NewUserRecord, audit: &AuditEntry, event: &NewEvent)
-        -> StoreResult<User>;
+    fn insert_user(
+        &self,
+        user: &NewUserRecord,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<User>;
     /// A user with their password hash, by username.
     fn user_by_name(&self, username: &str) -> StoreResult<Option<UserRecord>>;
     /// A user by id.
@@ -237,8 +253,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
 
     /// Stores a token's hash.
-    fn insert_token(&self, hash: &str, user: UserId, expires_at: DateTime<Utc>)
-        -> StoreResult<()>;
+    fn insert_token(&self, hash: &str, user: UserId, expires_at: DateTime<Utc>) -> StoreResult<()>;
     /// The user a token (by hash) belongs to, if it has not expired at `now`.
     fn token_user(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserId>>;
     /// Forgets a token.

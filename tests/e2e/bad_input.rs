@@ -9,7 +9,8 @@ async fn bad_bodies_get_the_error_shape_with_the_field() {
     let s = Server::start().await;
     let a = s.login("author").await;
     let items = "/api/v1/sites/main/items";
-    let doc = |fields: serde_json::Value| json!({"kind": "document", "channels": [], "fields": fields});
+    let doc =
+        |fields: serde_json::Value| json!({"kind": "document", "channels": [], "fields": fields});
     let good_doc = json!({"number": "3055/QĐ-UBND", "doc_type": "Quyết định", "issuer": "UBND tỉnh Lào Cai",
         "issued_on": "2018-10-02", "status": "in_force", "title": "Về kiến trúc"});
     let with = |k: &str, v: serde_json::Value| {
@@ -18,58 +19,188 @@ async fn bad_bodies_get_the_error_shape_with_the_field() {
         d
     };
     let cases = [
-        ("unknown top-level field", json!({"kind": "article", "fields": {"title": "x"}, "colour": 1}), StatusCode::BAD_REQUEST, "unknown_field", Some("colour")),
-        ("unknown field in fields", json!({"kind": "article", "fields": {"title": "x", "colour": 1}}), StatusCode::BAD_REQUEST, "unknown_field", Some("fields.colour")),
-        ("unknown kind", json!({"kind": "podcast", "fields": {"title": "x"}}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", Some("kind")),
-        ("missing title", json!({"kind": "article", "fields": {"body": "x"}}), StatusCode::UNPROCESSABLE_ENTITY, "required", Some("fields.title")),
-        ("empty title", json!({"kind": "article", "fields": {"title": "   "}}), StatusCode::UNPROCESSABLE_ENTITY, "required", Some("fields.title")),
-        ("over-long title", json!({"kind": "article", "fields": {"title": "ố".repeat(501)}}), StatusCode::UNPROCESSABLE_ENTITY, "too_long", Some("fields.title")),
-        ("bad date", doc(with("issued_on", json!("02/10/2018"))), StatusCode::UNPROCESSABLE_ENTITY, "invalid_date", Some("fields.issued_on")),
-        ("impossible date", doc(with("issued_on", json!("2018-02-30"))), StatusCode::UNPROCESSABLE_ENTITY, "invalid_date", Some("fields.issued_on")),
-        ("effective before issued", doc(with("effective_on", json!("2017-01-01"))), StatusCode::UNPROCESSABLE_ENTITY, "invalid_date", Some("fields.effective_on")),
-        ("bad status", doc(with("status", json!("maybe"))), StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", Some("fields.status")),
-        ("wrong type", json!({"kind": "article", "fields": {"title": 42}}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", Some("fields.title")),
-        ("fields not an object", json!({"kind": "article", "fields": []}), StatusCode::BAD_REQUEST, "malformed", Some("fields")),
-        ("no such channel", json!({"kind": "article", "channels": ["khong-co"], "fields": {"title": "x"}}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", Some("channels[0]")),
-        ("bad slug", json!({"kind": "article", "slug": "Có Dấu", "fields": {"title": "x"}}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", Some("slug")),
-        ("control characters", json!({"kind": "article", "fields": {"title": "a\u{0007}b"}}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", Some("fields.title")),
+        (
+            "unknown top-level field",
+            json!({"kind": "article", "fields": {"title": "x"}, "colour": 1}),
+            StatusCode::BAD_REQUEST,
+            "unknown_field",
+            Some("colour"),
+        ),
+        (
+            "unknown field in fields",
+            json!({"kind": "article", "fields": {"title": "x", "colour": 1}}),
+            StatusCode::BAD_REQUEST,
+            "unknown_field",
+            Some("fields.colour"),
+        ),
+        (
+            "unknown kind",
+            json!({"kind": "podcast", "fields": {"title": "x"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            Some("kind"),
+        ),
+        (
+            "missing title",
+            json!({"kind": "article", "fields": {"body": "x"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+            Some("fields.title"),
+        ),
+        (
+            "empty title",
+            json!({"kind": "article", "fields": {"title": "   "}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+            Some("fields.title"),
+        ),
+        (
+            "over-long title",
+            json!({"kind": "article", "fields": {"title": "ố".repeat(501)}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_long",
+            Some("fields.title"),
+        ),
+        (
+            "bad date",
+            doc(with("issued_on", json!("02/10/2018"))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_date",
+            Some("fields.issued_on"),
+        ),
+        (
+            "impossible date",
+            doc(with("issued_on", json!("2018-02-30"))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_date",
+            Some("fields.issued_on"),
+        ),
+        (
+            "effective before issued",
+            doc(with("effective_on", json!("2017-01-01"))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_date",
+            Some("fields.effective_on"),
+        ),
+        (
+            "bad status",
+            doc(with("status", json!("maybe"))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            Some("fields.status"),
+        ),
+        (
+            "wrong type",
+            json!({"kind": "article", "fields": {"title": 42}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            Some("fields.title"),
+        ),
+        (
+            "fields not an object",
+            json!({"kind": "article", "fields": []}),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            Some("fields"),
+        ),
+        (
+            "no such channel",
+            json!({"kind": "article", "channels": ["khong-co"], "fields": {"title": "x"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            Some("channels[0]"),
+        ),
+        (
+            "bad slug",
+            json!({"kind": "article", "slug": "Có Dấu", "fields": {"title": "x"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            Some("slug"),
+        ),
+        (
+            "control characters",
+            json!({"kind": "article", "fields": {"title": "a\u{0007}b"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            Some("fields.title"),
+        ),
     ];
     let events_before = s.engine.events_after(0, 100_000).unwrap().len();
     for (what, body, status, code, field) in cases {
         let r = s.post(items, &a, body).await;
         assert_eq!(r.status, status, "{what}: {:?}", r.body);
         assert_eq!(r.code(), code, "{what}: {:?}", r.body);
-        assert_eq!(r.body["error"]["field"].as_str(), field, "{what}: {:?}", r.body);
-        assert!(!r.body["error"]["message"].as_str().unwrap_or("").is_empty(), "{what}");
+        assert_eq!(
+            r.body["error"]["field"].as_str(),
+            field,
+            "{what}: {:?}",
+            r.body
+        );
+        assert!(
+            !r.body["error"]["message"].as_str().unwrap_or("").is_empty(),
+            "{what}"
+        );
     }
-    assert_eq!(s.engine.events_after(0, 100_000).unwrap().len(), events_before, "nothing was written");
+    assert_eq!(
+        s.engine.events_after(0, 100_000).unwrap().len(),
+        events_before,
+        "nothing was written"
+    );
     // The document itself is fine.
-    assert_eq!(s.post(items, &a, doc(good_doc.clone())).await.status, StatusCode::CREATED);
+    assert_eq!(
+        s.post(items, &a, doc(good_doc.clone())).await.status,
+        StatusCode::CREATED
+    );
     let again = s.post(items, &a, json!({"kind": "document", "slug": "quyet-dinh-3055-qd-ubnd-ve-kien-truc", "fields": good_doc})).await;
-    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "slug_taken"));
+    assert_eq!(
+        (again.status, again.code()),
+        (StatusCode::CONFLICT, "slug_taken")
+    );
 }
 
 #[tokio::test]
 async fn malformed_json_wrong_type_and_oversize_bodies() {
-    let s = Server::start_with(portico_api::ApiConfig { max_body_bytes: 64 * 1024, ..Default::default() }).await;
+    let s = Server::start_with(portico_api::ApiConfig {
+        max_body_bytes: 64 * 1024,
+        ..Default::default()
+    })
+    .await;
     let a = s.login("author").await;
     let url = format!("{}/api/v1/sites/main/items", s.base);
     let send = |body: Vec<u8>, ctype: &'static str| {
-        s.http.post(url.clone()).bearer_auth(a.clone()).header("content-type", ctype).body(body).send()
+        s.http
+            .post(url.clone())
+            .bearer_auth(a.clone())
+            .header("content-type", ctype)
+            .body(body)
+            .send()
     };
-    let r = send(b"{\"kind\": \"article\",".to_vec(), "application/json").await.unwrap();
+    let r = send(b"{\"kind\": \"article\",".to_vec(), "application/json")
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "malformed");
-    let r = send(b"kind=article".to_vec(), "application/x-www-form-urlencoded").await.unwrap();
+    let r = send(
+        b"kind=article".to_vec(),
+        "application/x-www-form-urlencoded",
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let big = serde_json::to_vec(&json!({"kind": "article", "fields": {"title": "x", "body": "ă".repeat(100_000)}})).unwrap();
+    let big = serde_json::to_vec(
+        &json!({"kind": "article", "fields": {"title": "x", "body": "ă".repeat(100_000)}}),
+    )
+    .unwrap();
     let r = send(big, "application/json").await.unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "payload_too_large");
     // The server is unharmed.
-    assert_eq!(s.article(&a, "main", "Vẫn chạy").await.status, StatusCode::CREATED);
+    assert_eq!(
+        s.article(&a, "main", "Vẫn chạy").await.status,
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -82,18 +213,34 @@ async fn bad_paths_tokens_and_logins() {
         ("/api/v1/items/99999999", StatusCode::NOT_FOUND),
         ("/api/v1/items/1/revisions/xyz", StatusCode::NOT_FOUND),
         ("/api/v1/sites/khong-ton-tai/queue", StatusCode::NOT_FOUND),
-        ("/api/v1/sites/main/queue?state=flying", StatusCode::UNPROCESSABLE_ENTITY),
-        ("/api/v1/sites/main/queue?limit=lots", StatusCode::BAD_REQUEST),
+        (
+            "/api/v1/sites/main/queue?state=flying",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/v1/sites/main/queue?limit=lots",
+            StatusCode::BAD_REQUEST,
+        ),
         ("/khong/co/duong/nay", StatusCode::NOT_FOUND),
     ] {
         let r = s.get(path, &a).await;
         assert_eq!(r.status, status, "{path}: {:?}", r.body);
-        assert!(r.body["error"]["code"].is_string(), "{path}: error JSON expected, got {:?}", r.body);
+        assert!(
+            r.body["error"]["code"].is_string(),
+            "{path}: error JSON expected, got {:?}",
+            r.body
+        );
     }
     let r = s.send("GET", "/api/v1/me", None, None).await;
-    assert_eq!((r.status, r.code()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
     assert_eq!(r.headers.get("www-authenticate").unwrap(), "Bearer");
-    assert_eq!(s.get("/api/v1/me", "forged-token").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        s.get("/api/v1/me", "forged-token").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let r = s.send("DELETE", "/api/v1/auth/login", None, None).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     // Admin answers are never cached, and carry the security headers.
@@ -105,15 +252,40 @@ async fn bad_paths_tokens_and_logins() {
 
 #[tokio::test]
 async fn repeated_failed_logins_are_slowed_down() {
-    let s = Server::start_with(portico_api::ApiConfig { login_failures: 3, ..Default::default() }).await;
+    let s = Server::start_with(portico_api::ApiConfig {
+        login_failures: 3,
+        ..Default::default()
+    })
+    .await;
     let wrong = json!({"username": "editor", "password": "sai-mat-khau"});
     for _ in 0..3 {
-        let r = s.send("POST", "/api/v1/auth/login", None, Some(wrong.clone())).await;
-        assert_eq!((r.status, r.code()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+        let r = s
+            .send("POST", "/api/v1/auth/login", None, Some(wrong.clone()))
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNAUTHORIZED, "unauthenticated")
+        );
     }
-    let r = s.send("POST", "/api/v1/auth/login", None, Some(wrong)).await;
-    assert_eq!((r.status, r.code()), (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"));
+    let r = s
+        .send("POST", "/api/v1/auth/login", None, Some(wrong))
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+    );
     assert!(r.headers.get("retry-after").is_some());
-    let unknown = s.send("POST", "/api/v1/auth/login", None, Some(json!({"username": "nobody", "password": "x"}))).await;
-    assert_eq!(unknown.status, StatusCode::TOO_MANY_REQUESTS, "the client address is limited too");
+    let unknown = s
+        .send(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "nobody", "password": "x"})),
+        )
+        .await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the client address is limited too"
+    );
 }

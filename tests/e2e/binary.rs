@@ -47,7 +47,9 @@ fn serve(data: &Path, extra: &[&str]) -> Running {
     let mut banner = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(120);
     let base = loop {
-        let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("portico printed no banner");
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("portico printed no banner");
         banner.push(line.clone());
         if let Some(rest) = line.split("serving on ").nth(1) {
             break rest.split_whitespace().next().expect("url").to_owned();
@@ -59,7 +61,11 @@ fn serve(data: &Path, extra: &[&str]) -> Running {
     }
     let r = reqwest::blocking::get(format!("{base}/healthz")).expect("healthz");
     assert_eq!(r.status(), StatusCode::OK);
-    Running { child, base, banner }
+    Running {
+        child,
+        base,
+        banner,
+    }
 }
 
 fn login(base: &str, user: &str, password: &str) -> String {
@@ -69,7 +75,10 @@ fn login(base: &str, user: &str, password: &str) -> String {
         .send()
         .expect("login");
     assert_eq!(r.status(), StatusCode::OK);
-    r.json::<Value>().expect("json")["token"].as_str().expect("token").to_owned()
+    r.json::<Value>().expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
 }
 
 fn add_admin(data: &Path, name: &str, password: &str) {
@@ -103,34 +112,68 @@ fn the_demo_network_has_92_portals_users_and_items_in_every_state() {
     }
     let http = reqwest::blocking::Client::new();
     let token = login(&server.base, "author", "demo");
-    let tree: Value = http.get(format!("{}/api/v1/sites", server.base)).bearer_auth(&token).send().unwrap().json().unwrap();
+    let tree: Value = http
+        .get(format!("{}/api/v1/sites", server.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     fn count(nodes: &Value) -> usize {
-        nodes.as_array().map_or(0, |a| a.iter().map(|n| 1 + count(&n["children"])).sum())
+        nodes
+            .as_array()
+            .map_or(0, |a| a.iter().map(|n| 1 + count(&n["children"])).sum())
     }
     assert_eq!(count(&tree), 92);
     assert_eq!(tree[0]["slug"], "main");
     let admin = login(&server.base, "admin", "demo");
     for state in State::ALL {
         let q: Value = http
-            .get(format!("{}/api/v1/sites/main/queue?state={state}&limit=5", server.base))
+            .get(format!(
+                "{}/api/v1/sites/main/queue?state={state}&limit=5",
+                server.base
+            ))
             .bearer_auth(&admin)
             .send()
             .unwrap()
             .json()
             .unwrap();
-        assert!(!q.as_array().unwrap().is_empty(), "main has an item that is {state}");
+        assert!(
+            !q.as_array().unwrap().is_empty(),
+            "main has an item that is {state}"
+        );
     }
     // A commune under its district, with Vietnamese channels.
-    let ch: Value = http.get(format!("{}/api/v1/sites/xa-ban-vuoc/channels", server.base)).bearer_auth(&token).send().unwrap().json().unwrap();
-    assert!(ch.as_array().unwrap().iter().any(|c| c["name"] == "Văn bản chỉ đạo điều hành"));
+    let ch: Value = http
+        .get(format!("{}/api/v1/sites/xa-ban-vuoc/channels", server.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(ch
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["name"] == "Văn bản chỉ đạo điều hành"));
 
     // Count what the generator published, straight from the store.
-    let store = portico_storage::SqliteStore::open(&dir.path().join("portico.db"), portico_storage::Durability::Normal).unwrap();
+    let store = portico_storage::SqliteStore::open(
+        &dir.path().join("portico.db"),
+        portico_storage::Durability::Normal,
+    )
+    .unwrap();
     let mut published = 0;
     for site in store.sites().unwrap() {
-        published += store.queue(site.id, &[State::Published], 100_000).unwrap().len();
+        published += store
+            .queue(site.id, &[State::Published], 100_000)
+            .unwrap()
+            .len();
     }
-    assert!(published > 3000, "a few thousand published items, got {published}");
+    assert!(
+        published > 3000,
+        "a few thousand published items, got {published}"
+    );
     assert!(store.check().unwrap().is_empty());
     drop(store);
 
@@ -139,9 +182,18 @@ fn the_demo_network_has_92_portals_users_and_items_in_every_state() {
     let status = server.child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0: {status}");
     let again = serve(dir.path(), &["--demo"]);
-    assert!(!again.banner.join("\n").contains("Creating the demo network"));
+    assert!(!again
+        .banner
+        .join("\n")
+        .contains("Creating the demo network"));
     let token = login(&again.base, "approver", "demo");
-    let tree: Value = http.get(format!("{}/api/v1/sites", again.base)).bearer_auth(&token).send().unwrap().json().unwrap();
+    let tree: Value = http
+        .get(format!("{}/api/v1/sites", again.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(count(&tree), 92);
 }
 
@@ -157,7 +209,11 @@ fn a_fresh_start_explains_how_to_make_the_first_admin() {
         .json(&json!({"username": "author", "password": "demo"}))
         .send()
         .unwrap();
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "no demo users without --demo");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "no demo users without --demo"
+    );
     drop(server);
     add_admin(dir.path(), "quantri", "mot-mat-khau-dai");
     let server = serve(dir.path(), &[]);
@@ -173,7 +229,10 @@ fn every_acknowledged_write_survives_sigkill() {
     let mut server = serve(dir.path(), &[]);
     let base = server.base.clone();
     let token = login(&base, "quantri", "mot-mat-khau-dai");
-    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
     let site = http
         .post(format!("{base}/api/v1/sites"))
         .bearer_auth(&token)
@@ -232,15 +291,33 @@ fn every_acknowledged_write_survives_sigkill() {
     server.child.kill().unwrap(); // SIGKILL
     server.child.wait().unwrap();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let acked: Vec<(i64, Vec<String>)> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    let acked: Vec<(i64, Vec<String>)> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
     let steps: usize = acked.iter().map(|(_, s)| s.len()).sum();
-    assert!(steps > 20, "the burst wrote too little to prove anything: {steps} steps");
+    assert!(
+        steps > 20,
+        "the burst wrote too little to prove anything: {steps} steps"
+    );
 
-    let check = Command::new(BIN).args(["check", "--data"]).arg(dir.path()).output().unwrap();
-    assert!(check.status.success(), "portico check: {}", String::from_utf8_lossy(&check.stdout));
+    let check = Command::new(BIN)
+        .args(["check", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "portico check: {}",
+        String::from_utf8_lossy(&check.stdout)
+    );
     let server = serve(dir.path(), &[]);
     let token = login(&server.base, "quantri", "mot-mat-khau-dai");
-    let store = portico_storage::SqliteStore::open(&dir.path().join("portico.db"), portico_storage::Durability::Normal).unwrap();
+    let store = portico_storage::SqliteStore::open(
+        &dir.path().join("portico.db"),
+        portico_storage::Durability::Normal,
+    )
+    .unwrap();
     let events = store.events_after(0, 1_000_000).unwrap();
     for (id, acked_steps) in &acked {
         let history: Value = http
@@ -250,15 +327,29 @@ fn every_acknowledged_write_survives_sigkill() {
             .unwrap()
             .json()
             .unwrap();
-        let stored: Vec<&str> = history.as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
-        assert!(stored.len() >= acked_steps.len(), "item {id}: acknowledged {acked_steps:?}, stored {stored:?}");
+        let stored: Vec<&str> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["action"].as_str().unwrap())
+            .collect();
+        assert!(
+            stored.len() >= acked_steps.len(),
+            "item {id}: acknowledged {acked_steps:?}, stored {stored:?}"
+        );
         for (a, s) in acked_steps.iter().zip(&stored) {
             assert_eq!(a, s, "item {id}");
         }
-        let item_events = events.iter().filter(|e| e.item_id == Some(portico_engine::ItemId(*id))).count();
+        let item_events = events
+            .iter()
+            .filter(|e| e.item_id == Some(portico_engine::ItemId(*id)))
+            .count();
         assert!(item_events >= acked_steps.len(), "item {id} lost events");
         if acked_steps.last().map(String::as_str) == Some("publish") {
-            assert!(events.iter().any(|e| e.item_id == Some(portico_engine::ItemId(*id)) && e.kind == portico_engine::EventKind::ItemPublished));
+            assert!(events
+                .iter()
+                .any(|e| e.item_id == Some(portico_engine::ItemId(*id))
+                    && e.kind == portico_engine::EventKind::ItemPublished));
         }
     }
 }

@@ -1,6 +1,9 @@
 //! End-to-end tests: the real server on 127.0.0.1, used over HTTP; and the real binary for
 //! the demo network, the CLI and crash safety.
 
+// Test code: a panic is a failed test with its message, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod bad_input;

@@ -1,7 +1,9 @@
 //! Starts a real server on 127.0.0.1:0 over a fresh data folder, with a small network:
 //! `main` and `so-tai-chinh`, each with a channel, and users holding one role on `main`.
 
-use portico_engine::{Engine, NewChannelInput, NewSiteInput, NewUserInput, PasswordRule, SystemClock};
+use portico_engine::{
+    Engine, NewChannelInput, NewSiteInput, NewUserInput, PasswordRule, SystemClock,
+};
 use portico_storage::{Durability, SqliteStore};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -44,27 +46,59 @@ impl Server {
 
     pub async fn start_with(config: portico_api::ApiConfig) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = SqliteStore::open(&dir.path().join("portico.db"), Durability::Normal).expect("open store");
+        let store = SqliteStore::open(&dir.path().join("portico.db"), Durability::Normal)
+            .expect("open store");
         let engine = Engine::new(Arc::new(store), Arc::new(SystemClock));
         let e = engine.clone();
-        tokio::task::spawn_blocking(move || seed(&e)).await.expect("seed");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        tokio::task::spawn_blocking(move || seed(&e))
+            .await
+            .expect("seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(portico_api::serve(listener, engine.clone(), config, async {
-            let _ = stopped.await;
-        }));
-        Server { base, http: reqwest::Client::new(), engine, _dir: dir, _stop: stop }
+        tokio::spawn(portico_api::serve(
+            listener,
+            engine.clone(),
+            config,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Server {
+            base,
+            http: reqwest::Client::new(),
+            engine,
+            _dir: dir,
+            _stop: stop,
+        }
     }
 
     pub async fn login(&self, user: &str) -> String {
-        let r = self.send("POST", "/api/v1/auth/login", None, Some(json!({"username": user, "password": PASSWORD}))).await;
+        let r = self
+            .send(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": user, "password": PASSWORD})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "login {user}: {:?}", r.body);
         r.body["token"].as_str().expect("token").to_owned()
     }
 
-    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-        let mut req = self.http.request(method.parse().expect("method"), format!("{}{path}", self.base));
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.http.request(
+            method.parse().expect("method"),
+            format!("{}{path}", self.base),
+        );
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -75,7 +109,11 @@ impl Server {
         let status = resp.status();
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap_or_default();
-        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers }
+        Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            headers,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
@@ -104,25 +142,66 @@ impl Server {
         if action == "schedule" {
             body["at"] = json!((chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339());
         }
-        self.post(&format!("/api/v1/items/{id}/transitions"), token, body).await
+        self.post(&format!("/api/v1/items/{id}/transitions"), token, body)
+            .await
     }
 }
 
 fn seed(e: &Engine) {
-    for (name, admin) in [("admin", true), ("author", false), ("editor", false), ("approver", false), ("siteadmin", false), ("author2", false)] {
+    for (name, admin) in [
+        ("admin", true),
+        ("author", false),
+        ("editor", false),
+        ("approver", false),
+        ("siteadmin", false),
+        ("author2", false),
+    ] {
         e.create_user_as_operator(
-            NewUserInput { username: name.into(), password: PASSWORD.into(), display_name: None, network_admin: admin },
+            NewUserInput {
+                username: name.into(),
+                password: PASSWORD.into(),
+                display_name: None,
+                network_admin: admin,
+            },
             PasswordRule::Strong,
         )
         .expect("user");
     }
-    for (slug, kind, parent) in [("main", "main", None), ("so-tai-chinh", "department", Some("main"))] {
-        e.create_site(None, NewSiteInput { slug: slug.into(), name: format!("Cổng {slug}"), kind: kind.into(), parent: parent.map(Into::into), domains: vec![], theme: None })
-            .expect("site");
-        e.create_channel(None, slug, NewChannelInput { name: "Tin tức – Sự kiện".into(), slug: None, parent: None, position: None })
-            .expect("channel");
+    for (slug, kind, parent) in [
+        ("main", "main", None),
+        ("so-tai-chinh", "department", Some("main")),
+    ] {
+        e.create_site(
+            None,
+            NewSiteInput {
+                slug: slug.into(),
+                name: format!("Cổng {slug}"),
+                kind: kind.into(),
+                parent: parent.map(Into::into),
+                domains: vec![],
+                theme: None,
+            },
+        )
+        .expect("site");
+        e.create_channel(
+            None,
+            slug,
+            NewChannelInput {
+                name: "Tin tức – Sự kiện".into(),
+                slug: None,
+                parent: None,
+                position: None,
+            },
+        )
+        .expect("channel");
     }
-    for (user, role) in [("author", "author"), ("author2", "author"), ("editor", "editor"), ("approver", "approver"), ("siteadmin", "site_admin")] {
+    for (user, role) in [
+        ("author", "author"),
+        ("author2", "author"),
+        ("editor", "editor"),
+        ("approver", "approver"),
+        ("siteadmin", "site_admin"),
+    ] {
         e.set_role(None, "main", user, role, true).expect("role");
     }
 }

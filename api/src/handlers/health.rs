@@ -12,7 +12,9 @@ pub(crate) async fn healthz() -> &'static str {
 }
 
 /// Ready: the store answers too.
-pub(crate) async fn readyz(State(st): State<AppState>) -> Result<(StatusCode, &'static str), ApiError> {
+pub(crate) async fn readyz(
+    State(st): State<AppState>,
+) -> Result<(StatusCode, &'static str), ApiError> {
     let engine = st.engine.clone();
     blocking(move || engine.events_after(i64::MAX - 1, 1)).await?;
     Ok((StatusCode::OK, "ready\n"))

@@ -41,7 +41,9 @@ pub(crate) async fn save(
 ) -> Result<Json<ItemView>, ApiError> {
     let id = item_id(&id)?;
     let engine = st.engine.clone();
-    Ok(Json(blocking(move || engine.save_item(&auth.actor, id, body)).await?))
+    Ok(Json(
+        blocking(move || engine.save_item(&auth.actor, id, body)).await?,
+    ))
 }
 
 pub(crate) async fn transition(
@@ -52,7 +54,9 @@ pub(crate) async fn transition(
 ) -> Result<Json<ItemView>, ApiError> {
     let id = item_id(&id)?;
     let engine = st.engine.clone();
-    Ok(Json(blocking(move || engine.transition(&auth.actor, id, body)).await?))
+    Ok(Json(
+        blocking(move || engine.transition(&auth.actor, id, body)).await?,
+    ))
 }
 
 pub(crate) async fn revisions(
@@ -62,7 +66,9 @@ pub(crate) async fn revisions(
 ) -> Result<Json<Vec<RevisionSummary>>, ApiError> {
     let id = item_id(&id)?;
     let engine = st.engine.clone();
-    Ok(Json(blocking(move || engine.revisions(&auth.actor, id)).await?))
+    Ok(Json(
+        blocking(move || engine.revisions(&auth.actor, id)).await?,
+    ))
 }
 
 pub(crate) async fn revision(
@@ -72,10 +78,16 @@ pub(crate) async fn revision(
 ) -> Result<Json<RevisionSummary>, ApiError> {
     let id = item_id(&id)?;
     let rev: u32 = rev.parse().map_err(|_| {
-        ApiError::http(StatusCode::NOT_FOUND, "not_found", format!("revision '{rev}' not found"))
+        ApiError::http(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("revision '{rev}' not found"),
+        )
     })?;
     let engine = st.engine.clone();
-    Ok(Json(blocking(move || engine.revision(&auth.actor, id, rev)).await?))
+    Ok(Json(
+        blocking(move || engine.revision(&auth.actor, id, rev)).await?,
+    ))
 }
 
 pub(crate) async fn history(
@@ -85,7 +97,9 @@ pub(crate) async fn history(
 ) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
     let id = item_id(&id)?;
     let engine = st.engine.clone();
-    Ok(Json(blocking(move || engine.history(&auth.actor, id)).await?))
+    Ok(Json(
+        blocking(move || engine.history(&auth.actor, id)).await?,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,10 @@ use portico_engine::{NewSiteInput, NewUserInput, Site, SiteNode, User};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub(crate) async fn site_tree(State(st): State<AppState>, _auth: Auth) -> Result<Json<Vec<SiteNode>>, ApiError> {
+pub(crate) async fn site_tree(
+    State(st): State<AppState>,
+    _auth: Auth,
+) -> Result<Json<Vec<SiteNode>>, ApiError> {
     let engine = st.engine.clone();
     Ok(Json(blocking(move || engine.site_tree()).await?))
 }
@@ -35,7 +38,10 @@ pub(crate) async fn create_site(
     Ok((StatusCode::CREATED, Json(site)))
 }
 
-pub(crate) async fn users(State(st): State<AppState>, auth: Auth) -> Result<Json<Vec<User>>, ApiError> {
+pub(crate) async fn users(
+    State(st): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Vec<User>>, ApiError> {
     let engine = st.engine.clone();
     Ok(Json(blocking(move || engine.users(&auth.actor)).await?))
 }
@@ -59,7 +65,9 @@ pub(crate) async fn roles(
     let rows = blocking(move || engine.site_roles(&auth.actor, &site)).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|(u, r)| json!({"username": u.username, "display_name": u.display_name, "role": r}))
+            .map(
+                |(u, r)| json!({"username": u.username, "display_name": u.display_name, "role": r}),
+            )
             .collect(),
     ))
 }
@@ -79,10 +87,16 @@ pub(crate) async fn grant(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let engine = st.engine.clone();
     let (u, r) = (body.username.clone(), body.role.clone());
-    let changed =
-        blocking(move || engine.set_role(Some(&auth.actor), &site, &u, &r, true)).await?;
-    let status = if changed { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(json!({"username": body.username, "role": body.role, "granted": true}))))
+    let changed = blocking(move || engine.set_role(Some(&auth.actor), &site, &u, &r, true)).await?;
+    let status = if changed {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({"username": body.username, "role": body.role, "granted": true})),
+    ))
 }
 
 pub(crate) async fn revoke(
@@ -92,7 +106,8 @@ pub(crate) async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     let engine = st.engine.clone();
     let changed =
-        blocking(move || engine.set_role(Some(&auth.actor), &site, &username, &role, false)).await?;
+        blocking(move || engine.set_role(Some(&auth.actor), &site, &username, &role, false))
+            .await?;
     if changed {
         Ok(StatusCode::NO_CONTENT)
     } else {

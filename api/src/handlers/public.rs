@@ -12,5 +12,7 @@ pub(crate) async fn item(
     Path((site, slug)): Path<(String, String)>,
 ) -> Result<Json<PublicItem>, ApiError> {
     let engine = st.engine.clone();
-    Ok(Json(blocking(move || engine.public_item(&site, &slug)).await?))
+    Ok(Json(
+        blocking(move || engine.public_item(&site, &slug)).await?,
+    ))
 }

@@ -1,14 +1,16 @@
 //! Creating, saving and reading items.
 
-use super::{check_slug, parse_enum, Engine};
 use super::views::{HistoryEntry, ItemView, PublicItem, QueueEntry, RevisionSummary};
+use super::{check_slug, parse_enum, Engine};
 use crate::content::{Content, ItemKind};
 use crate::error::EngineError;
 use crate::event::{AuditEntry, EventKind, NewEvent};
 use crate::ids::{ItemId, RevisionNo, UserId};
 use crate::policy::{authorize, Actor, Permission, Role};
 use crate::site::Site;
-use crate::store::{ItemRecord, ItemUpdate, NewItemRecord, NewRevision, RevisionColumns, StoreError};
+use crate::store::{
+    ItemRecord, ItemUpdate, NewItemRecord, NewRevision, RevisionColumns, StoreError,
+};
 use crate::workflow::{allowed_actions, State};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -174,12 +176,10 @@ impl Engine {
     ) -> Result<ItemView, EngineError> {
         let (item, site) = self.visible_item(actor, id)?;
         match item.state {
-            State::Scheduled => {
-                return Err(EngineError::conflict(
-                    "invalid_state",
-                    "a scheduled item cannot be edited; cancel the schedule first (action 'unpublish')",
-                ))
-            }
+            State::Scheduled => return Err(EngineError::conflict(
+                "invalid_state",
+                "a scheduled item cannot be edited; cancel the schedule first (action 'unpublish')",
+            )),
             State::Archived => {
                 return Err(EngineError::conflict(
                     "invalid_state",
@@ -209,7 +209,11 @@ impl Engine {
         };
         let new_draft = item.state.edit_starts_new_draft();
         let state = if new_draft { State::Draft } else { item.state };
-        let owner_id = if new_draft { actor.user_id } else { item.owner_id };
+        let owner_id = if new_draft {
+            actor.user_id
+        } else {
+            item.owner_id
+        };
         let now = self.clock.now();
         let rev = RevisionNo(item.current_rev.0 + 1);
         let mut events = vec![item_event(EventKind::ItemSaved, &item, state)];
@@ -259,7 +263,11 @@ impl Engine {
     }
 
     /// Every revision of an item, newest first.
-    pub fn revisions(&self, actor: &Actor, id: ItemId) -> Result<Vec<RevisionSummary>, EngineError> {
+    pub fn revisions(
+        &self,
+        actor: &Actor,
+        id: ItemId,
+    ) -> Result<Vec<RevisionSummary>, EngineError> {
         let (item, _) = self.visible_item(actor, id)?;
         let mut names = NameCache::default();
         self.store
@@ -349,7 +357,9 @@ impl Engine {
         self.store
             .queue(site.id, &states, limit)?
             .into_iter()
-            .filter(|i| !(only_own_drafts && i.state == State::Draft && i.owner_id != actor.user_id))
+            .filter(|i| {
+                !(only_own_drafts && i.state == State::Draft && i.owner_id != actor.user_id)
+            })
             .map(|i| {
                 Ok(QueueEntry {
                     owner: names.get(self, i.owner_id)?,
@@ -467,7 +477,10 @@ impl Engine {
 fn slug_taken(site: &Site, slug: &str) -> EngineError {
     EngineError::Conflict {
         code: "slug_taken",
-        message: format!("site '{}' already has an item with slug '{slug}'", site.slug),
+        message: format!(
+            "site '{}' already has an item with slug '{slug}'",
+            site.slug
+        ),
         field: Some("slug".to_owned()),
         current_revision: None,
     }
@@ -487,4 +500,3 @@ impl NameCache {
         Ok(n)
     }
 }
-

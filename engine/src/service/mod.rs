@@ -170,10 +170,15 @@ pub(crate) fn clean_comment(c: &str) -> Result<String, EngineError> {
         return Err(EngineError::invalid(
             InvalidKind::TooLong,
             "comment".to_owned(),
-            format!("comment is {n} characters long; at most {} are allowed", transitions::COMMENT_MAX),
+            format!(
+                "comment is {n} characters long; at most {} are allowed",
+                transitions::COMMENT_MAX
+            ),
         ));
     }
-    if c.chars().any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t')) {
+    if c.chars()
+        .any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'))
+    {
         return Err(EngineError::invalid(
             InvalidKind::InvalidValue,
             "comment".to_owned(),

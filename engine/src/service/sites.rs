@@ -66,7 +66,9 @@ pub struct ChannelPatch {
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
 mod double_option {
     use serde::{Deserialize, Deserializer};
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
         Option::<String>::deserialize(d).map(Some)
     }
 }
@@ -96,7 +98,11 @@ fn check_domain(d: &str) -> Result<String, EngineError> {
 
 impl Engine {
     /// Creates a site; network admins only (`actor` `None` is the operator or the demo).
-    pub fn create_site(&self, actor: Option<&Actor>, input: NewSiteInput) -> Result<Site, EngineError> {
+    pub fn create_site(
+        &self,
+        actor: Option<&Actor>,
+        input: NewSiteInput,
+    ) -> Result<Site, EngineError> {
         if actor.is_some_and(|a| !a.network_admin) {
             return Err(EngineError::Forbidden(
                 "creating sites needs the network_admin role".to_owned(),
@@ -192,7 +198,12 @@ impl Engine {
         Ok(self.store.channels(site.id)?)
     }
 
-    fn channel_by_slug(&self, site: &Site, slug: &str, field: &str) -> Result<Channel, EngineError> {
+    fn channel_by_slug(
+        &self,
+        site: &Site,
+        slug: &str,
+        field: &str,
+    ) -> Result<Channel, EngineError> {
         self.store
             .channels(site.id)?
             .into_iter()
@@ -307,7 +318,12 @@ impl Engine {
     }
 
     /// Deletes a channel that holds no items and no sub-channels; site admins.
-    pub fn delete_channel(&self, actor: &Actor, site: &str, channel: &str) -> Result<(), EngineError> {
+    pub fn delete_channel(
+        &self,
+        actor: &Actor,
+        site: &str,
+        channel: &str,
+    ) -> Result<(), EngineError> {
         let site = self.site_by_slug(site)?;
         self.allow(actor, &site, Permission::ManageChannels)?;
         let ch: ChannelId = self
@@ -318,10 +334,14 @@ impl Engine {
             .map(|c| c.id)
             .ok_or_else(|| EngineError::not_found(format!("channel '{channel}'")))?;
         let (audit, event) = self.channel_audit(Some(actor), &site, "channel.delete", channel);
-        self.store.delete_channel(ch, &audit, &event).map_err(|e| match e {
-            crate::StoreError::Refused { code, message } => EngineError::conflict(code, message),
-            other => other.into(),
-        })
+        self.store
+            .delete_channel(ch, &audit, &event)
+            .map_err(|e| match e {
+                crate::StoreError::Refused { code, message } => {
+                    EngineError::conflict(code, message)
+                }
+                other => other.into(),
+            })
     }
 
     pub(super) fn resolve_channels(

@@ -43,7 +43,11 @@ impl Engine {
             let allowed = if allowed.is_empty() {
                 "none".to_owned()
             } else {
-                allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+                allowed
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             return Err(EngineError::Conflict {
                 code: "invalid_transition",
@@ -105,12 +109,22 @@ impl Engine {
         let now = self.clock.now();
         let mut published = 0;
         for id in self.store.due_scheduled(now, 500)? {
-            let Some(item) = self.store.item(id)? else { continue };
+            let Some(item) = self.store.item(id)? else {
+                continue;
+            };
             if item.state != State::Scheduled || item.scheduled_at.is_none_or(|t| t > now) {
                 continue;
             }
             let comment = Some("published by the scheduler at the set time".to_owned());
-            let update = self.step(&item, Action::Publish, State::Published, None, comment, None, now);
+            let update = self.step(
+                &item,
+                Action::Publish,
+                State::Published,
+                None,
+                comment,
+                None,
+                now,
+            );
             match self.store.update_item(&update) {
                 Ok(_) => published += 1,
                 // Someone cancelled the schedule (or another node published) meanwhile.
@@ -161,7 +175,8 @@ impl Engine {
             events: Vec::new(),
         };
         if to != item.state {
-            u.events.push(item_event(EventKind::ItemStateChanged, item, to));
+            u.events
+                .push(item_event(EventKind::ItemStateChanged, item, to));
         }
         match action {
             Action::Publish => {
@@ -170,13 +185,15 @@ impl Engine {
                 u.scheduled_at = None;
                 u.published_at = Some(now);
                 u.first_published_at = item.first_published_at.or(Some(now));
-                u.events.push(item_event(EventKind::ItemPublished, item, to));
+                u.events
+                    .push(item_event(EventKind::ItemPublished, item, to));
             }
             Action::Schedule => u.scheduled_at = at,
             Action::Unpublish if item.state == State::Scheduled => u.scheduled_at = None,
             Action::Unpublish => {
                 u.live = false;
-                u.events.push(item_event(EventKind::ItemUnpublished, item, to));
+                u.events
+                    .push(item_event(EventKind::ItemUnpublished, item, to));
             }
             _ => {}
         }

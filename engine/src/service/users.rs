@@ -1,7 +1,9 @@
 //! Login, tokens, users and per-site roles.
 
 use super::{parse_enum, Engine};
-use crate::auth::{hash_password, new_token, token_hash, verify_password, LoginToken, TOKEN_TTL_HOURS};
+use crate::auth::{
+    hash_password, new_token, token_hash, verify_password, LoginToken, TOKEN_TTL_HOURS,
+};
 use crate::error::{EngineError, InvalidKind};
 use crate::event::{EventKind, NewEvent};
 use crate::policy::{Actor, Permission, Role};
@@ -92,7 +94,7 @@ impl Engine {
     pub fn actor_by_name(&self, username: &str) -> Result<Actor, EngineError> {
         let rec = self
             .store
-            .user_by_name(&Username::parse(username)?.as_str().to_owned())?
+            .user_by_name(Username::parse(username)?.as_str())?
             .ok_or_else(|| EngineError::not_found(format!("user '{username}'")))?;
         self.actor_for(rec.user)
     }

@@ -57,11 +57,21 @@ pub(crate) fn check(c: &Connection) -> Result<Vec<String>, StoreError> {
     }
     let mut fk = c.prepare("PRAGMA foreign_key_check").map_err(backend)?;
     let fk_rows: Vec<String> = fk
-        .query_map([], |r| Ok(format!("{}:{}", r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .query_map([], |r| {
+            Ok(format!(
+                "{}:{}",
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?
+            ))
+        })
         .map_err(backend)?
         .collect::<Result<_, _>>()
         .map_err(backend)?;
-    problems.extend(fk_rows.into_iter().map(|r| format!("foreign key broken in {r}")));
+    problems.extend(
+        fk_rows
+            .into_iter()
+            .map(|r| format!("foreign key broken in {r}")),
+    );
     for (what, sql) in INVARIANTS {
         let mut st = c.prepare(sql).map_err(backend)?;
         let ids: Vec<i64> = st

@@ -129,8 +129,11 @@ fn insert_revision(
 }
 
 fn set_channels(tx: &Connection, item: i64, channels: &[ChannelId]) -> Result<(), StoreError> {
-    tx.execute("DELETE FROM item_channels WHERE item_id = ?1", params![item])
-        .map_err(backend)?;
+    tx.execute(
+        "DELETE FROM item_channels WHERE item_id = ?1",
+        params![item],
+    )
+    .map_err(backend)?;
     let mut st = tx
         .prepare_cached(
             "INSERT OR IGNORE INTO item_channels (item_id, channel_id, position) VALUES (?1, ?2, ?3)",
@@ -248,7 +251,10 @@ pub(crate) fn slug_exists(c: &Connection, site: SiteId, slug: &str) -> Result<bo
         .map_err(backend)
 }
 
-fn revision_row(r: &Row<'_>, with_fields: bool) -> rusqlite::Result<(RevisionRecordRaw, Option<String>)> {
+fn revision_row(
+    r: &Row<'_>,
+    with_fields: bool,
+) -> rusqlite::Result<(RevisionRecordRaw, Option<String>)> {
     Ok((
         RevisionRecordRaw {
             item_id: r.get(0)?,
@@ -271,7 +277,9 @@ struct RevisionRecordRaw {
     created_at: i64,
 }
 
-fn to_revision((r, fields): (RevisionRecordRaw, Option<String>)) -> Result<RevisionRecord, StoreError> {
+fn to_revision(
+    (r, fields): (RevisionRecordRaw, Option<String>),
+) -> Result<RevisionRecord, StoreError> {
     Ok(RevisionRecord {
         item_id: ItemId(r.item_id),
         rev: RevisionNo(r.rev),
@@ -286,12 +294,19 @@ fn to_revision((r, fields): (RevisionRecordRaw, Option<String>)) -> Result<Revis
     })
 }
 
-pub(crate) fn revision(c: &Connection, item: ItemId, rev: RevisionNo) -> Result<Option<RevisionRecord>, StoreError> {
+pub(crate) fn revision(
+    c: &Connection,
+    item: ItemId,
+    rev: RevisionNo,
+) -> Result<Option<RevisionRecord>, StoreError> {
     c.prepare_cached(
         "SELECT item_id, rev, based_on, title, created_by, created_at, fields
          FROM revisions WHERE item_id = ?1 AND rev = ?2",
     )
-    .and_then(|mut st| st.query_row(params![item.0, rev.0], |r| revision_row(r, true)).optional())
+    .and_then(|mut st| {
+        st.query_row(params![item.0, rev.0], |r| revision_row(r, true))
+            .optional()
+    })
     .map_err(backend)?
     .map(to_revision)
     .transpose()
@@ -312,11 +327,19 @@ pub(crate) fn revisions(c: &Connection, item: ItemId) -> Result<Vec<RevisionReco
     rows.into_iter().map(to_revision).collect()
 }
 
-pub(crate) fn queue(c: &Connection, site: SiteId, states: &[State], limit: usize) -> Result<Vec<ItemRecord>, StoreError> {
+pub(crate) fn queue(
+    c: &Connection,
+    site: SiteId,
+    states: &[State],
+    limit: usize,
+) -> Result<Vec<ItemRecord>, StoreError> {
     if states.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = (0..states.len()).map(|i| format!("?{}", i + 3)).collect::<Vec<_>>().join(",");
+    let marks = (0..states.len())
+        .map(|i| format!("?{}", i + 3))
+        .collect::<Vec<_>>()
+        .join(",");
     let sql = format!(
         "SELECT {ITEM_COLS} FROM items WHERE site_id = ?1 AND state IN ({marks})
          ORDER BY updated_at, id LIMIT ?2"
@@ -332,7 +355,11 @@ pub(crate) fn queue(c: &Connection, site: SiteId, states: &[State], limit: usize
     raws.into_iter().map(|r| finish(c, r)).collect()
 }
 
-pub(crate) fn due_scheduled(c: &Connection, now: i64, limit: usize) -> Result<Vec<ItemId>, StoreError> {
+pub(crate) fn due_scheduled(
+    c: &Connection,
+    now: i64,
+    limit: usize,
+) -> Result<Vec<ItemId>, StoreError> {
     let mut st = c
         .prepare_cached(
             "SELECT id FROM items WHERE state = 'scheduled' AND scheduled_at <= ?1
@@ -340,7 +367,9 @@ pub(crate) fn due_scheduled(c: &Connection, now: i64, limit: usize) -> Result<Ve
         )
         .map_err(backend)?;
     let rows = st
-        .query_map(params![now, limit as i64], |r| r.get::<_, i64>(0).map(ItemId))
+        .query_map(params![now, limit as i64], |r| {
+            r.get::<_, i64>(0).map(ItemId)
+        })
         .map_err(backend)?;
     rows.collect::<Result<_, _>>().map_err(backend)
 }
@@ -359,8 +388,11 @@ pub(crate) fn live_item_by_slug(
         .map_err(backend)?;
     let Some(raw) = raw else { return Ok(None) };
     let item = finish(c, raw)?;
-    let Some(rev_no) = item.published_rev else { return Ok(None) };
-    let rev = revision(c, item.id, rev_no)?
-        .ok_or_else(|| StoreError::Corrupt(format!("item {} lacks its published revision", item.id)))?;
+    let Some(rev_no) = item.published_rev else {
+        return Ok(None);
+    };
+    let rev = revision(c, item.id, rev_no)?.ok_or_else(|| {
+        StoreError::Corrupt(format!("item {} lacks its published revision", item.id))
+    })?;
     Ok(Some((item, rev)))
 }

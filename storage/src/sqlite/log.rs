@@ -2,7 +2,9 @@
 
 use super::backend;
 use super::rows::{json, micros, name, time};
-use portico_engine::{AuditEntry, AuditRow, Event, EventKind, ItemId, NewEvent, SiteId, StoreError};
+use portico_engine::{
+    AuditEntry, AuditRow, Event, EventKind, ItemId, NewEvent, SiteId, StoreError,
+};
 use rusqlite::{params, Connection};
 
 pub(crate) fn append_audit(
@@ -53,7 +55,11 @@ pub(crate) fn append_event(
     Ok(())
 }
 
-pub(crate) fn events_after(c: &Connection, after: i64, limit: usize) -> Result<Vec<Event>, StoreError> {
+pub(crate) fn events_after(
+    c: &Connection,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<Event>, StoreError> {
     let mut st = c
         .prepare_cached(
             "SELECT seq, at, kind, site_id, item_id, data FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
@@ -133,4 +139,3 @@ pub(crate) fn history(c: &Connection, item: ItemId) -> Result<Vec<AuditRow>, Sto
     }
     Ok(out)
 }
-

@@ -100,7 +100,10 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection.
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let conn = match lock(&self.readers).pop() {
             Some(c) => c,
             None => {

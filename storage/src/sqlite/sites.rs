@@ -11,8 +11,19 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const SITE_COLS: &str = "id, slug, name, kind, parent_id, theme, created_at";
 
-fn site_row(r: &Row<'_>) -> rusqlite::Result<(i64, String, String, String, Option<i64>, String, i64)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+/// id, slug, name, kind, parent_id, theme, created_at.
+type SiteRow = (i64, String, String, String, Option<i64>, String, i64);
+
+fn site_row(r: &Row<'_>) -> rusqlite::Result<SiteRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
 }
 
 fn domains_of(c: &Connection, id: i64) -> Result<Vec<String>, StoreError> {
@@ -27,7 +38,7 @@ fn domains_of(c: &Connection, id: i64) -> Result<Vec<String>, StoreError> {
 
 fn to_site(
     c: &Connection,
-    (id, slug, name_, kind, parent, theme, created): (i64, String, String, String, Option<i64>, String, i64),
+    (id, slug, name_, kind, parent, theme, created): SiteRow,
 ) -> Result<Site, StoreError> {
     Ok(Site {
         id: SiteId(id),
@@ -159,7 +170,9 @@ pub(crate) fn channels(c: &Connection, site: SiteId) -> Result<Vec<Channel>, Sto
              WHERE site_id = ?1 ORDER BY COALESCE(parent_id, 0), position, id",
         )
         .map_err(backend)?;
-    let rows = st.query_map(params![site.0], channel_row).map_err(backend)?;
+    let rows = st
+        .query_map(params![site.0], channel_row)
+        .map_err(backend)?;
     rows.collect::<Result<_, _>>().map_err(backend)
 }
 
@@ -230,7 +243,8 @@ pub(crate) fn delete_channel(
     event: &NewEvent,
 ) -> Result<(), StoreError> {
     let count = |sql: &str| -> Result<i64, StoreError> {
-        tx.query_row(sql, params![id.0], |r| r.get(0)).map_err(backend)
+        tx.query_row(sql, params![id.0], |r| r.get(0))
+            .map_err(backend)
     };
     let items = count("SELECT COUNT(*) FROM item_channels WHERE channel_id = ?1")?;
     if items > 0 {

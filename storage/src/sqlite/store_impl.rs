@@ -3,13 +3,18 @@
 use super::{check, items, log, sites, users, SqliteStore};
 use chrono::{DateTime, Utc};
 use portico_engine::{
-    AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Event, ItemId, ItemRecord,
-    ItemUpdate, NewEvent, NewItemRecord, NewSiteRecord, NewUserRecord, RevisionNo,
-    RevisionRecord, Role, Site, SiteId, State, Store, StoreResult, User, UserId, UserRecord,
+    AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Event, ItemId, ItemRecord, ItemUpdate,
+    NewEvent, NewItemRecord, NewSiteRecord, NewUserRecord, RevisionNo, RevisionRecord, Role, Site,
+    SiteId, State, Store, StoreResult, User, UserId, UserRecord,
 };
 
 impl Store for SqliteStore {
-    fn insert_site(&self, site: &NewSiteRecord, audit: &AuditEntry, event: &NewEvent) -> StoreResult<Site> {
+    fn insert_site(
+        &self,
+        site: &NewSiteRecord,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<Site> {
         self.write(|tx| sites::insert_site(tx, site, audit, event))
     }
     fn sites(&self) -> StoreResult<Vec<Site>> {
@@ -24,16 +29,37 @@ impl Store for SqliteStore {
     fn channels(&self, site: SiteId) -> StoreResult<Vec<Channel>> {
         self.read(|c| sites::channels(c, site))
     }
-    fn insert_channel(&self, ch: &ChannelChange, audit: &AuditEntry, event: &NewEvent) -> StoreResult<Channel> {
+    fn insert_channel(
+        &self,
+        ch: &ChannelChange,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<Channel> {
         self.write(|tx| sites::insert_channel(tx, ch, audit, event))
     }
-    fn update_channel(&self, id: ChannelId, ch: &ChannelChange, audit: &AuditEntry, event: &NewEvent) -> StoreResult<Channel> {
+    fn update_channel(
+        &self,
+        id: ChannelId,
+        ch: &ChannelChange,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<Channel> {
         self.write(|tx| sites::update_channel(tx, id, ch, audit, event))
     }
-    fn delete_channel(&self, id: ChannelId, audit: &AuditEntry, event: &NewEvent) -> StoreResult<()> {
+    fn delete_channel(
+        &self,
+        id: ChannelId,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<()> {
         self.write(|tx| sites::delete_channel(tx, id, audit, event))
     }
-    fn insert_user(&self, user: &NewUserRecord, audit: &AuditEntry, event: &NewEvent) -> StoreResult<User> {
+    fn insert_user(
+        &self,
+        user: &NewUserRecord,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<User> {
         self.write(|tx| users::insert_user(tx, user, audit, event))
     }
     fn user_by_name(&self, username: &str) -> StoreResult<Option<UserRecord>> {
@@ -51,7 +77,15 @@ impl Store for SqliteStore {
     fn site_roles(&self, site: SiteId) -> StoreResult<Vec<(User, Role)>> {
         self.read(|c| users::site_roles(c, site))
     }
-    fn set_role(&self, user: UserId, site: SiteId, role: Role, granted: bool, audit: &AuditEntry, event: &NewEvent) -> StoreResult<bool> {
+    fn set_role(
+        &self,
+        user: UserId,
+        site: SiteId,
+        role: Role,
+        granted: bool,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<bool> {
         self.write(|tx| users::set_role(tx, user, site, role, granted, audit, event))
     }
     fn insert_token(&self, hash: &str, user: UserId, expires_at: DateTime<Utc>) -> StoreResult<()> {
@@ -94,7 +128,11 @@ impl Store for SqliteStore {
     fn due_scheduled(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ItemId>> {
         self.read(|c| items::due_scheduled(c, now.timestamp_micros(), limit))
     }
-    fn live_item_by_slug(&self, site: SiteId, slug: &str) -> StoreResult<Option<(ItemRecord, RevisionRecord)>> {
+    fn live_item_by_slug(
+        &self,
+        site: SiteId,
+        slug: &str,
+    ) -> StoreResult<Option<(ItemRecord, RevisionRecord)>> {
         self.read(|c| items::live_item_by_slug(c, site, slug))
     }
     fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>> {

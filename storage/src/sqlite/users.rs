@@ -42,7 +42,13 @@ pub(crate) fn insert_user(
     tx.execute(
         "INSERT INTO users (username, display_name, password_hash, network_admin, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![u.username, u.display_name, u.password_hash, u.network_admin, micros(u.at)],
+        params![
+            u.username,
+            u.display_name,
+            u.password_hash,
+            u.network_admin,
+            micros(u.at)
+        ],
     )
     .map_err(|e| {
         if is_unique_violation(&e) {
@@ -60,12 +66,17 @@ pub(crate) fn insert_user(
     user(tx, id)?.ok_or_else(|| StoreError::NotFound("user".into()))
 }
 
-pub(crate) fn user_by_name(c: &Connection, username: &str) -> Result<Option<UserRecord>, StoreError> {
-    c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE username = ?1"))
-        .and_then(|mut st| st.query_row(params![username], user_row).optional())
-        .map_err(backend)?
-        .map(finish)
-        .transpose()
+pub(crate) fn user_by_name(
+    c: &Connection,
+    username: &str,
+) -> Result<Option<UserRecord>, StoreError> {
+    c.prepare_cached(&format!(
+        "SELECT {USER_COLS} FROM users WHERE username = ?1"
+    ))
+    .and_then(|mut st| st.query_row(params![username], user_row).optional())
+    .map_err(backend)?
+    .map(finish)
+    .transpose()
 }
 
 pub(crate) fn user(c: &Connection, id: UserId) -> Result<Option<User>, StoreError> {
@@ -85,7 +96,9 @@ pub(crate) fn users(c: &Connection) -> Result<Vec<User>, StoreError> {
         .map_err(backend)?
         .collect::<Result<_, _>>()
         .map_err(backend)?;
-    rows.into_iter().map(|r| finish(r).map(|u| u.user)).collect()
+    rows.into_iter()
+        .map(|r| finish(r).map(|u| u.user))
+        .collect()
 }
 
 pub(crate) fn roles_of(c: &Connection, user: UserId) -> Result<Vec<(SiteId, Role)>, StoreError> {
@@ -171,7 +184,11 @@ pub(crate) fn insert_token(
     Ok(())
 }
 
-pub(crate) fn token_user(c: &Connection, hash: &str, now: DateTime<Utc>) -> Result<Option<UserId>, StoreError> {
+pub(crate) fn token_user(
+    c: &Connection,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<UserId>, StoreError> {
     c.prepare_cached("SELECT user_id FROM tokens WHERE hash = ?1 AND expires_at > ?2")
         .and_then(|mut st| {
             st.query_row(params![hash, micros(now)], |r| r.get(0))

@@ -20,7 +20,11 @@ fn of_eight_concurrent_saves_on_one_base_exactly_one_wins() {
         assert_eq!(wins, 1, "{results:?}");
         for r in results.iter().filter(|r| r.is_err()) {
             match r {
-                Err(EngineError::Conflict { code, current_revision, .. }) => {
+                Err(EngineError::Conflict {
+                    code,
+                    current_revision,
+                    ..
+                }) => {
                     assert_eq!(*code, "stale_revision");
                     assert_eq!(*current_revision, Some(2));
                 }
@@ -42,9 +46,16 @@ fn a_refused_change_writes_no_event_and_no_audit_entry() {
         let publish = f.engine.transition(
             &f.approver,
             item.id,
-            portico_engine::TransitionInput { action: "publish".into(), comment: None, at: None },
+            portico_engine::TransitionInput {
+                action: "publish".into(),
+                comment: None,
+                at: None,
+            },
         );
-        assert!(matches!(publish, Err(EngineError::Conflict { .. })), "{publish:?}");
+        assert!(
+            matches!(publish, Err(EngineError::Conflict { .. })),
+            "{publish:?}"
+        );
         assert_eq!(f.event_count(), events);
         assert_eq!(f.engine.history(&f.author, item.id).unwrap().len(), history);
         assert!(f.engine.check().unwrap().is_empty());

@@ -8,13 +8,29 @@ use serde_json::json;
 #[test]
 fn every_step_appends_its_events_in_order() {
     each_backend(|f| {
-        let before = f.engine.events_after(0, 1000).unwrap().last().map(|e| e.seq).unwrap_or(0);
+        let before = f
+            .engine
+            .events_after(0, 1000)
+            .unwrap()
+            .last()
+            .map(|e| e.seq)
+            .unwrap_or(0);
         let item = f.published("Tin mới");
         let events = f.engine.events_after(before, 1000).unwrap();
-        let kinds: Vec<_> = events.iter().filter(|e| e.item_id == Some(item.id)).map(|e| e.kind).collect();
+        let kinds: Vec<_> = events
+            .iter()
+            .filter(|e| e.item_id == Some(item.id))
+            .map(|e| e.kind)
+            .collect();
         assert_eq!(
             kinds,
-            [EventKind::ItemCreated, EventKind::ItemStateChanged, EventKind::ItemStateChanged, EventKind::ItemStateChanged, EventKind::ItemPublished]
+            [
+                EventKind::ItemCreated,
+                EventKind::ItemStateChanged,
+                EventKind::ItemStateChanged,
+                EventKind::ItemStateChanged,
+                EventKind::ItemPublished
+            ]
         );
         assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
     });
@@ -29,11 +45,38 @@ fn slugs_are_unique_per_site_and_folded_from_vietnamese() {
         assert_eq!(b.slug, "quyet-dinh-so-3055-qd-ubnd-ve-kien-truc-2");
         let other = f
             .engine
-            .create_item(&f.outsider, "so-tai-chinh", NewItemInput { kind: "article".into(), channels: vec![], slug: None, fields: json!({"title": "Quyết định số 3055/QĐ-UBND về kiến trúc"}) })
+            .create_item(
+                &f.outsider,
+                "so-tai-chinh",
+                NewItemInput {
+                    kind: "article".into(),
+                    channels: vec![],
+                    slug: None,
+                    fields: json!({"title": "Quyết định số 3055/QĐ-UBND về kiến trúc"}),
+                },
+            )
             .unwrap();
         assert_eq!(other.slug, a.slug, "slugs are per site");
-        let taken = f.engine.create_item(&f.author, "main", NewItemInput { kind: "page".into(), channels: vec![], slug: Some(a.slug.clone()), fields: json!({"title": "x"}) });
-        assert!(matches!(taken, Err(EngineError::Conflict { code: "slug_taken", .. })), "{taken:?}");
+        let taken = f.engine.create_item(
+            &f.author,
+            "main",
+            NewItemInput {
+                kind: "page".into(),
+                channels: vec![],
+                slug: Some(a.slug.clone()),
+                fields: json!({"title": "x"}),
+            },
+        );
+        assert!(
+            matches!(
+                taken,
+                Err(EngineError::Conflict {
+                    code: "slug_taken",
+                    ..
+                })
+            ),
+            "{taken:?}"
+        );
     });
 }
 
@@ -61,7 +104,10 @@ fn the_public_keeps_the_published_revision_while_a_new_draft_is_worked_on() {
         f.act(&f.author, &edited, "submit");
         f.act(&f.editor, &edited, "forward");
         f.act(&f.approver, &edited, "publish");
-        assert_eq!(f.engine.public_item("main", &item.slug).unwrap().title, "Bản hai");
+        assert_eq!(
+            f.engine.public_item("main", &item.slug).unwrap().title,
+            "Bản hai"
+        );
     });
 }
 
@@ -69,7 +115,10 @@ fn the_public_keeps_the_published_revision_while_a_new_draft_is_worked_on() {
 fn nothing_but_live_items_is_public() {
     each_backend(|f| {
         let draft = f.article("main", "Bản nháp");
-        assert!(matches!(f.engine.public_item("main", &draft.slug), Err(EngineError::NotFound(_))));
+        assert!(matches!(
+            f.engine.public_item("main", &draft.slug),
+            Err(EngineError::NotFound(_))
+        ));
         f.act(&f.author, &draft, "submit");
         assert!(f.engine.public_item("main", &draft.slug).is_err());
         f.act(&f.editor, &draft, "forward");
@@ -80,7 +129,9 @@ fn nothing_but_live_items_is_public() {
         assert_eq!(gone.state, State::Unpublished);
         assert!(f.engine.public_item("main", &live.slug).is_err());
         // Editing a withdrawn item starts a new draft; it stays private.
-        let redo = f.save(&f.author, &gone, gone.revision.0, "Làm lại").unwrap();
+        let redo = f
+            .save(&f.author, &gone, gone.revision.0, "Làm lại")
+            .unwrap();
         assert_eq!(redo.state, State::Draft);
         assert!(f.engine.public_item("main", &live.slug).is_err());
     });
@@ -98,19 +149,41 @@ fn the_scheduler_publishes_what_came_due_and_nothing_else() {
         let now = portico_engine::Clock::now(&*f.clock);
         for (item, hours) in [(&soon, 1), (&later, 5)] {
             let at = (now + Duration::hours(hours)).to_rfc3339();
-            let s = f.engine.transition(&f.approver, item.id, TransitionInput { action: "schedule".into(), comment: None, at: Some(at) }).unwrap();
+            let s = f
+                .engine
+                .transition(
+                    &f.approver,
+                    item.id,
+                    TransitionInput {
+                        action: "schedule".into(),
+                        comment: None,
+                        at: Some(at),
+                    },
+                )
+                .unwrap();
             assert_eq!(s.state, State::Scheduled);
         }
         assert_eq!(f.engine.publish_due().unwrap(), 0);
         // The process was "down" for two hours: the first item is overdue.
         f.clock.advance(Duration::hours(2));
         assert_eq!(f.engine.publish_due().unwrap(), 1);
-        assert_eq!(f.engine.publish_due().unwrap(), 0, "publishing is idempotent");
+        assert_eq!(
+            f.engine.publish_due().unwrap(),
+            0,
+            "publishing is idempotent"
+        );
         assert!(f.engine.public_item("main", &soon.slug).is_ok());
         assert!(f.engine.public_item("main", &later.slug).is_err());
         let history = f.engine.history(&f.author, soon.id).unwrap();
         let last = history.last().unwrap();
-        assert_eq!((last.action.as_str(), last.user.as_deref()), ("publish", None));
-        assert!(f.engine.check().unwrap().is_empty(), "{:?}", f.engine.check());
+        assert_eq!(
+            (last.action.as_str(), last.user.as_deref()),
+            ("publish", None)
+        );
+        assert!(
+            f.engine.check().unwrap().is_empty(),
+            "{:?}",
+            f.engine.check()
+        );
     });
 }

@@ -1,5 +1,8 @@
 //! The store contract: every backend must pass these. Each test gets its own database.
 
+// Test code: a panic is a failed test with its message, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod concurrency;

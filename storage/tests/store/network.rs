@@ -13,18 +13,65 @@ fn channels_nest_order_and_refuse_cycles_and_deleting_when_in_use() {
         };
         let e = &f.engine;
         let child = e
-            .create_channel(None, "main", NewChannelInput { name: "Thời sự".into(), slug: None, parent: Some("tin-tuc-su-kien".into()), position: None })
+            .create_channel(
+                None,
+                "main",
+                NewChannelInput {
+                    name: "Thời sự".into(),
+                    slug: None,
+                    parent: Some("tin-tuc-su-kien".into()),
+                    position: None,
+                },
+            )
             .unwrap();
         assert_eq!(child.slug, "thoi-su");
-        let cycle = e.update_channel(&admin_actor, "main", "tin-tuc-su-kien", ChannelPatch { parent: Some(Some("thoi-su".into())), ..Default::default() });
-        assert!(matches!(cycle, Err(EngineError::Invalid { .. })), "{cycle:?}");
-        let renamed = e.update_channel(&admin_actor, "main", "thoi-su", ChannelPatch { name: Some("Thời sự trong tỉnh".into()), position: Some(5), parent: Some(None) }).unwrap();
-        assert_eq!((renamed.name.as_str(), renamed.position, renamed.parent_id), ("Thời sự trong tỉnh", 5, None));
+        let cycle = e.update_channel(
+            &admin_actor,
+            "main",
+            "tin-tuc-su-kien",
+            ChannelPatch {
+                parent: Some(Some("thoi-su".into())),
+                ..Default::default()
+            },
+        );
+        assert!(
+            matches!(cycle, Err(EngineError::Invalid { .. })),
+            "{cycle:?}"
+        );
+        let renamed = e
+            .update_channel(
+                &admin_actor,
+                "main",
+                "thoi-su",
+                ChannelPatch {
+                    name: Some("Thời sự trong tỉnh".into()),
+                    position: Some(5),
+                    parent: Some(None),
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            (renamed.name.as_str(), renamed.position, renamed.parent_id),
+            ("Thời sự trong tỉnh", 5, None)
+        );
         f.article("main", "Giữ chuyên mục");
         let busy = e.delete_channel(&admin_actor, "main", "tin-tuc-su-kien");
-        assert!(matches!(busy, Err(EngineError::Conflict { code: "channel_not_empty", .. })), "{busy:?}");
+        assert!(
+            matches!(
+                busy,
+                Err(EngineError::Conflict {
+                    code: "channel_not_empty",
+                    ..
+                })
+            ),
+            "{busy:?}"
+        );
         e.delete_channel(&admin_actor, "main", "thoi-su").unwrap();
-        assert!(e.channels("main").unwrap().iter().all(|c| c.slug != "thoi-su"));
+        assert!(e
+            .channels("main")
+            .unwrap()
+            .iter()
+            .all(|c| c.slug != "thoi-su"));
     });
 }
 
@@ -32,14 +79,49 @@ fn channels_nest_order_and_refuse_cycles_and_deleting_when_in_use() {
 fn site_slugs_and_domains_are_unique_and_there_is_one_main_portal() {
     each_backend(|f| {
         let e = &f.engine;
-        let input = |slug: &str, kind: &str, parent: Option<&str>, domains: Vec<String>| NewSiteInput {
-            slug: slug.into(), name: "Xã Bản Vược".into(), kind: kind.into(), parent: parent.map(Into::into), domains, theme: None,
-        };
-        e.create_site(None, input("xa-ban-vuoc", "commune", Some("so-tai-chinh"), vec!["banvuoc.laocai.gov.vn".into()])).unwrap();
-        assert!(matches!(e.create_site(None, input("xa-ban-vuoc", "commune", Some("main"), vec![])), Err(EngineError::Conflict { .. })));
-        assert!(matches!(e.create_site(None, input("xa-khac", "commune", Some("main"), vec!["BanVuoc.laocai.gov.vn".into()])), Err(EngineError::Conflict { .. })));
-        assert!(matches!(e.create_site(None, input("main-2", "main", None, vec![])), Err(EngineError::Conflict { .. })));
-        assert!(matches!(e.create_site(None, input("mo-coi", "commune", None, vec![])), Err(EngineError::Invalid { .. })));
+        let input =
+            |slug: &str, kind: &str, parent: Option<&str>, domains: Vec<String>| NewSiteInput {
+                slug: slug.into(),
+                name: "Xã Bản Vược".into(),
+                kind: kind.into(),
+                parent: parent.map(Into::into),
+                domains,
+                theme: None,
+            };
+        e.create_site(
+            None,
+            input(
+                "xa-ban-vuoc",
+                "commune",
+                Some("so-tai-chinh"),
+                vec!["banvuoc.laocai.gov.vn".into()],
+            ),
+        )
+        .unwrap();
+        assert!(matches!(
+            e.create_site(None, input("xa-ban-vuoc", "commune", Some("main"), vec![])),
+            Err(EngineError::Conflict { .. })
+        ));
+        assert!(matches!(
+            e.create_site(
+                None,
+                input(
+                    "xa-khac",
+                    "commune",
+                    Some("main"),
+                    vec!["BanVuoc.laocai.gov.vn".into()]
+                )
+            ),
+            Err(EngineError::Conflict { .. })
+        ));
+        assert!(matches!(
+            e.create_site(None, input("main-2", "main", None, vec![])),
+            Err(EngineError::Conflict { .. })
+        ));
+        assert!(matches!(
+            e.create_site(None, input("mo-coi", "commune", None, vec![])),
+            Err(EngineError::Invalid { .. })
+        ));
         let tree = e.site_tree().unwrap();
         assert_eq!(tree.len(), 1);
         assert_eq!(tree[0].children[0].children[0].site.slug, "xa-ban-vuoc");

@@ -13,7 +13,10 @@ fn a_reopened_store_has_everything_and_is_consistent() {
         for (_, open) in backends().into_iter().take(1) {
             let store = open(&dir);
             assert_eq!(store.events_after(0, 10_000).unwrap().len(), events);
-            let (rec, rev) = store.live_item_by_slug(item_site(&*store), &item.slug).unwrap().unwrap();
+            let (rec, rev) = store
+                .live_item_by_slug(item_site(&*store), &item.slug)
+                .unwrap()
+                .unwrap();
             assert_eq!(rev.title, "Còn nguyên sau khi mở lại");
             assert_eq!(rec.state, portico_engine::State::Published);
             assert!(store.check().unwrap().is_empty());
@@ -30,9 +33,16 @@ fn the_sqlite_audit_log_and_revisions_refuse_rewrites() {
     each_backend(|f| {
         f.published("Không sửa được lịch sử");
         let conn = rusqlite::Connection::open(f.dir.path().join("portico.db")).unwrap();
-        for sql in ["UPDATE audit SET comment = 'x'", "DELETE FROM audit", "UPDATE revisions SET title = 'x'"] {
+        for sql in [
+            "UPDATE audit SET comment = 'x'",
+            "DELETE FROM audit",
+            "UPDATE revisions SET title = 'x'",
+        ] {
             let err = conn.execute(sql, []).unwrap_err().to_string();
-            assert!(err.contains("append-only") || err.contains("immutable"), "{sql}: {err}");
+            assert!(
+                err.contains("append-only") || err.contains("immutable"),
+                "{sql}: {err}"
+            );
         }
     });
 }

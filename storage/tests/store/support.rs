@@ -22,9 +22,14 @@ pub struct Fixture {
 }
 
 /// Every backend under test, as a way to open a store in a folder.
-pub fn backends() -> Vec<(&'static str, fn(&std::path::Path) -> Arc<dyn Store>)> {
+/// Opens a store of one backend in a folder.
+pub type Opener = fn(&std::path::Path) -> Arc<dyn Store>;
+
+pub fn backends() -> Vec<(&'static str, Opener)> {
     vec![("sqlite", |dir| {
-        Arc::new(SqliteStore::open(&dir.join("portico.db"), Durability::Normal).expect("open sqlite"))
+        Arc::new(
+            SqliteStore::open(&dir.join("portico.db"), Durability::Normal).expect("open sqlite"),
+        )
     })]
 }
 
@@ -39,28 +44,59 @@ pub fn each_backend(test: impl Fn(Fixture)) {
 }
 
 fn fixture(store: Arc<dyn Store>, dir: tempfile::TempDir) -> Fixture {
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap()));
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap(),
+    ));
     let engine = Engine::new(store.clone(), clock.clone());
     for name in ["author", "editor", "approver", "outsider"] {
         engine
             .create_user_as_operator(
-                NewUserInput { username: name.into(), password: "pw".into(), display_name: None, network_admin: false },
+                NewUserInput {
+                    username: name.into(),
+                    password: "pw".into(),
+                    display_name: None,
+                    network_admin: false,
+                },
                 PasswordRule::DemoOnly,
             )
             .unwrap();
     }
-    for (slug, kind, parent) in [("main", "main", None), ("so-tai-chinh", "department", Some("main"))] {
+    for (slug, kind, parent) in [
+        ("main", "main", None),
+        ("so-tai-chinh", "department", Some("main")),
+    ] {
         engine
-            .create_site(None, NewSiteInput { slug: slug.into(), name: format!("Cổng {slug}"), kind: kind.into(), parent: parent.map(Into::into), domains: vec![], theme: None })
+            .create_site(
+                None,
+                NewSiteInput {
+                    slug: slug.into(),
+                    name: format!("Cổng {slug}"),
+                    kind: kind.into(),
+                    parent: parent.map(Into::into),
+                    domains: vec![],
+                    theme: None,
+                },
+            )
             .unwrap();
         engine
-            .create_channel(None, slug, NewChannelInput { name: "Tin tức – Sự kiện".into(), slug: None, parent: None, position: None })
+            .create_channel(
+                None,
+                slug,
+                NewChannelInput {
+                    name: "Tin tức – Sự kiện".into(),
+                    slug: None,
+                    parent: None,
+                    position: None,
+                },
+            )
             .unwrap();
     }
     for role in ["author", "editor", "approver"] {
         engine.set_role(None, "main", role, role, true).unwrap();
     }
-    engine.set_role(None, "so-tai-chinh", "outsider", "author", true).unwrap();
+    engine
+        .set_role(None, "so-tai-chinh", "outsider", "author", true)
+        .unwrap();
     Fixture {
         author: engine.actor_by_name("author").unwrap(),
         editor: engine.actor_by_name("editor").unwrap(),
@@ -76,13 +112,30 @@ fn fixture(store: Arc<dyn Store>, dir: tempfile::TempDir) -> Fixture {
 impl Fixture {
     pub fn article(&self, site: &str, title: &str) -> ItemView {
         self.engine
-            .create_item(&self.author, site, NewItemInput { kind: "article".into(), channels: vec!["tin-tuc-su-kien".into()], slug: None, fields: json!({"title": title, "body": "Nội dung."}) })
+            .create_item(
+                &self.author,
+                site,
+                NewItemInput {
+                    kind: "article".into(),
+                    channels: vec!["tin-tuc-su-kien".into()],
+                    slug: None,
+                    fields: json!({"title": title, "body": "Nội dung."}),
+                },
+            )
             .unwrap()
     }
 
     pub fn act(&self, who: &Actor, item: &ItemView, action: &str) -> ItemView {
         self.engine
-            .transition(who, item.id, TransitionInput { action: action.into(), comment: Some("ghi chú".into()), at: None })
+            .transition(
+                who,
+                item.id,
+                TransitionInput {
+                    action: action.into(),
+                    comment: Some("ghi chú".into()),
+                    at: None,
+                },
+            )
             .unwrap()
     }
 
@@ -93,8 +146,22 @@ impl Fixture {
         self.act(&self.approver, &item, "publish")
     }
 
-    pub fn save(&self, who: &Actor, item: &ItemView, base: u32, title: &str) -> Result<ItemView, portico_engine::EngineError> {
-        self.engine.save_item(who, item.id, SaveInput { base_revision: base, fields: json!({"title": title}), channels: None })
+    pub fn save(
+        &self,
+        who: &Actor,
+        item: &ItemView,
+        base: u32,
+        title: &str,
+    ) -> Result<ItemView, portico_engine::EngineError> {
+        self.engine.save_item(
+            who,
+            item.id,
+            SaveInput {
+                base_revision: base,
+                fields: json!({"title": title}),
+                channels: None,
+            },
+        )
     }
 
     pub fn event_count(&self) -> usize {
