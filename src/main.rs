@@ -30,6 +30,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Rebuild the search index from the store (stop the server first).
+    Reindex {
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Check the store's consistency; exits non-zero when something is wrong.
     Check {
         #[command(flatten)]
@@ -114,6 +119,10 @@ fn db_path(data: &Path) -> PathBuf {
     data.join("portico.db")
 }
 
+fn index_path(data: &Path) -> PathBuf {
+    data.join("index")
+}
+
 fn main() -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PORTICO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
@@ -130,6 +139,7 @@ fn main() -> Result<()> {
         Command::Serve(args) => serve(args),
         Command::User { command } => user(command),
         Command::Check { data } => check(&data),
+        Command::Reindex { data } => reindex(&data),
     }
 }
 
@@ -140,6 +150,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     runtime.block_on(async move {
         let started = Instant::now();
         let engine = open(&args.data)?;
+        let search = portico_search::SearchIndex::open(&index_path(&args.data.data))?;
         let empty = {
             let e = engine.clone();
             tokio::task::spawn_blocking(move || e.sites()).await??.is_empty()
@@ -178,7 +189,7 @@ fn serve(args: ServeArgs) -> Result<()> {
             }
         }
         let config = portico_api::ApiConfig { max_body_bytes: args.max_body, ..Default::default() };
-        portico_api::serve(listener, engine, config, shutdown_signal()).await?;
+        portico_api::serve(listener, engine, Arc::new(search), config, shutdown_signal()).await?;
         println!("Portico stopped.");
         Ok(())
     })
@@ -281,4 +292,30 @@ fn check(data: &DataArgs) -> Result<()> {
         }
         bail!("{} problems found", problems.len())
     }
+}
+
+fn reindex(data: &DataArgs) -> Result<()> {
+    if !db_path(&data.data).exists() {
+        bail!("no Portico database in {}", data.data.display());
+    }
+    let engine = open(data)?;
+    let index = portico_search::SearchIndex::open(&index_path(&data.data))?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} items ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let n = portico_search::follower::rebuild(&engine, &index, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "indexed {n} published items in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -18,11 +18,13 @@ mod handlers;
 mod login_limit;
 mod routes;
 mod scheduler;
+mod search_follower;
 
 pub use error::ApiError;
 pub use routes::router;
 
 use portico_engine::Engine;
+use portico_search::SearchIndex;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,6 +37,8 @@ pub struct ApiConfig {
     pub max_body_bytes: usize,
     /// How often the scheduler looks for due items.
     pub scheduler_interval: Duration,
+    /// How often the search follower looks for new events.
+    pub search_interval: Duration,
     /// Failed logins allowed per user name and per client address within `login_window`.
     pub login_failures: u32,
     /// The window for counting failed logins.
@@ -46,6 +50,7 @@ impl Default for ApiConfig {
         ApiConfig {
             max_body_bytes: 4 * 1024 * 1024,
             scheduler_interval: Duration::from_secs(1),
+            search_interval: Duration::from_millis(200),
             login_failures: 10,
             login_window: Duration::from_secs(600),
         }
@@ -56,14 +61,16 @@ impl Default for ApiConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub(crate) engine: Engine,
+    pub(crate) search: Arc<SearchIndex>,
     pub(crate) config: Arc<ApiConfig>,
     pub(crate) login_limit: Arc<login_limit::LoginLimit>,
 }
 
 impl AppState {
-    /// State for a router over `engine`.
-    pub fn new(engine: Engine, config: ApiConfig) -> AppState {
+    /// State for a router over `engine` and the search index.
+    pub fn new(engine: Engine, search: Arc<SearchIndex>, config: ApiConfig) -> AppState {
         AppState {
+            search,
             login_limit: Arc::new(login_limit::LoginLimit::new(
                 config.login_failures,
                 config.login_window,
@@ -79,6 +86,7 @@ impl AppState {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     engine: Engine,
+    search: Arc<SearchIndex>,
     config: ApiConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -88,7 +96,13 @@ pub async fn serve(
         config.scheduler_interval,
         stop_rx,
     ));
-    let app = router(AppState::new(engine, config));
+    let follower = tokio::spawn(search_follower::run(
+        engine.clone(),
+        search.clone(),
+        config.search_interval,
+        stop_rx_search(&stop_tx),
+    ));
+    let app = router(AppState::new(engine, search, config));
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -97,5 +111,10 @@ pub async fn serve(
     .await;
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
+    let _ = follower.await;
     result
+}
+
+fn stop_rx_search(tx: &tokio::sync::watch::Sender<bool>) -> tokio::sync::watch::Receiver<bool> {
+    tx.subscribe()
 }

@@ -1,7 +1,7 @@
 //! The whole HTTP surface in one table.
 
 use crate::error::ApiError;
-use crate::handlers::{auth, channels, health, items, network, public};
+use crate::handlers::{auth, channels, health, items, network, public, search};
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
@@ -53,7 +53,10 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
-    let public = Router::new().route("/sites/{site}/items/{slug}", get(public::item));
+    let public = Router::new()
+        .route("/sites/{site}/items/{slug}", get(public::item))
+        .route("/search", get(search::search))
+        .route("/suggest", get(search::suggest));
 
     let x_request_id = HeaderName::from_static("x-request-id");
     Router::new()

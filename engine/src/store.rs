@@ -284,6 +284,19 @@ pub trait Store: Send + Sync + 'static {
         slug: &str,
     ) -> StoreResult<Option<(ItemRecord, RevisionRecord)>>;
 
+    /// A live item with its published revision, by id.
+    fn live_item(&self, id: ItemId) -> StoreResult<Option<(ItemRecord, RevisionRecord)>>;
+    /// Live items with ids above `after`, in id order, with their published revisions.
+    fn live_items(
+        &self,
+        after: ItemId,
+        limit: usize,
+    ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>>;
+    /// How many items are live.
+    fn live_count(&self) -> StoreResult<u64>;
+    /// The last event's sequence number, 0 when there are none.
+    fn last_event_seq(&self) -> StoreResult<i64>;
+
     /// Events with `seq > after`, in order.
     fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>>;
     /// Checks the stored data against its invariants; returns what is wrong.

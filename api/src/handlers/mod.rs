@@ -6,6 +6,7 @@ pub(crate) mod health;
 pub(crate) mod items;
 pub(crate) mod network;
 pub(crate) mod public;
+pub(crate) mod search;
 
 use crate::error::ApiError;
 use axum::http::StatusCode;

@@ -1,6 +1,6 @@
 //! Creating, saving and reading items.
 
-use super::views::{HistoryEntry, ItemView, PublicItem, QueueEntry, RevisionSummary};
+use super::views::{HistoryEntry, ItemView, QueueEntry, RevisionSummary};
 use super::{check_slug, parse_enum, Engine};
 use crate::content::{Content, ItemKind};
 use crate::error::EngineError;
@@ -376,29 +376,11 @@ impl Engine {
             .collect()
     }
 
-    /// A published item by slug; anything not live is not found, whatever its state.
-    pub fn public_item(&self, site: &str, slug: &str) -> Result<PublicItem, EngineError> {
-        let site = self.site_by_slug(site)?;
-        let (item, rev) = self
-            .store
-            .live_item_by_slug(site.id, slug)?
-            .ok_or_else(|| EngineError::not_found(format!("item '{slug}'")))?;
-        let channels = self.channel_slugs(&site, &item)?;
-        Ok(PublicItem {
-            id: item.id,
-            site: site.slug,
-            kind: item.kind,
-            slug: item.slug,
-            title: rev.title,
-            channels,
-            fields: rev.fields,
-            revision: rev.rev,
-            first_published_at: item.first_published_at,
-            published_at: item.published_at,
-        })
-    }
-
-    fn channel_slugs(&self, site: &Site, item: &ItemRecord) -> Result<Vec<String>, EngineError> {
+    pub(super) fn channel_slugs(
+        &self,
+        site: &Site,
+        item: &ItemRecord,
+    ) -> Result<Vec<String>, EngineError> {
         if item.channels.is_empty() {
             return Ok(Vec::new());
         }

@@ -396,3 +396,50 @@ pub(crate) fn live_item_by_slug(
     })?;
     Ok(Some((item, rev)))
 }
+
+fn with_published(
+    c: &Connection,
+    item: ItemRecord,
+) -> Result<Option<(ItemRecord, RevisionRecord)>, StoreError> {
+    let Some(rev_no) = item.published_rev else {
+        return Ok(None);
+    };
+    let rev = revision(c, item.id, rev_no)?.ok_or_else(|| {
+        StoreError::Corrupt(format!("item {} lacks its published revision", item.id))
+    })?;
+    Ok(Some((item, rev)))
+}
+
+pub(crate) fn live_item(
+    c: &Connection,
+    id: ItemId,
+) -> Result<Option<(ItemRecord, RevisionRecord)>, StoreError> {
+    match item(c, id)? {
+        Some(i) if i.live => with_published(c, i),
+        _ => Ok(None),
+    }
+}
+
+pub(crate) fn live_items(
+    c: &Connection,
+    after: ItemId,
+    limit: usize,
+) -> Result<Vec<(ItemRecord, RevisionRecord)>, StoreError> {
+    let mut st = c
+        .prepare_cached(&format!(
+            "SELECT {ITEM_COLS} FROM items WHERE live = 1 AND id > ?1 ORDER BY id LIMIT ?2"
+        ))
+        .map_err(backend)?;
+    let raws: Vec<RawItem> = st
+        .query_map(params![after.0, limit as i64], raw_item)
+        .map_err(backend)?
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    let mut out = Vec::with_capacity(raws.len());
+    for r in raws {
+        if let Some(pair) = with_published(c, finish(c, r)?)? {
+            out.push(pair);
+        }
+    }
+    Ok(out)
+}

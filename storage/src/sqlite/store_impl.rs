@@ -135,6 +135,31 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<(ItemRecord, RevisionRecord)>> {
         self.read(|c| items::live_item_by_slug(c, site, slug))
     }
+    fn live_item(&self, id: ItemId) -> StoreResult<Option<(ItemRecord, RevisionRecord)>> {
+        self.read(|c| items::live_item(c, id))
+    }
+    fn live_items(
+        &self,
+        after: ItemId,
+        limit: usize,
+    ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>> {
+        self.read(|c| items::live_items(c, after, limit))
+    }
+    fn live_count(&self) -> StoreResult<u64> {
+        self.read(|c| {
+            c.query_row("SELECT COUNT(*) FROM items WHERE live = 1", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n.max(0) as u64)
+            .map_err(super::backend)
+        })
+    }
+    fn last_event_seq(&self) -> StoreResult<i64> {
+        self.read(|c| {
+            c.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
+                .map_err(super::backend)
+        })
+    }
     fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>> {
         self.read(|c| log::events_after(c, after, limit))
     }

@@ -1,0 +1,194 @@
+//! Public search and title suggestions.
+
+use super::blocking;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use portico_engine::EngineError;
+use portico_search::{Filters, SearchError, SearchRequest, Sort};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Instant;
+
+fn bad(field: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::Http {
+        status: StatusCode::BAD_REQUEST,
+        code: "invalid_parameter",
+        message: message.into(),
+        field: Some(field.to_owned()),
+    }
+}
+
+fn one_of(
+    field: &'static str,
+    v: Option<&String>,
+    allowed: &[&str],
+) -> Result<Option<String>, ApiError> {
+    match v.map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) if allowed.contains(&s) => Ok(Some(s.to_owned())),
+        Some(s) => Err(bad(
+            field,
+            format!("{field} '{s}' is not one of: {}", allowed.join(", ")),
+        )),
+    }
+}
+
+fn text(field: &'static str, v: Option<&String>) -> Result<Option<String>, ApiError> {
+    match v.map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) if s.chars().count() > 300 => Err(bad(field, format!("{field} is too long"))),
+        Some(s) => Ok(Some(portico_engine::text::nfc(s))),
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    field: &'static str,
+    v: Option<&String>,
+) -> Result<Option<T>, ApiError> {
+    match v.map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| bad(field, format!("{field} '{s}' is not a number"))),
+    }
+}
+
+/// Reads the filters every search endpoint shares; `site` becomes the site and, unless
+/// `descendants=false`, every portal below it.
+async fn filters(st: &AppState, p: &HashMap<String, String>) -> Result<Filters, ApiError> {
+    let sites = match text("site", p.get("site"))? {
+        None => Vec::new(),
+        Some(site) => {
+            let only = p.get("descendants").is_some_and(|d| d == "false");
+            let engine = st.engine.clone();
+            let slug = site.clone();
+            let found = blocking(move || {
+                if only {
+                    engine.site_named(&slug).map(|s| vec![s.slug])
+                } else {
+                    engine.site_and_descendants(&slug)
+                }
+            })
+            .await;
+            match found {
+                Ok(s) => s,
+                Err(ApiError::Engine(EngineError::NotFound(_))) => {
+                    return Err(bad("site", format!("there is no site '{site}'")))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let year = |f: &'static str| -> Result<Option<u64>, ApiError> {
+        let y: Option<u64> = number(f, p.get(f))?;
+        match y {
+            Some(y) if !(1900..=2200).contains(&y) => {
+                Err(bad(f, format!("{f} {y} is not a plausible year")))
+            }
+            other => Ok(other),
+        }
+    };
+    Ok(Filters {
+        sites,
+        kind: one_of(
+            "kind",
+            p.get("kind"),
+            &["article", "document", "procedure", "page"],
+        )?,
+        channel: text("channel", p.get("channel"))?,
+        doc_type: text("doc_type", p.get("doc_type"))?,
+        issuer: text("issuer", p.get("issuer"))?,
+        field: text("field", p.get("field"))?,
+        status: one_of(
+            "status",
+            p.get("status"),
+            &[
+                "in_force",
+                "not_yet_in_force",
+                "partly_expired",
+                "expired",
+                "unknown",
+            ],
+        )?,
+        level: one_of(
+            "level",
+            p.get("level"),
+            &["province", "district", "commune"],
+        )?,
+        year_from: year("year_from")?,
+        year_to: year("year_to")?,
+    })
+}
+
+fn search_error(e: SearchError) -> ApiError {
+    match e {
+        SearchError::Invalid { field, message } => bad(field, message),
+        other => ApiError::internal(format!("{other}: {:?}", std::error::Error::source(&other))),
+    }
+}
+
+pub(crate) async fn search(
+    State(st): State<AppState>,
+    Query(p): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let started = Instant::now();
+    let q = p.get("q").cloned().unwrap_or_default();
+    if q.chars().count() > portico_search::MAX_QUERY_CHARS {
+        return Err(bad(
+            "q",
+            format!(
+                "the query is longer than {} characters",
+                portico_search::MAX_QUERY_CHARS
+            ),
+        ));
+    }
+    let req = SearchRequest {
+        q: portico_engine::text::nfc(&q),
+        filters: filters(&st, &p).await?,
+        sort: match p.get("sort").map(String::as_str) {
+            None | Some("") | Some("relevance") => Sort::Relevance,
+            Some("date") => Sort::Date,
+            Some(other) => {
+                return Err(bad(
+                    "sort",
+                    format!("sort '{other}' is not one of: relevance, date"),
+                ))
+            }
+        },
+        page: number("page", p.get("page"))?.unwrap_or(1),
+        per_page: number("per_page", p.get("per_page"))?.unwrap_or(10),
+    };
+    let index = st.search.clone();
+    let results = tokio::task::spawn_blocking(move || index.search(&req))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(search_error)?;
+    let mut body = serde_json::to_value(&results).map_err(ApiError::internal)?;
+    body["query"] = json!(q);
+    body["took_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
+    body["rebuilding"] = json!(st.search.needs_rebuild());
+    Ok(Json(body))
+}
+
+pub(crate) async fn suggest(
+    State(st): State<AppState>,
+    Query(p): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let q = p.get("q").cloned().unwrap_or_default();
+    let filters = filters(&st, &p).await?;
+    let limit = number("limit", p.get("limit"))?.unwrap_or(8);
+    let index = st.search.clone();
+    let hits = tokio::task::spawn_blocking(move || index.suggest(&q, &filters, limit))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(search_error)?;
+    let list: Vec<Value> = hits
+        .into_iter()
+        .map(|h| json!({"title": h.title, "site": h.site, "kind": h.kind, "slug": h.slug, "number": h.number}))
+        .collect();
+    Ok(Json(json!({"suggestions": list})))
+}

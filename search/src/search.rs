@@ -1,0 +1,286 @@
+//! Runs a query: ranked (or dated) hits with highlighted snippets, the total, and facet
+//! counts for every filter.
+
+use crate::index::SearchIndex;
+use crate::query::{self, Filters};
+use crate::SearchError;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::AggregationCollector;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::schema::Value;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, DocId, Order, Score, SegmentReader, TantivyDocument};
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Best match first; newer first among equals.
+    #[default]
+    Relevance,
+    /// Newest first.
+    Date,
+}
+
+/// What to search for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub q: String,
+    pub filters: Filters,
+    pub sort: Sort,
+    /// 1-based.
+    pub page: usize,
+    pub per_page: usize,
+}
+
+/// One hit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: i64,
+    pub site: String,
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    /// The title with matches in `<b>`; HTML-escaped.
+    pub title_html: String,
+    /// A fragment of the text with matches in `<b>`, in their original spelling; HTML-escaped.
+    pub snippet_html: String,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    pub year: u64,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub score: f32,
+}
+
+/// One facet value and how many hits have it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub hits: Vec<Hit>,
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
+}
+
+const FACETS: [&str; 8] = [
+    "site", "kind", "doc_type", "issuer", "field", "status", "level", "year",
+];
+/// Deepest result reachable by paging.
+pub const MAX_DEPTH: usize = 10_000;
+
+fn facet_request() -> Aggregations {
+    let mut req = serde_json::Map::new();
+    for f in FACETS {
+        req.insert(
+            f.to_owned(),
+            serde_json::json!({"terms": {"field": f, "size": 50}}),
+        );
+    }
+    serde_json::from_value(serde_json::Value::Object(req)).unwrap_or_default()
+}
+
+fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+}
+
+/// Recency weight in (1.0, 1.1]: equal matches rank newer first without drowning relevance.
+fn recency(published_at: i64, now: i64) -> f32 {
+    let age_days = ((now - published_at).max(0) / 86_400_000_000) as f32;
+    1.0 + 0.1 / (1.0 + age_days / 365.0)
+}
+
+impl SearchIndex {
+    /// Searches.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let q = query::clean(&req.q)?;
+        let per_page = req.per_page.clamp(1, 50);
+        let page = req.page.max(1);
+        let offset = (page - 1) * per_page;
+        if offset + per_page > MAX_DEPTH {
+            return Err(SearchError::invalid(
+                "page",
+                format!(
+                    "results beyond the first {MAX_DEPTH} cannot be paged to; narrow the search"
+                ),
+            ));
+        }
+        let f = self.fields();
+        let query = query::build(f, &q, &req.filters);
+        let searcher = self.searcher();
+        let top = TopDocs::with_limit(per_page).and_offset(offset);
+        let aggs = AggregationCollector::from_aggs(facet_request(), Default::default());
+        let now = chrono::Utc::now().timestamp_micros();
+        let (docs, total, facets): (Vec<(f32, DocAddress)>, usize, _) = match req.sort {
+            Sort::Relevance => {
+                let tweaked = top.tweak_score(move |segment: &SegmentReader| {
+                    let col = segment
+                        .fast_fields()
+                        .i64("published_at")
+                        .ok()
+                        .map(|c| c.first_or_default_col(0));
+                    move |doc: DocId, score: Score| match &col {
+                        Some(c) => score * recency(c.get_val(doc), now),
+                        None => score,
+                    }
+                });
+                searcher
+                    .search(&query, &(tweaked, Count, aggs))
+                    .map_err(SearchError::Index)?
+            }
+            Sort::Date => {
+                let dated = top.order_by_fast_field::<i64>("published_at", Order::Desc);
+                let (d, c, a) = searcher
+                    .search(&query, &(dated, Count, aggs))
+                    .map_err(SearchError::Index)?;
+                (d.into_iter().map(|(_, a)| (0.0, a)).collect(), c, a)
+            }
+        };
+        let body_snippets = SnippetGenerator::create(&searcher, &*query, f.body_folded)
+            .map_err(SearchError::Index)?;
+        let mut title_snippets = SnippetGenerator::create(&searcher, &*query, f.title_folded)
+            .map_err(SearchError::Index)?;
+        title_snippets.set_max_num_chars(600);
+        let mut hits = Vec::with_capacity(docs.len());
+        for (score, addr) in docs {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(SearchError::Index)?;
+            let title = text_of(&doc, f.title_folded).unwrap_or_default();
+            let title_html = title_snippets.snippet_from_doc(&doc).to_html();
+            let snippet = body_snippets.snippet_from_doc(&doc);
+            let published = doc.get_first(f.published_at).and_then(|v| v.as_i64());
+            hits.push(Hit {
+                id: doc
+                    .get_first(f.id)
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default(),
+                site: text_of(&doc, f.site).unwrap_or_default(),
+                kind: text_of(&doc, f.kind).unwrap_or_default(),
+                slug: text_of(&doc, f.slug).unwrap_or_default(),
+                title_html: if title_html.is_empty() {
+                    escape(&title)
+                } else {
+                    title_html
+                },
+                title,
+                snippet_html: snippet.to_html(),
+                summary: text_of(&doc, f.summary).unwrap_or_default(),
+                number: text_of(&doc, f.number),
+                code: text_of(&doc, f.code),
+                doc_type: text_of(&doc, f.doc_type),
+                issuer: text_of(&doc, f.issuer),
+                year: doc
+                    .get_first(f.year)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or_default(),
+                published_at: published.and_then(chrono::DateTime::from_timestamp_micros),
+                score,
+            });
+        }
+        Ok(SearchResults {
+            total,
+            page,
+            per_page,
+            hits,
+            facets: facet_counts(facets),
+        })
+    }
+
+    /// Title completions for what is being typed.
+    pub fn suggest(
+        &self,
+        q: &str,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let q = query::clean(q)?;
+        let Some(query) = query::suggest_query(self.fields(), &q, filters) else {
+            return Ok(Vec::new());
+        };
+        let searcher = self.searcher();
+        let docs = searcher
+            .search(&query, &TopDocs::with_limit(limit.clamp(1, 20)))
+            .map_err(SearchError::Index)?;
+        let f = self.fields();
+        docs.into_iter()
+            .map(|(_, addr)| {
+                let doc: TantivyDocument = searcher.doc(addr).map_err(SearchError::Index)?;
+                let title = text_of(&doc, f.title_folded).unwrap_or_default();
+                Ok(Hit {
+                    id: doc
+                        .get_first(f.id)
+                        .and_then(|v| v.as_i64())
+                        .unwrap_or_default(),
+                    site: text_of(&doc, f.site).unwrap_or_default(),
+                    kind: text_of(&doc, f.kind).unwrap_or_default(),
+                    slug: text_of(&doc, f.slug).unwrap_or_default(),
+                    title_html: escape(&title),
+                    title,
+                    snippet_html: String::new(),
+                    summary: String::new(),
+                    number: text_of(&doc, f.number),
+                    code: text_of(&doc, f.code),
+                    doc_type: None,
+                    issuer: None,
+                    year: doc
+                        .get_first(f.year)
+                        .and_then(|v| v.as_u64())
+                        .unwrap_or_default(),
+                    published_at: doc
+                        .get_first(f.published_at)
+                        .and_then(|v| v.as_i64())
+                        .and_then(chrono::DateTime::from_timestamp_micros),
+                    score: 0.0,
+                })
+            })
+            .collect()
+    }
+}
+
+fn facet_counts(
+    results: tantivy::aggregation::agg_result::AggregationResults,
+) -> BTreeMap<String, Vec<FacetCount>> {
+    let json = serde_json::to_value(&results).unwrap_or_default();
+    let mut out = BTreeMap::new();
+    for f in FACETS {
+        let buckets = json[f]["buckets"].as_array().cloned().unwrap_or_default();
+        let counts = buckets
+            .iter()
+            .filter_map(|b| {
+                let value = match &b["key"] {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Number(n) => n.as_f64().map(|x| format!("{x:.0}"))?,
+                    _ => return None,
+                };
+                Some(FacetCount {
+                    value,
+                    count: b["doc_count"].as_u64()?,
+                })
+            })
+            .collect();
+        out.insert(f.to_owned(), counts);
+    }
+    out
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
