@@ -125,7 +125,7 @@ impl IndexDoc {
         d.add_text(f.title_folded, &titled);
         d.add_text(f.body_exact, &self.body);
         d.add_text(f.body_folded, &self.body);
-        d.add_text(f.bigram, &format!("{titled}\n{}", self.body));
+        d.add_text(f.bigram, format!("{titled}\n{}", self.body));
         if !self.number.is_empty() {
             d.add_text(f.number, &self.number);
             d.add_text(f.number_key, number_key(&self.number));

@@ -353,3 +353,94 @@ fn every_acknowledged_write_survives_sigkill() {
         }
     }
 }
+
+fn search_total(base: &str, q: &str) -> i64 {
+    let v: Value = reqwest::blocking::get(format!("{base}/api/v1/public/search?q={q}"))
+        .unwrap()
+        .json()
+        .unwrap();
+    v["total"].as_i64().unwrap()
+}
+
+#[test]
+fn a_damaged_search_index_is_rebuilt_and_reindex_rebuilds_on_demand() {
+    let dir = tempfile::tempdir().unwrap();
+    add_admin(dir.path(), "quantri", "mot-mat-khau-dai");
+    let server = serve(dir.path(), &[]);
+    let token = login(&server.base, "quantri", "mot-mat-khau-dai");
+    let http = reqwest::blocking::Client::new();
+    let post = |path: &str, body: Value| {
+        let r = http
+            .post(format!("{}{path}", server.base))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json::<Value>().unwrap()
+    };
+    post(
+        "/api/v1/sites",
+        json!({"slug": "main", "name": "Cổng chính", "kind": "main"}),
+    );
+    let id = post(
+        "/api/v1/sites/main/items",
+        json!({"kind": "article", "fields": {"title": "Chợ phiên Bắc Hà cuối tuần"}}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    for action in ["submit", "forward", "publish"] {
+        post(
+            &format!("/api/v1/items/{id}/transitions"),
+            json!({"action": action}),
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while search_total(&server.base, "cho+phien+bac+ha") != 1 {
+        assert!(Instant::now() < deadline, "never indexed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // While the server holds the index, reindex refuses with a clear message.
+    let busy = Command::new(BIN)
+        .args(["reindex", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!busy.status.success());
+    assert!(
+        String::from_utf8_lossy(&busy.stderr).contains("stop the server first"),
+        "{}",
+        String::from_utf8_lossy(&busy.stderr)
+    );
+    drop(server);
+
+    // Damage the index: the next start answers at once and rebuilds it from the store.
+    std::fs::write(dir.path().join("index/meta.json"), b"{ not json").unwrap();
+    let server = serve(dir.path(), &[]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while search_total(&server.base, "cho+phien+bac+ha") != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the damaged index was never rebuilt"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(server);
+
+    let out = Command::new(BIN)
+        .args(["reindex", "--data"])
+        .arg(dir.path())
+        .env("PORTICO_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("indexed 1 published items"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

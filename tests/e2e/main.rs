@@ -9,4 +9,5 @@ mod support;
 mod bad_input;
 mod binary;
 mod permissions;
+mod search;
 mod workflow;

@@ -58,9 +58,13 @@ impl Server {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let search = Arc::new(
+            portico_search::SearchIndex::open(&dir.path().join("index")).expect("search index"),
+        );
         tokio::spawn(portico_api::serve(
             listener,
             engine.clone(),
+            search,
             config,
             async {
                 let _ = stopped.await;

@@ -42,14 +42,15 @@ impl Engine {
         let mut sites: HashMap<SiteId, (Site, Vec<Channel>)> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for (item, rev) in rows {
-            if !sites.contains_key(&item.site_id) {
-                let site = self.site(item.site_id)?;
-                let channels = self.store.channels(site.id)?;
-                sites.insert(item.site_id, (site, channels));
-            }
-            if let Some((site, channels)) = sites.get(&item.site_id) {
-                out.push(to_public(site, channels, item, rev));
-            }
+            let (site, channels) = match sites.entry(item.site_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let site = self.site(item.site_id)?;
+                    let channels = self.store.channels(site.id)?;
+                    e.insert((site, channels))
+                }
+            };
+            out.push(to_public(site, channels, item, rev));
         }
         Ok(out)
     }
