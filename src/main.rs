@@ -112,7 +112,8 @@ fn open(data: &DataArgs) -> Result<Engine> {
         DurabilityArg::Full => Durability::Full,
     };
     let store = SqliteStore::open(&db_path(&data.data), durability)?;
-    Ok(Engine::new(Arc::new(store), Arc::new(SystemClock)))
+    Ok(Engine::new(Arc::new(store), Arc::new(SystemClock))
+        .with_renderer(Arc::new(portico_themes::MarkdownRenderer)))
 }
 
 fn db_path(data: &Path) -> PathBuf {

@@ -6,9 +6,12 @@
 //! `routes.rs`; every error becomes HTTP in `error.rs`.
 //!
 //! ```no_run
-//! # async fn run(engine: portico_engine::Engine) -> std::io::Result<()> {
+//! # async fn run(engine: portico_engine::Engine) -> Result<(), Box<dyn std::error::Error>> {
+//! let search = std::sync::Arc::new(portico_search::SearchIndex::open("data/index".as_ref())?);
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! portico_api::serve(listener, engine, portico_api::ApiConfig::default(), std::future::pending()).await
+//! let config = portico_api::ApiConfig::default();
+//! portico_api::serve(listener, engine, search, config, std::future::pending()).await?;
+//! # Ok(())
 //! # }
 //! ```
 

@@ -4,7 +4,7 @@
 //! events). The same seed gives the same network.
 
 mod network;
-mod words;
+pub mod words;
 
 pub use network::{initials, COMPONENTS, MAIN};
 

@@ -1,4 +1,4 @@
-//! Vietnamese building blocks for generated content. Written for this project; the
+//! Vietnamese building blocks for generated content (demo network and benchmark corpora). Written for this project; the
 //! sentences they make read like portal news without copying any real text.
 
 use rand::seq::SliceRandom;
@@ -190,6 +190,25 @@ pub fn sentence<R: Rng>(rng: &mut R) -> String {
 /// A paragraph of `n` sentences.
 pub fn paragraph<R: Rng>(rng: &mut R, n: usize) -> String {
     (0..n).map(|_| sentence(rng)).collect::<Vec<_>>().join(" ")
+}
+
+/// A sentence about one of `topics`: real documents keep to their subject.
+pub fn sentence_on<R: Rng>(rng: &mut R, topics: &[&str]) -> String {
+    format!(
+        "{} {} {} {}.",
+        pick(rng, SUBJECTS),
+        pick(rng, VERBS),
+        pick(rng, topics),
+        pick(rng, COMPLEMENTS)
+    )
+}
+
+/// A paragraph of `n` sentences about `topics`.
+pub fn paragraph_on<R: Rng>(rng: &mut R, n: usize, topics: &[&str]) -> String {
+    (0..n)
+        .map(|_| sentence_on(rng, topics))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A headline.

@@ -347,6 +347,22 @@ impl Content {
         }
     }
 
+    /// The Markdown fields of this kind, by name: what is rendered to HTML at publication.
+    pub fn markdown_fields(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Content::Article(a) => vec![("body", &a.body)],
+            Content::Document(d) => vec![("body", &d.body)],
+            Content::Page(p) => vec![("body", &p.body)],
+            Content::Procedure(p) => vec![
+                ("steps", &p.steps),
+                ("papers", &p.papers),
+                ("duration", &p.duration),
+                ("fees", &p.fees),
+                ("legal_basis", &p.legal_basis),
+            ],
+        }
+    }
+
     /// The fields as JSON, as stored and as served.
     pub fn to_json(&self) -> serde_json::Value {
         let v = match self {

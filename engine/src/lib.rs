@@ -17,6 +17,7 @@ mod error;
 mod event;
 mod ids;
 mod policy;
+mod render;
 mod service;
 mod site;
 mod store;
@@ -34,6 +35,7 @@ pub use error::{EngineError, InvalidKind};
 pub use event::{AuditEntry, Event, EventKind, NewEvent};
 pub use ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
 pub use policy::{authorize, Actor, Denied, Permission, Role};
+pub use render::{EscapingRenderer, Renderer};
 pub use service::{
     ChannelPatch, Engine, HistoryEntry, ItemView, NewChannelInput, NewItemInput, NewSiteInput,
     NewUserInput, PasswordRule, PublicItem, QueueEntry, RevisionSummary, SaveInput, SiteNode,

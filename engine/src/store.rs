@@ -137,6 +137,8 @@ pub struct RevisionRecord {
     pub title: String,
     /// `Null` in listings, which leave the (possibly large) fields out.
     pub fields: serde_json::Value,
+    /// The HTML rendered at publication, by field name; `Null` if never published.
+    pub rendered: serde_json::Value,
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
 }
@@ -174,6 +176,8 @@ pub struct ItemUpdate {
     pub at: DateTime<Utc>,
     pub audit: AuditEntry,
     pub events: Vec<NewEvent>,
+    /// HTML rendered from the revision being published (`expect_rev`), stored beside it.
+    pub rendered: Option<serde_json::Value>,
 }
 
 /// One audit entry with the name of who acted, for history views.

@@ -32,6 +32,9 @@ pub struct SearchRequest {
     /// 1-based.
     pub page: usize,
     pub per_page: usize,
+    /// Whether to count facets: they cost a pass over every hit, so lists that show no
+    /// filter counts leave them out.
+    pub facets: bool,
 }
 
 /// One hit.
@@ -125,8 +128,10 @@ impl SearchIndex {
         let query = query::build(f, &q, &req.filters);
         let searcher = self.searcher();
         let top = TopDocs::with_limit(per_page).and_offset(offset);
-        let aggs = AggregationCollector::from_aggs(facet_request(), Default::default());
         let now = chrono::Utc::now().timestamp_micros();
+        let aggs = req
+            .facets
+            .then(|| AggregationCollector::from_aggs(facet_request(), Default::default()));
         let (docs, total, facets): (Vec<(f32, DocAddress)>, usize, _) = match req.sort {
             Sort::Relevance => {
                 let tweaked = top.tweak_score(move |segment: &SegmentReader| {
@@ -197,7 +202,7 @@ impl SearchIndex {
             page,
             per_page,
             hits,
-            facets: facet_counts(facets),
+            facets: facets.map(facet_counts).unwrap_or_default(),
         })
     }
 

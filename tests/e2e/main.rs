@@ -8,6 +8,7 @@ mod support;
 
 mod bad_input;
 mod binary;
+mod delivery;
 mod permissions;
 mod search;
 mod workflow;

@@ -48,7 +48,8 @@ impl Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = SqliteStore::open(&dir.path().join("portico.db"), Durability::Normal)
             .expect("open store");
-        let engine = Engine::new(Arc::new(store), Arc::new(SystemClock));
+        let engine = Engine::new(Arc::new(store), Arc::new(SystemClock))
+            .with_renderer(Arc::new(portico_themes::MarkdownRenderer));
         let e = engine.clone();
         tokio::task::spawn_blocking(move || seed(&e))
             .await

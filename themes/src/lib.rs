@@ -1,5 +1,7 @@
-//! Server-side HTML themes for the portals: minijinja templates, one folder per theme, per-site
-//! overrides (see DESIGN.md, "Themes").
-//!
-//! Empty on purpose: the delivery issue fills it. Until then Portico serves JSON only, and no
-//! route pretends to serve HTML pages.
+//! Server-side presentation for the portals. Today: Markdown rendered to sanitised HTML,
+//! which the engine stores with a revision when it is published ([`MarkdownRenderer`]).
+//! The minijinja themes (DESIGN.md, "Themes") come with the delivery issue's pages.
+
+mod markdown;
+
+pub use markdown::MarkdownRenderer;

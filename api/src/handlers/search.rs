@@ -161,6 +161,16 @@ pub(crate) async fn search(
         },
         page: number("page", p.get("page"))?.unwrap_or(1),
         per_page: number("per_page", p.get("per_page"))?.unwrap_or(10),
+        facets: match p.get("facets").map(String::as_str) {
+            None | Some("") | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => {
+                return Err(bad(
+                    "facets",
+                    format!("facets '{other}' is not true or false"),
+                ))
+            }
+        },
     };
     let index = st.search.clone();
     let results = tokio::task::spawn_blocking(move || index.search(&req))

@@ -251,6 +251,7 @@ impl Engine {
                 comment: None,
             },
             events,
+            rendered: None,
         };
         let saved = self.store.update_item(&update)?;
         self.view(actor, &site, saved)

@@ -29,6 +29,7 @@ use std::sync::Arc;
 pub struct Engine {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    renderer: Arc<dyn crate::Renderer>,
     limits: Limits,
 }
 
@@ -38,8 +39,14 @@ impl Engine {
         Engine {
             store,
             clock,
+            renderer: Arc::new(crate::EscapingRenderer),
             limits: Limits::default(),
         }
+    }
+
+    /// The same engine rendering Markdown with `renderer` when items are published.
+    pub fn with_renderer(self, renderer: Arc<dyn crate::Renderer>) -> Engine {
+        Engine { renderer, ..self }
     }
 
     /// The same engine with another clock (the demo generator back-dates content).

@@ -105,6 +105,7 @@ fn to_public(
             })
             .collect(),
         fields: rev.fields,
+        html: rev.rendered,
         revision: rev.rev,
         first_published_at: item.first_published_at,
         published_at: item.published_at,

@@ -98,7 +98,10 @@ impl Engine {
             }
             (_, None) => None,
         };
-        let update = self.step(&item, action, to, Some(actor), comment, at, now);
+        let mut update = self.step(&item, action, to, Some(actor), comment, at, now);
+        if action == Action::Publish {
+            update.rendered = Some(self.render(&item)?);
+        }
         let saved = self.store.update_item(&update).map_err(moved_meanwhile)?;
         self.view(actor, &site, saved)
     }
@@ -116,7 +119,7 @@ impl Engine {
                 continue;
             }
             let comment = Some("published by the scheduler at the set time".to_owned());
-            let update = self.step(
+            let mut update = self.step(
                 &item,
                 Action::Publish,
                 State::Published,
@@ -125,6 +128,7 @@ impl Engine {
                 None,
                 now,
             );
+            update.rendered = Some(self.render(&item)?);
             match self.store.update_item(&update) {
                 Ok(_) => published += 1,
                 // Someone cancelled the schedule (or another node published) meanwhile.
@@ -133,6 +137,31 @@ impl Engine {
             }
         }
         Ok(published)
+    }
+
+    /// Renders the Markdown fields of the item's working revision (the one being published).
+    fn render(&self, item: &ItemRecord) -> Result<serde_json::Value, EngineError> {
+        let rev = self
+            .store
+            .revision(item.id, item.current_rev)?
+            .ok_or_else(|| {
+                EngineError::Internal(format!(
+                    "item {} has no revision {}",
+                    item.id, item.current_rev
+                ))
+            })?;
+        let content = crate::Content::from_stored(item.kind, rev.fields)?;
+        let html: serde_json::Map<String, serde_json::Value> = content
+            .markdown_fields()
+            .into_iter()
+            .map(|(name, md)| {
+                (
+                    name.to_owned(),
+                    serde_json::Value::String(self.renderer.markdown(md)),
+                )
+            })
+            .collect();
+        Ok(serde_json::Value::Object(html))
     }
 
     /// Builds the store update for one workflow step.
@@ -173,6 +202,7 @@ impl Engine {
                 comment,
             },
             events: Vec::new(),
+            rendered: None,
         };
         if to != item.state {
             u.events

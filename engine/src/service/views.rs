@@ -42,6 +42,8 @@ pub struct PublicItem {
     pub title: String,
     pub channels: Vec<String>,
     pub fields: serde_json::Value,
+    /// The Markdown fields rendered to sanitised HTML at publication, by field name.
+    pub html: serde_json::Value,
     pub revision: RevisionNo,
     pub first_published_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,

@@ -145,6 +145,7 @@ fn run(index: &SearchIndex, q: &str, filters: Filters) -> SearchResults {
             sort: Sort::Relevance,
             page: 1,
             per_page: 10,
+            facets: true,
         })
         .unwrap_or_else(|e| panic!("{q}: {e}"))
 }
@@ -373,6 +374,7 @@ fn sort_by_date_and_paging() {
             sort: Sort::Date,
             page: 1,
             per_page: 50,
+            facets: false,
         })
         .unwrap();
     assert_eq!(all.total, 22);
@@ -385,6 +387,7 @@ fn sort_by_date_and_paging() {
             sort: Sort::Date,
             page: 2,
             per_page: 5,
+            facets: false,
         })
         .unwrap();
     assert_eq!(page2.hits[0].slug, all.hits[5].slug);
@@ -394,6 +397,7 @@ fn sort_by_date_and_paging() {
         sort: Sort::Relevance,
         page: 10_000,
         per_page: 50,
+        facets: false,
     });
     assert!(too_deep.is_err());
 }
@@ -419,6 +423,7 @@ fn odd_queries_give_results_not_errors() {
                 sort: Sort::Relevance,
                 page: 1,
                 per_page: 10,
+                facets: false,
             })
             .unwrap_or_else(|e| panic!("{q:?}: {e}"));
     }

@@ -236,6 +236,13 @@ pub(crate) fn update_item(tx: &Connection, u: &ItemUpdate) -> Result<ItemRecord,
     if let Some(ch) = &u.channels {
         set_channels(tx, u.item_id.0, ch)?;
     }
+    if let Some(html) = &u.rendered {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO renderings (item_id, rev, html) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut st| st.execute(params![u.item_id.0, u.expect_rev.0, html.to_string()]))
+        .map_err(backend)?;
+    }
     let mut audit = u.audit.clone();
     audit.revision = Some(RevisionNo(new_rev));
     append_audit(tx, &audit, Some(u.item_id))?;
@@ -251,10 +258,10 @@ pub(crate) fn slug_exists(c: &Connection, site: SiteId, slug: &str) -> Result<bo
         .map_err(backend)
 }
 
-fn revision_row(
-    r: &Row<'_>,
-    with_fields: bool,
-) -> rusqlite::Result<(RevisionRecordRaw, Option<String>)> {
+/// A revision row, its fields JSON and its rendered HTML JSON (when selected).
+type RevisionRow = (RevisionRecordRaw, Option<String>, Option<String>);
+
+fn revision_row(r: &Row<'_>, with_fields: bool) -> rusqlite::Result<RevisionRow> {
     Ok((
         RevisionRecordRaw {
             item_id: r.get(0)?,
@@ -265,6 +272,7 @@ fn revision_row(
             created_at: r.get(5)?,
         },
         if with_fields { Some(r.get(6)?) } else { None },
+        if with_fields { r.get(7)? } else { None },
     ))
 }
 
@@ -277,9 +285,7 @@ struct RevisionRecordRaw {
     created_at: i64,
 }
 
-fn to_revision(
-    (r, fields): (RevisionRecordRaw, Option<String>),
-) -> Result<RevisionRecord, StoreError> {
+fn to_revision((r, fields, rendered): RevisionRow) -> Result<RevisionRecord, StoreError> {
     Ok(RevisionRecord {
         item_id: ItemId(r.item_id),
         rev: RevisionNo(r.rev),
@@ -287,6 +293,10 @@ fn to_revision(
         title: r.title,
         fields: match fields {
             Some(f) => json(&f)?,
+            None => serde_json::Value::Null,
+        },
+        rendered: match rendered {
+            Some(h) => json(&h)?,
             None => serde_json::Value::Null,
         },
         created_by: UserId(r.created_by),
@@ -300,8 +310,9 @@ pub(crate) fn revision(
     rev: RevisionNo,
 ) -> Result<Option<RevisionRecord>, StoreError> {
     c.prepare_cached(
-        "SELECT item_id, rev, based_on, title, created_by, created_at, fields
-         FROM revisions WHERE item_id = ?1 AND rev = ?2",
+        "SELECT r.item_id, r.rev, r.based_on, r.title, r.created_by, r.created_at, r.fields, h.html
+         FROM revisions r LEFT JOIN renderings h ON h.item_id = r.item_id AND h.rev = r.rev
+         WHERE r.item_id = ?1 AND r.rev = ?2",
     )
     .and_then(|mut st| {
         st.query_row(params![item.0, rev.0], |r| revision_row(r, true))

@@ -54,9 +54,10 @@ pub struct SqliteStore {
 const IDLE_READERS: usize = 8;
 
 fn migrations() -> rusqlite_migration::Migrations<'static> {
-    rusqlite_migration::Migrations::new(vec![rusqlite_migration::M::up(include_str!(
-        "migrations/001_init.sql"
-    ))])
+    rusqlite_migration::Migrations::new(vec![
+        rusqlite_migration::M::up(include_str!("migrations/001_init.sql")),
+        rusqlite_migration::M::up(include_str!("migrations/002_renderings.sql")),
+    ])
 }
 
 impl SqliteStore {
