@@ -87,7 +87,9 @@ fn engine_response(e: EngineError) -> Response {
             message,
         } => {
             let status = match kind {
-                InvalidKind::Malformed | InvalidKind::UnknownField => StatusCode::BAD_REQUEST,
+                InvalidKind::Malformed | InvalidKind::UnknownField | InvalidKind::Parameter => {
+                    StatusCode::BAD_REQUEST
+                }
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             body(status, kind.code(), message, field.as_deref())

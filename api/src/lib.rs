@@ -15,6 +15,7 @@
 //! # }
 //! ```
 
+mod cache_headers;
 mod error;
 mod extract;
 mod handlers;

@@ -54,7 +54,10 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-store"),
         ));
     let public = Router::new()
+        .route("/sites/{site}/items", get(public::site_items))
         .route("/sites/{site}/items/{slug}", get(public::item))
+        .route("/items", get(public::network_items))
+        .route("/changes", get(public::changes))
         .route("/search", get(search::search))
         .route("/suggest", get(search::suggest));
 

@@ -18,6 +18,8 @@ pub enum InvalidKind {
     InvalidDate,
     /// A value outside the allowed set or of the wrong type.
     InvalidValue,
+    /// A query-string parameter that cannot be used (400).
+    Parameter,
 }
 
 impl InvalidKind {
@@ -30,6 +32,7 @@ impl InvalidKind {
             InvalidKind::TooLong => "too_long",
             InvalidKind::InvalidDate => "invalid_date",
             InvalidKind::InvalidValue => "invalid_value",
+            InvalidKind::Parameter => "invalid_parameter",
         }
     }
 }

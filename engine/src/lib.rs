@@ -37,14 +37,15 @@ pub use ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
 pub use policy::{authorize, Actor, Denied, Permission, Role};
 pub use render::{EscapingRenderer, Renderer};
 pub use service::{
-    ChannelPatch, Engine, HistoryEntry, ItemView, NewChannelInput, NewItemInput, NewSiteInput,
-    NewUserInput, PasswordRule, PublicItem, QueueEntry, RevisionSummary, SaveInput, SiteNode,
-    TransitionInput,
+    Change, ChangesPage, ChannelPatch, Engine, HistoryEntry, ItemView, ListQuery, NewChannelInput,
+    NewItemInput, NewSiteInput, NewUserInput, PasswordRule, PublicItem, PublicPage, QueueEntry,
+    RevisionSummary, SaveInput, SiteNode, TransitionInput,
 };
 pub use site::{Channel, Site, SiteKind};
 pub use store::{
-    AuditRow, ChannelChange, ItemRecord, ItemUpdate, NewItemRecord, NewRevision, NewSiteRecord,
-    NewUserRecord, RevisionColumns, RevisionRecord, Store, StoreError, StoreResult, UserRecord,
+    AuditRow, ChannelChange, ItemRecord, ItemUpdate, ListCursor, ListFilter, NewItemRecord,
+    NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns, RevisionRecord, Store, StoreError,
+    StoreResult, UserRecord,
 };
 pub use user::{User, Username};
 pub use workflow::{Action, State};

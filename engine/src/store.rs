@@ -180,6 +180,28 @@ pub struct ItemUpdate {
     pub rendered: Option<serde_json::Value>,
 }
 
+/// What a public list may be narrowed by; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub site: Option<SiteId>,
+    pub kind: Option<ItemKind>,
+    pub channel: Option<ChannelId>,
+    pub doc_type: Option<String>,
+    pub issuer: Option<String>,
+    pub field: Option<String>,
+    pub effect_status: Option<String>,
+    pub level: Option<String>,
+    /// Documents issued in this year; other kinds first published in it.
+    pub year: Option<i32>,
+}
+
+/// Where a page of a public list starts: after this (first publication time, item id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCursor {
+    pub first_published_at: i64,
+    pub id: ItemId,
+}
+
 /// One audit entry with the name of who acted, for history views.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRow {
@@ -298,6 +320,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>>;
     /// How many items are live.
     fn live_count(&self) -> StoreResult<u64>;
+    /// Live items matching `filter`, newest first publication first, after `cursor`.
+    fn list_live(
+        &self,
+        filter: &ListFilter,
+        cursor: Option<ListCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>>;
     /// The last event's sequence number, 0 when there are none.
     fn last_event_seq(&self) -> StoreResult<i64>;
 

@@ -1,18 +1,157 @@
-//! The public delivery API: only published revisions, ever.
+//! The public delivery API: only published revisions, ever. Every answer carries validators
+//! and cache tags (`cache_headers.rs`).
 
 use super::blocking;
+use crate::cache_headers::{public_json, Tags, PUBLIC_CACHE_CONTROL};
 use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::{Path, State};
-use axum::Json;
-use portico_engine::PublicItem;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use portico_engine::{ListQuery, PublicItem};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+fn item_tags(tags: &mut Tags, item: &PublicItem) {
+    tags.add(format!("site:{}", item.site_id));
+    tags.add(format!("item:{}", item.id));
+}
 
 pub(crate) async fn item(
     State(st): State<AppState>,
+    headers: HeaderMap,
     Path((site, slug)): Path<(String, String)>,
-) -> Result<Json<PublicItem>, ApiError> {
+) -> Result<Response, ApiError> {
     let engine = st.engine.clone();
-    Ok(Json(
-        blocking(move || engine.public_item(&site, &slug)).await?,
+    let item = blocking(move || engine.public_item(&site, &slug)).await?;
+    let mut tags = Tags::default();
+    item_tags(&mut tags, &item);
+    let body = serde_json::to_value(&item).map_err(ApiError::internal)?;
+    Ok(public_json(
+        &headers,
+        &body,
+        item.published_at,
+        tags,
+        PUBLIC_CACHE_CONTROL,
+    ))
+}
+
+fn list_query(p: &HashMap<String, String>) -> ListQuery {
+    let g = |k: &str| p.get(k).cloned();
+    ListQuery {
+        kind: g("kind"),
+        channel: g("channel"),
+        doc_type: g("doc_type"),
+        issuer: g("issuer"),
+        field: g("field"),
+        status: g("status"),
+        level: g("level"),
+        year: g("year"),
+    }
+}
+
+fn limit(p: &HashMap<String, String>, default: usize) -> Result<usize, ApiError> {
+    match p.get("limit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(l) => l.parse().map_err(|_| ApiError::Http {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_parameter",
+            message: format!("limit '{l}' is not a number"),
+            field: Some("limit".into()),
+        }),
+    }
+}
+
+async fn list(
+    st: AppState,
+    headers: HeaderMap,
+    site: Option<String>,
+    p: HashMap<String, String>,
+) -> Result<Response, ApiError> {
+    let q = list_query(&p);
+    let cursor = p.get("cursor").cloned();
+    let n = limit(&p, 20)?;
+    let engine = st.engine.clone();
+    let site_for_tags = site.clone();
+    let page =
+        blocking(move || engine.public_list(site.as_deref(), &q, cursor.as_deref(), n)).await?;
+    let mut tags = Tags::default();
+    match &site_for_tags {
+        // A list of a site can change whenever anything of that site is published.
+        Some(_) => {
+            if let Some(first) = page.items.first() {
+                tags.add(format!("site:{}", first.site_id));
+            }
+        }
+        None => tags.add("network".to_owned()),
+    }
+    for i in &page.items {
+        item_tags(&mut tags, i);
+    }
+    let last = page.items.iter().filter_map(|i| i.published_at).max();
+    let body = serde_json::to_value(&page).map_err(ApiError::internal)?;
+    Ok(public_json(
+        &headers,
+        &body,
+        last,
+        tags,
+        PUBLIC_CACHE_CONTROL,
+    ))
+}
+
+pub(crate) async fn site_items(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(site): Path<String>,
+    Query(p): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    list(st, headers, Some(site), p).await
+}
+
+pub(crate) async fn network_items(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    list(st, headers, None, p).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ChangesQuery {
+    after: Option<String>,
+    site: Option<String>,
+    limit: Option<String>,
+}
+
+pub(crate) async fn changes(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ChangesQuery>,
+) -> Result<Response, ApiError> {
+    let bad = |field: &'static str, v: &str| ApiError::Http {
+        status: StatusCode::BAD_REQUEST,
+        code: "invalid_parameter",
+        message: format!("{field} '{v}' is not a number"),
+        field: Some(field.into()),
+    };
+    let after = match q.after.as_deref().filter(|s| !s.is_empty()) {
+        None => 0,
+        Some(a) => a.parse::<i64>().map_err(|_| bad("after", a))?,
+    };
+    let n = match q.limit.as_deref().filter(|s| !s.is_empty()) {
+        None => 100,
+        Some(l) => l.parse::<usize>().map_err(|_| bad("limit", l))?,
+    };
+    let engine = st.engine.clone();
+    let site = q.site.clone();
+    let page = blocking(move || engine.changes(after, site.as_deref(), n)).await?;
+    let body = serde_json::to_value(&page).map_err(ApiError::internal)?;
+    // Polled: always revalidate, but a poll that finds nothing new costs a 304.
+    Ok(public_json(
+        &headers,
+        &body,
+        None,
+        Tags::default(),
+        "public, no-cache",
     ))
 }

@@ -9,10 +9,14 @@ mod users;
 mod views;
 
 pub use items::{NewItemInput, SaveInput};
+pub use public::ListQuery;
 pub use sites::{ChannelPatch, NewChannelInput, NewSiteInput, SiteNode};
 pub use transitions::TransitionInput;
 pub use users::{NewUserInput, PasswordRule};
-pub use views::{HistoryEntry, ItemView, PublicItem, QueueEntry, RevisionSummary};
+pub use views::{
+    Change, ChangesPage, HistoryEntry, ItemView, PublicItem, PublicPage, QueueEntry,
+    RevisionSummary,
+};
 
 use crate::clock::Clock;
 use crate::content::Limits;

@@ -2,15 +2,261 @@
 //! delivery API and the search index. Nothing here takes an actor, and nothing here can
 //! return a draft.
 
-use super::views::PublicItem;
+use super::views::{Change, ChangesPage, PublicItem, PublicPage};
 use super::Engine;
-use crate::error::EngineError;
+use crate::error::{EngineError, InvalidKind};
+use crate::event::EventKind;
 use crate::ids::{ItemId, SiteId};
 use crate::site::{Channel, Site};
 use crate::store::{ItemRecord, RevisionRecord};
+use crate::store::{ListCursor, ListFilter};
+use base64::Engine as _;
 use std::collections::HashMap;
 
+/// Filters of a public list, as the query string gives them.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub kind: Option<String>,
+    pub channel: Option<String>,
+    pub doc_type: Option<String>,
+    pub issuer: Option<String>,
+    pub field: Option<String>,
+    pub status: Option<String>,
+    pub level: Option<String>,
+    pub year: Option<String>,
+}
+
+fn param(field: &str, message: String) -> EngineError {
+    EngineError::invalid(InvalidKind::Parameter, field.to_owned(), message)
+}
+
+fn one_of(
+    field: &str,
+    v: &Option<String>,
+    allowed: &[&str],
+) -> Result<Option<String>, EngineError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) if allowed.contains(&s) => Ok(Some(s.to_owned())),
+        Some(s) => Err(param(
+            field,
+            format!("{field} '{s}' is not one of: {}", allowed.join(", ")),
+        )),
+    }
+}
+
+fn text(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(crate::text::nfc)
+}
+
+fn encode_cursor(c: ListCursor) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}.{}", c.first_published_at, c.id.0))
+}
+
+fn decode_cursor(s: &str) -> Result<ListCursor, EngineError> {
+    let bad = || {
+        param(
+            "cursor",
+            "the cursor is not one this server gave out; start from the first page".to_owned(),
+        )
+    };
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| bad())?;
+    let raw = String::from_utf8(raw).map_err(|_| bad())?;
+    let (t, id) = raw.split_once('.').ok_or_else(bad)?;
+    Ok(ListCursor {
+        first_published_at: t.parse().map_err(|_| bad())?,
+        id: ItemId(id.parse().map_err(|_| bad())?),
+    })
+}
+
+/// The long fields a list leaves out.
+const LONG_FIELDS: [&str; 5] = ["body", "steps", "papers", "legal_basis", "attachments"];
+
 impl Engine {
+    /// A page of published items, newest first publication first, of one site (or of the
+    /// whole network when `site` is `None`). The cursor pins the position by (first
+    /// publication, id), so publishing meanwhile never shifts or repeats entries.
+    pub fn public_list(
+        &self,
+        site: Option<&str>,
+        q: &ListQuery,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<PublicPage, EngineError> {
+        let site = site.map(|s| self.site_by_slug(s)).transpose()?;
+        let kind = one_of(
+            "kind",
+            &q.kind,
+            &["article", "document", "procedure", "page"],
+        )?
+        .map(|k| k.parse::<crate::ItemKind>())
+        .transpose()
+        .map_err(|m| param("kind", m))?;
+        let channel = match (text(&q.channel), &site) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(param("channel", "a channel filter needs a site".to_owned()))
+            }
+            (Some(c), Some(s)) => Some(
+                self.store
+                    .channels(s.id)?
+                    .into_iter()
+                    .find(|ch| ch.slug == c)
+                    .ok_or_else(|| {
+                        param("channel", format!("site '{}' has no channel '{c}'", s.slug))
+                    })?
+                    .id,
+            ),
+        };
+        let year = match text(&q.year) {
+            None => None,
+            Some(y) => Some(
+                y.parse::<i32>()
+                    .ok()
+                    .filter(|y| (1900..=2200).contains(y))
+                    .ok_or_else(|| param("year", format!("year '{y}' is not a year")))?,
+            ),
+        };
+        let filter = ListFilter {
+            site: site.as_ref().map(|s| s.id),
+            kind,
+            channel,
+            doc_type: text(&q.doc_type),
+            issuer: text(&q.issuer),
+            field: text(&q.field),
+            effect_status: one_of(
+                "status",
+                &q.status,
+                &[
+                    "in_force",
+                    "not_yet_in_force",
+                    "partly_expired",
+                    "expired",
+                    "unknown",
+                ],
+            )?,
+            level: one_of("level", &q.level, &["province", "district", "commune"])?,
+            year,
+        };
+        let cursor = cursor
+            .filter(|c| !c.is_empty())
+            .map(decode_cursor)
+            .transpose()?;
+        let limit = limit.clamp(1, 100);
+        // One more than asked tells whether there is a next page.
+        let mut rows = self.store.list_live(&filter, cursor, limit + 1)?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more {
+            rows.last().map(|(i, _)| {
+                encode_cursor(ListCursor {
+                    first_published_at: i
+                        .first_published_at
+                        .map(|t| t.timestamp_micros())
+                        .unwrap_or_default(),
+                    id: i.id,
+                })
+            })
+        } else {
+            None
+        };
+        let mut sites: HashMap<SiteId, (Site, Vec<Channel>)> = HashMap::new();
+        let mut items = Vec::with_capacity(rows.len());
+        for (item, rev) in rows {
+            let (site, channels) = self.site_with_channels(&mut sites, item.site_id)?;
+            let mut p = to_public(site, channels, item, rev);
+            if let Some(f) = p.fields.as_object_mut() {
+                for k in LONG_FIELDS {
+                    f.remove(k);
+                }
+            }
+            p.html = serde_json::Value::Null;
+            items.push(p);
+        }
+        Ok(PublicPage { items, next_cursor })
+    }
+
+    /// What was published or withdrawn after event `after`, in log order, for the portals
+    /// that pull from this network.
+    pub fn changes(
+        &self,
+        after: i64,
+        site: Option<&str>,
+        limit: usize,
+    ) -> Result<ChangesPage, EngineError> {
+        let only = site
+            .map(|s| self.site_by_slug(s))
+            .transpose()?
+            .map(|s| s.id);
+        let limit = limit.clamp(1, 1000);
+        let events = self.store.events_after(after.max(0), limit)?;
+        let more = events.len() == limit;
+        let next = events.last().map(|e| e.seq).unwrap_or(after.max(0));
+        let mut sites: HashMap<SiteId, (Site, Vec<Channel>)> = HashMap::new();
+        let mut changes = Vec::new();
+        for e in events {
+            let kind = match e.kind {
+                EventKind::ItemPublished => "published",
+                EventKind::ItemUnpublished => "withdrawn",
+                _ => continue,
+            };
+            let (Some(id), Some(site_id)) = (e.item_id, e.site_id) else {
+                continue;
+            };
+            if only.is_some_and(|o| o != site_id) {
+                continue;
+            }
+            let item = match self.store.live_item(id)? {
+                Some((rec, rev)) if kind == "published" => {
+                    let (site, channels) = self.site_with_channels(&mut sites, rec.site_id)?;
+                    Some(to_public(site, channels, rec, rev))
+                }
+                _ => None,
+            };
+            let (site, _) = self.site_with_channels(&mut sites, site_id)?;
+            changes.push(Change {
+                seq: e.seq,
+                at: e.at,
+                kind,
+                id,
+                site: site.slug.clone(),
+                slug: e
+                    .data
+                    .get("slug")
+                    .and_then(|s| s.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                item,
+            });
+        }
+        Ok(ChangesPage {
+            changes,
+            next,
+            more,
+        })
+    }
+
+    fn site_with_channels<'a>(
+        &self,
+        cache: &'a mut HashMap<SiteId, (Site, Vec<Channel>)>,
+        id: SiteId,
+    ) -> Result<&'a (Site, Vec<Channel>), EngineError> {
+        Ok(match cache.entry(id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let site = self.site(id)?;
+                let channels = self.store.channels(site.id)?;
+                e.insert((site, channels))
+            }
+        })
+    }
+
     /// A published item by slug; anything not live is not found, whatever its state.
     pub fn public_item(&self, site: &str, slug: &str) -> Result<PublicItem, EngineError> {
         let site = self.site_by_slug(site)?;
@@ -90,6 +336,7 @@ fn to_public(
 ) -> PublicItem {
     PublicItem {
         id: item.id,
+        site_id: site.id,
         site: site.slug.clone(),
         kind: item.kind,
         slug: item.slug,

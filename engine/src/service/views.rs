@@ -36,6 +36,9 @@ pub struct ItemView {
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicItem {
     pub id: ItemId,
+    /// For cache tags; the public knows sites by slug.
+    #[serde(skip)]
+    pub site_id: crate::ids::SiteId,
     pub site: String,
     pub kind: ItemKind,
     pub slug: String,
@@ -47,6 +50,41 @@ pub struct PublicItem {
     pub revision: RevisionNo,
     pub first_published_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
+}
+
+/// A page of a public list.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicPage {
+    /// Items without their long fields (body, steps...) and without HTML: enough for a list.
+    pub items: Vec<PublicItem>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One change for central portals.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    /// `published` (new or updated) or `withdrawn`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: ItemId,
+    pub site: String,
+    pub slug: String,
+    /// The item as the public sees it now; `null` when it is no longer public.
+    pub item: Option<PublicItem>,
+}
+
+/// A page of changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangesPage {
+    pub changes: Vec<Change>,
+    /// Pass as `after` next time; it moves even when nothing matched, so polling never
+    /// rereads the same stretch of the log.
+    pub next: i64,
+    /// Whether more changes are waiting right now.
+    pub more: bool,
 }
 
 /// A line of a review queue.

@@ -4,8 +4,8 @@ use super::log::{append_audit, append_event};
 use super::rows::{json, micros, name, opt_time, time};
 use super::{backend, is_unique_violation};
 use portico_engine::{
-    ChannelId, ItemId, ItemRecord, ItemUpdate, NewItemRecord, NewRevision, RevisionNo,
-    RevisionRecord, SiteId, State, StoreError, UserId,
+    ChannelId, ItemId, ItemRecord, ItemUpdate, ListCursor, ListFilter, NewItemRecord, NewRevision,
+    RevisionNo, RevisionRecord, SiteId, State, StoreError, UserId,
 };
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
@@ -443,6 +443,105 @@ pub(crate) fn live_items(
         .map_err(backend)?;
     let raws: Vec<RawItem> = st
         .query_map(params![after.0, limit as i64], raw_item)
+        .map_err(backend)?
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    let mut out = Vec::with_capacity(raws.len());
+    for r in raws {
+        if let Some(pair) = with_published(c, finish(c, r)?)? {
+            out.push(pair);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn list_live(
+    c: &Connection,
+    f: &ListFilter,
+    cursor: Option<ListCursor>,
+    limit: usize,
+) -> Result<Vec<(ItemRecord, RevisionRecord)>, StoreError> {
+    use rusqlite::types::Value as V;
+    let mut sql =
+        format!(
+        "SELECT {} FROM items i JOIN revisions r ON r.item_id = i.id AND r.rev = i.published_rev
+         WHERE i.live = 1",
+        ITEM_COLS.split(',').map(|c| format!("i.{}", c.trim())).collect::<Vec<_>>().join(", ")
+    );
+    let mut args: Vec<V> = Vec::new();
+    fn cond(sql: &mut String, args: &mut Vec<V>, sql_part: &str, v: V) {
+        args.push(v);
+        sql.push_str(&format!(" AND {sql_part} ?{}", args.len()));
+    }
+    if let Some(s) = f.site {
+        cond(&mut sql, &mut args, "i.site_id =", V::Integer(s.0));
+    }
+    if let Some(k) = f.kind {
+        cond(
+            &mut sql,
+            &mut args,
+            "i.kind =",
+            V::Text(k.as_str().to_owned()),
+        );
+    }
+    if let Some(ch) = f.channel {
+        let part = "i.id IN (SELECT item_id FROM item_channels WHERE channel_id =";
+        cond(&mut sql, &mut args, part, V::Integer(ch.0));
+        sql.push(')');
+    }
+    for (col, v) in [
+        ("r.doc_type", &f.doc_type),
+        ("r.issuer", &f.issuer),
+        ("r.field", &f.field),
+        ("r.effect_status", &f.effect_status),
+        ("r.level", &f.level),
+    ] {
+        if let Some(v) = v {
+            cond(&mut sql, &mut args, &format!("{col} ="), V::Text(v.clone()));
+        }
+    }
+    if let Some(y) = f.year {
+        // Documents by their year of issue, everything else by first publication (UTC).
+        let (from, to) = (
+            chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc().timestamp_micros())
+                .unwrap_or(i64::MIN),
+            chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc().timestamp_micros())
+                .unwrap_or(i64::MAX),
+        );
+        args.push(V::Text(format!("{y:04}")));
+        args.push(V::Integer(from));
+        args.push(V::Integer(to));
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND (CASE WHEN r.issued_on IS NOT NULL THEN substr(r.issued_on, 1, 4) = ?{}
+                   ELSE i.first_published_at >= ?{} AND i.first_published_at < ?{} END)",
+            n - 2,
+            n - 1,
+            n
+        ));
+    }
+    if let Some(cur) = cursor {
+        args.push(V::Integer(cur.first_published_at));
+        args.push(V::Integer(cur.id.0));
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND (i.first_published_at, i.id) < (?{}, ?{})",
+            n - 1,
+            n
+        ));
+    }
+    args.push(V::Integer(limit as i64));
+    sql.push_str(&format!(
+        " ORDER BY i.first_published_at DESC, i.id DESC LIMIT ?{}",
+        args.len()
+    ));
+    let mut st = c.prepare_cached(&sql).map_err(backend)?;
+    let raws: Vec<RawItem> = st
+        .query_map(params_from_iter(args), raw_item)
         .map_err(backend)?
         .collect::<Result<_, _>>()
         .map_err(backend)?;

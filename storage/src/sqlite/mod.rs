@@ -57,6 +57,7 @@ fn migrations() -> rusqlite_migration::Migrations<'static> {
     rusqlite_migration::Migrations::new(vec![
         rusqlite_migration::M::up(include_str!("migrations/001_init.sql")),
         rusqlite_migration::M::up(include_str!("migrations/002_renderings.sql")),
+        rusqlite_migration::M::up(include_str!("migrations/003_public_lists.sql")),
     ])
 }
 

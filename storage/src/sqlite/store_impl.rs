@@ -4,8 +4,8 @@ use super::{check, items, log, sites, users, SqliteStore};
 use chrono::{DateTime, Utc};
 use portico_engine::{
     AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Event, ItemId, ItemRecord, ItemUpdate,
-    NewEvent, NewItemRecord, NewSiteRecord, NewUserRecord, RevisionNo, RevisionRecord, Role, Site,
-    SiteId, State, Store, StoreResult, User, UserId, UserRecord,
+    ListCursor, ListFilter, NewEvent, NewItemRecord, NewSiteRecord, NewUserRecord, RevisionNo,
+    RevisionRecord, Role, Site, SiteId, State, Store, StoreResult, User, UserId, UserRecord,
 };
 
 impl Store for SqliteStore {
@@ -153,6 +153,14 @@ impl Store for SqliteStore {
             .map(|n| n.max(0) as u64)
             .map_err(super::backend)
         })
+    }
+    fn list_live(
+        &self,
+        filter: &ListFilter,
+        cursor: Option<ListCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>> {
+        self.read(|c| items::list_live(c, filter, cursor, limit))
     }
     fn last_event_seq(&self) -> StoreResult<i64> {
         self.read(|c| {

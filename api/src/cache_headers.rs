@@ -1,0 +1,94 @@
+//! HTTP caching of public answers, in one place: validators (`ETag`, `Last-Modified`),
+//! conditional requests (`304`), freshness (`Cache-Control` with stale-while-revalidate and
+//! stale-if-error) and `Surrogate-Key` tags naming what an answer depends on, so a purge can
+//! be exact. The response cache itself (DESIGN.md, "Delivery and caching") will sit here too.
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+/// How long shared caches may serve an answer without asking, and how long stale.
+pub(crate) const PUBLIC_CACHE_CONTROL: &str =
+    "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400";
+
+/// What an answer depends on.
+#[derive(Default)]
+pub(crate) struct Tags(Vec<String>);
+
+impl Tags {
+    pub(crate) fn add(&mut self, tag: String) {
+        if !self.0.contains(&tag) {
+            self.0.push(tag);
+        }
+    }
+}
+
+/// A public JSON answer with validators, honouring `If-None-Match` and `If-Modified-Since`.
+pub(crate) fn public_json(
+    request: &HeaderMap,
+    body: &serde_json::Value,
+    last_modified: Option<DateTime<Utc>>,
+    tags: Tags,
+    cache_control: &'static str,
+) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    let etag = format!(
+        "\"{}\"",
+        digest
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let last_modified = last_modified.map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+    let not_modified = match request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(inm) => inm
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.trim_start_matches("W/") == etag),
+        None => match (
+            &last_modified,
+            request
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok()),
+        ) {
+            (Some(lm), Some(ims)) => {
+                let parse = |s: &str| DateTime::parse_from_rfc2822(&s.replace("GMT", "+0000")).ok();
+                matches!((parse(lm), parse(ims)), (Some(a), Some(b)) if a <= b)
+            }
+            _ => false,
+        },
+    };
+    let mut resp = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response()
+    };
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Some(v) = last_modified.and_then(|lm| HeaderValue::from_str(&lm).ok()) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    if let Ok(v) = HeaderValue::from_str(&tags.0.join(" ")) {
+        h.insert("surrogate-key", v);
+    }
+    resp
+}
