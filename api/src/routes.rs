@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sites/{site}/queue", get(items::queue))
         .route("/items/{id}", get(items::get).put(items::save))
         .route("/items/{id}/transitions", post(items::transition))
+        .route("/items/{id}/propose", post(items::propose))
         .route("/items/{id}/revisions", get(items::revisions))
         .route("/items/{id}/revisions/{rev}", get(items::revision))
         .route("/items/{id}/history", get(items::history))

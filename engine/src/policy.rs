@@ -8,7 +8,7 @@
 //!   submit them, and start a new draft of a published or withdrawn item;
 //! - `editor` edits items in review, forwards them to approval or returns them;
 //! - `approver` edits items in approval, returns them, publishes, schedules, unpublishes and
-//!   archives;
+//!   archives, and proposes published items to a parent portal;
 //! - `site_admin` manages the site's channels and who holds which role there;
 //! - any role on a site lets one read that site's items, queue and history;
 //! - `network_admin` may do everything everywhere, and alone creates users and sites.
@@ -108,6 +108,8 @@ pub enum Permission {
     /// Apply a workflow action in whatever state allows it: checked before the state, so
     /// that someone who may never publish hears so, not that the draft is not ready.
     AnyTransition(Action),
+    /// Propose one of the site's published items to a parent portal.
+    Propose,
     /// Create, rename, move, order and delete channels.
     ManageChannels,
     /// Grant and revoke roles on the site.
@@ -155,6 +157,8 @@ pub fn authorize(actor: &Actor, site: (SiteId, &str), perm: Permission) -> Resul
         Permission::ViewSite => Ok(()),
         Permission::CreateItem if actor.can_write(site_id) => Ok(()),
         Permission::CreateItem => need("author, editor or approver", "creating an item"),
+        Permission::Propose if actor.has(site_id, Role::Approver) => Ok(()),
+        Permission::Propose => need("approver", "proposing an item to a parent portal"),
         Permission::ManageChannels if actor.has(site_id, Role::SiteAdmin) => Ok(()),
         Permission::ManageChannels => need("site_admin", "managing channels"),
         Permission::ManageRoles if actor.has(site_id, Role::SiteAdmin) => Ok(()),

@@ -126,6 +126,10 @@ pub struct ItemRecord {
     /// The working revision's title.
     pub title: String,
     pub channels: Vec<ChannelId>,
+    /// For a copy proposed by a component portal: the item it was copied from.
+    pub source_item_id: Option<ItemId>,
+    /// The source was published anew since this copy was last published.
+    pub source_changed: bool,
 }
 
 /// One revision as stored.
@@ -148,6 +152,9 @@ pub struct RevisionRecord {
 pub struct NewItemRecord {
     pub site_id: SiteId,
     pub kind: ItemKind,
+    /// `draft`, or `in_review` for a proposal entering a parent portal's queue.
+    pub state: State,
+    pub source_item_id: Option<ItemId>,
     pub slug: String,
     pub created_by: UserId,
     pub channels: Vec<ChannelId>,
@@ -178,6 +185,9 @@ pub struct ItemUpdate {
     pub events: Vec<NewEvent>,
     /// HTML rendered from the revision being published (`expect_rev`), stored beside it.
     pub rendered: Option<serde_json::Value>,
+    /// Publishing: flag every copy proposed from this item for re-review, and clear this
+    /// item's own flag.
+    pub published_anew: bool,
 }
 
 /// What a public list may be narrowed by; `None` means any.
@@ -291,6 +301,8 @@ pub trait Store: Send + Sync + 'static {
     fn item(&self, id: ItemId) -> StoreResult<Option<ItemRecord>>;
     /// Applies a compare-and-swap change to an item.
     fn update_item(&self, update: &ItemUpdate) -> StoreResult<ItemRecord>;
+    /// The copies proposed from `source`, on any site.
+    fn copies_of(&self, source: ItemId) -> StoreResult<Vec<ItemRecord>>;
     /// Whether a slug is taken on a site.
     fn slug_exists(&self, site: SiteId, slug: &str) -> StoreResult<bool>;
     /// One revision with its fields.

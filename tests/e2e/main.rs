@@ -10,5 +10,6 @@ mod bad_input;
 mod binary;
 mod delivery;
 mod permissions;
+mod proposals;
 mod search;
 mod workflow;

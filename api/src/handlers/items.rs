@@ -128,3 +128,21 @@ pub(crate) async fn queue(
         blocking(move || engine.queue(&auth.actor, &site, q.state.as_deref(), limit)).await?,
     ))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Propose {
+    parent: String,
+}
+
+pub(crate) async fn propose(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Propose>,
+) -> Result<(StatusCode, Json<ItemView>), ApiError> {
+    let id = item_id(&id)?;
+    let engine = st.engine.clone();
+    let copy = blocking(move || engine.propose(&auth.actor, id, &body.parent)).await?;
+    Ok((StatusCode::CREATED, Json(copy)))
+}

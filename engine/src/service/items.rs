@@ -42,7 +42,7 @@ pub struct SaveInput {
 
 const SLUG_MAX: usize = 120;
 
-fn columns(c: &Content) -> RevisionColumns {
+pub(super) fn columns(c: &Content) -> RevisionColumns {
     let s = |v: &str| (!v.is_empty()).then(|| v.to_owned());
     let json_name = |v: serde_json::Value| v.as_str().map(str::to_owned);
     match c {
@@ -111,6 +111,8 @@ impl Engine {
             let record = NewItemRecord {
                 site_id: site.id,
                 kind,
+                state: State::Draft,
+                source_item_id: None,
                 slug: slug.clone(),
                 created_by: actor.user_id,
                 channels: channels.clone(),
@@ -148,7 +150,7 @@ impl Engine {
     }
 
     /// A slug made from `source` that no item of the site has yet.
-    fn free_slug(&self, site: &Site, source: &str) -> Result<String, EngineError> {
+    pub(super) fn free_slug(&self, site: &Site, source: &str) -> Result<String, EngineError> {
         let mut base = crate::text::slugify(source, SLUG_MAX);
         if base.is_empty() {
             base = "bai-viet".to_owned();
@@ -252,6 +254,7 @@ impl Engine {
             },
             events,
             rendered: None,
+            published_anew: false,
         };
         let saved = self.store.update_item(&update)?;
         self.view(actor, &site, saved)
@@ -364,6 +367,8 @@ impl Engine {
             .map(|i| {
                 Ok(QueueEntry {
                     owner: names.get(self, i.owner_id)?,
+                    proposed: i.source_item_id.is_some(),
+                    source_changed: i.source_changed,
                     id: i.id,
                     kind: i.kind,
                     slug: i.slug,
@@ -434,7 +439,20 @@ impl Engine {
             )
             .is_ok();
         let owner = self.store.user(item.owner_id)?.map(|u| u.username);
+        let source = match item.source_item_id {
+            Some(src) => self.store.item(src)?.and_then(|s| {
+                let site = self.store.site(s.site_id).ok().flatten()?;
+                Some(super::views::SourceLink {
+                    id: s.id,
+                    site: site.slug,
+                    slug: s.slug,
+                })
+            }),
+            None => None,
+        };
         Ok(ItemView {
+            source,
+            source_changed: item.source_changed,
             channels: self.channel_slugs(site, &item)?,
             id: item.id,
             site: site.slug.clone(),

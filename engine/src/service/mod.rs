@@ -2,6 +2,7 @@
 //! [`crate::authorize`], validates input, and makes one atomic store call.
 
 mod items;
+mod proposals;
 mod public;
 mod sites;
 mod transitions;

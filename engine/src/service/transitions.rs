@@ -203,6 +203,7 @@ impl Engine {
             },
             events: Vec::new(),
             rendered: None,
+            published_anew: action == Action::Publish,
         };
         if to != item.state {
             u.events

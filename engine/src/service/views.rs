@@ -30,6 +30,18 @@ pub struct ItemView {
     pub actions: Vec<Action>,
     /// Whether this user may save a new revision now.
     pub can_edit: bool,
+    /// For a copy proposed by a component portal: where it came from.
+    pub source: Option<SourceLink>,
+    /// The source was published anew since this copy was last published: review it again.
+    pub source_changed: bool,
+}
+
+/// Where a proposed copy came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceLink {
+    pub id: ItemId,
+    pub site: String,
+    pub slug: String,
 }
 
 /// An item as the public sees it: only the published revision, nothing of the workflow.
@@ -99,6 +111,10 @@ pub struct QueueEntry {
     pub owner: Option<String>,
     pub updated_at: DateTime<Utc>,
     pub scheduled_at: Option<DateTime<Utc>>,
+    /// Proposed by a component portal.
+    pub proposed: bool,
+    /// Its source changed since: review it again.
+    pub source_changed: bool,
 }
 
 /// A line of an item's revision list.

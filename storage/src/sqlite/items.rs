@@ -10,7 +10,8 @@ use portico_engine::{
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 const ITEM_COLS: &str = "id, site_id, kind, slug, state, owner_id, created_by, current_rev,
-    published_rev, live, scheduled_at, created_at, updated_at, first_published_at, published_at, title";
+    published_rev, live, scheduled_at, created_at, updated_at, first_published_at, published_at, title,
+    source_item_id, source_changed";
 
 /// The raw row, converted outside rusqlite's closure so conversion errors keep their type.
 struct RawItem {
@@ -30,6 +31,8 @@ struct RawItem {
     first_published_at: Option<i64>,
     published_at: Option<i64>,
     title: String,
+    source_item_id: Option<i64>,
+    source_changed: bool,
 }
 
 fn raw_item(r: &Row<'_>) -> rusqlite::Result<RawItem> {
@@ -50,6 +53,8 @@ fn raw_item(r: &Row<'_>) -> rusqlite::Result<RawItem> {
         first_published_at: r.get(13)?,
         published_at: r.get(14)?,
         title: r.get(15)?,
+        source_item_id: r.get(16)?,
+        source_changed: r.get(17)?,
     })
 }
 
@@ -80,6 +85,8 @@ fn finish(c: &Connection, r: RawItem) -> Result<ItemRecord, StoreError> {
         published_at: opt_time(r.published_at)?,
         title: r.title,
         channels,
+        source_item_id: r.source_item_id.map(ItemId),
+        source_changed: r.source_changed,
     })
 }
 
@@ -149,8 +156,8 @@ pub(crate) fn insert_item(tx: &Connection, n: &NewItemRecord) -> Result<ItemReco
     let at = micros(n.at);
     tx.prepare_cached(
         "INSERT INTO items (site_id, kind, slug, state, owner_id, created_by, current_rev,
-             live, created_at, updated_at, title)
-         VALUES (?1, ?2, ?3, 'draft', ?4, ?4, 1, 0, ?5, ?5, ?6)",
+             live, created_at, updated_at, title, source_item_id)
+         VALUES (?1, ?2, ?3, ?7, ?4, ?4, 1, 0, ?5, ?5, ?6, ?8)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -159,7 +166,9 @@ pub(crate) fn insert_item(tx: &Connection, n: &NewItemRecord) -> Result<ItemReco
             n.slug,
             n.created_by.0,
             at,
-            n.revision.title
+            n.revision.title,
+            n.state.as_str(),
+            n.source_item_id.map(|i| i.0),
         ])
     })
     .map_err(|e| {
@@ -235,6 +244,14 @@ pub(crate) fn update_item(tx: &Connection, u: &ItemUpdate) -> Result<ItemRecord,
     .map_err(backend)?;
     if let Some(ch) = &u.channels {
         set_channels(tx, u.item_id.0, ch)?;
+    }
+    if u.published_anew {
+        tx.prepare_cached("UPDATE items SET source_changed = 1 WHERE source_item_id = ?1")
+            .and_then(|mut st| st.execute(params![u.item_id.0]))
+            .map_err(backend)?;
+        tx.prepare_cached("UPDATE items SET source_changed = 0 WHERE id = ?1")
+            .and_then(|mut st| st.execute(params![u.item_id.0]))
+            .map_err(backend)?;
     }
     if let Some(html) = &u.rendered {
         tx.prepare_cached(
@@ -552,4 +569,18 @@ pub(crate) fn list_live(
         }
     }
     Ok(out)
+}
+
+pub(crate) fn copies_of(c: &Connection, source: ItemId) -> Result<Vec<ItemRecord>, StoreError> {
+    let mut st = c
+        .prepare_cached(&format!(
+            "SELECT {ITEM_COLS} FROM items WHERE source_item_id = ?1 ORDER BY id"
+        ))
+        .map_err(backend)?;
+    let raws: Vec<RawItem> = st
+        .query_map(params![source.0], raw_item)
+        .map_err(backend)?
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    raws.into_iter().map(|r| finish(c, r)).collect()
 }

@@ -58,6 +58,7 @@ fn migrations() -> rusqlite_migration::Migrations<'static> {
         rusqlite_migration::M::up(include_str!("migrations/001_init.sql")),
         rusqlite_migration::M::up(include_str!("migrations/002_renderings.sql")),
         rusqlite_migration::M::up(include_str!("migrations/003_public_lists.sql")),
+        rusqlite_migration::M::up(include_str!("migrations/004_proposals.sql")),
     ])
 }
 

@@ -110,6 +110,9 @@ impl Store for SqliteStore {
     fn update_item(&self, update: &ItemUpdate) -> StoreResult<ItemRecord> {
         self.write(|tx| items::update_item(tx, update))
     }
+    fn copies_of(&self, source: ItemId) -> StoreResult<Vec<ItemRecord>> {
+        self.read(|c| items::copies_of(c, source))
+    }
     fn slug_exists(&self, site: SiteId, slug: &str) -> StoreResult<bool> {
         self.read(|c| items::slug_exists(c, site, slug))
     }
