@@ -55,6 +55,8 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-store"),
         ));
     let public = Router::new()
+        .route("/sites", get(public::site_tree))
+        .route("/sites/{site}/channels", get(public::channels))
         .route("/sites/{site}/items", get(public::site_items))
         .route("/sites/{site}/items/{slug}", get(public::item))
         .route("/items", get(public::network_items))

@@ -155,3 +155,45 @@ pub(crate) async fn changes(
         "public, no-cache",
     ))
 }
+
+pub(crate) async fn site_tree(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let engine = st.engine.clone();
+    let tree = blocking(move || engine.site_tree()).await?;
+    let mut tags = Tags::default();
+    tags.add("sites".to_owned());
+    let body = serde_json::to_value(&tree).map_err(ApiError::internal)?;
+    Ok(public_json(
+        &headers,
+        &body,
+        None,
+        tags,
+        PUBLIC_CACHE_CONTROL,
+    ))
+}
+
+pub(crate) async fn channels(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(site): Path<String>,
+) -> Result<Response, ApiError> {
+    let engine = st.engine.clone();
+    let (site, channels) = blocking(move || {
+        let s = engine.site_named(&site)?;
+        let c = engine.channels(&s.slug)?;
+        Ok((s, c))
+    })
+    .await?;
+    let mut tags = Tags::default();
+    tags.add(format!("site:{}", site.id));
+    let body = serde_json::to_value(&channels).map_err(ApiError::internal)?;
+    Ok(public_json(
+        &headers,
+        &body,
+        None,
+        tags,
+        PUBLIC_CACHE_CONTROL,
+    ))
+}
