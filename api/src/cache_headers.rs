@@ -33,6 +33,25 @@ pub(crate) fn public_json(
     cache_control: &'static str,
 ) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
+    public_bytes(
+        request,
+        bytes,
+        "application/json",
+        last_modified,
+        tags,
+        cache_control,
+    )
+}
+
+/// A public answer of any type with validators, honouring conditional requests.
+pub(crate) fn public_bytes(
+    request: &HeaderMap,
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    last_modified: Option<DateTime<Utc>>,
+    tags: Tags,
+    cache_control: &'static str,
+) -> Response {
     let digest = Sha256::digest(&bytes);
     let etag = format!(
         "\"{}\"",
@@ -68,10 +87,7 @@ pub(crate) fn public_json(
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
+            [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
             bytes,
         )
             .into_response()

@@ -66,14 +66,20 @@ impl Default for ApiConfig {
 pub struct AppState {
     pub(crate) engine: Engine,
     pub(crate) search: Arc<SearchIndex>,
+    pub(crate) themes: Arc<portico_themes::Themes>,
     pub(crate) config: Arc<ApiConfig>,
     pub(crate) login_limit: Arc<login_limit::LoginLimit>,
 }
 
 impl AppState {
     /// State for a router over `engine` and the search index.
-    pub fn new(engine: Engine, search: Arc<SearchIndex>, config: ApiConfig) -> AppState {
-        AppState {
+    pub fn new(
+        engine: Engine,
+        search: Arc<SearchIndex>,
+        config: ApiConfig,
+    ) -> Result<AppState, portico_themes::ThemeError> {
+        Ok(AppState {
+            themes: Arc::new(portico_themes::Themes::new()?),
             search,
             login_limit: Arc::new(login_limit::LoginLimit::new(
                 config.login_failures,
@@ -81,7 +87,7 @@ impl AppState {
             )),
             engine,
             config: Arc::new(config),
-        }
+        })
     }
 }
 
@@ -106,13 +112,21 @@ pub async fn serve(
         config.search_interval,
         stop_rx_search(&stop_tx),
     ));
-    let app = router(AppState::new(engine, search, config));
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let state = AppState::new(engine, search, config).map_err(std::io::Error::other)?;
+    // Host routing rewrites the path, so it must run before the router picks a route.
+    let app = tower::Layer::layer(
+        &axum::middleware::from_fn_with_state(state.clone(), handlers::pages::host_routing),
+        router(state),
+    );
+    let result =
+        axum::serve(
+            listener,
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                SocketAddr,
+            >(app),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
     let _ = follower.await;

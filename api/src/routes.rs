@@ -1,7 +1,7 @@
 //! The whole HTTP surface in one table.
 
 use crate::error::ApiError;
-use crate::handlers::{auth, channels, health, items, network, public, search};
+use crate::handlers::{auth, channels, health, items, network, pages, public, search};
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
@@ -64,10 +64,24 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(search::search))
         .route("/suggest", get(search::suggest));
 
+    // The portal pages; static segments win over `{channel}` and `{slug}`.
+    let html = Router::new()
+        .route("/", get(pages::network_home))
+        .route("/static/default/portico.css", get(pages::stylesheet))
+        .route("/{site}", get(pages::site_home))
+        .route("/{site}/", get(pages::site_home))
+        .route("/{site}/tim-kiem", get(pages::search_page))
+        .route("/{site}/van-ban", get(pages::documents))
+        .route("/{site}/thu-tuc", get(pages::procedures))
+        .route("/{site}/{channel}", get(pages::channel_page))
+        .route("/{site}/{channel}/", get(pages::channel_page))
+        .route("/{site}/{channel}/{slug}", get(pages::item_page));
+
     let x_request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .nest("/api/v1", admin)
         .nest("/api/v1/public", public)
+        .merge(html)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(not_found)

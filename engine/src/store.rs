@@ -301,6 +301,10 @@ pub trait Store: Send + Sync + 'static {
     fn item(&self, id: ItemId) -> StoreResult<Option<ItemRecord>>;
     /// Applies a compare-and-swap change to an item.
     fn update_item(&self, update: &ItemUpdate) -> StoreResult<ItemRecord>;
+    /// An item by slug, in any state (for telling withdrawn from never published).
+    fn item_by_slug(&self, site: SiteId, slug: &str) -> StoreResult<Option<ItemRecord>>;
+    /// The site a host name serves at its root.
+    fn site_by_domain(&self, domain: &str) -> StoreResult<Option<Site>>;
     /// The copies proposed from `source`, on any site.
     fn copies_of(&self, source: ItemId) -> StoreResult<Vec<ItemRecord>>;
     /// Whether a slug is taken on a site.

@@ -44,6 +44,8 @@ pub struct Hit {
     pub site: String,
     pub kind: String,
     pub slug: String,
+    /// The item's first channel, for building its page's address.
+    pub channel: Option<String>,
     pub title: String,
     /// The title with matches in `<b>`; HTML-escaped.
     pub title_html: String,
@@ -177,6 +179,7 @@ impl SearchIndex {
                 site: text_of(&doc, f.site).unwrap_or_default(),
                 kind: text_of(&doc, f.kind).unwrap_or_default(),
                 slug: text_of(&doc, f.slug).unwrap_or_default(),
+                channel: text_of(&doc, f.channel),
                 title_html: if title_html.is_empty() {
                     escape(&title)
                 } else {
@@ -234,6 +237,7 @@ impl SearchIndex {
                     site: text_of(&doc, f.site).unwrap_or_default(),
                     kind: text_of(&doc, f.kind).unwrap_or_default(),
                     slug: text_of(&doc, f.slug).unwrap_or_default(),
+                    channel: text_of(&doc, f.channel),
                     title_html: escape(&title),
                     title,
                     snippet_html: String::new(),

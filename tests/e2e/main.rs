@@ -9,6 +9,7 @@ mod support;
 mod bad_input;
 mod binary;
 mod delivery;
+mod pages;
 mod permissions;
 mod proposals;
 mod search;

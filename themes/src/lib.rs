@@ -1,7 +1,9 @@
-//! Server-side presentation for the portals. Today: Markdown rendered to sanitised HTML,
-//! which the engine stores with a revision when it is published ([`MarkdownRenderer`]).
-//! The minijinja themes (DESIGN.md, "Themes") come with the delivery issue's pages.
+//! Server-side presentation for the portals: Markdown rendered to sanitised HTML when a
+//! revision is published ([`MarkdownRenderer`]), and the portal pages rendered from minijinja
+//! templates ([`Themes`]); the default theme lives in `themes/default`.
 
 mod markdown;
+mod pages;
 
 pub use markdown::MarkdownRenderer;
+pub use pages::{ThemeError, Themes, DEFAULT_CSS};

@@ -5,6 +5,7 @@ pub(crate) mod channels;
 pub(crate) mod health;
 pub(crate) mod items;
 pub(crate) mod network;
+pub(crate) mod pages;
 pub(crate) mod public;
 pub(crate) mod search;
 

@@ -268,6 +268,41 @@ impl Engine {
         Ok(to_public(&site, &channels, item, rev))
     }
 
+    /// A published item by slug, telling a withdrawn item (`Err(Gone)`-like `Ok(None)`) from
+    /// one that never was public (`NotFound`): pages answer 410 for the first, 404 for the
+    /// second, and never reveal a draft.
+    pub fn public_item_or_withdrawn(
+        &self,
+        site: &str,
+        slug: &str,
+    ) -> Result<Option<PublicItem>, EngineError> {
+        match self.public_item(site, slug) {
+            Ok(item) => Ok(Some(item)),
+            Err(EngineError::NotFound(what)) => {
+                let site = self.site_by_slug(site)?;
+                match self.store.item_by_slug(site.id, slug)? {
+                    Some(i) if i.first_published_at.is_some() => Ok(None),
+                    _ => Err(EngineError::NotFound(what)),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The site a host name serves at its root, if any.
+    pub fn site_for_domain(&self, host: &str) -> Result<Option<Site>, EngineError> {
+        let host = host
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if host.is_empty() {
+            return Ok(None);
+        }
+        Ok(self.store.site_by_domain(&host)?)
+    }
+
     /// A published item by id, or `None` when it is not live.
     pub fn public_item_by_id(&self, id: ItemId) -> Result<Option<PublicItem>, EngineError> {
         let Some((item, rev)) = self.store.live_item(id)? else {

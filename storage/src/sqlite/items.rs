@@ -584,3 +584,17 @@ pub(crate) fn copies_of(c: &Connection, source: ItemId) -> Result<Vec<ItemRecord
         .map_err(backend)?;
     raws.into_iter().map(|r| finish(c, r)).collect()
 }
+
+pub(crate) fn item_by_slug(
+    c: &Connection,
+    site: SiteId,
+    slug: &str,
+) -> Result<Option<ItemRecord>, StoreError> {
+    let raw = c
+        .prepare_cached(&format!(
+            "SELECT {ITEM_COLS} FROM items WHERE site_id = ?1 AND slug = ?2"
+        ))
+        .and_then(|mut st| st.query_row(params![site.0, slug], raw_item).optional())
+        .map_err(backend)?;
+    raw.map(|r| finish(c, r)).transpose()
+}

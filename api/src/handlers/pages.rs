@@ -1,0 +1,654 @@
+//! The portal pages (HTML), rendered from the themes: network home, site home, channel lists,
+//! item pages by kind, documents and procedures with filters, search, 404 and 410. Each
+//! request gathers its data and renders on the blocking pool.
+
+use crate::cache_headers::{public_bytes, Tags, PUBLIC_CACHE_CONTROL};
+use crate::AppState;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use portico_engine::{Engine, EngineError, ListQuery, PublicItem, Site, SiteKind};
+use portico_search::{Filters, SearchRequest, Sort};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// Pages may load the theme's stylesheet and images, and post forms to themselves only.
+const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
+    form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Set by host routing: this request came to a site's own domain, so its links have no
+/// `/{site}` prefix.
+#[derive(Clone)]
+pub(crate) struct HostSite;
+
+/// Serves a site with its own domain at that domain's root, by rewriting `/x` to `/{site}/x`.
+pub(crate) async fn host_routing(
+    State(st): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    let passthrough = [
+        "/api/",
+        "/static/",
+        "/healthz",
+        "/readyz",
+        "/media/",
+        "/_portico/",
+    ];
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned);
+    if let (Some(host), false) = (host, passthrough.iter().any(|p| path.starts_with(p))) {
+        let engine = st.engine.clone();
+        let found = tokio::task::spawn_blocking(move || engine.site_for_domain(&host)).await;
+        if let Ok(Ok(Some(site))) = found {
+            let query = req
+                .uri()
+                .query()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            if let Ok(uri) = format!("/{}{}{}", site.slug, path, query).parse::<Uri>() {
+                *req.uri_mut() = uri;
+                req.extensions_mut().insert(HostSite);
+            }
+        }
+    }
+    next.run(req).await
+}
+
+fn base(site: &Site, host_routed: bool) -> String {
+    if host_routed {
+        String::new()
+    } else {
+        format!("/{}", site.slug)
+    }
+}
+
+/// Where an item's page is.
+fn item_url(prefix: &str, item: &PublicItem) -> String {
+    let channel = item
+        .channels
+        .first()
+        .map(String::as_str)
+        .unwrap_or("bai-viet");
+    format!("{prefix}/{channel}/{}", item.slug)
+}
+
+/// What every page of a site shows: the portal, the site, its parent, its top channels.
+fn site_ctx(engine: &Engine, site: &Site, host_routed: bool) -> Result<Value, EngineError> {
+    let sites = engine.sites()?;
+    let main = sites.iter().find(|s| s.parent_id.is_none());
+    let parent = site
+        .parent_id
+        .and_then(|p| sites.iter().find(|s| s.id == p));
+    let channels: Vec<Value> = engine
+        .channels(&site.slug)?
+        .into_iter()
+        .filter(|c| c.parent_id.is_none())
+        .map(|c| json!({"slug": c.slug, "name": c.name}))
+        .collect();
+    Ok(json!({
+        "portal": {"name": main.map(|m| m.name.clone()).unwrap_or_else(|| "Portico".into())},
+        "site": {"slug": site.slug, "name": site.name, "kind": site.kind,
+                 "parent": parent.map(|p| json!({"slug": p.slug, "name": p.name}))},
+        "channels": channels,
+        "base": base(site, host_routed),
+    }))
+}
+
+fn merge(mut a: Value, b: Value) -> Value {
+    if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
+        a.extend(b);
+    }
+    a
+}
+
+fn entry(item: &PublicItem, prefix: &str, site_name: Option<&str>) -> Value {
+    let mut v = serde_json::to_value(item).unwrap_or_default();
+    v["url"] = json!(item_url(prefix, item));
+    if let Some(n) = site_name {
+        v["site_name"] = json!(n);
+    }
+    v
+}
+
+/// The outcome of gathering a page: its template, context and cache facts, or an error page.
+enum Page {
+    Ok {
+        site: Option<String>,
+        template: &'static str,
+        ctx: Value,
+        tags: Tags,
+        last_modified: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    Error {
+        status: StatusCode,
+        ctx: Value,
+    },
+}
+
+fn error_page(status: StatusCode, ctx: Value) -> Page {
+    let (title, message) = match status {
+        StatusCode::GONE => (
+            "Nội dung đã được gỡ bỏ",
+            "Nội dung này đã được cơ quan gỡ xuống và không còn được công bố.",
+        ),
+        StatusCode::BAD_REQUEST => (
+            "Yêu cầu không hợp lệ",
+            "Đường dẫn hoặc bộ lọc không hợp lệ.",
+        ),
+        StatusCode::NOT_FOUND => (
+            "Không tìm thấy trang",
+            "Trang bạn tìm không có hoặc đã được chuyển đi.",
+        ),
+        _ => (
+            "Có lỗi xảy ra",
+            "Hệ thống đang gặp sự cố; xin thử lại sau ít phút.",
+        ),
+    };
+    Page::Error {
+        status,
+        ctx: merge(ctx, json!({"title": title, "message": message})),
+    }
+}
+
+fn no_site_ctx() -> Value {
+    json!({"portal": {"name": "Portico"}, "base": ""})
+}
+
+/// Runs `gather` on the blocking pool and renders what it returns.
+async fn render(
+    st: &AppState,
+    headers: &HeaderMap,
+    gather: impl FnOnce(&Engine) -> Result<Page, EngineError> + Send + 'static,
+) -> Response {
+    let (engine, themes) = (st.engine.clone(), st.themes.clone());
+    let done = tokio::task::spawn_blocking(move || {
+        let page = match gather(&engine) {
+            Ok(p) => p,
+            Err(EngineError::NotFound(_)) => error_page(StatusCode::NOT_FOUND, no_site_ctx()),
+            Err(EngineError::Invalid { .. }) => error_page(StatusCode::BAD_REQUEST, no_site_ctx()),
+            Err(e) => {
+                tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "page failed");
+                error_page(StatusCode::INTERNAL_SERVER_ERROR, no_site_ctx())
+            }
+        };
+        match page {
+            Page::Ok {
+                site,
+                template,
+                ctx,
+                tags,
+                last_modified,
+            } => themes
+                .render(site.as_deref(), template, &ctx)
+                .map(|html| (StatusCode::OK, html, Some((tags, last_modified)))),
+            Page::Error { status, ctx } => themes
+                .render(None, "error.html", &ctx)
+                .map(|html| (status, html, None)),
+        }
+    })
+    .await;
+    let mut resp = match done {
+        Ok(Ok((StatusCode::OK, html, Some((tags, lm))))) => public_bytes(
+            headers,
+            html.into_bytes(),
+            "text/html; charset=utf-8",
+            lm,
+            tags,
+            PUBLIC_CACHE_CONTROL,
+        ),
+        Ok(Ok((status, html, _))) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "page task failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    };
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    resp
+}
+
+fn host_routed(req_ext: Option<axum::Extension<HostSite>>) -> bool {
+    req_ext.is_some()
+}
+
+pub(crate) async fn network_home(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    render(&st, &headers, |engine| {
+        let sites = engine.sites()?;
+        let latest = engine.public_list(None, &ListQuery { kind: Some("article".into()), ..Default::default() }, None, 12)?;
+        let names: HashMap<&str, &str> = sites.iter().map(|s| (s.slug.as_str(), s.name.as_str())).collect();
+        let latest: Vec<Value> = latest
+            .items
+            .iter()
+            .map(|i| entry(i, &format!("/{}", i.site), names.get(i.site.as_str()).copied()))
+            .collect();
+        let groups: Vec<Value> = [
+            (SiteKind::Main, "Cổng chính"),
+            (SiteKind::Council, "Đoàn ĐBQH và HĐND"),
+            (SiteKind::Party, "Cơ quan Đảng"),
+            (SiteKind::Department, "Sở, ban, ngành"),
+            (SiteKind::District, "Huyện, thị xã, thành phố"),
+            (SiteKind::Union, "Mặt trận và đoàn thể"),
+            (SiteKind::Commune, "Xã, phường"),
+        ]
+        .into_iter()
+        .map(|(k, label)| {
+            let list: Vec<Value> = sites.iter().filter(|s| s.kind == k).map(|s| json!({"slug": s.slug, "name": s.name})).collect();
+            json!({"label": label, "sites": list})
+        })
+        .filter(|g| g["sites"].as_array().is_some_and(|a| !a.is_empty()))
+        .collect();
+        let portal = sites.iter().find(|s| s.parent_id.is_none()).map(|m| m.name.clone()).unwrap_or_else(|| "Portico".into());
+        let mut tags = Tags::default();
+        tags.add("network".into());
+        Ok(Page::Ok {
+            site: None,
+            template: "network.html",
+            ctx: json!({"portal": {"name": portal}, "title": portal, "latest": latest, "groups": groups, "base": ""}),
+            tags,
+            last_modified: None,
+        })
+    })
+    .await
+}
+
+pub(crate) async fn site_home(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    hosted: Option<axum::Extension<HostSite>>,
+    Path(site): Path<String>,
+) -> Response {
+    let routed = host_routed(hosted);
+    render(&st, &headers, move |engine| {
+        let site = engine.site_named(&site)?;
+        let ctx = site_ctx(engine, &site, routed)?;
+        let prefix = base(&site, routed);
+        let mut sections = Vec::new();
+        let mut featured = None;
+        for c in engine.channels(&site.slug)?.into_iter().filter(|c| c.parent_id.is_none()) {
+            let q = ListQuery { channel: Some(c.slug.clone()), ..Default::default() };
+            let page = engine.public_list(Some(&site.slug), &q, None, 5)?;
+            let items: Vec<Value> = page.items.iter().map(|i| entry(i, &prefix, None)).collect();
+            if featured.is_none() {
+                featured = items.first().cloned();
+            }
+            sections.push(json!({"channel": {"slug": c.slug, "name": c.name}, "items": items}));
+        }
+        let children: Vec<Value> = engine
+            .sites()?
+            .into_iter()
+            .filter(|s| s.parent_id == Some(site.id))
+            .map(|s| json!({"slug": s.slug, "name": s.name}))
+            .collect();
+        let mut tags = Tags::default();
+        tags.add(format!("site:{}", site.id));
+        Ok(Page::Ok {
+            site: Some(site.slug.clone()),
+            template: "site.html",
+            ctx: merge(ctx, json!({"title": site.name, "sections": sections, "featured": featured, "children": children})),
+            tags,
+            last_modified: None,
+        })
+    })
+    .await
+}
+
+fn crumbs(site: &Site, prefix: &str, more: &[(Option<String>, String)]) -> Value {
+    let mut v = vec![json!({"href": format!("{prefix}/"), "label": site.name})];
+    v.extend(more.iter().map(|(h, l)| json!({"href": h, "label": l})));
+    Value::Array(v)
+}
+
+/// What differs between the list pages.
+struct ListSpec {
+    template: &'static str,
+    title: String,
+    /// The page's path below the site, for the next-page link.
+    path: String,
+    extra: Value,
+}
+
+fn list_page(
+    engine: &Engine,
+    site: &str,
+    routed: bool,
+    q: ListQuery,
+    cursor: Option<String>,
+    spec: ListSpec,
+) -> Result<Page, EngineError> {
+    let site = engine.site_named(site)?;
+    let ctx = site_ctx(engine, &site, routed)?;
+    let prefix = base(&site, routed);
+    let page = engine.public_list(Some(&site.slug), &q, cursor.as_deref(), 20)?;
+    let items: Vec<Value> = page.items.iter().map(|i| entry(i, &prefix, None)).collect();
+    let filters =
+        json!({"doc_type": q.doc_type, "status": q.status, "year": q.year, "level": q.level});
+    let keep: Vec<String> = [
+        ("doc_type", &q.doc_type),
+        ("status", &q.status),
+        ("year", &q.year),
+        ("level", &q.level),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| {
+        v.as_ref()
+            .filter(|v| !v.is_empty())
+            .map(|v| format!("{k}={}", urlencode(v)))
+    })
+    .collect();
+    let next = page.next_cursor.map(|c| {
+        let mut params = keep.clone();
+        params.push(format!("cursor={c}"));
+        format!("{prefix}{}?{}", spec.path, params.join("&"))
+    });
+    let mut tags = Tags::default();
+    tags.add(format!("site:{}", site.id));
+    Ok(Page::Ok {
+        site: Some(site.slug.clone()),
+        template: spec.template,
+        ctx: merge(
+            ctx,
+            merge(
+                spec.extra,
+                json!({"title": spec.title, "items": items, "next": next, "filters": filters,
+                       "breadcrumbs": crumbs(&site, &prefix, &[(None, spec.title.clone())])}),
+            ),
+        ),
+        tags,
+        last_modified: None,
+    })
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn list_query(p: &HashMap<String, String>) -> ListQuery {
+    let g = |k: &str| p.get(k).filter(|v| !v.trim().is_empty()).cloned();
+    ListQuery {
+        kind: None,
+        channel: None,
+        doc_type: g("doc_type"),
+        issuer: None,
+        field: None,
+        status: g("status"),
+        level: g("level"),
+        year: g("year"),
+    }
+}
+
+pub(crate) async fn channel_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    hosted: Option<axum::Extension<HostSite>>,
+    Path((site, channel)): Path<(String, String)>,
+    Query(p): Query<HashMap<String, String>>,
+) -> Response {
+    let routed = host_routed(hosted);
+    render(&st, &headers, move |engine| {
+        let ch = engine
+            .channels(&site)?
+            .into_iter()
+            .find(|c| c.slug == channel)
+            .ok_or_else(|| EngineError::NotFound(format!("channel '{channel}'")))?;
+        let q = ListQuery {
+            channel: Some(ch.slug.clone()),
+            ..Default::default()
+        };
+        let path = format!("/{}/", ch.slug);
+        list_page(
+            engine,
+            &site,
+            routed,
+            q,
+            p.get("cursor").cloned(),
+            ListSpec {
+                template: "channel.html",
+                title: ch.name.clone(),
+                path,
+                extra: json!({"channel": {"slug": ch.slug, "name": ch.name}}),
+            },
+        )
+    })
+    .await
+}
+
+pub(crate) async fn documents(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    hosted: Option<axum::Extension<HostSite>>,
+    Path(site): Path<String>,
+    Query(p): Query<HashMap<String, String>>,
+) -> Response {
+    let routed = host_routed(hosted);
+    render(&st, &headers, move |engine| {
+        let q = ListQuery {
+            kind: Some("document".into()),
+            ..list_query(&p)
+        };
+        list_page(
+            engine,
+            &site,
+            routed,
+            q,
+            p.get("cursor").cloned(),
+            ListSpec {
+                template: "documents.html",
+                title: "Văn bản".into(),
+                path: "/van-ban".into(),
+                extra: json!({}),
+            },
+        )
+    })
+    .await
+}
+
+pub(crate) async fn procedures(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    hosted: Option<axum::Extension<HostSite>>,
+    Path(site): Path<String>,
+    Query(p): Query<HashMap<String, String>>,
+) -> Response {
+    let routed = host_routed(hosted);
+    render(&st, &headers, move |engine| {
+        let q = ListQuery {
+            kind: Some("procedure".into()),
+            ..list_query(&p)
+        };
+        list_page(
+            engine,
+            &site,
+            routed,
+            q,
+            p.get("cursor").cloned(),
+            ListSpec {
+                template: "procedures.html",
+                title: "Thủ tục hành chính".into(),
+                path: "/thu-tuc".into(),
+                extra: json!({}),
+            },
+        )
+    })
+    .await
+}
+
+pub(crate) async fn item_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    hosted: Option<axum::Extension<HostSite>>,
+    Path((site, _channel, slug)): Path<(String, String, String)>,
+) -> Response {
+    let routed = host_routed(hosted);
+    render(&st, &headers, move |engine| {
+        let site = engine.site_named(&site)?;
+        let ctx = site_ctx(engine, &site, routed)?;
+        let prefix = base(&site, routed);
+        let Some(item) = engine.public_item_or_withdrawn(&site.slug, &slug)? else {
+            return Ok(error_page(StatusCode::GONE, ctx));
+        };
+        let template = match item.kind {
+            portico_engine::ItemKind::Article => "article.html",
+            portico_engine::ItemKind::Document => "document.html",
+            portico_engine::ItemKind::Procedure => "procedure.html",
+            portico_engine::ItemKind::Page => "page.html",
+        };
+        let channel = item.channels.first().and_then(|c| {
+            engine.channels(&site.slug).ok()?.into_iter().find(|ch| &ch.slug == c)
+        });
+        let mut trail = Vec::new();
+        if let Some(c) = &channel {
+            trail.push((Some(format!("{prefix}/{}/", c.slug)), c.name.clone()));
+        }
+        trail.push((None, item.title.clone()));
+        let mut tags = Tags::default();
+        tags.add(format!("site:{}", site.id));
+        tags.add(format!("item:{}", item.id));
+        Ok(Page::Ok {
+            site: Some(site.slug.clone()),
+            template,
+            ctx: merge(ctx, json!({"title": item.title, "item": item, "breadcrumbs": crumbs(&site, &prefix, &trail)})),
+            tags,
+            last_modified: item.published_at,
+        })
+    })
+    .await
+}
+
+pub(crate) async fn search_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    hosted: Option<axum::Extension<HostSite>>,
+    Path(site): Path<String>,
+    Query(p): Query<HashMap<String, String>>,
+) -> Response {
+    let routed = host_routed(hosted);
+    let index = st.search.clone();
+    render(&st, &headers, move |engine| {
+        let site = engine.site_named(&site)?;
+        let ctx = site_ctx(engine, &site, routed)?;
+        let prefix = base(&site, routed);
+        let get = |k: &str| p.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let q = get("q").unwrap_or_default();
+        let year = |k: &str| get(k).and_then(|y| y.parse::<u64>().ok()).filter(|y| (1900..=2200).contains(y));
+        let kind = get("kind").filter(|k| ["article", "document", "procedure", "page"].contains(&k.as_str()));
+        let page_no = get("page").and_then(|n| n.parse::<usize>().ok()).unwrap_or(1).clamp(1, 200);
+        let filters_ctx = json!({"kind": kind, "year_from": get("year_from"), "year_to": get("year_to"),
+                                 "doc_type": get("doc_type"), "site": get("site")});
+        let breadcrumbs = crumbs(&site, &prefix, &[(None, "Tìm kiếm".to_owned())]);
+        let mut tags = Tags::default();
+        tags.add(format!("site:{}", site.id));
+        tags.add("search".into());
+        let base_ctx = merge(ctx, json!({"title": "Tìm kiếm", "q": q, "filters": filters_ctx, "breadcrumbs": breadcrumbs}));
+        if q.is_empty() && kind.is_none() && get("doc_type").is_none() {
+            return Ok(Page::Ok { site: Some(site.slug.clone()), template: "search.html", ctx: base_ctx, tags, last_modified: None });
+        }
+        // A portal searches itself and the portals below it; the main portal, the network.
+        let sites = match get("site") {
+            Some(s) => engine.site_and_descendants(&s)?,
+            None => engine.site_and_descendants(&site.slug)?,
+        };
+        let req = SearchRequest {
+            q: portico_engine::text::nfc(&q),
+            filters: Filters { sites, kind: kind.clone(), doc_type: get("doc_type"), year_from: year("year_from"), year_to: year("year_to"), ..Default::default() },
+            sort: if get("sort").as_deref() == Some("date") { Sort::Date } else { Sort::Relevance },
+            page: page_no,
+            per_page: 10,
+            facets: true,
+        };
+        let results = match index.search(&req) {
+            Ok(r) => r,
+            Err(portico_search::SearchError::Invalid { message, .. }) => {
+                return Ok(Page::Ok { site: Some(site.slug.clone()), template: "search.html", ctx: merge(base_ctx, json!({"error": message})), tags, last_modified: None });
+            }
+            Err(e) => return Err(EngineError::Internal(e.to_string())),
+        };
+        let names: HashMap<String, String> = engine.sites()?.into_iter().map(|s| (s.slug, s.name)).collect();
+        let current: Vec<(String, String)> = ["q", "kind", "doc_type", "year_from", "year_to", "site", "sort"]
+            .iter()
+            .filter_map(|k| get(k).map(|v| ((*k).to_owned(), v)))
+            .collect();
+        let link = |set: &[(&str, String)]| {
+            let mut params: Vec<(String, String)> = current.iter().filter(|(k, _)| !set.iter().any(|(s, _)| s == k)).cloned().collect();
+            params.extend(set.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+            let qs: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
+            format!("{prefix}/tim-kiem?{}", qs.join("&"))
+        };
+        let hits: Vec<Value> = results
+            .hits
+            .iter()
+            .map(|h| {
+                let mut v = serde_json::to_value(h).unwrap_or_default();
+                let channel = h.channel.clone().unwrap_or_else(|| "bai-viet".into());
+                let hit_prefix = if h.site == site.slug { prefix.clone() } else { format!("/{}", h.site) };
+                v["url"] = json!(format!("{hit_prefix}/{channel}/{}", h.slug));
+                v["site_name"] = json!(names.get(&h.site).cloned().unwrap_or_default());
+                v
+            })
+            .collect();
+        let facet = |key: &str, label: &str, param: &'static str, show: &dyn Fn(&str) -> String| {
+            let values: Vec<Value> = results.facets.get(key).map(|vals| {
+                vals.iter().take(10).map(|f| json!({"label": show(&f.value), "count": f.count, "href": link(&[(param, f.value.clone())])})).collect()
+            }).unwrap_or_default();
+            json!({"label": label, "values": values})
+        };
+        let kind_label = |v: &str| match v { "document" => "Văn bản", "procedure" => "Thủ tục hành chính", "article" => "Tin bài", "page" => "Trang", o => o }.to_owned();
+        let site_label = |v: &str| names.get(v).cloned().unwrap_or_else(|| v.to_owned());
+        let same = |v: &str| v.to_owned();
+        let facet_groups = vec![
+            facet("kind", "Loại nội dung", "kind", &kind_label),
+            facet("doc_type", "Loại văn bản", "doc_type", &same),
+            facet("year", "Năm", "year_from", &same),
+            facet("site", "Cổng thông tin", "site", &site_label),
+        ];
+        let total_pages = results.total.div_ceil(10).min(200);
+        let prev_page = (page_no > 1).then(|| link(&[("page", (page_no - 1).to_string())]));
+        let next_page = (page_no < total_pages).then(|| link(&[("page", (page_no + 1).to_string())]));
+        Ok(Page::Ok {
+            site: Some(site.slug.clone()),
+            template: "search.html",
+            ctx: merge(base_ctx, json!({"results": {"total": results.total, "hits": hits}, "facet_groups": facet_groups,
+                "prev_page": prev_page, "next_page": next_page})),
+            tags,
+            last_modified: None,
+        })
+    })
+    .await
+}
+
+pub(crate) async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=86400, stale-while-revalidate=604800",
+            ),
+        ],
+        portico_themes::DEFAULT_CSS,
+    )
+        .into_response()
+}

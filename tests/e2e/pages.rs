@@ -1,0 +1,252 @@
+//! The portal pages in HTML: what a citizen's browser gets.
+
+use crate::support::Server;
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn page(
+    s: &Server,
+    path: &str,
+    host: Option<&str>,
+) -> (StatusCode, String, reqwest::header::HeaderMap) {
+    let mut req = s.http.get(format!("{}{path}", s.base));
+    if let Some(h) = host {
+        req = req.header("host", h);
+    }
+    let r = req.send().await.unwrap();
+    let (status, headers) = (r.status(), r.headers().clone());
+    // minijinja writes `/` as `&#x2f;` (as OWASP advises); browsers read it back as `/`.
+    (
+        status,
+        r.text().await.unwrap().replace("&#x2f;", "/"),
+        headers,
+    )
+}
+
+/// Checks what a test can check of WCAG basics: language, one h1, landmarks, a skip link, and a
+/// label for every form field.
+fn accessible(html: &str, path: &str) {
+    assert!(html.contains(r#"<html lang="vi">"#), "{path}: lang");
+    assert_eq!(html.matches("<h1").count(), 1, "{path}: exactly one h1");
+    assert!(
+        html.contains(r#"<main id="noi-dung""#) && html.contains(r##"href="#noi-dung""##),
+        "{path}: main and skip link"
+    );
+    for tag in ["<input", "<select"] {
+        for part in html.split(tag).skip(1) {
+            let id = part
+                .split("id=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or_else(|| panic!("{path}: a field without id"));
+            assert!(
+                html.contains(&format!("for=\"{id}\"")),
+                "{path}: field {id} has no label"
+            );
+        }
+    }
+}
+
+async fn publish(
+    s: &Server,
+    token: &str,
+    site: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let r = s
+        .post(&format!("/api/v1/sites/{site}/items"), token, body)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    for action in ["submit", "forward", "publish"] {
+        s.act(token, id, action).await;
+    }
+    r.body
+}
+
+#[tokio::test]
+async fn a_citizen_browses_the_network_site_item_and_document_pages() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let article = publish(&s, &admin, "so-tai-chinh", json!({"kind": "article", "channels": ["tin-tuc-su-kien"],
+        "fields": {"title": "Công khai <b>ngân sách</b> quý III", "summary": "Tóm tắt.", "body": "## Số liệu\n\nNội dung <script>alert(1)</script> **chính**."}})).await;
+    let doc = publish(&s, &admin, "main", json!({"kind": "document", "channels": ["tin-tuc-su-kien"],
+        "fields": {"number": "3055/QĐ-UBND", "doc_type": "Quyết định", "issuer": "UBND tỉnh Lào Cai", "issued_on": "2018-10-02",
+                   "status": "in_force", "title": "Ban hành Kiến trúc Chính quyền điện tử tỉnh Lào Cai", "body": "Điều 1. ..."}})).await;
+
+    let (status, html, headers) = page(&s, "/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("style-src 'self'"));
+    assert!(
+        html.contains("Cổng so-tai-chinh"),
+        "the network home lists the portals"
+    );
+    accessible(&html, "/");
+
+    let (status, html, _) = page(&s, "/so-tai-chinh/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Cổng so-tai-chinh</h1>"));
+    assert!(
+        html.contains("Trực thuộc:") && html.contains("Cổng main"),
+        "a component portal links to its parent"
+    );
+    accessible(&html, "/so-tai-chinh/");
+
+    let item_path = format!(
+        "/so-tai-chinh/tin-tuc-su-kien/{}",
+        article["slug"].as_str().unwrap()
+    );
+    let (status, html, headers) = page(&s, &item_path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Công khai &lt;b&gt;ngân sách"),
+        "a title is text, never markup"
+    );
+    assert!(
+        !html.contains("<b>ngân sách"),
+        "a title is text, never markup"
+    );
+    assert!(
+        html.contains(r#"<h2 id="nd-so-lieu">Số liệu</h2>"#),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert"), "sanitised body");
+    assert!(html.contains("aria-current=\"page\""), "breadcrumbs");
+    accessible(&html, &item_path);
+    let etag = headers.get("etag").unwrap().clone();
+    let again = s
+        .http
+        .get(format!("{}{item_path}", s.base))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let doc_path = format!("/main/tin-tuc-su-kien/{}", doc["slug"].as_str().unwrap());
+    let (_, html, _) = page(&s, &doc_path, None).await;
+    assert!(html.contains("Số ký hiệu") && html.contains("3055/QĐ-UBND"));
+    assert!(html.contains("02/10/2018"), "dates as dd/mm/yyyy");
+    assert!(html.contains("Còn hiệu lực"));
+    accessible(&html, &doc_path);
+
+    let (status, html, _) = page(
+        &s,
+        "/main/van-ban?doc_type=Quy%E1%BA%BFt%20%C4%91%E1%BB%8Bnh",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("3055/QĐ-UBND"));
+    accessible(&html, "/main/van-ban");
+    let (status, html, _) = page(&s, "/main/thu-tuc", None).await;
+    assert_eq!(status, StatusCode::OK);
+    accessible(&html, "/main/thu-tuc");
+}
+
+#[tokio::test]
+async fn drafts_are_404_withdrawn_items_410_and_unknown_paths_404_in_html() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let draft = s.article(&admin, "main", "Bản nháp bí mật").await.body;
+    let (status, html, _) = page(
+        &s,
+        &format!("/main/tin-tuc-su-kien/{}", draft["slug"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!html.contains("bí mật"));
+    let gone = publish(
+        &s,
+        &admin,
+        "main",
+        json!({"kind": "article", "channels": ["tin-tuc-su-kien"], "fields": {"title": "Sẽ gỡ"}}),
+    )
+    .await;
+    s.act(&admin, gone["id"].as_i64().unwrap(), "unpublish")
+        .await;
+    let (status, html, _) = page(
+        &s,
+        &format!("/main/tin-tuc-su-kien/{}", gone["slug"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("gỡ bỏ"));
+    for path in [
+        "/khong-co/",
+        "/main/khong-co/",
+        "/main/tin-tuc-su-kien/khong-co",
+    ] {
+        let (status, html, _) = page(&s, path, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        accessible(&html, path);
+    }
+}
+
+#[tokio::test]
+async fn the_search_page_finds_across_the_portals_below() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    publish(&s, &admin, "so-tai-chinh", json!({"kind": "article", "channels": ["tin-tuc-su-kien"], "fields": {"title": "Quyết toán ngân sách năm 2025"}})).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, html, _) = page(&s, "/main/tim-kiem?q=quyet+toan+ngan+sach", None).await;
+        assert_eq!(status, StatusCode::OK);
+        if html.contains("<b>Quyết</b> <b>toán</b>") {
+            assert!(html.contains("Tìm thấy 1 kết quả"));
+            assert!(html.contains("Thu hẹp kết quả"), "facets");
+            accessible(&html, "/main/tim-kiem");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never found: {html}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for odd in [
+        "/main/tim-kiem?q=%22",
+        "/main/tim-kiem?year_from=abc&q=x",
+        "/main/tim-kiem?page=-1&q=x",
+        &format!("/main/tim-kiem?q={}", "a".repeat(600)),
+    ] {
+        let (status, _, _) = page(&s, odd, None).await;
+        assert_eq!(status, StatusCode::OK, "{odd}");
+    }
+}
+
+#[tokio::test]
+async fn a_site_with_its_own_domain_is_served_at_its_root() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let r = s.post("/api/v1/sites", &admin, json!({"slug": "xa-ban-vuoc", "name": "Xã Bản Vược", "kind": "commune", "parent": "main", "domains": ["banvuoc.laocai.gov.vn"]})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let (status, html, _) = page(&s, "/", Some("banvuoc.laocai.gov.vn")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Xã Bản Vược</h1>"));
+    assert!(
+        html.contains(r#"action="/tim-kiem""#),
+        "links have no site prefix on its own domain"
+    );
+    let (status, _, _) = page(&s, "/tim-kiem?q=x", Some("banvuoc.laocai.gov.vn:8080")).await;
+    assert_eq!(status, StatusCode::OK);
+    // The API is not rewritten.
+    let api = s
+        .http
+        .get(format!("{}/api/v1/public/sites", s.base))
+        .header("host", "banvuoc.laocai.gov.vn")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::OK);
+}
