@@ -39,6 +39,18 @@ fn s(v: &Value, key: &str) -> String {
         .to_owned()
 }
 
+/// Markdown source without its markers, so snippets read as text (`**Điều 3.**` → `Điều 3.`).
+fn plain(markdown: &str) -> String {
+    markdown
+        .lines()
+        .map(|l| {
+            l.trim_start_matches(['#', '>', ' ', '-'])
+                .replace(['*', '`', '|', '_'], "")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 impl IndexDoc {
     /// Flattens a published item.
     pub fn from_public(item: &PublicItem) -> IndexDoc {
@@ -61,7 +73,7 @@ impl IndexDoc {
         };
         let join = |keys: &[&str]| {
             keys.iter()
-                .map(|k| s(f, k))
+                .map(|k| plain(&s(f, k)))
                 .filter(|v| !v.is_empty())
                 .collect::<Vec<_>>()
                 .join("\n\n")

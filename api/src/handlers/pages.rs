@@ -283,11 +283,13 @@ pub(crate) async fn site_home(
         let mut featured = None;
         for c in engine.channels(&site.slug)?.into_iter().filter(|c| c.parent_id.is_none()) {
             let q = ListQuery { channel: Some(c.slug.clone()), ..Default::default() };
-            let page = engine.public_list(Some(&site.slug), &q, None, 5)?;
-            let items: Vec<Value> = page.items.iter().map(|i| entry(i, &prefix, None)).collect();
-            if featured.is_none() {
-                featured = items.first().cloned();
+            let page = engine.public_list(Some(&site.slug), &q, None, 6)?;
+            let mut items: Vec<Value> = page.items.iter().map(|i| entry(i, &prefix, None)).collect();
+            // The newest story leads the page; its channel lists the rest.
+            if featured.is_none() && !items.is_empty() {
+                featured = Some(items.remove(0));
             }
+            items.truncate(5);
             sections.push(json!({"channel": {"slug": c.slug, "name": c.name}, "items": items}));
         }
         let children: Vec<Value> = engine
