@@ -70,6 +70,10 @@ struct ServeArgs {
     /// `editor`, `approver` and `admin` (password `demo`) and a few thousand items.
     #[arg(long)]
     demo: bool,
+    /// Where the public reaches the portals (e.g. `https://laocai.gov.vn`), for absolute URLs
+    /// in feeds and sitemaps; without it the request's Host header is used.
+    #[arg(long, env = "PORTICO_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Largest JSON request body in bytes.
     #[arg(long, env = "PORTICO_MAX_BODY", default_value_t = 4 * 1024 * 1024)]
     max_body: usize,
@@ -189,7 +193,11 @@ fn serve(args: ServeArgs) -> Result<()> {
                 println!("    portico user add --admin --data {} <username>", args.data.data.display());
             }
         }
-        let config = portico_api::ApiConfig { max_body_bytes: args.max_body, ..Default::default() };
+        let config = portico_api::ApiConfig {
+            max_body_bytes: args.max_body,
+            public_url: args.public_url.clone(),
+            ..Default::default()
+        };
         portico_api::serve(listener, engine, Arc::new(search), config, shutdown_signal()).await?;
         println!("Portico stopped.");
         Ok(())

@@ -41,6 +41,9 @@ pub struct ApiConfig {
     pub max_body_bytes: usize,
     /// How often the scheduler looks for due items.
     pub scheduler_interval: Duration,
+    /// Where the public reaches the portals (`https://laocai.gov.vn`), for absolute URLs in
+    /// feeds and sitemaps; without it the request's `Host` is used.
+    pub public_url: Option<String>,
     /// How often the search follower looks for new events.
     pub search_interval: Duration,
     /// Failed logins allowed per user name and per client address within `login_window`.
@@ -55,6 +58,7 @@ impl Default for ApiConfig {
             max_body_bytes: 4 * 1024 * 1024,
             scheduler_interval: Duration::from_secs(1),
             search_interval: Duration::from_millis(200),
+            public_url: None,
             login_failures: 10,
             login_window: Duration::from_secs(600),
         }

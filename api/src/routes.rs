@@ -1,11 +1,14 @@
 //! The whole HTTP surface in one table.
 
 use crate::error::ApiError;
-use crate::handlers::{auth, channels, health, items, network, pages, public, search};
+use crate::handlers::pages::HostSite;
+use crate::handlers::{auth, channels, feeds, health, items, network, pages, public, search};
 use crate::AppState;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::HeaderMap;
 use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
 use axum::routing::{get, patch, post};
+use axum::Extension;
 use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -68,6 +71,8 @@ pub fn router(state: AppState) -> Router {
     let html = Router::new()
         .route("/", get(pages::network_home))
         .route("/static/default/portico.css", get(pages::stylesheet))
+        .route("/sitemap.xml", get(feeds::sitemap_index))
+        .route("/{site}/sitemap.xml", get(feeds::site_sitemap))
         .route("/{site}", get(pages::site_home))
         .route("/{site}/", get(pages::site_home))
         .route("/{site}/tim-kiem", get(pages::search_page))
@@ -76,6 +81,35 @@ pub fn router(state: AppState) -> Router {
         .route("/{site}/{channel}", get(pages::channel_page))
         .route("/{site}/{channel}/", get(pages::channel_page))
         .route("/{site}/{channel}/{slug}", get(pages::item_page));
+
+    let html = feeds::FILES.into_iter().fold(html, |r, file| {
+        r.route(
+            &format!("/{file}"),
+            get(move |State(st): State<AppState>, h: HeaderMap| feeds::network_feed(st, h, file)),
+        )
+        .route(
+            &format!("/{{site}}/{file}"),
+            get(
+                move |State(st): State<AppState>,
+                      h: HeaderMap,
+                      x: Option<Extension<HostSite>>,
+                      Path(site): Path<String>| {
+                    feeds::site_feed(st, h, x.is_some(), site, file)
+                },
+            ),
+        )
+        .route(
+            &format!("/{{site}}/{{channel}}/{file}"),
+            get(
+                move |State(st): State<AppState>,
+                      h: HeaderMap,
+                      x: Option<Extension<HostSite>>,
+                      Path(p): Path<(String, String)>| {
+                    feeds::channel_feed(st, h, x.is_some(), p, file)
+                },
+            ),
+        )
+    });
 
     let x_request_id = HeaderName::from_static("x-request-id");
     Router::new()

@@ -9,6 +9,7 @@ mod support;
 mod bad_input;
 mod binary;
 mod delivery;
+mod feeds;
 mod pages;
 mod permissions;
 mod proposals;

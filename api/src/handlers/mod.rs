@@ -2,6 +2,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod channels;
+pub(crate) mod feeds;
 pub(crate) mod health;
 pub(crate) mod items;
 pub(crate) mod network;

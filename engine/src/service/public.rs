@@ -182,6 +182,72 @@ impl Engine {
         Ok(PublicPage { items, next_cursor })
     }
 
+    /// The newest published items with their full text and HTML, for feeds: of a site (or
+    /// the network), optionally of one channel, newest first publication first.
+    pub fn public_recent(
+        &self,
+        site: Option<&str>,
+        channel: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PublicItem>, EngineError> {
+        let q = ListQuery {
+            channel: channel.map(str::to_owned),
+            ..Default::default()
+        };
+        self.public_scan(site, &q, limit.clamp(1, 100))
+    }
+
+    /// Every published item of a site (at most `max`), for its sitemap.
+    pub fn public_all(&self, site: &str, max: usize) -> Result<Vec<PublicItem>, EngineError> {
+        self.public_scan(Some(site), &ListQuery::default(), max)
+    }
+
+    fn public_scan(
+        &self,
+        site: Option<&str>,
+        q: &ListQuery,
+        max: usize,
+    ) -> Result<Vec<PublicItem>, EngineError> {
+        let site = site.map(|s| self.site_by_slug(s)).transpose()?;
+        let channel = match (&q.channel, &site) {
+            (Some(c), Some(s)) => Some(
+                self.store
+                    .channels(s.id)?
+                    .into_iter()
+                    .find(|ch| &ch.slug == c)
+                    .ok_or_else(|| EngineError::not_found(format!("channel '{c}'")))?
+                    .id,
+            ),
+            _ => None,
+        };
+        let filter = ListFilter {
+            site: site.as_ref().map(|s| s.id),
+            channel,
+            ..Default::default()
+        };
+        let mut sites: HashMap<SiteId, (Site, Vec<Channel>)> = HashMap::new();
+        let mut out = Vec::new();
+        let mut cursor = None;
+        while out.len() < max {
+            let rows = self
+                .store
+                .list_live(&filter, cursor, (max - out.len()).min(1000))?;
+            let Some((last, _)) = rows.last() else { break };
+            cursor = Some(ListCursor {
+                first_published_at: last
+                    .first_published_at
+                    .map(|t| t.timestamp_micros())
+                    .unwrap_or_default(),
+                id: last.id,
+            });
+            for (item, rev) in rows {
+                let (site, channels) = self.site_with_channels(&mut sites, item.site_id)?;
+                out.push(to_public(site, channels, item, rev));
+            }
+        }
+        Ok(out)
+    }
+
     /// What was published or withdrawn after event `after`, in log order, for the portals
     /// that pull from this network.
     pub fn changes(

@@ -1,0 +1,146 @@
+//! Feeds and sitemaps, read back with real parsers.
+
+use crate::support::Server;
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn fetch(s: &Server, path: &str) -> (StatusCode, String, Vec<u8>) {
+    let r = s
+        .http
+        .get(format!("{}{path}", s.base))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let ctype = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ctype, r.bytes().await.unwrap().to_vec())
+}
+
+async fn publish(s: &Server, token: &str, site: &str, title: &str) -> serde_json::Value {
+    let r = s
+        .post(&format!("/api/v1/sites/{site}/items"), token, json!({"kind": "article", "channels": ["tin-tuc-su-kien"],
+            "fields": {"title": title, "summary": "Tóm tắt có dấu: ưu tiên, đặc biệt.", "body": "Nội dung **đầy đủ** của bài & <ghi chú>."}}))
+        .await;
+    let id = r.body["id"].as_i64().unwrap();
+    for action in ["submit", "forward", "publish"] {
+        s.act(token, id, action).await;
+    }
+    r.body
+}
+
+#[tokio::test]
+async fn rss_atom_and_json_feeds_parse_with_full_vietnamese_text_and_absolute_links() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let a = publish(&s, &admin, "main", "Khánh thành cầu Cốc Lếu mới").await;
+    publish(
+        &s,
+        &admin,
+        "so-tai-chinh",
+        "Sở Tài chính hướng dẫn quyết toán",
+    )
+    .await;
+    s.article(&admin, "main", "Bản nháp không vào feed").await;
+    for (path, expect, ctype) in [
+        ("/main/feed.rss", 1, "application/rss+xml"),
+        ("/main/feed.atom", 1, "application/atom+xml"),
+        ("/main/feed.json", 1, "application/feed+json"),
+        ("/main/tin-tuc-su-kien/feed.rss", 1, "application/rss+xml"),
+        ("/feed.atom", 2, "application/atom+xml"),
+        ("/feed.json", 2, "application/feed+json"),
+    ] {
+        let (status, got_type, body) = fetch(&s, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(got_type.starts_with(ctype), "{path}: {got_type}");
+        let feed = feed_rs::parser::parse(&body[..]).unwrap_or_else(|e| {
+            panic!(
+                "{path} does not parse: {e}\n{}",
+                String::from_utf8_lossy(&body)
+            )
+        });
+        assert_eq!(feed.entries.len(), expect, "{path}");
+        assert!(
+            feed.entries
+                .iter()
+                .all(|e| !e.title.as_ref().unwrap().content.contains("nháp")),
+            "{path}: no drafts"
+        );
+        let entry = feed
+            .entries
+            .iter()
+            .find(|e| e.title.as_ref().unwrap().content == "Khánh thành cầu Cốc Lếu mới");
+        if let Some(e) = entry {
+            let link = &e.links[0].href;
+            assert!(
+                link.starts_with("http://") && link.ends_with(a["slug"].as_str().unwrap()),
+                "{path}: {link}"
+            );
+            assert!(e.published.is_some(), "{path}: a date");
+            let content = e
+                .content
+                .as_ref()
+                .and_then(|c| c.body.clone())
+                .unwrap_or_default();
+            assert!(
+                content.contains("<strong>đầy đủ</strong>") && content.contains("&lt;ghi chú&gt;"),
+                "{path}: full, escaped HTML: {content}"
+            );
+        } else {
+            assert!(
+                path == "/feed.atom" || path == "/feed.json",
+                "{path}: the article is missing"
+            );
+        }
+    }
+    assert_eq!(
+        fetch(&s, "/main/khong-co/feed.rss").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn sitemaps_list_published_pages_and_the_index_lists_every_site() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let a = publish(&s, &admin, "main", "Bài trong sơ đồ trang").await;
+    let draft = s.article(&admin, "main", "Bản nháp ngoài sơ đồ").await.body;
+    let locs = |body: &[u8]| {
+        let mut reader = quick_xml::Reader::from_reader(body);
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        let mut in_loc = false;
+        loop {
+            match reader.read_event_into(&mut buf).expect("well-formed XML") {
+                quick_xml::events::Event::Start(e) => in_loc = e.name().as_ref() == b"loc",
+                quick_xml::events::Event::Text(t) if in_loc => {
+                    out.push(String::from_utf8(t.to_vec()).unwrap())
+                }
+                quick_xml::events::Event::End(_) => in_loc = false,
+                quick_xml::events::Event::Eof => break,
+                _ => {}
+            }
+            buf.clear();
+        }
+        out
+    };
+    let (status, _, body) = fetch(&s, "/main/sitemap.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    let urls = locs(&body);
+    assert!(
+        urls.iter()
+            .any(|u| u.ends_with(a["slug"].as_str().unwrap())),
+        "{urls:?}"
+    );
+    assert!(!urls
+        .iter()
+        .any(|u| u.ends_with(draft["slug"].as_str().unwrap())));
+    assert!(urls.iter().all(|u| u.starts_with("http://")));
+    let (_, _, body) = fetch(&s, "/sitemap.xml").await;
+    let sitemaps = locs(&body);
+    assert_eq!(sitemaps.len(), 2);
+    assert!(sitemaps[1].ends_with("/so-tai-chinh/sitemap.xml"));
+}
