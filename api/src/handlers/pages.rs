@@ -438,6 +438,27 @@ pub(crate) async fn channel_page(
     .await
 }
 
+/// The document and procedure lists: one kind, the filters from the query string.
+async fn kind_list(
+    st: AppState,
+    headers: HeaderMap,
+    hosted: Option<axum::Extension<HostSite>>,
+    site: String,
+    p: HashMap<String, String>,
+    kind: &'static str,
+    spec: ListSpec,
+) -> Response {
+    let routed = host_routed(hosted);
+    render(&st, &headers, move |engine| {
+        let q = ListQuery {
+            kind: Some(kind.into()),
+            ..list_query(&p)
+        };
+        list_page(engine, &site, routed, q, p.get("cursor").cloned(), spec)
+    })
+    .await
+}
+
 pub(crate) async fn documents(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -445,27 +466,13 @@ pub(crate) async fn documents(
     Path(site): Path<String>,
     Query(p): Query<HashMap<String, String>>,
 ) -> Response {
-    let routed = host_routed(hosted);
-    render(&st, &headers, move |engine| {
-        let q = ListQuery {
-            kind: Some("document".into()),
-            ..list_query(&p)
-        };
-        list_page(
-            engine,
-            &site,
-            routed,
-            q,
-            p.get("cursor").cloned(),
-            ListSpec {
-                template: "documents.html",
-                title: "Văn bản".into(),
-                path: "/van-ban".into(),
-                extra: json!({}),
-            },
-        )
-    })
-    .await
+    let spec = ListSpec {
+        template: "documents.html",
+        title: "Văn bản".into(),
+        path: "/van-ban".into(),
+        extra: json!({}),
+    };
+    kind_list(st, headers, hosted, site, p, "document", spec).await
 }
 
 pub(crate) async fn procedures(
@@ -475,27 +482,13 @@ pub(crate) async fn procedures(
     Path(site): Path<String>,
     Query(p): Query<HashMap<String, String>>,
 ) -> Response {
-    let routed = host_routed(hosted);
-    render(&st, &headers, move |engine| {
-        let q = ListQuery {
-            kind: Some("procedure".into()),
-            ..list_query(&p)
-        };
-        list_page(
-            engine,
-            &site,
-            routed,
-            q,
-            p.get("cursor").cloned(),
-            ListSpec {
-                template: "procedures.html",
-                title: "Thủ tục hành chính".into(),
-                path: "/thu-tuc".into(),
-                extra: json!({}),
-            },
-        )
-    })
-    .await
+    let spec = ListSpec {
+        template: "procedures.html",
+        title: "Thủ tục hành chính".into(),
+        path: "/thu-tuc".into(),
+        extra: json!({}),
+    };
+    kind_list(st, headers, hosted, site, p, "procedure", spec).await
 }
 
 pub(crate) async fn item_page(

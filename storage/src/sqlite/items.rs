@@ -448,6 +448,20 @@ pub(crate) fn live_item(
     }
 }
 
+/// Live rows with their published revisions (rows that lost it meanwhile are skipped).
+fn live_pairs(
+    c: &Connection,
+    raws: Vec<RawItem>,
+) -> Result<Vec<(ItemRecord, RevisionRecord)>, StoreError> {
+    let mut out = Vec::with_capacity(raws.len());
+    for r in raws {
+        if let Some(pair) = with_published(c, finish(c, r)?)? {
+            out.push(pair);
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn live_items(
     c: &Connection,
     after: ItemId,
@@ -463,13 +477,7 @@ pub(crate) fn live_items(
         .map_err(backend)?
         .collect::<Result<_, _>>()
         .map_err(backend)?;
-    let mut out = Vec::with_capacity(raws.len());
-    for r in raws {
-        if let Some(pair) = with_published(c, finish(c, r)?)? {
-            out.push(pair);
-        }
-    }
-    Ok(out)
+    live_pairs(c, raws)
 }
 
 pub(crate) fn list_live(
@@ -562,13 +570,7 @@ pub(crate) fn list_live(
         .map_err(backend)?
         .collect::<Result<_, _>>()
         .map_err(backend)?;
-    let mut out = Vec::with_capacity(raws.len());
-    for r in raws {
-        if let Some(pair) = with_published(c, finish(c, r)?)? {
-            out.push(pair);
-        }
-    }
-    Ok(out)
+    live_pairs(c, raws)
 }
 
 pub(crate) fn copies_of(c: &Connection, source: ItemId) -> Result<Vec<ItemRecord>, StoreError> {
