@@ -243,7 +243,56 @@ async fn write_benchmarks(args: &Args, durability: &str) -> Result<()> {
             per * clients, (per * clients) as f64 / secs, (per * clients * 4) as f64 / secs
         );
     }
+    if durability == "normal" {
+        freshness(&http, &base, &token).await?;
+    }
     drop(server);
+    Ok(())
+}
+
+/// Publish to searchable: publish an item, then poll search (every 5 ms) until it is found.
+async fn freshness(http: &reqwest::Client, base: &str, token: &str) -> Result<()> {
+    let mut lat = Vec::new();
+    for n in 0..20 {
+        let word = format!("tuoi{n}moi{}", std::process::id());
+        let body = json!({"kind": "article", "channels": ["tin-tuc-su-kien"], "fields": {"title": format!("Tin {word}")}});
+        let v = call(
+            http,
+            token,
+            reqwest::Method::POST,
+            format!("{base}/api/v1/sites/main/items"),
+            body,
+        )
+        .await?;
+        let id = v["id"].as_i64().context("id")?;
+        act(http, base, token, id, "submit").await?;
+        act(http, base, token, id, "forward").await?;
+        act(http, base, token, id, "publish").await?;
+        let published = Instant::now();
+        loop {
+            let r: Value = http
+                .get(format!("{base}/api/v1/public/search?q={word}&facets=false"))
+                .send()
+                .await?
+                .json()
+                .await?;
+            if r["total"].as_u64() == Some(1) {
+                break;
+            }
+            if published.elapsed() > Duration::from_secs(10) {
+                bail!("item {id} never became searchable");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        lat.push(published.elapsed());
+    }
+    lat.sort();
+    println!(
+        "publish to searchable, {} items: p50 {:.0} ms, p99 {:.0} ms",
+        lat.len(),
+        pct(&lat, 0.5),
+        pct(&lat, 0.99)
+    );
     Ok(())
 }
 
