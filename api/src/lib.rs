@@ -23,9 +23,11 @@ mod login_limit;
 mod routes;
 mod scheduler;
 mod search_follower;
+mod webhooks;
 
 pub use error::ApiError;
 pub use routes::router;
+pub use webhooks::{signature as webhook_signature, WebhookConfig};
 
 use portico_engine::Engine;
 use portico_search::SearchIndex;
@@ -50,6 +52,8 @@ pub struct ApiConfig {
     pub login_failures: u32,
     /// The window for counting failed logins.
     pub login_window: Duration,
+    /// Timeouts and retry pacing of webhook deliveries.
+    pub webhooks: WebhookConfig,
 }
 
 impl Default for ApiConfig {
@@ -61,6 +65,7 @@ impl Default for ApiConfig {
             public_url: None,
             login_failures: 10,
             login_window: Duration::from_secs(600),
+            webhooks: WebhookConfig::default(),
         }
     }
 }
@@ -116,6 +121,11 @@ pub async fn serve(
         config.search_interval,
         stop_rx_search(&stop_tx),
     ));
+    let hooks = tokio::spawn(webhooks::run(
+        engine.clone(),
+        config.webhooks.clone(),
+        stop_tx.subscribe(),
+    ));
     let state = AppState::new(engine, search, config).map_err(std::io::Error::other)?;
     // Host routing rewrites the path, so it must run before the router picks a route.
     let app = tower::Layer::layer(
@@ -134,6 +144,7 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
     let _ = follower.await;
+    let _ = hooks.await;
     result
 }
 

@@ -2,7 +2,9 @@
 
 use crate::error::ApiError;
 use crate::handlers::pages::HostSite;
-use crate::handlers::{auth, channels, feeds, health, items, network, pages, public, search};
+use crate::handlers::{
+    auth, channels, feeds, health, items, network, pages, public, search, webhooks,
+};
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::HeaderMap;
@@ -43,6 +45,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/sites/{site}/roles/{username}/{role}",
             axum::routing::delete(network::revoke),
+        )
+        .route(
+            "/sites/{site}/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/sites/{site}/webhooks/{id}",
+            get(webhooks::get).delete(webhooks::delete),
+        )
+        .route(
+            "/sites/{site}/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
         )
         .route("/sites/{site}/items", post(items::create))
         .route("/sites/{site}/queue", get(items::queue))

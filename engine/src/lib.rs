@@ -23,6 +23,7 @@ mod site;
 mod store;
 pub mod text;
 mod user;
+mod webhook;
 mod workflow;
 
 pub use auth::{hash_password, verify_password, LoginToken, TOKEN_TTL_HOURS};
@@ -38,8 +39,8 @@ pub use policy::{authorize, Actor, Denied, Permission, Role};
 pub use render::{EscapingRenderer, Renderer};
 pub use service::{
     Change, ChangesPage, ChannelPatch, Engine, HistoryEntry, ItemView, ListQuery, NewChannelInput,
-    NewItemInput, NewSiteInput, NewUserInput, PasswordRule, PublicItem, PublicPage, QueueEntry,
-    RevisionSummary, SaveInput, SiteNode, TransitionInput,
+    NewItemInput, NewSiteInput, NewUserInput, NewWebhookInput, PasswordRule, PublicItem,
+    PublicPage, QueueEntry, RevisionSummary, SaveInput, SiteNode, TransitionInput, WebhookCreated,
 };
 pub use site::{Channel, Site, SiteKind};
 pub use store::{
@@ -48,4 +49,5 @@ pub use store::{
     StoreResult, UserRecord,
 };
 pub use user::{User, Username};
+pub use webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};
 pub use workflow::{Action, State};

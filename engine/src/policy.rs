@@ -9,7 +9,7 @@
 //! - `editor` edits items in review, forwards them to approval or returns them;
 //! - `approver` edits items in approval, returns them, publishes, schedules, unpublishes and
 //!   archives, and proposes published items to a parent portal;
-//! - `site_admin` manages the site's channels and who holds which role there;
+//! - `site_admin` manages the site's channels, its webhooks and who holds which role there;
 //! - any role on a site lets one read that site's items, queue and history;
 //! - `network_admin` may do everything everywhere, and alone creates users and sites.
 
@@ -114,6 +114,8 @@ pub enum Permission {
     ManageChannels,
     /// Grant and revoke roles on the site.
     ManageRoles,
+    /// Register, inspect and remove the site's webhook endpoints.
+    ManageWebhooks,
     /// Create users (network-wide).
     ManageUsers,
     /// Create and change sites (network-wide).
@@ -163,6 +165,8 @@ pub fn authorize(actor: &Actor, site: (SiteId, &str), perm: Permission) -> Resul
         Permission::ManageChannels => need("site_admin", "managing channels"),
         Permission::ManageRoles if actor.has(site_id, Role::SiteAdmin) => Ok(()),
         Permission::ManageRoles => need("site_admin", "granting or revoking roles"),
+        Permission::ManageWebhooks if actor.has(site_id, Role::SiteAdmin) => Ok(()),
+        Permission::ManageWebhooks => need("site_admin", "managing webhooks"),
         Permission::AnyTransition(action) => {
             let (ok, roles) = match action {
                 Action::Submit => (actor.can_write(site_id), "author, editor or approver"),

@@ -9,6 +9,7 @@ use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
 use crate::policy::Role;
 use crate::site::{Channel, Site, SiteKind};
 use crate::user::User;
+use crate::webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};
 use crate::workflow::State;
 use crate::ItemKind;
 use chrono::{DateTime, Utc};
@@ -350,4 +351,19 @@ pub trait Store: Send + Sync + 'static {
     fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>>;
     /// Checks the stored data against its invariants; returns what is wrong.
     fn check(&self) -> StoreResult<Vec<String>>;
+
+    /// Registers a webhook endpoint, with its audit entry.
+    fn insert_webhook(&self, hook: &NewWebhookRecord, audit: &AuditEntry) -> StoreResult<Webhook>;
+    /// The endpoints of one site, or of every site.
+    fn webhooks(&self, site: Option<SiteId>) -> StoreResult<Vec<Webhook>>;
+    /// One endpoint.
+    fn webhook(&self, id: WebhookId) -> StoreResult<Option<Webhook>>;
+    /// Removes an endpoint and its delivery log, with an audit entry.
+    fn delete_webhook(&self, id: WebhookId, audit: &AuditEntry) -> StoreResult<()>;
+    /// Logs an attempt; a successful one also moves the endpoint's cursor past its event.
+    fn record_delivery(&self, attempt: &DeliveryAttempt) -> StoreResult<()>;
+    /// Moves the endpoint's cursor over events that did not concern it (never backwards).
+    fn advance_webhook(&self, id: WebhookId, seq: i64) -> StoreResult<()>;
+    /// The endpoint's delivery log, newest first.
+    fn deliveries(&self, id: WebhookId, limit: usize) -> StoreResult<Vec<Delivery>>;
 }

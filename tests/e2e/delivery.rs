@@ -50,17 +50,6 @@ async fn markdown_is_rendered_once_at_publication_and_comes_out_inert() {
     assert_eq!(public.body["title"], "Bài có <b>HTML</b> lạ");
 }
 
-async fn publish(s: &Server, token: &str, site: &str, title: &str) -> serde_json::Value {
-    let created = s.article(token, site, title).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
-    let id = created.body["id"].as_i64().unwrap();
-    for action in ["submit", "forward", "publish"] {
-        let r = s.act(token, id, action).await;
-        assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
-    }
-    created.body
-}
-
 fn titles(v: &serde_json::Value) -> Vec<String> {
     v["items"]
         .as_array()
@@ -75,9 +64,10 @@ async fn lists_page_by_cursor_newest_first_and_stay_correct_while_publishing() {
     let s = Server::start().await;
     let admin = s.login("admin").await;
     for n in 1..=5 {
-        publish(&s, &admin, "main", &format!("Tin số {n}")).await;
+        s.publish(&admin, "main", &format!("Tin số {n}")).await;
     }
-    publish(&s, &admin, "so-tai-chinh", "Tin của Sở Tài chính").await;
+    s.publish(&admin, "so-tai-chinh", "Tin của Sở Tài chính")
+        .await;
     s.article(&admin, "main", "Bản nháp không bao giờ hiện")
         .await;
 
@@ -90,7 +80,7 @@ async fn lists_page_by_cursor_newest_first_and_stay_correct_while_publishing() {
         "lists leave long fields out"
     );
     // Something is published between two pages: it goes on top, nothing shifts.
-    publish(&s, &admin, "main", "Tin số 6").await;
+    s.publish(&admin, "main", "Tin số 6").await;
     let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
     let second = s
         .send(
@@ -182,7 +172,7 @@ async fn lists_page_by_cursor_newest_first_and_stay_correct_while_publishing() {
 async fn public_answers_carry_validators_and_answer_304() {
     let s = Server::start().await;
     let admin = s.login("admin").await;
-    let created = publish(&s, &admin, "main", "Bài có bộ nhớ đệm").await;
+    let created = s.publish(&admin, "main", "Bài có bộ nhớ đệm").await;
     let path = format!(
         "/api/v1/public/sites/main/items/{}",
         created["slug"].as_str().unwrap()
@@ -260,8 +250,8 @@ async fn public_answers_carry_validators_and_answer_304() {
 async fn the_changes_api_gives_every_publication_and_withdrawal_once_in_order() {
     let s = Server::start().await;
     let admin = s.login("admin").await;
-    let a = publish(&s, &admin, "main", "Tin A").await;
-    let b = publish(&s, &admin, "so-tai-chinh", "Tin B").await;
+    let a = s.publish(&admin, "main", "Tin A").await;
+    let b = s.publish(&admin, "so-tai-chinh", "Tin B").await;
     s.article(&admin, "main", "Bản nháp C").await;
     let first = s
         .send("GET", "/api/v1/public/changes?after=0", None, None)

@@ -14,4 +14,5 @@ mod pages;
 mod permissions;
 mod proposals;
 mod search;
+mod webhooks;
 mod workflow;

@@ -139,6 +139,19 @@ impl Server {
         .await
     }
 
+    /// Creates an article on `site` and takes it through the three steps; `token` must hold
+    /// every role there (the admin's does).
+    pub async fn publish(&self, token: &str, site: &str, title: &str) -> Value {
+        let created = self.article(token, site, title).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        let id = created.body["id"].as_i64().expect("id");
+        for action in ["submit", "forward", "publish"] {
+            let r = self.act(token, id, action).await;
+            assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
+        }
+        created.body
+    }
+
     pub async fn act(&self, token: &str, id: i64, action: &str) -> Reply {
         let mut body = json!({"action": action});
         if action == "return" {

@@ -9,6 +9,7 @@ pub(crate) mod network;
 pub(crate) mod pages;
 pub(crate) mod public;
 pub(crate) mod search;
+pub(crate) mod webhooks;
 
 use crate::error::ApiError;
 use axum::http::StatusCode;

@@ -8,6 +8,7 @@ mod sites;
 mod transitions;
 mod users;
 mod views;
+mod webhooks;
 
 pub use items::{NewItemInput, SaveInput};
 pub use public::ListQuery;
@@ -18,6 +19,7 @@ pub use views::{
     Change, ChangesPage, HistoryEntry, ItemView, PublicItem, PublicPage, QueueEntry,
     RevisionSummary,
 };
+pub use webhooks::{NewWebhookInput, WebhookCreated};
 
 use crate::clock::Clock;
 use crate::content::Limits;

@@ -4,6 +4,7 @@
 
 use super::views::{Change, ChangesPage, PublicItem, PublicPage};
 use super::Engine;
+use crate::content::ItemKind;
 use crate::error::{EngineError, InvalidKind};
 use crate::event::EventKind;
 use crate::ids::{ItemId, SiteId};
@@ -260,6 +261,17 @@ impl Engine {
             .map(|s| self.site_by_slug(s))
             .transpose()?
             .map(|s| s.id);
+        self.changes_where(after, limit, |site, _| only.is_none_or(|o| o == site))
+    }
+
+    /// The changes after `after` whose site and kind pass `keep`; `next` covers every event
+    /// looked at, kept or not.
+    pub(crate) fn changes_where(
+        &self,
+        after: i64,
+        limit: usize,
+        keep: impl Fn(SiteId, ItemKind) -> bool,
+    ) -> Result<ChangesPage, EngineError> {
         let limit = limit.clamp(1, 1000);
         let events = self.store.events_after(after.max(0), limit)?;
         let more = events.len() == limit;
@@ -275,10 +287,15 @@ impl Engine {
             let (Some(id), Some(site_id)) = (e.item_id, e.site_id) else {
                 continue;
             };
-            if only.is_some_and(|o| o != site_id) {
+            let live = self.store.live_item(id)?;
+            let item_kind = match &live {
+                Some((rec, _)) => Some(rec.kind),
+                None => self.store.item(id)?.map(|rec| rec.kind),
+            };
+            if !item_kind.is_some_and(|k| keep(site_id, k)) {
                 continue;
             }
-            let item = match self.store.live_item(id)? {
+            let item = match live {
                 Some((rec, rev)) if kind == "published" => {
                     let (site, channels) = self.site_with_channels(&mut sites, rec.site_id)?;
                     Some(to_public(site, channels, rec, rev))

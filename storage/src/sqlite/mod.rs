@@ -8,6 +8,7 @@ mod log;
 mod rows;
 mod sites;
 mod users;
+mod webhooks;
 
 use portico_engine::StoreError;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -59,6 +60,7 @@ fn migrations() -> rusqlite_migration::Migrations<'static> {
         rusqlite_migration::M::up(include_str!("migrations/002_renderings.sql")),
         rusqlite_migration::M::up(include_str!("migrations/003_public_lists.sql")),
         rusqlite_migration::M::up(include_str!("migrations/004_proposals.sql")),
+        rusqlite_migration::M::up(include_str!("migrations/005_webhooks.sql")),
     ])
 }
 

@@ -1,11 +1,12 @@
 //! `Store` for `SqliteStore`: each method picks the writer (in a transaction) or a reader.
 
-use super::{check, items, log, sites, users, SqliteStore};
+use super::{check, items, log, sites, users, webhooks, SqliteStore};
 use chrono::{DateTime, Utc};
 use portico_engine::{
-    AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Event, ItemId, ItemRecord, ItemUpdate,
-    ListCursor, ListFilter, NewEvent, NewItemRecord, NewSiteRecord, NewUserRecord, RevisionNo,
-    RevisionRecord, Role, Site, SiteId, State, Store, StoreResult, User, UserId, UserRecord,
+    AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt, Event,
+    ItemId, ItemRecord, ItemUpdate, ListCursor, ListFilter, NewEvent, NewItemRecord, NewSiteRecord,
+    NewUserRecord, NewWebhookRecord, RevisionNo, RevisionRecord, Role, Site, SiteId, State, Store,
+    StoreResult, User, UserId, UserRecord, Webhook, WebhookId,
 };
 
 impl Store for SqliteStore {
@@ -182,5 +183,26 @@ impl Store for SqliteStore {
     }
     fn check(&self) -> StoreResult<Vec<String>> {
         self.read(check::check)
+    }
+    fn insert_webhook(&self, hook: &NewWebhookRecord, audit: &AuditEntry) -> StoreResult<Webhook> {
+        self.write(|tx| webhooks::insert(tx, hook, audit))
+    }
+    fn webhooks(&self, site: Option<SiteId>) -> StoreResult<Vec<Webhook>> {
+        self.read(|c| webhooks::list(c, site))
+    }
+    fn webhook(&self, id: WebhookId) -> StoreResult<Option<Webhook>> {
+        self.read(|c| webhooks::get(c, id))
+    }
+    fn delete_webhook(&self, id: WebhookId, audit: &AuditEntry) -> StoreResult<()> {
+        self.write(|tx| webhooks::delete(tx, id, audit))
+    }
+    fn record_delivery(&self, attempt: &DeliveryAttempt) -> StoreResult<()> {
+        self.write(|tx| webhooks::record(tx, attempt))
+    }
+    fn advance_webhook(&self, id: WebhookId, seq: i64) -> StoreResult<()> {
+        self.write(|tx| webhooks::advance(tx, id, seq))
+    }
+    fn deliveries(&self, id: WebhookId, limit: usize) -> StoreResult<Vec<Delivery>> {
+        self.read(|c| webhooks::deliveries(c, id, limit))
     }
 }

@@ -9,3 +9,4 @@ mod concurrency;
 mod items;
 mod network;
 mod persistence;
+mod webhooks;

@@ -1,0 +1,97 @@
+//! Webhook endpoints of a site and their delivery log.
+
+use super::blocking;
+use crate::error::ApiError;
+use crate::extract::{Auth, JsonBody};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use portico_engine::{Delivery, NewWebhookInput, Webhook, WebhookCreated, WebhookId};
+use serde::Deserialize;
+
+fn webhook_id(s: &str) -> Result<WebhookId, ApiError> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(WebhookId)
+        .ok_or_else(|| {
+            ApiError::http(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("webhook '{s}' not found: webhook ids are positive numbers"),
+            )
+        })
+}
+
+pub(crate) async fn list(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(site): Path<String>,
+) -> Result<Json<Vec<Webhook>>, ApiError> {
+    let engine = st.engine.clone();
+    Ok(Json(
+        blocking(move || engine.webhooks(&auth.actor, &site)).await?,
+    ))
+}
+
+pub(crate) async fn create(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(site): Path<String>,
+    JsonBody(body): JsonBody<NewWebhookInput>,
+) -> Result<(StatusCode, Json<WebhookCreated>), ApiError> {
+    let engine = st.engine.clone();
+    let created = blocking(move || engine.create_webhook(&auth.actor, &site, body)).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+pub(crate) async fn get(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path((site, id)): Path<(String, String)>,
+) -> Result<Json<Webhook>, ApiError> {
+    let id = webhook_id(&id)?;
+    let engine = st.engine.clone();
+    Ok(Json(
+        blocking(move || engine.webhook(&auth.actor, &site, id)).await?,
+    ))
+}
+
+pub(crate) async fn delete(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path((site, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id = webhook_id(&id)?;
+    let engine = st.engine.clone();
+    blocking(move || engine.delete_webhook(&auth.actor, &site, id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LogQuery {
+    limit: Option<String>,
+}
+
+pub(crate) async fn deliveries(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path((site, id)): Path<(String, String)>,
+    Query(q): Query<LogQuery>,
+) -> Result<Json<Vec<Delivery>>, ApiError> {
+    let id = webhook_id(&id)?;
+    let engine = st.engine.clone();
+    let limit = match q.limit.as_deref() {
+        None => 100,
+        Some(l) => l.parse::<usize>().map_err(|_| ApiError::Http {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_value",
+            message: format!("limit '{l}' is not a number"),
+            field: Some("limit".into()),
+        })?,
+    };
+    Ok(Json(
+        blocking(move || engine.webhook_deliveries(&auth.actor, &site, id, limit)).await?,
+    ))
+}
