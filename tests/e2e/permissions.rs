@@ -25,6 +25,7 @@ enum Do {
     Create,
     CreateChannel,
     GrantRole,
+    RegisterWebhook,
     Read,
 }
 
@@ -58,6 +59,7 @@ const MATRIX: &[(Do, Setup, &[&str])] = &[
     (Do::Create, Setup::None, &["author", "editor", "approver"]),
     (Do::CreateChannel, Setup::None, &["siteadmin"]),
     (Do::GrantRole, Setup::None, &["siteadmin"]),
+    (Do::RegisterWebhook, Setup::None, &["siteadmin"]),
     (
         Do::Read,
         Setup::InReview,
@@ -210,6 +212,14 @@ async fn perform(
                 &format!("/api/v1/sites/{site}/roles"),
                 token,
                 json!({"username": "author2", "role": "editor"}),
+            )
+            .await
+        }
+        (Do::RegisterWebhook, _) => {
+            s.post(
+                &format!("/api/v1/sites/{site}/webhooks"),
+                token,
+                json!({"url": "https://tong-hop.example/hook"}),
             )
             .await
         }
