@@ -26,7 +26,8 @@ mod search_follower;
 mod webhooks;
 
 pub use error::ApiError;
-pub use routes::router;
+pub use handlers::openapi::SPEC as OPENAPI;
+pub use routes::{api_routes, router};
 pub use webhooks::{signature as webhook_signature, WebhookConfig};
 
 use portico_engine::Engine;

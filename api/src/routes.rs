@@ -3,13 +3,13 @@
 use crate::error::ApiError;
 use crate::handlers::pages::HostSite;
 use crate::handlers::{
-    auth, channels, feeds, health, items, network, pages, public, search, webhooks,
+    auth, channels, feeds, health, items, network, openapi, pages, public, search, webhooks,
 };
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::HeaderMap;
-use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
-use axum::routing::{get, patch, post};
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::routing::{get, on, MethodFilter, MethodRouter};
 use axum::Extension;
 use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,66 +20,138 @@ use tower_http::request_id::{
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+/// One API path (relative to where its table is nested) and the methods it answers, each
+/// with its handler. The router is built from these tables, and [`api_routes`] lists them, so
+/// the OpenAPI test can check that every route is described.
+type Endpoint = (&'static str, Vec<(Method, MethodRouter<AppState>)>);
+
+/// `ep!(GET handler)`: a method and its handler, for the tables below.
+macro_rules! ep {
+    ($m:ident $h:expr) => {
+        (Method::$m, on(MethodFilter::$m, $h))
+    };
+}
+
+/// The admin API, under `/api/v1`.
+fn admin_table() -> Vec<Endpoint> {
+    vec![
+        ("/auth/login", vec![ep!(POST auth::login)]),
+        ("/auth/logout", vec![ep!(POST auth::logout)]),
+        ("/me", vec![ep!(GET auth::me)]),
+        (
+            "/users",
+            vec![ep!(GET network::users), ep!(POST network::create_user)],
+        ),
+        (
+            "/sites",
+            vec![ep!(GET network::site_tree), ep!(POST network::create_site)],
+        ),
+        ("/sites/{site}", vec![ep!(GET network::site)]),
+        (
+            "/sites/{site}/channels",
+            vec![ep!(GET channels::list), ep!(POST channels::create)],
+        ),
+        (
+            "/sites/{site}/channels/{channel}",
+            vec![ep!(PATCH channels::update), ep!(DELETE channels::delete)],
+        ),
+        (
+            "/sites/{site}/roles",
+            vec![ep!(GET network::roles), ep!(POST network::grant)],
+        ),
+        (
+            "/sites/{site}/roles/{username}/{role}",
+            vec![ep!(DELETE network::revoke)],
+        ),
+        (
+            "/sites/{site}/webhooks",
+            vec![ep!(GET webhooks::list), ep!(POST webhooks::create)],
+        ),
+        (
+            "/sites/{site}/webhooks/{id}",
+            vec![ep!(GET webhooks::get), ep!(DELETE webhooks::delete)],
+        ),
+        (
+            "/sites/{site}/webhooks/{id}/deliveries",
+            vec![ep!(GET webhooks::deliveries)],
+        ),
+        ("/sites/{site}/items", vec![ep!(POST items::create)]),
+        ("/sites/{site}/queue", vec![ep!(GET items::queue)]),
+        (
+            "/items/{id}",
+            vec![ep!(GET items::get), ep!(PUT items::save)],
+        ),
+        ("/items/{id}/transitions", vec![ep!(POST items::transition)]),
+        ("/items/{id}/propose", vec![ep!(POST items::propose)]),
+        ("/items/{id}/revisions", vec![ep!(GET items::revisions)]),
+        (
+            "/items/{id}/revisions/{rev}",
+            vec![ep!(GET items::revision)],
+        ),
+        ("/items/{id}/history", vec![ep!(GET items::history)]),
+    ]
+}
+
+/// The delivery API, under `/api/v1/public`.
+fn public_table() -> Vec<Endpoint> {
+    vec![
+        ("/sites", vec![ep!(GET public::site_tree)]),
+        ("/sites/{site}/channels", vec![ep!(GET public::channels)]),
+        ("/sites/{site}/items", vec![ep!(GET public::site_items)]),
+        ("/sites/{site}/items/{slug}", vec![ep!(GET public::item)]),
+        ("/items", vec![ep!(GET public::network_items)]),
+        ("/changes", vec![ep!(GET public::changes)]),
+        ("/search", vec![ep!(GET search::search)]),
+        ("/suggest", vec![ep!(GET search::suggest)]),
+    ]
+}
+
+/// Operations at the root.
+fn root_table() -> Vec<Endpoint> {
+    vec![
+        ("/api/v1/openapi.json", vec![ep!(GET openapi::spec)]),
+        ("/healthz", vec![ep!(GET health::healthz)]),
+        ("/readyz", vec![ep!(GET health::readyz)]),
+    ]
+}
+
+fn table_router(table: Vec<Endpoint>) -> Router<AppState> {
+    table.into_iter().fold(Router::new(), |r, (path, methods)| {
+        let route = methods
+            .into_iter()
+            .fold(MethodRouter::new(), |acc, (_, m)| acc.merge(m));
+        r.route(path, route)
+    })
+}
+
+/// Every API path (full, with `{param}` segments) and the methods it answers.
+pub fn api_routes() -> Vec<(String, Vec<Method>)> {
+    let full = |prefix: &str, table: Vec<Endpoint>| {
+        table
+            .into_iter()
+            .map(|(path, methods)| {
+                (
+                    format!("{prefix}{path}"),
+                    methods.into_iter().map(|(m, _)| m).collect::<Vec<_>>(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut all = full("/api/v1", admin_table());
+    all.extend(full("/api/v1/public", public_table()));
+    all.extend(full("", root_table()));
+    all
+}
+
 /// Builds the router with every route and the layers every response passes through.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
-    let admin = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/me", get(auth::me))
-        .route("/users", get(network::users).post(network::create_user))
-        .route("/sites", get(network::site_tree).post(network::create_site))
-        .route("/sites/{site}", get(network::site))
-        .route(
-            "/sites/{site}/channels",
-            get(channels::list).post(channels::create),
-        )
-        .route(
-            "/sites/{site}/channels/{channel}",
-            patch(channels::update).delete(channels::delete),
-        )
-        .route(
-            "/sites/{site}/roles",
-            get(network::roles).post(network::grant),
-        )
-        .route(
-            "/sites/{site}/roles/{username}/{role}",
-            axum::routing::delete(network::revoke),
-        )
-        .route(
-            "/sites/{site}/webhooks",
-            get(webhooks::list).post(webhooks::create),
-        )
-        .route(
-            "/sites/{site}/webhooks/{id}",
-            get(webhooks::get).delete(webhooks::delete),
-        )
-        .route(
-            "/sites/{site}/webhooks/{id}/deliveries",
-            get(webhooks::deliveries),
-        )
-        .route("/sites/{site}/items", post(items::create))
-        .route("/sites/{site}/queue", get(items::queue))
-        .route("/items/{id}", get(items::get).put(items::save))
-        .route("/items/{id}/transitions", post(items::transition))
-        .route("/items/{id}/propose", post(items::propose))
-        .route("/items/{id}/revisions", get(items::revisions))
-        .route("/items/{id}/revisions/{rev}", get(items::revision))
-        .route("/items/{id}/history", get(items::history))
-        // Admin answers are personal: never stored by any cache.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
-    let public = Router::new()
-        .route("/sites", get(public::site_tree))
-        .route("/sites/{site}/channels", get(public::channels))
-        .route("/sites/{site}/items", get(public::site_items))
-        .route("/sites/{site}/items/{slug}", get(public::item))
-        .route("/items", get(public::network_items))
-        .route("/changes", get(public::changes))
-        .route("/search", get(search::search))
-        .route("/suggest", get(search::suggest));
+    // Admin answers are personal: never stored by any cache.
+    let admin = table_router(admin_table()).layer(SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
+    let public = table_router(public_table());
 
     // The portal pages; static segments win over `{channel}` and `{slug}`.
     let html = Router::new()
@@ -130,8 +202,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", admin)
         .nest("/api/v1/public", public)
         .merge(html)
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .merge(table_router(root_table()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -6,6 +6,7 @@ pub(crate) mod feeds;
 pub(crate) mod health;
 pub(crate) mod items;
 pub(crate) mod network;
+pub mod openapi;
 pub(crate) mod pages;
 pub(crate) mod public;
 pub(crate) mod search;

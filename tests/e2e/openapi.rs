@@ -1,0 +1,721 @@
+//! The OpenAPI description is complete and true: every route of the router is described, and
+//! real answers from the running server (successes and errors) match the documented status
+//! codes and schemas.
+
+use crate::support::{Server, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+#[tokio::test]
+async fn every_route_is_described_and_nothing_else() {
+    let spec: Value = serde_json::from_str(portico_api::OPENAPI).unwrap();
+    let mut routed = BTreeSet::new();
+    for (path, methods) in portico_api::api_routes() {
+        for m in methods {
+            routed.insert((path.clone(), m.as_str().to_lowercase()));
+        }
+    }
+    let mut described = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            described.insert((path.clone(), method.clone()));
+        }
+    }
+    let undescribed: Vec<_> = routed.difference(&described).collect();
+    assert!(
+        undescribed.is_empty(),
+        "routes missing from openapi.json: {undescribed:?}"
+    );
+    let phantom: Vec<_> = described.difference(&routed).collect();
+    assert!(phantom.is_empty(), "described but not routed: {phantom:?}");
+    assert!(routed.len() >= 40, "{}", routed.len());
+
+    // Every reference resolves, and every schema compiles.
+    let text = portico_api::OPENAPI;
+    let prefix = "\"$ref\": \"#/components/schemas/";
+    for (i, _) in text.match_indices(prefix) {
+        let rest = &text[i + prefix.len()..];
+        let name = &rest[..rest.find('"').unwrap()];
+        assert!(
+            spec["components"]["schemas"][name].is_object(),
+            "dangling $ref {name}"
+        );
+    }
+    for name in spec["components"]["schemas"].as_object().unwrap().keys() {
+        validator(
+            &spec,
+            &json!({"$ref": format!("#/components/schemas/{name}")}),
+        );
+    }
+}
+
+fn validator(spec: &Value, schema: &Value) -> jsonschema::Validator {
+    let mut root = schema.clone();
+    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    root["components"] = spec["components"].clone();
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("schema {schema} does not compile: {e}"))
+}
+
+/// Sends requests and checks each answer against the operation it hit.
+struct Checker {
+    s: Server,
+    spec: Value,
+    covered: BTreeSet<(String, String)>,
+}
+
+impl Checker {
+    async fn call(
+        &mut self,
+        method: &str,
+        template: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> crate::support::Reply {
+        let r = self.s.send(method, path, token, body).await;
+        self.check(method, template, path, &r);
+        r
+    }
+
+    fn check(&mut self, method: &str, template: &str, path: &str, r: &crate::support::Reply) {
+        let m = method.to_lowercase();
+        let op = &self.spec["paths"][template][&m];
+        assert!(op.is_object(), "{method} {template} is not described");
+        let status = r.status.as_u16().to_string();
+        let resp = &op["responses"][&status];
+        assert!(
+            resp.is_object(),
+            "{method} {path} answered {status}, which {template} does not document: {:?}",
+            r.body
+        );
+        if let Some(schema) = resp["content"]
+            .get("application/json")
+            .map(|c| &c["schema"])
+        {
+            let v = validator(&self.spec, schema);
+            let errors: Vec<String> = v
+                .iter_errors(&r.body)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .take(5)
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{method} {path} ({status}) does not match its schema: {errors:#?}\nbody: {}",
+                r.body
+            );
+        } else {
+            assert!(
+                r.body.is_null() || !resp["content"].is_object(),
+                "{method} {path}: a JSON body where none is documented"
+            );
+        }
+        self.covered.insert((template.to_owned(), m));
+    }
+}
+
+#[tokio::test]
+async fn real_answers_match_the_documented_statuses_and_schemas() {
+    let s = Server::start().await;
+    let spec: Value = serde_json::from_str(portico_api::OPENAPI).unwrap();
+    let served = s.send("GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(served.body, spec, "the served description is the file");
+    let mut c = Checker {
+        s,
+        spec,
+        covered: BTreeSet::new(),
+    };
+
+    let login = "/api/v1/auth/login";
+    let bad = c
+        .call(
+            "POST",
+            login,
+            login,
+            None,
+            Some(json!({"username": "admin", "password": "sai"})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    let r = c
+        .call(
+            "POST",
+            login,
+            login,
+            None,
+            Some(json!({"username": "admin", "password": PASSWORD})),
+        )
+        .await;
+    let admin = r.body["token"].as_str().unwrap().to_owned();
+    let author = c.s.login("author").await;
+    let a = Some(admin.as_str());
+    c.call("GET", "/api/v1/me", "/api/v1/me", Some(&author), None)
+        .await;
+    c.call("GET", "/api/v1/me", "/api/v1/me", None, None).await;
+
+    // The network.
+    c.call("GET", "/api/v1/users", "/api/v1/users", a, None)
+        .await;
+    c.call("GET", "/api/v1/users", "/api/v1/users", Some(&author), None)
+        .await;
+    let r = c
+        .call("POST", "/api/v1/users", "/api/v1/users", a,
+            Some(json!({"username": "bientapvien", "password": PASSWORD, "display_name": "Biên tập viên"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    c.call("GET", "/api/v1/sites", "/api/v1/sites", a, None)
+        .await;
+    let r = c
+        .call("POST", "/api/v1/sites", "/api/v1/sites", a,
+            Some(json!({"slug": "xa-coc-san", "name": "Xã Cốc San", "kind": "commune", "parent": "so-tai-chinh"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = c
+        .call(
+            "POST",
+            "/api/v1/sites",
+            "/api/v1/sites",
+            a,
+            Some(
+                json!({"slug": "xa-coc-san", "name": "Trùng", "kind": "commune", "parent": "main"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    c.call(
+        "POST",
+        "/api/v1/sites",
+        "/api/v1/sites",
+        a,
+        Some(json!({"slug": "x", "name": "X", "kind": "moon"})),
+    )
+    .await;
+    c.call("GET", "/api/v1/sites/{site}", "/api/v1/sites/main", a, None)
+        .await;
+    c.call(
+        "GET",
+        "/api/v1/sites/{site}",
+        "/api/v1/sites/khong-co",
+        a,
+        None,
+    )
+    .await;
+
+    let ch = "/api/v1/sites/{site}/channels";
+    c.call("GET", ch, "/api/v1/sites/main/channels", a, None)
+        .await;
+    let r = c
+        .call(
+            "POST",
+            ch,
+            "/api/v1/sites/main/channels",
+            a,
+            Some(json!({"name": "Thông báo"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    c.call(
+        "POST",
+        ch,
+        "/api/v1/sites/main/channels",
+        Some(&author),
+        Some(json!({"name": "Khác"})),
+    )
+    .await;
+    let one = "/api/v1/sites/{site}/channels/{channel}";
+    let r = c
+        .call(
+            "PATCH",
+            one,
+            "/api/v1/sites/main/channels/thong-bao",
+            a,
+            Some(json!({"name": "Thông báo mới", "position": 5})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    c.call(
+        "PATCH",
+        one,
+        "/api/v1/sites/main/channels/thong-bao",
+        a,
+        Some(json!({"ten": "x"})),
+    )
+    .await;
+    c.call(
+        "DELETE",
+        one,
+        "/api/v1/sites/main/channels/khong-co",
+        a,
+        None,
+    )
+    .await;
+    let r = c
+        .call(
+            "DELETE",
+            one,
+            "/api/v1/sites/main/channels/thong-bao",
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+
+    let roles = "/api/v1/sites/{site}/roles";
+    c.call("GET", roles, "/api/v1/sites/main/roles", a, None)
+        .await;
+    let r = c
+        .call(
+            "POST",
+            roles,
+            "/api/v1/sites/main/roles",
+            a,
+            Some(json!({"username": "bientapvien", "role": "editor"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    c.call(
+        "POST",
+        roles,
+        "/api/v1/sites/main/roles",
+        a,
+        Some(json!({"username": "bientapvien", "role": "editor"})),
+    )
+    .await;
+    c.call(
+        "POST",
+        roles,
+        "/api/v1/sites/main/roles",
+        a,
+        Some(json!({"username": "bientapvien", "role": "vua"})),
+    )
+    .await;
+    let revoke = "/api/v1/sites/{site}/roles/{username}/{role}";
+    let r = c
+        .call(
+            "DELETE",
+            revoke,
+            "/api/v1/sites/main/roles/bientapvien/editor",
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+
+    // Webhooks.
+    let hooks = "/api/v1/sites/{site}/webhooks";
+    let r = c.call("POST", hooks, "/api/v1/sites/main/webhooks", a,
+        Some(json!({"url": "http://127.0.0.1:9/hook", "kinds": ["document"], "descendants": true}))).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let hook = r.body["id"].as_i64().unwrap();
+    c.call(
+        "POST",
+        hooks,
+        "/api/v1/sites/main/webhooks",
+        a,
+        Some(json!({"url": "gopher://x"})),
+    )
+    .await;
+    c.call("GET", hooks, "/api/v1/sites/main/webhooks", a, None)
+        .await;
+    c.call(
+        "GET",
+        hooks,
+        "/api/v1/sites/main/webhooks",
+        Some(&author),
+        None,
+    )
+    .await;
+    let one = "/api/v1/sites/{site}/webhooks/{id}";
+    c.call(
+        "GET",
+        one,
+        &format!("/api/v1/sites/main/webhooks/{hook}"),
+        a,
+        None,
+    )
+    .await;
+    let log = "/api/v1/sites/{site}/webhooks/{id}/deliveries";
+    c.call(
+        "GET",
+        log,
+        &format!("/api/v1/sites/main/webhooks/{hook}/deliveries?limit=5"),
+        a,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        log,
+        &format!("/api/v1/sites/main/webhooks/{hook}/deliveries?limit=nhieu"),
+        a,
+        None,
+    )
+    .await;
+
+    // Items through the workflow.
+    let create = "/api/v1/sites/{site}/items";
+    let r = c.call("POST", create, "/api/v1/sites/main/items", Some(&author), Some(json!({"kind": "document", "channels": ["tin-tuc-su-kien"],
+        "fields": {"number": "3055/QĐ-UBND", "doc_type": "Quyết định", "issuer": "UBND tỉnh Lào Cai", "issued_on": "2018-10-02",
+                   "status": "in_force", "title": "Ban hành Kiến trúc Chính quyền điện tử", "body": "**Điều 1.** Ban hành."}}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    let slug = r.body["slug"].as_str().unwrap().to_owned();
+    c.call(
+        "POST",
+        create,
+        "/api/v1/sites/main/items",
+        Some(&author),
+        Some(json!({"kind": "video", "channels": [], "fields": {}})),
+    )
+    .await;
+    c.call(
+        "POST",
+        create,
+        "/api/v1/sites/main/items",
+        Some(&author),
+        Some(json!({"kind": "article", "channels": [], "fields": {"title": "x"}, "thua": 1})),
+    )
+    .await;
+    let big = "x".repeat(5 * 1024 * 1024);
+    c.call(
+        "POST",
+        create,
+        "/api/v1/sites/main/items",
+        Some(&author),
+        Some(json!({"kind": "article", "channels": [], "fields": {"title": big}})),
+    )
+    .await;
+    let item = "/api/v1/items/{id}";
+    let path = format!("/api/v1/items/{id}");
+    c.call("GET", item, &path, Some(&author), None).await;
+    let r = c.call("PUT", item, &path, Some(&author), Some(json!({"base_revision": 1, "fields": {"number": "3055/QĐ-UBND", "doc_type": "Quyết định",
+        "issuer": "UBND tỉnh Lào Cai", "issued_on": "2018-10-02", "status": "in_force", "title": "Ban hành Kiến trúc Chính quyền điện tử tỉnh Lào Cai"}}))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c
+        .call(
+            "PUT",
+            item,
+            &path,
+            Some(&author),
+            Some(json!({"base_revision": 1, "fields": {"title": "cũ"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let tr = "/api/v1/items/{id}/transitions";
+    let tpath = format!("{path}/transitions");
+    c.call(
+        "POST",
+        tr,
+        &tpath,
+        Some(&author),
+        Some(json!({"action": "publish"})),
+    )
+    .await;
+    for action in ["submit", "forward", "publish"] {
+        let who = if action == "submit" {
+            author.as_str()
+        } else {
+            admin.as_str()
+        };
+        let r = c
+            .call(
+                "POST",
+                tr,
+                &tpath,
+                Some(who),
+                Some(json!({"action": action})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{action}");
+    }
+    c.call("POST", tr, &tpath, a, Some(json!({"action": "forward"})))
+        .await;
+    c.call(
+        "GET",
+        "/api/v1/items/{id}/revisions",
+        &format!("{path}/revisions"),
+        a,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/items/{id}/revisions/{rev}",
+        &format!("{path}/revisions/2"),
+        a,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/items/{id}/revisions/{rev}",
+        &format!("{path}/revisions/9"),
+        a,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/items/{id}/history",
+        &format!("{path}/history"),
+        a,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/sites/{site}/queue",
+        "/api/v1/sites/main/queue",
+        Some(&author),
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/sites/{site}/queue",
+        "/api/v1/sites/main/queue?state=in_review&limit=5",
+        a,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/sites/{site}/queue",
+        "/api/v1/sites/main/queue?state=dang-cho",
+        a,
+        None,
+    )
+    .await;
+
+    // A department's item proposed to the main portal.
+    let dept =
+        c.s.publish(&admin, "so-tai-chinh", "Công khai ngân sách quý III")
+            .await;
+    let pr = "/api/v1/items/{id}/propose";
+    let r = c
+        .call(
+            "POST",
+            pr,
+            &format!("/api/v1/items/{}/propose", dept["id"]),
+            a,
+            Some(json!({"parent": "main"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    c.call(
+        "POST",
+        pr,
+        &format!("/api/v1/items/{}/propose", dept["id"]),
+        Some(&author),
+        Some(json!({"parent": "main"})),
+    )
+    .await;
+
+    // The delivery API.
+    c.call(
+        "GET",
+        "/api/v1/public/sites",
+        "/api/v1/public/sites",
+        None,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/public/sites/{site}/channels",
+        "/api/v1/public/sites/main/channels",
+        None,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/public/sites/{site}/channels",
+        "/api/v1/public/sites/khong-co/channels",
+        None,
+        None,
+    )
+    .await;
+    let list = "/api/v1/public/sites/{site}/items";
+    let r = c
+        .call(
+            "GET",
+            list,
+            "/api/v1/public/sites/main/items?kind=document&limit=1",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.body["items"][0]["fields"]["number"], "3055/QĐ-UBND");
+    c.call(
+        "GET",
+        list,
+        "/api/v1/public/sites/main/items?year=hai-nghin",
+        None,
+        None,
+    )
+    .await;
+    let pi = "/api/v1/public/sites/{site}/items/{slug}";
+    let r = c
+        .call(
+            "GET",
+            pi,
+            &format!("/api/v1/public/sites/main/items/{slug}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let etag = r.headers["etag"].to_str().unwrap().to_owned();
+    let not_modified =
+        c.s.http
+            .get(format!(
+                "{}/api/v1/public/sites/main/items/{slug}",
+                c.s.base
+            ))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+    assert!(c.spec["paths"][pi]["get"]["responses"]["304"].is_object());
+    let draft = c.s.article(&author, "main", "Bản nháp").await;
+    let draft_slug = draft.body["slug"].as_str().unwrap().to_owned();
+    let r = c
+        .call(
+            "GET",
+            pi,
+            &format!("/api/v1/public/sites/main/items/{draft_slug}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    c.call(
+        "GET",
+        "/api/v1/public/items",
+        "/api/v1/public/items?limit=2",
+        None,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/public/items",
+        "/api/v1/public/items?limit=-1",
+        None,
+        None,
+    )
+    .await;
+    let r = c
+        .call(
+            "GET",
+            "/api/v1/public/changes",
+            "/api/v1/public/changes?after=0",
+            None,
+            None,
+        )
+        .await;
+    assert!(!r.body["changes"].as_array().unwrap().is_empty());
+    c.call(
+        "GET",
+        "/api/v1/public/changes",
+        "/api/v1/public/changes?after=dau",
+        None,
+        None,
+    )
+    .await;
+    // The index follows the log; give it a moment to take the document in.
+    let mut found = Value::Null;
+    for _ in 0..50 {
+        found = c
+            .call(
+                "GET",
+                "/api/v1/public/search",
+                "/api/v1/public/search?q=3055%2FQD-UBND",
+                None,
+                None,
+            )
+            .await
+            .body;
+        if found["total"].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found["hits"][0]["number"], "3055/QĐ-UBND", "{found}");
+    c.call(
+        "GET",
+        "/api/v1/public/search",
+        "/api/v1/public/search?q=a&per_page=500",
+        None,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/public/suggest",
+        "/api/v1/public/suggest?q=ban+hanh",
+        None,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/public/suggest",
+        &format!("/api/v1/public/suggest?q={}", "a".repeat(600)),
+        None,
+        None,
+    )
+    .await;
+
+    c.call(
+        "GET",
+        "/api/v1/openapi.json",
+        "/api/v1/openapi.json",
+        None,
+        None,
+    )
+    .await;
+    c.call("GET", "/healthz", "/healthz", None, None).await;
+    c.call("GET", "/readyz", "/readyz", None, None).await;
+    let one = "/api/v1/sites/{site}/webhooks/{id}";
+    let r = c
+        .call(
+            "DELETE",
+            one,
+            &format!("/api/v1/sites/main/webhooks/{hook}"),
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = c
+        .call(
+            "POST",
+            "/api/v1/auth/logout",
+            "/api/v1/auth/logout",
+            Some(&author),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    c.call("GET", "/api/v1/me", "/api/v1/me", Some(&author), None)
+        .await;
+
+    let all: BTreeSet<(String, String)> = portico_api::api_routes()
+        .into_iter()
+        .flat_map(|(p, ms)| {
+            ms.into_iter()
+                .map(move |m| (p.clone(), m.as_str().to_lowercase()))
+        })
+        .collect();
+    let missed: Vec<_> = all.difference(&c.covered).collect();
+    assert!(
+        missed.is_empty(),
+        "operations this test never called: {missed:?}"
+    );
+}
