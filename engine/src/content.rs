@@ -58,6 +58,9 @@ impl FromStr for ItemKind {
     }
 }
 
+/// The long fields that lists leave out: full texts, steps, papers, attachments.
+pub const LONG_FIELDS: [&str; 5] = ["body", "steps", "papers", "legal_basis", "attachments"];
+
 /// Size limits on text fields, in characters.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

@@ -30,7 +30,7 @@ pub use auth::{hash_password, verify_password, LoginToken, TOKEN_TTL_HOURS};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use content::{
     serde_error, Article, Attachment, Content, Date, Document, EffectStatus, ItemKind, Limits,
-    OnlineLevel, Page, Procedure, ProcedureLevel, Relation, RelationKind,
+    OnlineLevel, Page, Procedure, ProcedureLevel, Relation, RelationKind, LONG_FIELDS,
 };
 pub use error::{EngineError, InvalidKind};
 pub use event::{AuditEntry, Event, EventKind, NewEvent};

@@ -204,6 +204,9 @@ pub struct ListFilter {
     pub level: Option<String>,
     /// Documents issued in this year; other kinds first published in it.
     pub year: Option<i32>,
+    /// For lists: leave out the long fields ([`crate::LONG_FIELDS`]) and the rendered HTML,
+    /// which lists never show and which dominate the cost of loading a page of items.
+    pub brief: bool,
 }
 
 /// Where a page of a public list starts: after this (first publication time, item id).

@@ -69,7 +69,8 @@ async fn a_citizen_browses_the_network_site_item_and_document_pages() {
     let s = Server::start().await;
     let admin = s.login("admin").await;
     let article = publish(&s, &admin, "so-tai-chinh", json!({"kind": "article", "channels": ["tin-tuc-su-kien"],
-        "fields": {"title": "Công khai <b>ngân sách</b> quý III", "summary": "Tóm tắt.", "body": "## Số liệu\n\nNội dung <script>alert(1)</script> **chính**."}})).await;
+        "fields": {"title": "Công khai <b>ngân sách</b> quý III", "summary": "Tóm tắt.", "body": "## Số liệu\n\nNội dung <script>alert(1)</script> **chính**.",
+                   "tags": ["ngân sách", "công khai & minh bạch"]}})).await;
     let doc = publish(&s, &admin, "main", json!({"kind": "document", "channels": ["tin-tuc-su-kien"],
         "fields": {"number": "3055/QĐ-UBND", "doc_type": "Quyết định", "issuer": "UBND tỉnh Lào Cai", "issued_on": "2018-10-02",
                    "status": "in_force", "title": "Ban hành Kiến trúc Chính quyền điện tử tỉnh Lào Cai", "body": "Điều 1. ..."}})).await;
@@ -122,6 +123,10 @@ async fn a_citizen_browses_the_network_site_item_and_document_pages() {
         "{html}"
     );
     assert!(!html.contains("<script>alert"), "sanitised body");
+    assert!(
+        html.contains("tim-kiem?q=c%C3%B4ng%20khai%20%26%20minh%20b%E1%BA%A1ch"),
+        "tags link to a search for them: {html}"
+    );
     assert!(html.contains("aria-current=\"page\""), "breadcrumbs");
     accessible(&html, &item_path);
     let etag = headers.get("etag").unwrap().clone();

@@ -16,11 +16,31 @@ use crate::error::ApiError;
 use axum::http::StatusCode;
 use portico_engine::{EngineError, ItemId};
 
+/// How many requests may work on the blocking pool at once: a little more than the cores,
+/// so that the rest wait as cheap futures instead of as threads contending for the CPU and
+/// the store's connections (measured: fewer context switches, steadier latency).
+fn gate() -> &'static tokio::sync::Semaphore {
+    static GATE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    GATE.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new((cores * 2).clamp(4, 16))
+    })
+}
+
+/// Runs CPU- or store-bound work for a request on the blocking pool, through the gate.
+pub(crate) async fn off_thread<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    // The semaphore is never closed, so acquiring cannot fail; if it ever did, run ungated.
+    let _permit = gate().acquire().await.ok();
+    tokio::task::spawn_blocking(f).await
+}
+
 /// Runs a (blocking, SQLite-backed) use case on the blocking pool.
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, EngineError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    match tokio::task::spawn_blocking(f).await {
+    match off_thread(f).await {
         Ok(r) => r.map_err(ApiError::from),
         Err(join) => Err(ApiError::internal(format!("use case panicked: {join}"))),
     }

@@ -44,7 +44,7 @@ pub(crate) async fn host_routing(
         .map(str::to_owned);
     if let (Some(host), false) = (host, passthrough.iter().any(|p| path.starts_with(p))) {
         let engine = st.engine.clone();
-        let found = tokio::task::spawn_blocking(move || engine.site_for_domain(&host)).await;
+        let found = super::off_thread(move || engine.site_for_domain(&host)).await;
         if let Ok(Ok(Some(site))) = found {
             let query = req
                 .uri()
@@ -167,7 +167,7 @@ async fn render(
     gather: impl FnOnce(&Engine) -> Result<Page, EngineError> + Send + 'static,
 ) -> Response {
     let (engine, themes) = (st.engine.clone(), st.themes.clone());
-    let done = tokio::task::spawn_blocking(move || {
+    let done = super::off_thread(move || {
         let page = match gather(&engine) {
             Ok(p) => p,
             Err(EngineError::NotFound(_)) => error_page(StatusCode::NOT_FOUND, no_site_ctx()),

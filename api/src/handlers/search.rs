@@ -173,7 +173,7 @@ pub(crate) async fn search(
         },
     };
     let index = st.search.clone();
-    let results = tokio::task::spawn_blocking(move || index.search(&req))
+    let results = super::off_thread(move || index.search(&req))
         .await
         .map_err(ApiError::internal)?
         .map_err(search_error)?;
@@ -192,7 +192,7 @@ pub(crate) async fn suggest(
     let filters = filters(&st, &p).await?;
     let limit = number("limit", p.get("limit"))?.unwrap_or(8);
     let index = st.search.clone();
-    let hits = tokio::task::spawn_blocking(move || index.suggest(&q, &filters, limit))
+    let hits = super::off_thread(move || index.suggest(&q, &filters, limit))
         .await
         .map_err(ApiError::internal)?
         .map_err(search_error)?;

@@ -76,8 +76,7 @@ fn decode_cursor(s: &str) -> Result<ListCursor, EngineError> {
     })
 }
 
-/// The long fields a list leaves out.
-const LONG_FIELDS: [&str; 5] = ["body", "steps", "papers", "legal_basis", "attachments"];
+use crate::content::LONG_FIELDS;
 
 impl Engine {
     /// A page of published items, newest first publication first, of one site (or of the
@@ -144,6 +143,7 @@ impl Engine {
             )?,
             level: one_of("level", &q.level, &["province", "district", "commune"])?,
             year,
+            brief: true,
         };
         let cursor = cursor
             .filter(|c| !c.is_empty())
@@ -195,12 +195,12 @@ impl Engine {
             channel: channel.map(str::to_owned),
             ..Default::default()
         };
-        self.public_scan(site, &q, limit.clamp(1, 100))
+        self.public_scan(site, &q, limit.clamp(1, 100), false)
     }
 
-    /// Every published item of a site (at most `max`), for its sitemap.
+    /// Every published item of a site (at most `max`), without long fields, for its sitemap.
     pub fn public_all(&self, site: &str, max: usize) -> Result<Vec<PublicItem>, EngineError> {
-        self.public_scan(Some(site), &ListQuery::default(), max)
+        self.public_scan(Some(site), &ListQuery::default(), max, true)
     }
 
     fn public_scan(
@@ -208,6 +208,7 @@ impl Engine {
         site: Option<&str>,
         q: &ListQuery,
         max: usize,
+        brief: bool,
     ) -> Result<Vec<PublicItem>, EngineError> {
         let site = site.map(|s| self.site_by_slug(s)).transpose()?;
         let channel = match (&q.channel, &site) {
@@ -224,6 +225,7 @@ impl Engine {
         let filter = ListFilter {
             site: site.as_ref().map(|s| s.id),
             channel,
+            brief,
             ..Default::default()
         };
         let mut sites: HashMap<SiteId, (Site, Vec<Channel>)> = HashMap::new();

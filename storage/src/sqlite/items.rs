@@ -67,6 +67,10 @@ fn finish(c: &Connection, r: RawItem) -> Result<ItemRecord, StoreError> {
         .map_err(backend)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(backend)?;
+    finish_with(r, channels)
+}
+
+fn finish_with(r: RawItem, channels: Vec<ChannelId>) -> Result<ItemRecord, StoreError> {
     Ok(ItemRecord {
         id: ItemId(r.id),
         site_id: SiteId(r.site_id),
@@ -279,17 +283,26 @@ pub(crate) fn slug_exists(c: &Connection, site: SiteId, slug: &str) -> Result<bo
 type RevisionRow = (RevisionRecordRaw, Option<String>, Option<String>);
 
 fn revision_row(r: &Row<'_>, with_fields: bool) -> rusqlite::Result<RevisionRow> {
+    revision_row_at(r, 0, with_fields)
+}
+
+/// A revision whose columns start at `at` in the row.
+fn revision_row_at(r: &Row<'_>, at: usize, with_fields: bool) -> rusqlite::Result<RevisionRow> {
     Ok((
         RevisionRecordRaw {
-            item_id: r.get(0)?,
-            rev: r.get(1)?,
-            based_on: r.get(2)?,
-            title: r.get(3)?,
-            created_by: r.get(4)?,
-            created_at: r.get(5)?,
+            item_id: r.get(at)?,
+            rev: r.get(at + 1)?,
+            based_on: r.get(at + 2)?,
+            title: r.get(at + 3)?,
+            created_by: r.get(at + 4)?,
+            created_at: r.get(at + 5)?,
         },
-        if with_fields { Some(r.get(6)?) } else { None },
-        if with_fields { r.get(7)? } else { None },
+        if with_fields {
+            Some(r.get(at + 6)?)
+        } else {
+            None
+        },
+        if with_fields { r.get(at + 7)? } else { None },
     ))
 }
 
@@ -370,7 +383,7 @@ pub(crate) fn queue(
         .join(",");
     let sql = format!(
         "SELECT {ITEM_COLS} FROM items WHERE site_id = ?1 AND state IN ({marks})
-         ORDER BY updated_at, id LIMIT ?2"
+         ORDER BY updated_at, id LIMIT ?2 + 0"
     );
     let mut values: Vec<rusqlite::types::Value> = vec![site.0.into(), (limit as i64).into()];
     values.extend(states.iter().map(|s| s.as_str().to_owned().into()));
@@ -391,7 +404,7 @@ pub(crate) fn due_scheduled(
     let mut st = c
         .prepare_cached(
             "SELECT id FROM items WHERE state = 'scheduled' AND scheduled_at <= ?1
-             ORDER BY scheduled_at LIMIT ?2",
+             ORDER BY scheduled_at LIMIT ?2 + 0",
         )
         .map_err(backend)?;
     let rows = st
@@ -469,7 +482,7 @@ pub(crate) fn live_items(
 ) -> Result<Vec<(ItemRecord, RevisionRecord)>, StoreError> {
     let mut st = c
         .prepare_cached(&format!(
-            "SELECT {ITEM_COLS} FROM items WHERE live = 1 AND id > ?1 ORDER BY id LIMIT ?2"
+            "SELECT {ITEM_COLS} FROM items WHERE live = 1 AND id > ?1 ORDER BY id LIMIT ?2 + 0"
         ))
         .map_err(backend)?;
     let raws: Vec<RawItem> = st
@@ -487,11 +500,32 @@ pub(crate) fn list_live(
     limit: usize,
 ) -> Result<Vec<(ItemRecord, RevisionRecord)>, StoreError> {
     use rusqlite::types::Value as V;
-    let mut sql =
+    let item_cols = ITEM_COLS
+        .split(',')
+        .map(|c| format!("i.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // A brief list comes in one query: the item, its channels and its revision without the
+    // long fields (SQLite drops them before they are copied out, decoded and parsed).
+    let brief_cols = if f.brief {
+        let paths: Vec<String> = portico_engine::LONG_FIELDS
+            .iter()
+            .map(|f| format!("'$.{f}'"))
+            .collect();
         format!(
-        "SELECT {} FROM items i JOIN revisions r ON r.item_id = i.id AND r.rev = i.published_rev
-         WHERE i.live = 1",
-        ITEM_COLS.split(',').map(|c| format!("i.{}", c.trim())).collect::<Vec<_>>().join(", ")
+            ", (SELECT group_concat(channel_id, ',' ORDER BY position) FROM item_channels
+                WHERE item_id = i.id),
+             r.item_id, r.rev, r.based_on, r.title, r.created_by, r.created_at,
+             json_remove(r.fields, {}), NULL",
+            paths.join(", ")
+        )
+    } else {
+        String::new()
+    };
+    let mut sql = format!(
+        "SELECT {item_cols}{brief_cols} FROM items i
+         JOIN revisions r ON r.item_id = i.id AND r.rev = i.published_rev
+         WHERE i.live = 1"
     );
     let mut args: Vec<V> = Vec::new();
     fn cond(sql: &mut String, args: &mut Vec<V>, sql_part: &str, v: V) {
@@ -561,16 +595,40 @@ pub(crate) fn list_live(
     }
     args.push(V::Integer(limit as i64));
     sql.push_str(&format!(
-        " ORDER BY i.first_published_at DESC, i.id DESC LIMIT ?{}",
+        " ORDER BY i.first_published_at DESC, i.id DESC LIMIT ?{} + 0",
         args.len()
     ));
     let mut st = c.prepare_cached(&sql).map_err(backend)?;
-    let raws: Vec<RawItem> = st
-        .query_map(params_from_iter(args), raw_item)
+    if !f.brief {
+        let raws: Vec<RawItem> = st
+            .query_map(params_from_iter(args), raw_item)
+            .map_err(backend)?
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        return live_pairs(c, raws);
+    }
+    let rows: Vec<(RawItem, Option<String>, RevisionRow)> = st
+        .query_map(params_from_iter(args), |r| {
+            Ok((raw_item(r)?, r.get(18)?, revision_row_at(r, 19, true)?))
+        })
         .map_err(backend)?
         .collect::<Result<_, _>>()
         .map_err(backend)?;
-    live_pairs(c, raws)
+    rows.into_iter()
+        .map(|(raw, channels, rev)| {
+            let channels = channels
+                .unwrap_or_default()
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(|c| {
+                    c.parse()
+                        .map(ChannelId)
+                        .map_err(|_| StoreError::Corrupt(format!("channel id '{c}'")))
+                })
+                .collect::<Result<_, _>>()?;
+            Ok((finish_with(raw, channels)?, to_revision(rev)?))
+        })
+        .collect()
 }
 
 pub(crate) fn copies_of(c: &Connection, source: ItemId) -> Result<Vec<ItemRecord>, StoreError> {

@@ -62,7 +62,7 @@ pub(crate) fn events_after(
 ) -> Result<Vec<Event>, StoreError> {
     let mut st = c
         .prepare_cached(
-            "SELECT seq, at, kind, site_id, item_id, data FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT seq, at, kind, site_id, item_id, data FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2 + 0",
         )
         .map_err(backend)?;
     let rows = st

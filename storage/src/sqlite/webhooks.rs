@@ -198,7 +198,7 @@ pub(crate) fn deliveries(
         .prepare_cached(
             "SELECT seq, item_id, change, attempts, first_attempt_at, last_attempt_at, delivered,
                     last_status, last_error, last_duration_ms
-             FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY seq DESC LIMIT ?2",
+             FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY seq DESC LIMIT ?2 + 0",
         )
         .map_err(backend)?;
     let rows = st

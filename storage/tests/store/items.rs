@@ -187,3 +187,59 @@ fn the_scheduler_publishes_what_came_due_and_nothing_else() {
         );
     });
 }
+
+#[test]
+fn brief_lists_leave_out_long_fields_and_html_but_keep_the_rest() {
+    each_backend(|f| {
+        let item = f.published("Bài có nội dung dài");
+        let full = f.engine.public_item("main", &item.slug).unwrap();
+        assert_eq!(full.fields["body"], "Nội dung.");
+        assert!(full.html["body"].is_string());
+        let store = &f.store;
+        for brief in [true, false] {
+            let filter = portico_engine::ListFilter {
+                brief,
+                ..Default::default()
+            };
+            let rows = store.list_live(&filter, None, 10).unwrap();
+            let (rec, rev) = rows.iter().find(|(r, _)| r.id == item.id).unwrap();
+            assert_eq!(rec.channels.len(), 1, "brief={brief}");
+            assert_eq!(rec.title, "Bài có nội dung dài");
+            assert_eq!(rev.fields["title"], "Bài có nội dung dài");
+            if brief {
+                assert!(rev.fields.get("body").is_none(), "{}", rev.fields);
+                assert!(rev.rendered.is_null());
+            } else {
+                assert_eq!(rev.fields["body"], "Nội dung.");
+                assert!(rev.rendered["body"].is_string());
+            }
+        }
+    });
+}
+
+#[test]
+fn many_concurrent_readers_share_a_bounded_pool() {
+    each_backend(|f| {
+        for n in 0..5 {
+            f.published(&format!("Tin {n}"));
+        }
+        let store = f.store.clone();
+        let threads: Vec<_> = (0..32)
+            .map(|_| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    let filter = portico_engine::ListFilter {
+                        brief: true,
+                        ..Default::default()
+                    };
+                    (0..50)
+                        .map(|_| store.list_live(&filter, None, 20).unwrap().len())
+                        .sum::<usize>()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap(), 5 * 50);
+        }
+    });
+}
