@@ -349,6 +349,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>>;
     /// The last event's sequence number, 0 when there are none.
     fn last_event_seq(&self) -> StoreResult<i64>;
+    /// The sequence number of the last change to sites or channels (`site_created`,
+    /// `channel_changed` events), so that a snapshot of them can be reused until it moves.
+    fn catalog_version(&self) -> StoreResult<i64>;
 
     /// Events with `seq > after`, in order.
     fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>>;

@@ -1,6 +1,7 @@
 //! The use cases. Each public method of [`Engine`] authorises the actor with
 //! [`crate::authorize`], validates input, and makes one atomic store call.
 
+mod catalog;
 mod items;
 mod proposals;
 mod public;
@@ -38,6 +39,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     renderer: Arc<dyn crate::Renderer>,
     limits: Limits,
+    catalog: catalog::CatalogCell,
 }
 
 impl Engine {
@@ -48,6 +50,7 @@ impl Engine {
             clock,
             renderer: Arc::new(crate::EscapingRenderer),
             limits: Limits::default(),
+            catalog: Default::default(),
         }
     }
 
@@ -85,14 +88,16 @@ impl Engine {
     }
 
     fn site_by_slug(&self, slug: &str) -> Result<Site, EngineError> {
-        self.store
-            .site_by_slug(slug)?
+        self.catalog()?
+            .by_slug(slug)
+            .cloned()
             .ok_or_else(|| EngineError::not_found(format!("site '{slug}'")))
     }
 
     fn site(&self, id: SiteId) -> Result<Site, EngineError> {
-        self.store
-            .site(id)?
+        self.catalog()?
+            .by_id(id)
+            .cloned()
             .ok_or_else(|| EngineError::Internal(format!("site {id} referenced but missing")))
     }
 

@@ -104,8 +104,7 @@ impl Engine {
                 return Err(param("channel", "a channel filter needs a site".to_owned()))
             }
             (Some(c), Some(s)) => Some(
-                self.store
-                    .channels(s.id)?
+                self.site_channels(s.id)?
                     .into_iter()
                     .find(|ch| ch.slug == c)
                     .ok_or_else(|| {
@@ -213,8 +212,7 @@ impl Engine {
         let site = site.map(|s| self.site_by_slug(s)).transpose()?;
         let channel = match (&q.channel, &site) {
             (Some(c), Some(s)) => Some(
-                self.store
-                    .channels(s.id)?
+                self.site_channels(s.id)?
                     .into_iter()
                     .find(|ch| &ch.slug == c)
                     .ok_or_else(|| EngineError::not_found(format!("channel '{c}'")))?
@@ -335,8 +333,11 @@ impl Engine {
         Ok(match cache.entry(id) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
-                let site = self.site(id)?;
-                let channels = self.store.channels(site.id)?;
+                let catalog = self.catalog()?;
+                let site = catalog.by_id(id).cloned().ok_or_else(|| {
+                    EngineError::Internal(format!("site {id} referenced but missing"))
+                })?;
+                let channels = catalog.channels(id).to_vec();
                 e.insert((site, channels))
             }
         })
@@ -349,7 +350,7 @@ impl Engine {
             .store
             .live_item_by_slug(site.id, slug)?
             .ok_or_else(|| EngineError::not_found(format!("item '{slug}'")))?;
-        let channels = self.store.channels(site.id)?;
+        let channels = self.site_channels(site.id)?;
         Ok(to_public(&site, &channels, item, rev))
     }
 
@@ -394,7 +395,7 @@ impl Engine {
             return Ok(None);
         };
         let site = self.site(item.site_id)?;
-        let channels = self.store.channels(site.id)?;
+        let channels = self.site_channels(site.id)?;
         Ok(Some(to_public(&site, &channels, item, rev)))
     }
 
@@ -412,7 +413,7 @@ impl Engine {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
                     let site = self.site(item.site_id)?;
-                    let channels = self.store.channels(site.id)?;
+                    let channels = self.site_channels(site.id)?;
                     e.insert((site, channels))
                 }
             };
@@ -435,7 +436,7 @@ impl Engine {
     /// component portals" filters.
     pub fn site_and_descendants(&self, slug: &str) -> Result<Vec<String>, EngineError> {
         let root = self.site_by_slug(slug)?;
-        let sites = self.store.sites()?;
+        let sites = self.catalog()?.sites.clone();
         let mut out = vec![root.slug.clone()];
         let mut frontier = vec![root.id];
         while let Some(parent) = frontier.pop() {

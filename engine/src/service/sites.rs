@@ -167,7 +167,7 @@ impl Engine {
 
     /// Every site, flat, in creation order. The site tree is public knowledge.
     pub fn sites(&self) -> Result<Vec<Site>, EngineError> {
-        Ok(self.store.sites()?)
+        Ok(self.catalog()?.sites.clone())
     }
 
     /// One site by slug.
@@ -177,7 +177,7 @@ impl Engine {
 
     /// The sites as a tree under the main portal.
     pub fn site_tree(&self) -> Result<Vec<SiteNode>, EngineError> {
-        let sites = self.store.sites()?;
+        let sites = self.catalog()?.sites.clone();
         fn build(sites: &[Site], parent: Option<&Site>) -> Vec<SiteNode> {
             sites
                 .iter()
@@ -194,8 +194,11 @@ impl Engine {
 
     /// A site's channels in display order. Channel lists are public knowledge.
     pub fn channels(&self, site: &str) -> Result<Vec<Channel>, EngineError> {
-        let site = self.site_by_slug(site)?;
-        Ok(self.store.channels(site.id)?)
+        let catalog = self.catalog()?;
+        let site = catalog
+            .by_slug(site)
+            .ok_or_else(|| EngineError::not_found(format!("site '{site}'")))?;
+        Ok(catalog.channels(site.id).to_vec())
     }
 
     fn channel_by_slug(

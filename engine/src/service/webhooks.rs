@@ -214,7 +214,7 @@ impl Engine {
         };
         let mut sites: HashSet<SiteId> = HashSet::from([hook.site_id]);
         if hook.descendants {
-            let all = self.store.sites()?;
+            let all = self.catalog()?.sites.clone();
             let mut frontier = vec![hook.site_id];
             while let Some(parent) = frontier.pop() {
                 for s in all.iter().filter(|s| s.parent_id == Some(parent)) {

@@ -127,3 +127,47 @@ fn site_slugs_and_domains_are_unique_and_there_is_one_main_portal() {
         assert_eq!(tree[0].children[0].children[0].site.slug, "xa-ban-vuoc");
     });
 }
+
+#[test]
+fn a_second_engine_on_the_same_store_sees_new_sites_and_channels_at_once() {
+    each_backend(|f| {
+        // Another node: its own engine (and snapshot) over the same store.
+        let other = portico_engine::Engine::new(f.store.clone(), f.clock.clone());
+        assert_eq!(other.channels("main").unwrap().len(), 1);
+        assert_eq!(other.sites().unwrap().len(), 2);
+        f.engine
+            .create_channel(
+                None,
+                "main",
+                portico_engine::NewChannelInput {
+                    name: "Thông báo".into(),
+                    slug: None,
+                    parent: None,
+                    position: None,
+                },
+            )
+            .unwrap();
+        f.engine
+            .create_site(
+                None,
+                portico_engine::NewSiteInput {
+                    slug: "xa-coc-san".into(),
+                    name: "Xã Cốc San".into(),
+                    kind: "commune".into(),
+                    parent: Some("so-tai-chinh".into()),
+                    domains: vec![],
+                    theme: None,
+                },
+            )
+            .unwrap();
+        let names: Vec<String> = other
+            .channels("main")
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["Tin tức – Sự kiện", "Thông báo"]);
+        assert!(other.site_named("xa-coc-san").is_ok());
+        assert_eq!(other.site_tree().unwrap()[0].children[0].children.len(), 1);
+    });
+}

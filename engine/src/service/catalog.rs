@@ -1,0 +1,76 @@
+//! A snapshot of the sites and their channels, shared by every request until they change.
+//!
+//! Every public page needs the site, its parent, the main portal and the channels; they
+//! change a few times a year and are read thousands of times a second. The snapshot is
+//! checked against the store's catalog version (two index probes) on each use, so a change
+//! made through any node is seen at once.
+
+use super::Engine;
+use crate::error::EngineError;
+use crate::ids::SiteId;
+use crate::site::{Channel, Site};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The sites and channels as of one catalog version.
+#[derive(Debug, Default)]
+pub(crate) struct Catalog {
+    version: i64,
+    pub(crate) sites: Vec<Site>,
+    channels: HashMap<SiteId, Vec<Channel>>,
+}
+
+impl Catalog {
+    pub(crate) fn by_slug(&self, slug: &str) -> Option<&Site> {
+        self.sites.iter().find(|s| s.slug == slug)
+    }
+
+    pub(crate) fn by_id(&self, id: SiteId) -> Option<&Site> {
+        self.sites.iter().find(|s| s.id == id)
+    }
+
+    pub(crate) fn channels(&self, site: SiteId) -> &[Channel] {
+        self.channels
+            .get(&site)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+}
+
+/// Where an engine keeps its snapshot; clones of an engine share it.
+pub(crate) type CatalogCell = Arc<Mutex<Option<Arc<Catalog>>>>;
+
+impl Engine {
+    /// The channels of a site, from the snapshot.
+    pub(crate) fn site_channels(&self, site: SiteId) -> Result<Vec<Channel>, EngineError> {
+        Ok(self.catalog()?.channels(site).to_vec())
+    }
+
+    /// The current snapshot, reloaded when sites or channels changed since it was taken.
+    pub(crate) fn catalog(&self) -> Result<Arc<Catalog>, EngineError> {
+        let version = self.store.catalog_version()?;
+        let cell = |c: &CatalogCell| {
+            c.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .filter(|c| c.version == version)
+                .cloned()
+        };
+        if let Some(c) = cell(&self.catalog) {
+            return Ok(c);
+        }
+        let sites = self.store.sites()?;
+        let mut channels = HashMap::with_capacity(sites.len());
+        for s in &sites {
+            channels.insert(s.id, self.store.channels(s.id)?);
+        }
+        // Read after the version: the snapshot is at least as new as its label.
+        let fresh = Arc::new(Catalog {
+            version,
+            sites,
+            channels,
+        });
+        *self.catalog.lock().unwrap_or_else(|p| p.into_inner()) = Some(fresh.clone());
+        Ok(fresh)
+    }
+}
