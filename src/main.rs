@@ -82,6 +82,10 @@ struct ServeArgs {
     /// Largest JSON request body in bytes.
     #[arg(long, env = "PORTICO_MAX_BODY", default_value_t = 4 * 1024 * 1024)]
     max_body: usize,
+    /// A folder of themes (`<theme>/templates`, `<theme>/static`) and per-site templates
+    /// (`sites/<site>/`); by default `<data>/themes` when it exists.
+    #[arg(long, env = "PORTICO_THEMES")]
+    themes: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -198,9 +202,19 @@ fn serve(args: ServeArgs) -> Result<()> {
                 println!("    portico user add --admin --data {} <username>", args.data.data.display());
             }
         }
+        let themes_dir = args.themes.clone().or_else(|| {
+            let d = args.data.data.join("themes");
+            d.is_dir().then_some(d)
+        });
+        if let Some(dir) = &themes_dir {
+            let loaded = portico_themes::Themes::load(dir)
+                .with_context(|| format!("loading the themes in {}", dir.display()))?;
+            println!("  themes: {} (from {})", loaded.names().join(", "), dir.display());
+        }
         let config = portico_api::ApiConfig {
             max_body_bytes: args.max_body,
             public_url: args.public_url.clone(),
+            themes_dir,
             ..Default::default()
         };
         portico_api::serve(listener, engine, Arc::new(search), config, shutdown_signal()).await?;

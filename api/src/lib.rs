@@ -55,6 +55,9 @@ pub struct ApiConfig {
     pub login_window: Duration,
     /// Timeouts and retry pacing of webhook deliveries.
     pub webhooks: WebhookConfig,
+    /// A folder of themes and per-site templates (see `portico_themes`); the built-in
+    /// default theme alone when `None`.
+    pub themes_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ApiConfig {
@@ -67,6 +70,7 @@ impl Default for ApiConfig {
             login_failures: 10,
             login_window: Duration::from_secs(600),
             webhooks: WebhookConfig::default(),
+            themes_dir: None,
         }
     }
 }
@@ -89,7 +93,10 @@ impl AppState {
         config: ApiConfig,
     ) -> Result<AppState, portico_themes::ThemeError> {
         Ok(AppState {
-            themes: Arc::new(portico_themes::Themes::new()?),
+            themes: Arc::new(match &config.themes_dir {
+                Some(dir) => portico_themes::Themes::load(dir)?,
+                None => portico_themes::Themes::new()?,
+            }),
             search,
             login_limit: Arc::new(login_limit::LoginLimit::new(
                 config.login_failures,

@@ -156,7 +156,7 @@ pub fn router(state: AppState) -> Router {
     // The portal pages; static segments win over `{channel}` and `{slug}`.
     let html = Router::new()
         .route("/", get(pages::network_home))
-        .route("/static/default/portico.css", get(pages::stylesheet))
+        .route("/static/{theme}/{*file}", get(pages::static_file))
         .route("/sitemap.xml", get(feeds::sitemap_index))
         .route("/{site}/sitemap.xml", get(feeds::site_sitemap))
         .route("/{site}", get(pages::site_home))

@@ -255,3 +255,100 @@ async fn a_site_with_its_own_domain_is_served_at_its_root() {
         .unwrap();
     assert_eq!(api.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn themes_from_a_folder_a_theme_per_site_and_a_sites_own_pages() {
+    let themes = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let p = themes.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    // A theme that restyles every page by replacing the default base.
+    let base = include_str!("../../themes/default/templates/base.html")
+        .replace("<body>", "<body class=\"theme-xanh\">");
+    write("xanh/templates/base.html", &base);
+    write("xanh/static/portico.css", "body{background:#e6f4ea}");
+    write(
+        "xanh/static/img/logo.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    );
+    // One site's own channel page, inside whatever base its theme has.
+    write(
+        "sites/so-tai-chinh/channel.html",
+        "{% extends \"base.html\" %}{% block main %}<h1>Sở Tài chính: {{ title }}</h1>{% endblock %}",
+    );
+    let s = Server::start_with(portico_api::ApiConfig {
+        themes_dir: Some(themes.path().to_owned()),
+        ..Default::default()
+    })
+    .await;
+    let admin = s.login("admin").await;
+    let bad = s
+        .post("/api/v1/sites", &admin, json!({"slug": "xa-a", "name": "Xã A", "kind": "commune", "parent": "main", "theme": "do"}))
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        bad.body
+    );
+    assert_eq!(bad.body["error"]["field"], "theme");
+    let made = s
+        .post("/api/v1/sites", &admin, json!({"slug": "xa-coc-san", "name": "Xã Cốc San", "kind": "commune", "parent": "main", "theme": "xanh"}))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+
+    let (status, html, _) = page(&s, "/xa-coc-san/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("class=\"theme-xanh\""),
+        "the theme's base: {html}"
+    );
+    assert!(
+        html.contains("/static/xanh/portico.css"),
+        "the theme's stylesheet"
+    );
+    accessible(&html, "/xa-coc-san/");
+    let (_, html, _) = page(&s, "/main/", None).await;
+    assert!(!html.contains("theme-xanh") && html.contains("/static/default/portico.css"));
+
+    let (status, html, _) = page(&s, "/so-tai-chinh/tin-tuc-su-kien", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<h1>Sở Tài chính: Tin tức – Sự kiện</h1>"),
+        "{html}"
+    );
+    let (_, html, _) = page(&s, "/main/tin-tuc-su-kien", None).await;
+    assert!(!html.contains("Sở Tài chính:"), "only that site");
+
+    for (path, status, body) in [
+        (
+            "/static/xanh/portico.css",
+            StatusCode::OK,
+            "body{background:#e6f4ea}",
+        ),
+        ("/static/xanh/img/logo.svg", StatusCode::OK, "<svg"),
+        ("/static/default/portico.css", StatusCode::OK, ""),
+        ("/static/khong-co/portico.css", StatusCode::OK, ""),
+        (
+            "/static/xanh/..%2F..%2Fxanh%2Ftemplates%2Fbase.html",
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+        (
+            "/static/xanh/templates/base.html",
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+    ] {
+        let r = s
+            .http
+            .get(format!("{}{path}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{path}");
+        assert!(r.text().await.unwrap().starts_with(body), "{path}");
+    }
+}

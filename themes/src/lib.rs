@@ -6,4 +6,4 @@ mod markdown;
 mod pages;
 
 pub use markdown::MarkdownRenderer;
-pub use pages::{ThemeError, Themes, DEFAULT_CSS};
+pub use pages::{ThemeError, Themes, DEFAULT_CSS, DEFAULT_THEME};

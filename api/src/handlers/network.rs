@@ -33,6 +33,18 @@ pub(crate) async fn create_site(
     auth: Auth,
     JsonBody(body): JsonBody<NewSiteInput>,
 ) -> Result<(StatusCode, Json<Site>), ApiError> {
+    // Themes are files of this server, which the engine does not see.
+    if let Some(theme) = body.theme.as_deref().filter(|t| !st.themes.has(t)) {
+        return Err(ApiError::Http {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_value",
+            message: format!(
+                "there is no theme '{theme}'; the themes are: {}",
+                st.themes.names().join(", ")
+            ),
+            field: Some("theme".into()),
+        });
+    }
     let engine = st.engine.clone();
     let site = blocking(move || engine.create_site(Some(&auth.actor), body)).await?;
     Ok((StatusCode::CREATED, Json(site)))

@@ -97,6 +97,7 @@ fn site_ctx(engine: &Engine, site: &Site, host_routed: bool) -> Result<Value, En
                  "parent": parent.map(|p| json!({"slug": p.slug, "name": p.name}))},
         "channels": channels,
         "base": base(site, host_routed),
+        "theme": site.theme,
     }))
 }
 
@@ -119,7 +120,8 @@ fn entry(item: &PublicItem, prefix: &str, site_name: Option<&str>) -> Value {
 /// The outcome of gathering a page: its template, context and cache facts, or an error page.
 enum Page {
     Ok {
-        site: Option<String>,
+        /// The site's slug and theme, which choose the templates.
+        site: Option<(String, String)>,
         template: &'static str,
         ctx: Value,
         tags: Tags,
@@ -185,7 +187,11 @@ async fn render(
                 tags,
                 last_modified,
             } => themes
-                .render(site.as_deref(), template, &ctx)
+                .render(
+                    site.as_ref().map(|(s, t)| (s.as_str(), t.as_str())),
+                    template,
+                    &ctx,
+                )
                 .map(|html| (StatusCode::OK, html, Some((tags, last_modified)))),
             Page::Error { status, ctx } => themes
                 .render(None, "error.html", &ctx)
@@ -301,7 +307,7 @@ pub(crate) async fn site_home(
         let mut tags = Tags::default();
         tags.add(format!("site:{}", site.id));
         Ok(Page::Ok {
-            site: Some(site.slug.clone()),
+            site: Some((site.slug.clone(), site.theme.clone())),
             template: "site.html",
             ctx: merge(ctx, json!({"title": site.name, "sections": sections, "featured": featured, "children": children})),
             tags,
@@ -362,7 +368,7 @@ fn list_page(
     let mut tags = Tags::default();
     tags.add(format!("site:{}", site.id));
     Ok(Page::Ok {
-        site: Some(site.slug.clone()),
+        site: Some((site.slug.clone(), site.theme.clone())),
         template: spec.template,
         ctx: merge(
             ctx,
@@ -523,7 +529,7 @@ pub(crate) async fn item_page(
         tags.add(format!("site:{}", site.id));
         tags.add(format!("item:{}", item.id));
         Ok(Page::Ok {
-            site: Some(site.slug.clone()),
+            site: Some((site.slug.clone(), site.theme.clone())),
             template,
             ctx: merge(ctx, json!({"title": item.title, "item": item, "breadcrumbs": crumbs(&site, &prefix, &trail)})),
             tags,
@@ -559,7 +565,7 @@ pub(crate) async fn search_page(
         tags.add("search".into());
         let base_ctx = merge(ctx, json!({"title": "Tìm kiếm", "q": q, "filters": filters_ctx, "breadcrumbs": breadcrumbs}));
         if q.is_empty() && kind.is_none() && get("doc_type").is_none() {
-            return Ok(Page::Ok { site: Some(site.slug.clone()), template: "search.html", ctx: base_ctx, tags, last_modified: None });
+            return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: base_ctx, tags, last_modified: None });
         }
         // A portal searches itself and the portals below it; the main portal, the network.
         let sites = match get("site") {
@@ -577,7 +583,7 @@ pub(crate) async fn search_page(
         let results = match index.search(&req) {
             Ok(r) => r,
             Err(portico_search::SearchError::Invalid { message, .. }) => {
-                return Ok(Page::Ok { site: Some(site.slug.clone()), template: "search.html", ctx: merge(base_ctx, json!({"error": message})), tags, last_modified: None });
+                return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: merge(base_ctx, json!({"error": message})), tags, last_modified: None });
             }
             Err(e) => return Err(EngineError::Internal(e.to_string())),
         };
@@ -623,7 +629,7 @@ pub(crate) async fn search_page(
         let prev_page = (page_no > 1).then(|| link(&[("page", (page_no - 1).to_string())]));
         let next_page = (page_no < total_pages).then(|| link(&[("page", (page_no + 1).to_string())]));
         Ok(Page::Ok {
-            site: Some(site.slug.clone()),
+            site: Some((site.slug.clone(), site.theme.clone())),
             template: "search.html",
             ctx: merge(base_ctx, json!({"results": {"total": results.total, "hits": hits}, "facet_groups": facet_groups,
                 "prev_page": prev_page, "next_page": next_page})),
@@ -634,16 +640,27 @@ pub(crate) async fn search_page(
     .await
 }
 
-pub(crate) async fn stylesheet() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (
-                header::CACHE_CONTROL,
-                "public, max-age=86400, stale-while-revalidate=604800",
-            ),
-        ],
-        portico_themes::DEFAULT_CSS,
-    )
-        .into_response()
+/// A theme's stylesheet or image: `/static/{theme}/{file}`.
+pub(crate) async fn static_file(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path((theme, file)): Path<(String, String)>,
+) -> Response {
+    let themes = st.themes.clone();
+    match super::off_thread(move || themes.static_file(&theme, &file)).await {
+        Ok(Some((bytes, kind))) => public_bytes(
+            &headers,
+            bytes,
+            kind,
+            None,
+            Tags::default(),
+            "public, max-age=86400, stale-while-revalidate=604800",
+        ),
+        _ => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "no such file\n",
+        )
+            .into_response(),
+    }
 }

@@ -386,7 +386,12 @@ impl Engine {
         if host.is_empty() {
             return Ok(None);
         }
-        Ok(self.store.site_by_domain(&host)?)
+        Ok(self
+            .catalog()?
+            .sites
+            .iter()
+            .find(|s| s.domains.contains(&host))
+            .cloned())
     }
 
     /// A published item by id, or `None` when it is not live.
