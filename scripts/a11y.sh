@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Accessibility audit of the portal pages: axe-core (every WCAG 2.0/2.1 A and AA rule) in
+# headless Chromium, at desktop and phone widths, plus a keyboard check, against the demo
+# network served by the debug build. Installs Chromium and Node.js from Debian's packages
+# when they are missing (as root), and the audit's two npm packages from package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() {
+  local cmd=$1 pkgs=$2
+  command -v "$cmd" >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "a11y: installing $pkgs from Debian's packages" >&2
+    apt-get install -y --no-install-recommends $pkgs >&2 ||
+      { apt-get update -qq >&2 && apt-get install -y --no-install-recommends $pkgs >&2; }
+  else
+    echo "a11y: '$cmd' is missing; install the Debian package(s) $pkgs" >&2
+    exit 1
+  fi
+}
+need chromium chromium
+need node nodejs
+need npm npm
+
+(cd scripts/a11y && npm ci --no-audit --no-fund --loglevel=error >&2)
+cargo build --locked -p portico >&2
+
+DATA=$(mktemp -d)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORTICO_LOG=warn target/debug/portico serve --demo --data "$DATA" --listen "127.0.0.1:$PORT" >"$DATA/log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DATA"' EXIT
+for _ in $(seq 1 240); do
+  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
+  kill -0 $PID 2>/dev/null || { cat "$DATA/log" >&2; exit 1; }
+  sleep 0.5
+done
+CHROMIUM=$(command -v chromium) node scripts/a11y/audit.mjs "http://127.0.0.1:$PORT"
