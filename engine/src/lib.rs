@@ -41,6 +41,7 @@ pub use service::{
     Change, ChangesPage, ChannelPatch, Engine, HistoryEntry, ItemView, ListQuery, NewChannelInput,
     NewItemInput, NewSiteInput, NewUserInput, NewWebhookInput, PasswordRule, PublicItem,
     PublicPage, QueueEntry, RevisionSummary, SaveInput, SiteNode, TransitionInput, WebhookCreated,
+    CATALOG_CHECK_EVERY,
 };
 pub use site::{Channel, Site, SiteKind};
 pub use store::{

@@ -1,9 +1,9 @@
 //! A snapshot of the sites and their channels, shared by every request until they change.
 //!
 //! Every public page needs the site, its parent, the main portal and the channels; they
-//! change a few times a year and are read thousands of times a second. The snapshot is
-//! checked against the store's catalog version (two index probes) on each use, so a change
-//! made through any node is seen at once.
+//! change a few times a year and are read thousands of times a second. A change made through
+//! this engine drops the snapshot at once; one made through another node is noticed by
+//! comparing the store's catalog version (two index probes), at most [`CHECK_EVERY`] apart.
 
 use super::Engine;
 use crate::error::EngineError;
@@ -11,6 +11,10 @@ use crate::ids::SiteId;
 use crate::site::{Channel, Site};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a snapshot is used before the store's catalog version is compared again.
+pub const CHECK_EVERY: Duration = Duration::from_millis(200);
 
 /// The sites and channels as of one catalog version.
 #[derive(Debug, Default)]
@@ -37,8 +41,9 @@ impl Catalog {
     }
 }
 
-/// Where an engine keeps its snapshot; clones of an engine share it.
-pub(crate) type CatalogCell = Arc<Mutex<Option<Arc<Catalog>>>>;
+/// Where an engine keeps its snapshot and when it last compared versions; clones of an
+/// engine share it.
+pub(crate) type CatalogCell = Arc<Mutex<Option<(Arc<Catalog>, Instant)>>>;
 
 impl Engine {
     /// The channels of a site, from the snapshot.
@@ -48,15 +53,20 @@ impl Engine {
 
     /// The current snapshot, reloaded when sites or channels changed since it was taken.
     pub(crate) fn catalog(&self) -> Result<Arc<Catalog>, EngineError> {
+        let held = self
+            .catalog
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some((c, checked)) = &held {
+            if checked.elapsed() < CHECK_EVERY {
+                return Ok(c.clone());
+            }
+        }
         let version = self.store.catalog_version()?;
-        let cell = |c: &CatalogCell| {
-            c.lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .as_ref()
-                .filter(|c| c.version == version)
-                .cloned()
-        };
-        if let Some(c) = cell(&self.catalog) {
+        let now = Instant::now();
+        if let Some((c, _)) = held.filter(|(c, _)| c.version == version) {
+            *self.catalog.lock().unwrap_or_else(|p| p.into_inner()) = Some((c.clone(), now));
             return Ok(c);
         }
         let sites = self.store.sites()?;
@@ -70,7 +80,12 @@ impl Engine {
             sites,
             channels,
         });
-        *self.catalog.lock().unwrap_or_else(|p| p.into_inner()) = Some(fresh.clone());
+        *self.catalog.lock().unwrap_or_else(|p| p.into_inner()) = Some((fresh.clone(), now));
         Ok(fresh)
+    }
+
+    /// Drops the snapshot after this engine changed a site or a channel.
+    pub(crate) fn forget_catalog(&self) {
+        *self.catalog.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }

@@ -11,6 +11,7 @@ mod users;
 mod views;
 mod webhooks;
 
+pub use catalog::CHECK_EVERY as CATALOG_CHECK_EVERY;
 pub use items::{NewItemInput, SaveInput};
 pub use public::ListQuery;
 pub use sites::{ChannelPatch, NewChannelInput, NewSiteInput, SiteNode};

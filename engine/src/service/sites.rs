@@ -150,7 +150,7 @@ impl Engine {
             item_id: None,
             data: serde_json::json!({"slug": input.slug}),
         };
-        Ok(self.store.insert_site(
+        let made = self.store.insert_site(
             &NewSiteRecord {
                 slug: input.slug,
                 name,
@@ -162,7 +162,9 @@ impl Engine {
             },
             &audit,
             &event,
-        )?)
+        )?;
+        self.forget_catalog();
+        Ok(made)
     }
 
     /// Every site, flat, in creation order. The site tree is public knowledge.
@@ -267,7 +269,9 @@ impl Engine {
             position,
         };
         let (audit, event) = self.channel_audit(actor, &site, "channel.create", &change.slug);
-        Ok(self.store.insert_channel(&change, &audit, &event)?)
+        let made = self.store.insert_channel(&change, &audit, &event)?;
+        self.forget_catalog();
+        Ok(made)
     }
 
     /// Renames, moves or re-orders a channel; site admins.
@@ -317,7 +321,9 @@ impl Engine {
             position: patch.position.unwrap_or(ch.position),
         };
         let (audit, event) = self.channel_audit(Some(actor), &site, "channel.update", &ch.slug);
-        Ok(self.store.update_channel(ch.id, &change, &audit, &event)?)
+        let changed = self.store.update_channel(ch.id, &change, &audit, &event)?;
+        self.forget_catalog();
+        Ok(changed)
     }
 
     /// Deletes a channel that holds no items and no sub-channels; site admins.
@@ -344,7 +350,9 @@ impl Engine {
                     EngineError::conflict(code, message)
                 }
                 other => other.into(),
-            })
+            })?;
+        self.forget_catalog();
+        Ok(())
     }
 
     pub(super) fn resolve_channels(

@@ -58,6 +58,15 @@ fn raw_item(r: &Row<'_>) -> rusqlite::Result<RawItem> {
     })
 }
 
+/// SQL for the revision fields `json` without the long ones.
+fn brief_of(json: &str) -> String {
+    let paths: Vec<String> = portico_engine::LONG_FIELDS
+        .iter()
+        .map(|f| format!("'$.{f}'"))
+        .collect();
+    format!("json_remove({json}, {})", paths.join(", "))
+}
+
 fn finish(c: &Connection, r: RawItem) -> Result<ItemRecord, StoreError> {
     let mut st = c
         .prepare_cached("SELECT channel_id FROM item_channels WHERE item_id = ?1 ORDER BY position")
@@ -111,11 +120,12 @@ fn insert_revision(
     at: i64,
 ) -> Result<(), StoreError> {
     let c = &r.columns;
-    tx.prepare_cached(
+    tx.prepare_cached(&format!(
         "INSERT INTO revisions (item_id, rev, based_on, title, fields, number, doc_type, issuer,
-             field, issued_on, effect_status, code, level, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )
+                 field, issued_on, effect_status, code, level, created_by, created_at, brief)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, {})",
+        brief_of("?5")
+    ))
     .and_then(|mut st| {
         st.execute(params![
             item,
@@ -506,19 +516,13 @@ pub(crate) fn list_live(
         .collect::<Vec<_>>()
         .join(", ");
     // A brief list comes in one query: the item, its channels and its revision without the
-    // long fields (SQLite drops them before they are copied out, decoded and parsed).
+    // long fields (dropped when the revision was written).
     let brief_cols = if f.brief {
-        let paths: Vec<String> = portico_engine::LONG_FIELDS
-            .iter()
-            .map(|f| format!("'$.{f}'"))
-            .collect();
-        format!(
-            ", (SELECT group_concat(channel_id, ',' ORDER BY position) FROM item_channels
-                WHERE item_id = i.id),
-             r.item_id, r.rev, r.based_on, r.title, r.created_by, r.created_at,
-             json_remove(r.fields, {}), NULL",
-            paths.join(", ")
-        )
+        ", (SELECT group_concat(channel_id, ',' ORDER BY position) FROM item_channels
+            WHERE item_id = i.id),
+         r.item_id, r.rev, r.based_on, r.title, r.created_by, r.created_at,
+         COALESCE(r.brief, r.fields), NULL"
+            .to_owned()
     } else {
         String::new()
     };

@@ -79,6 +79,7 @@ fn migrations() -> rusqlite_migration::Migrations<'static> {
         rusqlite_migration::M::up(include_str!("migrations/003_public_lists.sql")),
         rusqlite_migration::M::up(include_str!("migrations/004_proposals.sql")),
         rusqlite_migration::M::up(include_str!("migrations/005_webhooks.sql")),
+        rusqlite_migration::M::up(include_str!("migrations/006_brief_fields.sql")),
     ])
 }
 

@@ -160,6 +160,10 @@ fn a_second_engine_on_the_same_store_sees_new_sites_and_channels_at_once() {
                 },
             )
             .unwrap();
+        // Another node notices within the snapshot's check interval.
+        std::thread::sleep(
+            portico_engine::CATALOG_CHECK_EVERY + std::time::Duration::from_millis(50),
+        );
         let names: Vec<String> = other
             .channels("main")
             .unwrap()
