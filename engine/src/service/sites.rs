@@ -172,6 +172,21 @@ impl Engine {
         Ok(self.catalog()?.sites.clone())
     }
 
+    /// The main portal and the parent of `site`, for page headers and breadcrumbs.
+    pub fn main_and_parent(
+        &self,
+        site: &Site,
+    ) -> Result<(Option<Site>, Option<Site>), EngineError> {
+        let catalog = self.catalog()?;
+        let main = catalog
+            .sites
+            .iter()
+            .find(|s| s.parent_id.is_none())
+            .cloned();
+        let parent = site.parent_id.and_then(|p| catalog.by_id(p)).cloned();
+        Ok((main, parent))
+    }
+
     /// One site by slug.
     pub fn site_named(&self, slug: &str) -> Result<Site, EngineError> {
         self.site_by_slug(slug)
