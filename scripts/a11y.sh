@@ -23,7 +23,8 @@ need node nodejs
 need npm npm
 
 (cd scripts/a11y && npm ci --no-audit --no-fund --loglevel=error >&2)
-cargo build --locked -p portico >&2
+# The binary the test run built (same features), so nothing is compiled again.
+cargo test --workspace --locked --no-run >&2
 
 DATA=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
