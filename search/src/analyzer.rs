@@ -30,18 +30,31 @@ fn is_tone(c: char) -> bool {
 }
 
 /// Splits `text` into syllables: runs of letters, digits and combining marks, with byte offsets.
+/// Whether `c` belongs in a syllable, with the letters of Vietnamese answered without
+/// Unicode's table lookup (a measurable share of snippet making).
+fn is_word_char(c: char) -> bool {
+    match c as u32 {
+        0..=0x7f => c.is_ascii_alphanumeric(),
+        // Latin-1 letters and Latin Extended-A and -B, all letters but × and ÷.
+        0xc0..=0x24f => c != '×' && c != '÷',
+        // Latin Extended Additional: ạ ả ấ ầ ẩ ẫ ậ ... ỹ.
+        0x1ea0..=0x1ef9 => true,
+        _ => c.is_alphanumeric(),
+    }
+}
+
 pub fn syllables(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut chars = text.char_indices().peekable();
     std::iter::from_fn(move || {
         let start = loop {
             let (i, c) = chars.next()?;
-            if c.is_alphanumeric() {
+            if is_word_char(c) {
                 break i;
             }
         };
         let mut end = text.len();
         while let Some(&(i, c)) = chars.peek() {
-            if c.is_alphanumeric() || is_combining_mark(c) {
+            if is_word_char(c) || is_combining_mark(c) {
                 chars.next();
             } else {
                 end = i;
@@ -216,6 +229,14 @@ pub fn terms(tokenizer: &mut VietnameseTokenizer, text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_word_test_agrees_with_unicode() {
+        for c in (0u32..0x2000).filter_map(char::from_u32) {
+            let fast = is_word_char(c);
+            assert_eq!(fast, c.is_alphanumeric(), "{c:?} U+{:04X}", c as u32);
+        }
+    }
 
     fn all(mut t: VietnameseTokenizer, s: &str) -> Vec<String> {
         terms(&mut t, s)
