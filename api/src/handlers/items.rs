@@ -114,15 +114,7 @@ pub(crate) async fn queue(
     Path(site): Path<String>,
     Query(q): Query<QueueQuery>,
 ) -> Result<Json<Vec<QueueEntry>>, ApiError> {
-    let limit = match q.limit.as_deref() {
-        None => 100,
-        Some(l) => l.parse::<usize>().map_err(|_| ApiError::Http {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid_value",
-            message: format!("limit '{l}' is not a number"),
-            field: Some("limit".into()),
-        })?,
-    };
+    let limit = super::limit_param(q.limit.as_deref(), 100)?;
     let engine = st.engine.clone();
     Ok(Json(
         blocking(move || engine.queue(&auth.actor, &site, q.state.as_deref(), limit)).await?,

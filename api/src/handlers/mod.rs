@@ -46,17 +46,31 @@ pub(crate) async fn blocking<T: Send + 'static>(
     }
 }
 
+/// Parses a positive id of a `what` (item, webhook) from the path; anything else is 404.
+pub(crate) fn path_id(what: &str, s: &str) -> Result<i64, ApiError> {
+    s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::http(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} '{s}' not found: {what} ids are positive numbers"),
+        )
+    })
+}
+
 /// Parses an item id from the path.
 pub(crate) fn item_id(s: &str) -> Result<ItemId, ApiError> {
-    s.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .map(ItemId)
-        .ok_or_else(|| {
-            ApiError::http(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("item '{s}' not found: item ids are positive numbers"),
-            )
-        })
+    path_id("item", s).map(ItemId)
+}
+
+/// The `limit` query parameter: `default` when absent or empty, 400 when not a number.
+pub(crate) fn limit_param(v: Option<&str>, default: usize) -> Result<usize, ApiError> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(l) => l.parse().map_err(|_| ApiError::Http {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_parameter",
+            message: format!("limit '{l}' is not a number"),
+            field: Some("limit".into()),
+        }),
+    }
 }

@@ -51,15 +51,7 @@ fn list_query(p: &HashMap<String, String>) -> ListQuery {
 }
 
 fn limit(p: &HashMap<String, String>, default: usize) -> Result<usize, ApiError> {
-    match p.get("limit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Ok(default),
-        Some(l) => l.parse().map_err(|_| ApiError::Http {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid_parameter",
-            message: format!("limit '{l}' is not a number"),
-            field: Some("limit".into()),
-        }),
-    }
+    super::limit_param(p.get("limit").map(String::as_str), default)
 }
 
 async fn list(

@@ -11,17 +11,7 @@ use portico_engine::{Delivery, NewWebhookInput, Webhook, WebhookCreated, Webhook
 use serde::Deserialize;
 
 fn webhook_id(s: &str) -> Result<WebhookId, ApiError> {
-    s.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .map(WebhookId)
-        .ok_or_else(|| {
-            ApiError::http(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("webhook '{s}' not found: webhook ids are positive numbers"),
-            )
-        })
+    super::path_id("webhook", s).map(WebhookId)
 }
 
 pub(crate) async fn list(
@@ -82,15 +72,7 @@ pub(crate) async fn deliveries(
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
     let id = webhook_id(&id)?;
     let engine = st.engine.clone();
-    let limit = match q.limit.as_deref() {
-        None => 100,
-        Some(l) => l.parse::<usize>().map_err(|_| ApiError::Http {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid_value",
-            message: format!("limit '{l}' is not a number"),
-            field: Some("limit".into()),
-        })?,
-    };
+    let limit = super::limit_param(q.limit.as_deref(), 100)?;
     Ok(Json(
         blocking(move || engine.webhook_deliveries(&auth.actor, &site, id, limit)).await?,
     ))
