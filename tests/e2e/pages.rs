@@ -47,31 +47,14 @@ fn accessible(html: &str, path: &str) {
     }
 }
 
-async fn publish(
-    s: &Server,
-    token: &str,
-    site: &str,
-    body: serde_json::Value,
-) -> serde_json::Value {
-    let r = s
-        .post(&format!("/api/v1/sites/{site}/items"), token, body)
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let id = r.body["id"].as_i64().unwrap();
-    for action in ["submit", "forward", "publish"] {
-        s.act(token, id, action).await;
-    }
-    r.body
-}
-
 #[tokio::test]
 async fn a_citizen_browses_the_network_site_item_and_document_pages() {
     let s = Server::start().await;
     let admin = s.login("admin").await;
-    let article = publish(&s, &admin, "so-tai-chinh", json!({"kind": "article", "channels": ["tin-tuc-su-kien"],
+    let article = s.publish_item(&admin, "so-tai-chinh", json!({"kind": "article", "channels": ["tin-tuc-su-kien"],
         "fields": {"title": "Công khai <b>ngân sách</b> quý III", "summary": "Tóm tắt.", "body": "## Số liệu\n\nNội dung <script>alert(1)</script> **chính**.",
                    "tags": ["ngân sách", "công khai & minh bạch"]}})).await;
-    let doc = publish(&s, &admin, "main", json!({"kind": "document", "channels": ["tin-tuc-su-kien"],
+    let doc = s.publish_item(&admin, "main", json!({"kind": "document", "channels": ["tin-tuc-su-kien"],
         "fields": {"number": "3055/QĐ-UBND", "doc_type": "Quyết định", "issuer": "UBND tỉnh Lào Cai", "issued_on": "2018-10-02",
                    "status": "in_force", "title": "Ban hành Kiến trúc Chính quyền điện tử tỉnh Lào Cai", "body": "Điều 1. ..."}})).await;
 
@@ -173,9 +156,7 @@ async fn drafts_are_404_withdrawn_items_410_and_unknown_paths_404_in_html() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!html.contains("bí mật"));
-    let gone = publish(
-        &s,
-        &admin,
+    let gone = s.publish_item(&admin,
         "main",
         json!({"kind": "article", "channels": ["tin-tuc-su-kien"], "fields": {"title": "Sẽ gỡ"}}),
     )
@@ -205,7 +186,7 @@ async fn drafts_are_404_withdrawn_items_410_and_unknown_paths_404_in_html() {
 async fn the_search_page_finds_across_the_portals_below() {
     let s = Server::start().await;
     let admin = s.login("admin").await;
-    publish(&s, &admin, "so-tai-chinh", json!({"kind": "article", "channels": ["tin-tuc-su-kien"], "fields": {"title": "Quyết toán ngân sách năm 2025"}})).await;
+    s.publish_item(&admin, "so-tai-chinh", json!({"kind": "article", "channels": ["tin-tuc-su-kien"], "fields": {"title": "Quyết toán ngân sách năm 2025"}})).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let (status, html, _) = page(&s, "/main/tim-kiem?q=quyet+toan+ngan+sach", None).await;

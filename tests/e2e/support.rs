@@ -143,6 +143,18 @@ impl Server {
     /// every role there (the admin's does).
     pub async fn publish(&self, token: &str, site: &str, title: &str) -> Value {
         let created = self.article(token, site, title).await;
+        self.through_the_steps(token, created).await
+    }
+
+    /// Creates an item from `body` (kind, channels, fields) on `site` and publishes it.
+    pub async fn publish_item(&self, token: &str, site: &str, body: Value) -> Value {
+        let created = self
+            .post(&format!("/api/v1/sites/{site}/items"), token, body)
+            .await;
+        self.through_the_steps(token, created).await
+    }
+
+    async fn through_the_steps(&self, token: &str, created: Reply) -> Value {
         assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
         let id = created.body["id"].as_i64().expect("id");
         for action in ["submit", "forward", "publish"] {
