@@ -9,6 +9,9 @@ use portico_engine::{
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+/// How many deliveries of one endpoint the log keeps (the newest).
+pub(crate) const KEEP_DELIVERIES: i64 = 1000;
+
 const COLS: &str = "id, site_id, url, secret, kinds, descendants, cursor, created_at, created_by, \
                     last_success_at, last_failure_at, last_error, failing_since";
 
@@ -164,6 +167,14 @@ pub(crate) fn record(tx: &Connection, a: &DeliveryAttempt) -> Result<(), StoreEr
     })
     .map_err(backend)?;
     if a.succeeded() {
+        // The log keeps the latest deliveries of each endpoint, not every one ever made.
+        tx.prepare_cached(
+            "DELETE FROM webhook_deliveries WHERE webhook_id = ?1 AND seq <
+                 (SELECT seq FROM webhook_deliveries WHERE webhook_id = ?1
+                  ORDER BY seq DESC LIMIT 1 OFFSET ?2 + 0)",
+        )
+        .and_then(|mut st| st.execute(params![a.webhook_id.0, KEEP_DELIVERIES - 1]))
+        .map_err(backend)?;
         tx.execute(
             "UPDATE webhooks SET cursor = MAX(cursor, ?2), last_success_at = ?3, last_error = NULL,
                  failing_since = NULL WHERE id = ?1",

@@ -173,3 +173,36 @@ fn only_site_admins_register_webhooks_and_bad_ones_are_refused() {
         );
     });
 }
+
+#[test]
+fn the_delivery_log_keeps_the_newest_thousand() {
+    each_backend(|f| {
+        let admin = admin(&f);
+        let e = &f.engine;
+        let hook = e
+            .create_webhook(&admin, "main", input("https://a.example/h", &[], false))
+            .unwrap()
+            .webhook;
+        for seq in 1..=1010 {
+            e.record_delivery(&DeliveryAttempt {
+                webhook_id: hook.id,
+                seq,
+                item_id: portico_engine::ItemId(1),
+                change: "published".into(),
+                at: e.now(),
+                status: Some(200),
+                error: None,
+                duration_ms: 1,
+            })
+            .unwrap();
+        }
+        let log = e.webhook_deliveries(&admin, "main", hook.id, 1000).unwrap();
+        assert_eq!(log.len(), 1000);
+        assert_eq!(
+            (log[0].seq, log[999].seq),
+            (1010, 11),
+            "the newest are kept"
+        );
+        assert_eq!(e.webhook(&admin, "main", hook.id).unwrap().cursor, 1010);
+    });
+}
