@@ -25,6 +25,10 @@ struct Args {
     /// Queries per thread in each latency run.
     #[arg(long, default_value_t = 2_000)]
     queries: usize,
+    /// Instead of the query figures: put the corpus into a real store through the engine
+    /// (create, submit, forward, publish), then time the rebuild `portico reindex` does.
+    #[arg(long)]
+    from_store: bool,
 }
 
 const SITES: usize = 92;
@@ -247,10 +251,125 @@ fn latency(index: &Arc<SearchIndex>, threads: usize, per_thread: usize) -> (Vec<
     (all, qps)
 }
 
+/// The corpus as published items in a SQLite store, then the index rebuilt from the store.
+fn reindex_from_store(docs: Vec<IndexDoc>) -> Result<()> {
+    use portico_engine::{
+        Engine, NewChannelInput, NewItemInput, NewSiteInput, SystemClock, TransitionInput,
+    };
+    use serde_json::json;
+    let dir = tempfile::tempdir()?;
+    let store = portico_storage::SqliteStore::open(
+        &dir.path().join("portico.db"),
+        portico_storage::Durability::Normal,
+    )?;
+    let engine = Engine::new(Arc::new(store), Arc::new(SystemClock));
+    // An operator actor: the network admin who does every step, so the policy still runs.
+    engine.create_user_as_operator(
+        portico_engine::NewUserInput {
+            username: "admin".into(),
+            password: "mat-khau-dai-du-an-toan".into(),
+            display_name: None,
+            network_admin: true,
+        },
+        portico_engine::PasswordRule::Strong,
+    )?;
+    let admin = engine.actor_by_name("admin")?;
+    for i in 0..SITES {
+        engine.create_site(
+            None,
+            NewSiteInput {
+                slug: format!("site-{i}"),
+                name: format!("Cổng {i}"),
+                kind: if i == 0 { "main" } else { "department" }.into(),
+                parent: (i > 0).then(|| "site-0".to_owned()),
+                domains: vec![],
+                theme: None,
+            },
+        )?;
+        for name in ["Tin tức", "Văn bản", "Thủ tục"] {
+            engine.create_channel(
+                None,
+                &format!("site-{i}"),
+                NewChannelInput {
+                    name: name.into(),
+                    slug: None,
+                    parent: None,
+                    position: None,
+                },
+            )?;
+        }
+    }
+    let t = Instant::now();
+    let total = docs.len();
+    for (n, d) in docs.into_iter().enumerate() {
+        let (channel, fields) = match d.kind.as_str() {
+            "document" => (
+                "van-ban",
+                json!({"number": d.number, "doc_type": d.doc_type, "issuer": d.issuer,
+                       "issued_on": format!("{}-06-15", d.year), "status": d.status, "field": d.field,
+                       "title": d.title, "summary": d.summary, "body": d.body}),
+            ),
+            "procedure" => (
+                "thu-tuc",
+                json!({"code": d.code, "title": d.title, "field": d.field, "level": d.level,
+                       "online_level": "full", "steps": d.body}),
+            ),
+            _ => (
+                "tin-tuc",
+                json!({"title": d.title, "summary": d.summary, "body": d.body}),
+            ),
+        };
+        let item = engine.create_item(
+            &admin,
+            &d.site,
+            NewItemInput {
+                kind: d.kind.clone(),
+                channels: vec![channel.into()],
+                slug: Some(format!("{}-{n}", d.slug)),
+                fields,
+            },
+        )?;
+        for action in ["submit", "forward", "publish"] {
+            engine.transition(
+                &admin,
+                item.id,
+                TransitionInput {
+                    action: action.into(),
+                    comment: None,
+                    at: None,
+                },
+            )?;
+        }
+        if (n + 1) % 50_000 == 0 {
+            eprintln!("  {} of {total} items stored", n + 1);
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "stored {total} items through the engine (create, submit, forward, publish) in {secs:.0} s: {:.0} items/s; store {:.0} MB",
+        total as f64 / secs,
+        dir_size(dir.path()) as f64 / 1e6
+    );
+    let index_dir = dir.path().join("index");
+    let index = SearchIndex::open(&index_dir)?;
+    let t = Instant::now();
+    let n = portico_search::follower::rebuild(&engine, &index, |_, _| {})?;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "reindex from the store (what `portico reindex` does): {n} items in {secs:.1} s, {:.0} items/s; {}",
+        n as f64 / secs,
+        mem()
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     let t = Instant::now();
     let docs = generate(&args);
+    if args.from_store {
+        return reindex_from_store(docs);
+    }
     let bytes: usize = docs
         .iter()
         .map(|d| d.title.len() + d.summary.len() + d.body.len())
