@@ -164,6 +164,17 @@ fn serve(args: ServeArgs) -> Result<()> {
     runtime.block_on(async move {
         let started = Instant::now();
         let engine = open(&args.data)?;
+        // Themes first: a broken template stops the start before anything listens.
+        let mut themes_note = String::new();
+        let themes_dir = args.themes.clone().or_else(|| {
+            let d = args.data.data.join("themes");
+            d.is_dir().then_some(d)
+        });
+        if let Some(dir) = &themes_dir {
+            let loaded = portico_themes::Themes::load(dir)
+                .with_context(|| format!("loading the themes in {}", dir.display()))?;
+            themes_note = format!("  themes: {} (from {})", loaded.names().join(", "), dir.display());
+        }
         let search = portico_search::SearchIndex::open(&index_path(&args.data.data))?;
         let empty = {
             let e = engine.clone();
@@ -188,6 +199,9 @@ fn serve(args: ServeArgs) -> Result<()> {
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
         println!("Portico is serving on http://{addr}  (ready in {} ms)", started.elapsed().as_millis());
+        if !themes_note.is_empty() {
+            println!("{themes_note}");
+        }
         println!("  data: {}", args.data.data.display());
         if args.demo {
             println!("  demo users (password '{}'):", portico_demo::DEMO_PASSWORD);
@@ -201,15 +215,6 @@ fn serve(args: ServeArgs) -> Result<()> {
                 println!("  No users yet. Create the first network admin with:");
                 println!("    portico user add --admin --data {} <username>", args.data.data.display());
             }
-        }
-        let themes_dir = args.themes.clone().or_else(|| {
-            let d = args.data.data.join("themes");
-            d.is_dir().then_some(d)
-        });
-        if let Some(dir) = &themes_dir {
-            let loaded = portico_themes::Themes::load(dir)
-                .with_context(|| format!("loading the themes in {}", dir.display()))?;
-            println!("  themes: {} (from {})", loaded.names().join(", "), dir.display());
         }
         let config = portico_api::ApiConfig {
             max_body_bytes: args.max_body,
