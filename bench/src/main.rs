@@ -113,10 +113,26 @@ async fn call(
 }
 
 async fn create(http: &reqwest::Client, base: &str, token: &str, n: usize) -> Result<i64> {
-    let body = json!({"kind": "article", "channels": ["tin-tuc-su-kien"], "fields": {
+    create_with(
+        http,
+        base,
+        token,
+        json!({
         "title": format!("Bài đo hiệu năng số {n}: chuyển đổi số ở vùng cao"),
         "summary": "Tóm tắt ngắn của bài viết.",
-        "body": "Nội dung bài viết với **định dạng** Markdown.\n\n".repeat(20)}});
+        "body": "Nội dung bài viết với **định dạng** Markdown.\n\n".repeat(20)}),
+    )
+    .await
+}
+
+/// Creates an article on `main` with these fields; its id.
+async fn create_with(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    fields: serde_json::Value,
+) -> Result<i64> {
+    let body = json!({"kind": "article", "channels": ["tin-tuc-su-kien"], "fields": fields});
     let v = call(
         http,
         token,
@@ -255,16 +271,7 @@ async fn freshness(http: &reqwest::Client, base: &str, token: &str) -> Result<()
     let mut lat = Vec::new();
     for n in 0..20 {
         let word = format!("tuoi{n}moi{}", std::process::id());
-        let body = json!({"kind": "article", "channels": ["tin-tuc-su-kien"], "fields": {"title": format!("Tin {word}")}});
-        let v = call(
-            http,
-            token,
-            reqwest::Method::POST,
-            format!("{base}/api/v1/sites/main/items"),
-            body,
-        )
-        .await?;
-        let id = v["id"].as_i64().context("id")?;
+        let id = create_with(http, base, token, json!({"title": format!("Tin {word}")})).await?;
         act(http, base, token, id, "submit").await?;
         act(http, base, token, id, "forward").await?;
         act(http, base, token, id, "publish").await?;

@@ -307,8 +307,6 @@ pub trait Store: Send + Sync + 'static {
     fn update_item(&self, update: &ItemUpdate) -> StoreResult<ItemRecord>;
     /// An item by slug, in any state (for telling withdrawn from never published).
     fn item_by_slug(&self, site: SiteId, slug: &str) -> StoreResult<Option<ItemRecord>>;
-    /// The site a host name serves at its root.
-    fn site_by_domain(&self, domain: &str) -> StoreResult<Option<Site>>;
     /// The copies proposed from `source`, on any site.
     fn copies_of(&self, source: ItemId) -> StoreResult<Vec<ItemRecord>>;
     /// Whether a slug is taken on a site.

@@ -4,22 +4,6 @@ use crate::support::Server;
 use reqwest::StatusCode;
 use serde_json::json;
 
-async fn fetch(s: &Server, path: &str) -> (StatusCode, String, Vec<u8>) {
-    let r = s
-        .http
-        .get(format!("{}{path}", s.base))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let ctype = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, ctype, r.bytes().await.unwrap().to_vec())
-}
-
 async fn publish(s: &Server, token: &str, site: &str, title: &str) -> serde_json::Value {
     s.publish_item(token, site, json!({"kind": "article", "channels": ["tin-tuc-su-kien"],
         "fields": {"title": title, "summary": "Tóm tắt có dấu: ưu tiên, đặc biệt.", "body": "Nội dung **đầy đủ** của bài & <ghi chú>."}}))
@@ -47,7 +31,7 @@ async fn rss_atom_and_json_feeds_parse_with_full_vietnamese_text_and_absolute_li
         ("/feed.atom", 2, "application/atom+xml"),
         ("/feed.json", 2, "application/feed+json"),
     ] {
-        let (status, got_type, body) = fetch(&s, path).await;
+        let (status, got_type, body) = s.fetch(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(got_type.starts_with(ctype), "{path}: {got_type}");
         let feed = feed_rs::parser::parse(&body[..]).unwrap_or_else(|e| {
@@ -91,7 +75,7 @@ async fn rss_atom_and_json_feeds_parse_with_full_vietnamese_text_and_absolute_li
         }
     }
     assert_eq!(
-        fetch(&s, "/main/khong-co/feed.rss").await.0,
+        s.fetch("/main/khong-co/feed.rss").await.0,
         StatusCode::NOT_FOUND
     );
 }
@@ -121,7 +105,7 @@ async fn sitemaps_list_published_pages_and_the_index_lists_every_site() {
         }
         out
     };
-    let (status, _, body) = fetch(&s, "/main/sitemap.xml").await;
+    let (status, _, body) = s.fetch("/main/sitemap.xml").await;
     assert_eq!(status, StatusCode::OK);
     let urls = locs(&body);
     assert!(
@@ -133,7 +117,7 @@ async fn sitemaps_list_published_pages_and_the_index_lists_every_site() {
         .iter()
         .any(|u| u.ends_with(draft["slug"].as_str().unwrap())));
     assert!(urls.iter().all(|u| u.starts_with("http://")));
-    let (_, _, body) = fetch(&s, "/sitemap.xml").await;
+    let (_, _, body) = s.fetch("/sitemap.xml").await;
     let sitemaps = locs(&body);
     assert_eq!(sitemaps.len(), 2);
     assert!(sitemaps[1].ends_with("/so-tai-chinh/sitemap.xml"));

@@ -323,13 +323,8 @@ async fn themes_from_a_folder_a_theme_per_site_and_a_sites_own_pages() {
             "",
         ),
     ] {
-        let r = s
-            .http
-            .get(format!("{}{path}", s.base))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), status, "{path}");
-        assert!(r.text().await.unwrap().starts_with(body), "{path}");
+        let (got, _, bytes) = s.fetch(path).await;
+        assert_eq!(got, status, "{path}");
+        assert!(bytes.starts_with(body.as_bytes()), "{path}");
     }
 }

@@ -33,6 +33,19 @@ impl Catalog {
         self.sites.iter().find(|s| s.id == id)
     }
 
+    /// `root` and every site below it, root first.
+    pub(crate) fn subtree(&self, root: SiteId) -> Vec<&Site> {
+        let mut out: Vec<&Site> = self.by_id(root).into_iter().collect();
+        let mut frontier = vec![root];
+        while let Some(parent) = frontier.pop() {
+            for s in self.sites.iter().filter(|s| s.parent_id == Some(parent)) {
+                out.push(s);
+                frontier.push(s.id);
+            }
+        }
+        out
+    }
+
     pub(crate) fn channels(&self, site: SiteId) -> &[Channel] {
         self.channels
             .get(&site)

@@ -441,16 +441,12 @@ impl Engine {
     /// component portals" filters.
     pub fn site_and_descendants(&self, slug: &str) -> Result<Vec<String>, EngineError> {
         let root = self.site_by_slug(slug)?;
-        let sites = self.catalog()?.sites.clone();
-        let mut out = vec![root.slug.clone()];
-        let mut frontier = vec![root.id];
-        while let Some(parent) = frontier.pop() {
-            for s in sites.iter().filter(|s| s.parent_id == Some(parent)) {
-                out.push(s.slug.clone());
-                frontier.push(s.id);
-            }
-        }
-        Ok(out)
+        let catalog = self.catalog()?;
+        Ok(catalog
+            .subtree(root.id)
+            .into_iter()
+            .map(|s| s.slug.clone())
+            .collect())
     }
 }
 

@@ -212,18 +212,15 @@ impl Engine {
         let Some(hook) = self.store.webhook(id)? else {
             return Ok(None);
         };
-        let mut sites: HashSet<SiteId> = HashSet::from([hook.site_id]);
-        if hook.descendants {
-            let all = self.catalog()?.sites.clone();
-            let mut frontier = vec![hook.site_id];
-            while let Some(parent) = frontier.pop() {
-                for s in all.iter().filter(|s| s.parent_id == Some(parent)) {
-                    if sites.insert(s.id) {
-                        frontier.push(s.id);
-                    }
-                }
-            }
-        }
+        let sites: HashSet<SiteId> = if hook.descendants {
+            self.catalog()?
+                .subtree(hook.site_id)
+                .into_iter()
+                .map(|s| s.id)
+                .collect()
+        } else {
+            HashSet::from([hook.site_id])
+        };
         let page = self.changes_where(hook.cursor, limit, |site, kind| {
             sites.contains(&site) && (hook.kinds.is_empty() || hook.kinds.contains(&kind))
         })?;

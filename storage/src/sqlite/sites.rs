@@ -266,18 +266,3 @@ pub(crate) fn delete_channel(
     append_event(tx, event, micros(audit.at), None)?;
     Ok(())
 }
-
-pub(crate) fn site_by_domain(c: &Connection, domain: &str) -> Result<Option<Site>, StoreError> {
-    let row = c
-        .prepare_cached(&format!(
-            "SELECT {} FROM sites s JOIN site_domains d ON d.site_id = s.id WHERE d.domain = ?1",
-            SITE_COLS
-                .split(", ")
-                .map(|c| format!("s.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .and_then(|mut st| st.query_row(params![domain], site_row).optional())
-        .map_err(backend)?;
-    row.map(|r| to_site(c, r)).transpose()
-}

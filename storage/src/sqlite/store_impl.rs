@@ -114,9 +114,6 @@ impl Store for SqliteStore {
     fn item_by_slug(&self, site: SiteId, slug: &str) -> StoreResult<Option<ItemRecord>> {
         self.read(|c| items::item_by_slug(c, site, slug))
     }
-    fn site_by_domain(&self, domain: &str) -> StoreResult<Option<Site>> {
-        self.read(|c| sites::site_by_domain(c, domain))
-    }
     fn copies_of(&self, source: ItemId) -> StoreResult<Vec<ItemRecord>> {
         self.read(|c| items::copies_of(c, source))
     }
