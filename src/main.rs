@@ -86,6 +86,96 @@ struct ServeArgs {
     /// (`sites/<site>/`); by default `<data>/themes` when it exists.
     #[arg(long, env = "PORTICO_THEMES")]
     themes: Option<PathBuf>,
+    #[command(flatten)]
+    media: MediaArgs,
+}
+
+/// Where uploads live and how they are served.
+#[derive(clap::Args)]
+struct MediaArgs {
+    /// The folder of uploaded files when no S3 bucket is given; by default `<data>/media`.
+    #[arg(long, env = "PORTICO_MEDIA_DIR")]
+    media_dir: Option<PathBuf>,
+    /// Keep uploads in this S3 bucket (shared by every node) instead of a folder.
+    #[arg(long, env = "PORTICO_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// The S3-compatible service, e.g. `https://s3.laocai.gov.vn` or `http://127.0.0.1:9000`;
+    /// AWS when absent.
+    #[arg(long, env = "PORTICO_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    #[arg(long, env = "PORTICO_S3_REGION", default_value = "us-east-1")]
+    s3_region: String,
+    #[arg(long, env = "PORTICO_S3_ACCESS_KEY", default_value = "")]
+    s3_access_key: String,
+    #[arg(long, env = "PORTICO_S3_SECRET_KEY", default_value = "", hide_env_values = true)]
+    s3_secret_key: String,
+    /// Address buckets as `host/bucket` (most self-hosted services) rather than `bucket.host`.
+    #[arg(long, env = "PORTICO_S3_PATH_STYLE", default_value_t = true, action = clap::ArgAction::Set)]
+    s3_path_style: bool,
+    /// Largest upload in megabytes.
+    #[arg(long, env = "PORTICO_MAX_UPLOAD_MB", default_value_t = 50)]
+    max_upload_mb: u64,
+    /// Largest image in megapixels; bigger ones are refused before decoding.
+    #[arg(long, env = "PORTICO_MAX_MEGAPIXELS", default_value_t = 50)]
+    max_megapixels: u64,
+    /// A resize preset `name=WxH:fit[:fmt[:quality]]` (e.g. `card=480x320:cover`); adds to or
+    /// replaces the defaults thumb, card, content, hero and og. Repeatable.
+    #[arg(long = "media-preset", env = "PORTICO_MEDIA_PRESETS", value_delimiter = ',')]
+    presets: Vec<String>,
+    /// The key that signs explicit size parameters; every node must share it. By default a
+    /// random key kept in `<data>/media.key`.
+    #[arg(long, env = "PORTICO_MEDIA_KEY", hide_env_values = true)]
+    media_key: Option<String>,
+}
+
+impl MediaArgs {
+    fn blobs(&self, data: &Path) -> Result<portico_storage::BlobConfig> {
+        Ok(match &self.s3_bucket {
+            Some(bucket) => portico_storage::BlobConfig::S3(portico_storage::S3Config {
+                endpoint: self.s3_endpoint.clone(),
+                bucket: bucket.clone(),
+                region: self.s3_region.clone(),
+                access_key: self.s3_access_key.clone(),
+                secret_key: self.s3_secret_key.clone(),
+                path_style: self.s3_path_style,
+            }),
+            None => portico_storage::BlobConfig::Local(
+                self.media_dir.clone().unwrap_or_else(|| data.join("media")),
+            ),
+        })
+    }
+
+    fn config(&self, data: &Path) -> Result<portico_api::media::MediaConfig> {
+        let mut c = portico_api::media::MediaConfig {
+            max_upload_bytes: self.max_upload_mb.saturating_mul(1024 * 1024),
+            max_pixels: self.max_megapixels.saturating_mul(1_000_000),
+            signing_key: match &self.media_key {
+                Some(k) if k.len() >= 16 => k.as_bytes().to_vec(),
+                Some(_) => bail!("--media-key must be at least 16 characters"),
+                None => stored_key(&data.join("media.key"))?,
+            },
+            ..Default::default()
+        };
+        for p in &self.presets {
+            let (name, v) = portico_api::media::parse_preset(p).map_err(anyhow::Error::msg)?;
+            c.presets.insert(name, v);
+        }
+        Ok(c)
+    }
+}
+
+/// The signing key kept beside the data, made on first start, so that signed URLs in
+/// published pages keep working across restarts.
+fn stored_key(path: &Path) -> Result<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(k) if k.len() >= 32 => return Ok(k),
+        Ok(_) => bail!("{} is too short to be a signing key; delete it to make a new one", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    let key = portico_api::media::random_key();
+    std::fs::write(path, &key).with_context(|| format!("writing {}", path.display()))?;
+    Ok(key)
 }
 
 #[derive(Subcommand)]
@@ -176,6 +266,8 @@ fn serve(args: ServeArgs) -> Result<()> {
             themes_note = format!("  themes: {} (from {})", loaded.names().join(", "), dir.display());
         }
         let search = portico_search::SearchIndex::open(&index_path(&args.data.data))?;
+        let media = args.media.config(&args.data.data)?;
+        let blobs = portico_storage::ObjectBlobs::open(&args.media.blobs(&args.data.data)?)?;
         let empty = {
             let e = engine.clone();
             tokio::task::spawn_blocking(move || e.sites()).await??.is_empty()
@@ -203,6 +295,7 @@ fn serve(args: ServeArgs) -> Result<()> {
             println!("{themes_note}");
         }
         println!("  data: {}", args.data.data.display());
+        println!("  media: {}", blobs.describe());
         if args.demo {
             println!("  demo users (password '{}'):", portico_demo::DEMO_PASSWORD);
             for (name, what) in portico_demo::DEMO_USERS {
@@ -220,9 +313,18 @@ fn serve(args: ServeArgs) -> Result<()> {
             max_body_bytes: args.max_body,
             public_url: args.public_url.clone(),
             themes_dir,
+            media,
             ..Default::default()
         };
-        portico_api::serve(listener, engine, Arc::new(search), config, shutdown_signal()).await?;
+        portico_api::serve(
+            listener,
+            engine,
+            Arc::new(search),
+            Arc::new(blobs),
+            config,
+            shutdown_signal(),
+        )
+        .await?;
         println!("Portico stopped.");
         Ok(())
     })

@@ -131,3 +131,18 @@ fn engine_response(e: EngineError) -> Response {
         }
     }
 }
+
+impl From<crate::media::MediaError> for ApiError {
+    fn from(e: crate::media::MediaError) -> Self {
+        use crate::media::MediaError as M;
+        let (status, code) = match &e {
+            M::Unsupported(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file"),
+            M::Mismatch { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "type_mismatch"),
+            M::Corrupt(_) => (StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"),
+            M::TooManyPixels { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "image_too_large"),
+            M::BadParameter(_) => (StatusCode::BAD_REQUEST, "invalid_parameter"),
+            M::Internal(cause) => return ApiError::internal(cause),
+        };
+        ApiError::http(status, code, e.to_string())
+    }
+}

@@ -10,7 +10,9 @@
 //! let search = std::sync::Arc::new(portico_search::SearchIndex::open("data/index".as_ref())?);
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! let config = portico_api::ApiConfig::default();
-//! portico_api::serve(listener, engine, search, config, std::future::pending()).await?;
+//! let blobs = std::sync::Arc::new(portico_storage::ObjectBlobs::open(
+//!     &portico_storage::BlobConfig::Local("data/media".into()))?);
+//! portico_api::serve(listener, engine, search, blobs, config, std::future::pending()).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -20,6 +22,7 @@ mod error;
 mod extract;
 mod handlers;
 mod login_limit;
+pub mod media;
 mod routes;
 mod scheduler;
 mod search_follower;
@@ -58,6 +61,8 @@ pub struct ApiConfig {
     /// A folder of themes and per-site templates (see `portico_themes`); the built-in
     /// default theme alone when `None`.
     pub themes_dir: Option<std::path::PathBuf>,
+    /// Upload limits, resize presets and the key of signed size parameters.
+    pub media: media::MediaConfig,
 }
 
 impl Default for ApiConfig {
@@ -71,6 +76,7 @@ impl Default for ApiConfig {
             login_window: Duration::from_secs(600),
             webhooks: WebhookConfig::default(),
             themes_dir: None,
+            media: media::MediaConfig::default(),
         }
     }
 }
@@ -83,16 +89,19 @@ pub struct AppState {
     pub(crate) themes: Arc<portico_themes::Themes>,
     pub(crate) config: Arc<ApiConfig>,
     pub(crate) login_limit: Arc<login_limit::LoginLimit>,
+    pub(crate) media: Arc<media::MediaService>,
 }
 
 impl AppState {
-    /// State for a router over `engine` and the search index.
+    /// State for a router over `engine`, the search index and the media files in `blobs`.
     pub fn new(
         engine: Engine,
         search: Arc<SearchIndex>,
+        blobs: Arc<dyn portico_engine::Blobs>,
         config: ApiConfig,
     ) -> Result<AppState, portico_themes::ThemeError> {
         Ok(AppState {
+            media: Arc::new(media::MediaService::new(blobs, config.media.clone())),
             themes: Arc::new(match &config.themes_dir {
                 Some(dir) => portico_themes::Themes::load(dir)?,
                 None => portico_themes::Themes::new()?,
@@ -114,6 +123,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     engine: Engine,
     search: Arc<SearchIndex>,
+    blobs: Arc<dyn portico_engine::Blobs>,
     config: ApiConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -134,7 +144,7 @@ pub async fn serve(
         config.webhooks.clone(),
         stop_tx.subscribe(),
     ));
-    let state = AppState::new(engine, search, config).map_err(std::io::Error::other)?;
+    let state = AppState::new(engine, search, blobs, config).map_err(std::io::Error::other)?;
     // Host routing rewrites the path, so it must run before the router picks a route.
     let app = tower::Layer::layer(
         &axum::middleware::from_fn_with_state(state.clone(), handlers::pages::host_routing),

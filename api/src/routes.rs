@@ -3,7 +3,8 @@
 use crate::error::ApiError;
 use crate::handlers::pages::HostSite;
 use crate::handlers::{
-    auth, channels, feeds, health, items, network, openapi, pages, public, search, webhooks,
+    auth, channels, feeds, health, items, media, network, openapi, pages, public, search,
+    webhooks,
 };
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -30,6 +31,19 @@ macro_rules! ep {
     ($m:ident $h:expr) => {
         (Method::$m, on(MethodFilter::$m, $h))
     };
+}
+
+/// An upload: the handler counts the bytes against the media limit itself, so the JSON body
+/// limit does not apply.
+fn upload_ep<H, T>(h: H) -> (Method, MethodRouter<AppState>)
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    (
+        Method::POST,
+        on(MethodFilter::POST, h).layer(DefaultBodyLimit::disable()),
+    )
 }
 
 /// The admin API, under `/api/v1`.
@@ -75,6 +89,20 @@ fn admin_table() -> Vec<Endpoint> {
             "/sites/{site}/webhooks/{id}/deliveries",
             vec![ep!(GET webhooks::deliveries)],
         ),
+        (
+            "/sites/{site}/media",
+            vec![ep!(GET media::library), upload_ep(media::upload)],
+        ),
+        (
+            "/media/{id}",
+            vec![
+                ep!(GET media::detail),
+                ep!(PATCH media::update),
+                ep!(DELETE media::delete),
+                (Method::PUT, on(MethodFilter::PUT, media::replace).layer(DefaultBodyLimit::disable())),
+            ],
+        ),
+        ("/media/{id}/url", vec![ep!(GET media::signed_url)]),
         ("/sites/{site}/items", vec![ep!(POST items::create)]),
         ("/sites/{site}/queue", vec![ep!(GET items::queue)]),
         (
@@ -157,6 +185,8 @@ pub fn router(state: AppState) -> Router {
     let html = Router::new()
         .route("/", get(pages::network_home))
         .route("/static/{theme}/{*file}", get(pages::static_file))
+        .route("/media/{id}", get(media::original))
+        .route("/media/{id}/{preset}", get(media::preset))
         .route("/sitemap.xml", get(feeds::sitemap_index))
         .route("/{site}/sitemap.xml", get(feeds::site_sitemap))
         .route("/{site}", get(pages::site_home))

@@ -25,6 +25,8 @@ pub enum EventKind {
     ItemUnpublished,
     RoleChanged,
     UserCreated,
+    /// A library file was uploaded, replaced, made public or private, or deleted.
+    MediaChanged,
 }
 
 impl EventKind {
@@ -40,6 +42,7 @@ impl EventKind {
             EventKind::ItemUnpublished => "item_unpublished",
             EventKind::RoleChanged => "role_changed",
             EventKind::UserCreated => "user_created",
+            EventKind::MediaChanged => "media_changed",
         }
     }
 
@@ -56,6 +59,7 @@ impl EventKind {
             ItemUnpublished,
             RoleChanged,
             UserCreated,
+            MediaChanged,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

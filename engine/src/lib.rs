@@ -16,6 +16,7 @@ mod content;
 mod error;
 mod event;
 mod ids;
+mod media;
 mod policy;
 mod render;
 mod service;
@@ -35,13 +36,17 @@ pub use content::{
 pub use error::{EngineError, InvalidKind};
 pub use event::{AuditEntry, Event, EventKind, NewEvent};
 pub use ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
+pub use media::{
+    media_refs, original_key, BlobError, BlobFuture, Blobs, Media, MediaFile, MediaFilter, MediaId,
+    MediaType, MediaUse, NewMediaRecord,
+};
 pub use policy::{authorize, Actor, Denied, Permission, Role};
 pub use render::{EscapingRenderer, Renderer};
 pub use service::{
     Change, ChangesPage, ChannelPatch, Engine, HistoryEntry, ItemView, ListQuery, NewChannelInput,
     NewItemInput, NewSiteInput, NewUserInput, NewWebhookInput, PasswordRule, PublicItem,
     PublicPage, QueueEntry, RevisionSummary, SaveInput, SiteNode, TransitionInput, WebhookCreated,
-    CATALOG_CHECK_EVERY,
+    CATALOG_CHECK_EVERY, MediaDetail, MediaPatch, MAX_MEDIA_PAGE, parse_media_type,
 };
 pub use site::{Channel, Site, SiteKind};
 pub use store::{

@@ -10,6 +10,9 @@
 //! - `approver` edits items in approval, returns them, publishes, schedules, unpublishes and
 //!   archives, and proposes published items to a parent portal;
 //! - `site_admin` manages the site's channels, its webhooks and who holds which role there;
+//! - any role on a site lets one upload to its media library; editors, approvers and site
+//!   admins replace, delete and mark public any of its files, others only their own uploads
+//!   (and may not mark them public);
 //! - any role on a site lets one read that site's items, queue and history;
 //! - `network_admin` may do everything everywhere, and alone creates users and sites.
 
@@ -116,6 +119,12 @@ pub enum Permission {
     ManageRoles,
     /// Register, inspect and remove the site's webhook endpoints.
     ManageWebhooks,
+    /// Upload files to the site's media library and browse it.
+    UploadMedia,
+    /// Replace or delete a library file uploaded by `uploader`.
+    ManageMedia { uploader: UserId },
+    /// Mark a library file public before any published item uses it.
+    PublishMedia,
     /// Create users (network-wide).
     ManageUsers,
     /// Create and change sites (network-wide).
@@ -167,6 +176,32 @@ pub fn authorize(actor: &Actor, site: (SiteId, &str), perm: Permission) -> Resul
         Permission::ManageRoles => need("site_admin", "granting or revoking roles"),
         Permission::ManageWebhooks if actor.has(site_id, Role::SiteAdmin) => Ok(()),
         Permission::ManageWebhooks => need("site_admin", "managing webhooks"),
+        Permission::UploadMedia => Ok(()),
+        Permission::ManageMedia { uploader } => {
+            if uploader == actor.user_id
+                || actor.has(site_id, Role::Editor)
+                || actor.has(site_id, Role::Approver)
+                || actor.has(site_id, Role::SiteAdmin)
+            {
+                Ok(())
+            } else {
+                need(
+                    "editor, approver or site_admin",
+                    "replacing or deleting a file someone else uploaded",
+                )
+            }
+        }
+        Permission::PublishMedia
+            if actor.has(site_id, Role::Editor)
+                || actor.has(site_id, Role::Approver)
+                || actor.has(site_id, Role::SiteAdmin) =>
+        {
+            Ok(())
+        }
+        Permission::PublishMedia => need(
+            "editor, approver or site_admin",
+            "marking a file public",
+        ),
         Permission::AnyTransition(action) => {
             let (ok, roles) = match action {
                 Action::Submit => (actor.can_write(site_id), "author, editor or approver"),

@@ -4,6 +4,7 @@
 //! its events commit together or not at all. Item updates are compare-and-swap on the
 //! current revision and state, so two concurrent saves can never both win.
 
+use crate::media::{Media, MediaFile, MediaFilter, MediaId, MediaUse, NewMediaRecord};
 use crate::event::{AuditEntry, Event, NewEvent};
 use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
 use crate::policy::Role;
@@ -93,6 +94,8 @@ pub struct RevisionColumns {
     pub effect_status: Option<String>,
     pub code: Option<String>,
     pub level: Option<String>,
+    /// The library files the revision refers to ([`crate::media_refs`]).
+    pub media: Vec<MediaId>,
 }
 
 /// A revision to append.
@@ -370,4 +373,31 @@ pub trait Store: Send + Sync + 'static {
     fn advance_webhook(&self, id: WebhookId, seq: i64) -> StoreResult<()>;
     /// The endpoint's delivery log, newest first.
     fn deliveries(&self, id: WebhookId, limit: usize) -> StoreResult<Vec<Delivery>>;
+
+    /// Adds a file to the library. This and the other media writes append their audit entry
+    /// and a `media_changed` event in the same transaction.
+    fn insert_media(&self, m: &NewMediaRecord, audit: &AuditEntry) -> StoreResult<Media>;
+    /// One library file.
+    fn media(&self, id: MediaId) -> StoreResult<Option<Media>>;
+    /// A site's library, newest first.
+    fn list_media(&self, site: SiteId, filter: &MediaFilter) -> StoreResult<Vec<Media>>;
+    /// Points the file at new bytes (a replacement).
+    fn replace_media(&self, id: MediaId, file: &MediaFile, audit: &AuditEntry)
+        -> StoreResult<Media>;
+    /// Changes the editor's public mark and the title.
+    fn update_media(
+        &self,
+        id: MediaId,
+        public: bool,
+        title: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<Media>;
+    /// Removes the file from the library.
+    fn delete_media(&self, id: MediaId, audit: &AuditEntry) -> StoreResult<()>;
+    /// The items whose working copy or published revision refers to the file.
+    fn media_uses(&self, id: MediaId) -> StoreResult<Vec<MediaUse>>;
+    /// Whether a published revision refers to the file.
+    fn media_published(&self, id: MediaId) -> StoreResult<bool>;
+    /// How many library rows keep bytes with this checksum (identical uploads share a blob).
+    fn media_checksum_uses(&self, checksum: &str) -> StoreResult<u64>;
 }

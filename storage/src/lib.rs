@@ -8,6 +8,8 @@
 //! # Ok::<(), portico_storage::OpenError>(())
 //! ```
 
+mod blobs;
 mod sqlite;
 
+pub use blobs::{BlobConfig, BlobSetupError, ObjectBlobs, S3Config};
 pub use sqlite::{Durability, OpenError, SqliteStore};

@@ -10,6 +10,7 @@ mod bad_input;
 mod binary;
 mod delivery;
 mod feeds;
+mod media;
 mod openapi;
 mod pages;
 mod permissions;

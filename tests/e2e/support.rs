@@ -45,7 +45,18 @@ impl Server {
     }
 
     pub async fn start_with(config: portico_api::ApiConfig) -> Server {
+        Self::start_with_blobs(config, None).await
+    }
+
+    /// A server whose media live in `blobs` (a folder in its temporary data when `None`).
+    pub async fn start_with_blobs(
+        config: portico_api::ApiConfig,
+        blobs: Option<portico_storage::BlobConfig>,
+    ) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
+        let blobs = blobs
+            .unwrap_or_else(|| portico_storage::BlobConfig::Local(dir.path().join("media")));
+        let blobs = Arc::new(portico_storage::ObjectBlobs::open(&blobs).expect("blob store"));
         let store = SqliteStore::open(&dir.path().join("portico.db"), Durability::Normal)
             .expect("open store");
         let engine = Engine::new(Arc::new(store), Arc::new(SystemClock))
@@ -66,6 +77,7 @@ impl Server {
             listener,
             engine.clone(),
             search,
+            blobs,
             config,
             async {
                 let _ = stopped.await;

@@ -5,6 +5,7 @@ pub(crate) mod channels;
 pub(crate) mod feeds;
 pub(crate) mod health;
 pub(crate) mod items;
+pub(crate) mod media;
 pub(crate) mod network;
 pub mod openapi;
 pub(crate) mod pages;

@@ -45,7 +45,8 @@ const SLUG_MAX: usize = 120;
 pub(super) fn columns(c: &Content) -> RevisionColumns {
     let s = |v: &str| (!v.is_empty()).then(|| v.to_owned());
     let json_name = |v: serde_json::Value| v.as_str().map(str::to_owned);
-    match c {
+    let media = crate::media::media_refs(&c.to_json());
+    let columns = match c {
         Content::Document(d) => RevisionColumns {
             number: s(&d.number),
             doc_type: s(&d.doc_type),
@@ -63,7 +64,8 @@ pub(super) fn columns(c: &Content) -> RevisionColumns {
             ..Default::default()
         },
         _ => RevisionColumns::default(),
-    }
+    };
+    RevisionColumns { media, ..columns }
 }
 
 pub(super) fn item_event(kind: EventKind, item: &ItemRecord, state: State) -> NewEvent {

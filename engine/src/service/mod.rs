@@ -3,6 +3,7 @@
 
 mod catalog;
 mod items;
+mod media;
 mod proposals;
 mod public;
 mod sites;
@@ -13,6 +14,7 @@ mod webhooks;
 
 pub use catalog::CHECK_EVERY as CATALOG_CHECK_EVERY;
 pub use items::{NewItemInput, SaveInput};
+pub use media::{parse_media_type, MediaDetail, MediaPatch, MAX_MEDIA_PAGE};
 pub use public::ListQuery;
 pub use sites::{ChannelPatch, NewChannelInput, NewSiteInput, SiteNode};
 pub use transitions::TransitionInput;

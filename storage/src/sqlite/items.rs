@@ -146,7 +146,7 @@ fn insert_revision(
         ])
     })
     .map_err(backend)?;
-    Ok(())
+    super::media::link_revision(tx, item, rev, &c.media)
 }
 
 fn set_channels(tx: &Connection, item: i64, channels: &[ChannelId]) -> Result<(), StoreError> {

@@ -12,6 +12,7 @@ mod log;
 mod rows;
 mod sites;
 mod users;
+mod media;
 mod webhooks;
 
 use portico_engine::StoreError;
@@ -80,6 +81,7 @@ fn migrations() -> rusqlite_migration::Migrations<'static> {
         rusqlite_migration::M::up(include_str!("migrations/004_proposals.sql")),
         rusqlite_migration::M::up(include_str!("migrations/005_webhooks.sql")),
         rusqlite_migration::M::up(include_str!("migrations/006_brief_fields.sql")),
+        rusqlite_migration::M::up(include_str!("migrations/007_media.sql")),
     ])
 }
 

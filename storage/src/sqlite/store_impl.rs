@@ -1,12 +1,12 @@
 //! `Store` for `SqliteStore`: each method picks the writer (in a transaction) or a reader.
 
-use super::{check, items, log, sites, users, webhooks, SqliteStore};
+use super::{check, items, log, media, sites, users, webhooks, SqliteStore};
 use chrono::{DateTime, Utc};
 use portico_engine::{
     AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt, Event,
     ItemId, ItemRecord, ItemUpdate, ListCursor, ListFilter, NewEvent, NewItemRecord, NewSiteRecord,
     NewUserRecord, NewWebhookRecord, RevisionNo, RevisionRecord, Role, Site, SiteId, State, Store,
-    StoreResult, User, UserId, UserRecord, Webhook, WebhookId,
+    StoreResult, User, UserId, UserRecord, Webhook, WebhookId, Media, MediaFile, MediaFilter, MediaId, MediaUse, NewMediaRecord,
 };
 
 impl Store for SqliteStore {
@@ -212,5 +212,43 @@ impl Store for SqliteStore {
     }
     fn deliveries(&self, id: WebhookId, limit: usize) -> StoreResult<Vec<Delivery>> {
         self.read(|c| webhooks::deliveries(c, id, limit))
+    }
+    fn insert_media(&self, m: &NewMediaRecord, audit: &AuditEntry) -> StoreResult<Media> {
+        self.write(|tx| media::insert(tx, m, audit))
+    }
+    fn media(&self, id: MediaId) -> StoreResult<Option<Media>> {
+        self.read(|c| media::get(c, id))
+    }
+    fn list_media(&self, site: SiteId, filter: &MediaFilter) -> StoreResult<Vec<Media>> {
+        self.read(|c| media::list(c, site, filter))
+    }
+    fn replace_media(
+        &self,
+        id: MediaId,
+        file: &MediaFile,
+        audit: &AuditEntry,
+    ) -> StoreResult<Media> {
+        self.write(|tx| media::replace(tx, id, file, audit))
+    }
+    fn update_media(
+        &self,
+        id: MediaId,
+        public: bool,
+        title: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<Media> {
+        self.write(|tx| media::update(tx, id, public, title, audit))
+    }
+    fn delete_media(&self, id: MediaId, audit: &AuditEntry) -> StoreResult<()> {
+        self.write(|tx| media::delete(tx, id, audit))
+    }
+    fn media_uses(&self, id: MediaId) -> StoreResult<Vec<MediaUse>> {
+        self.read(|c| media::uses(c, id))
+    }
+    fn media_published(&self, id: MediaId) -> StoreResult<bool> {
+        self.read(|c| media::published(c, id))
+    }
+    fn media_checksum_uses(&self, checksum: &str) -> StoreResult<u64> {
+        self.read(|c| media::checksum_uses(c, checksum))
     }
 }

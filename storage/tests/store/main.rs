@@ -10,3 +10,8 @@ mod items;
 mod network;
 mod persistence;
 mod webhooks;
+
+mod blobs;
+mod media;
+#[path = "../support/s3_server.rs"]
+mod s3_server;

@@ -1,0 +1,650 @@
+//! The media library over HTTP: uploads (multipart, streamed and counted), the library API,
+//! and the public originals and derivatives.
+
+use super::{blocking, limit_param, path_id};
+use crate::error::ApiError;
+use crate::extract::{Auth, JsonBody};
+use crate::media::{self, FormatChoice, MediaError, OutputFormat, Prepared, Variant};
+use crate::AppState;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use portico_engine::{
+    parse_media_type, Media, MediaDetail, MediaFile, MediaFilter, MediaId, MediaPatch,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+fn media_id(s: &str) -> Result<MediaId, ApiError> {
+    path_id("media", s).map(MediaId)
+}
+
+/// A library file as the admin API shows it: with its download URL and, for images, the
+/// URLs of every preset.
+#[derive(Serialize)]
+pub(crate) struct MediaOut {
+    #[serde(flatten)]
+    media: Media,
+    url: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    presets: BTreeMap<String, String>,
+}
+
+fn out(st: &AppState, media: Media) -> MediaOut {
+    let presets = if media.media_type.is_image() {
+        st.media
+            .config
+            .presets
+            .keys()
+            .map(|p| {
+                (
+                    p.clone(),
+                    format!("/media/{}/{p}?v={}", media.id, media.version()),
+                )
+            })
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    MediaOut {
+        url: format!("/media/{}?v={}", media.id, media.version()),
+        media,
+        presets,
+    }
+}
+
+fn too_large(max: u64) -> ApiError {
+    ApiError::http(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        format!(
+            "the file is larger than the limit of {} MB",
+            max / (1024 * 1024)
+        ),
+    )
+}
+
+/// The `file` part (and an optional `title`) of a multipart body, read chunk by chunk and
+/// refused as soon as it passes the limit, before the rest arrives.
+async fn read_upload(
+    headers: &HeaderMap,
+    mut form: Multipart,
+    max: u64,
+) -> Result<(String, Option<String>, Vec<u8>), ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // Room for the multipart framing and a title around the file itself.
+    if declared.is_some_and(|n| n > max + 64 * 1024) {
+        return Err(too_large(max));
+    }
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        ApiError::http(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("the multipart body cannot be read: {}", e.body_text()),
+        )
+    };
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut title = None;
+    while let Some(mut field) = form.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("file") if file.is_none() => {
+                let name = field.file_name().unwrap_or("file").to_owned();
+                let mut buf = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                    if (buf.len() + chunk.len()) as u64 > max {
+                        return Err(too_large(max));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                file = Some((name, buf));
+            }
+            Some("title") => {
+                let t = field.text().await.map_err(bad)?;
+                if t.len() > 4096 {
+                    return Err(ApiError::http(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "too_long",
+                        "title is too long",
+                    ));
+                }
+                title = Some(t);
+            }
+            other => {
+                return Err(ApiError::http(
+                    StatusCode::BAD_REQUEST,
+                    "unknown_field",
+                    format!(
+                        "unexpected form field '{}'; send 'file' (and optionally 'title')",
+                        other.unwrap_or("")
+                    ),
+                ))
+            }
+        }
+    }
+    let (name, bytes) = file.ok_or_else(|| {
+        ApiError::http(
+            StatusCode::BAD_REQUEST,
+            "missing_file",
+            "the form has no 'file' part",
+        )
+    })?;
+    if bytes.is_empty() {
+        return Err(ApiError::http(
+            StatusCode::BAD_REQUEST,
+            "empty_file",
+            "the file is empty",
+        ));
+    }
+    Ok((name, title, bytes))
+}
+
+/// Cleans the bytes off the async threads and stores them (content-addressed, so storing
+/// the same bytes twice is harmless).
+async fn prepare_and_store(
+    st: &AppState,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Result<MediaFile, ApiError> {
+    let max_pixels = st.media.config.max_pixels;
+    let filename = name.to_owned();
+    let p: Prepared = st
+        .media
+        .cpu(move || media::prepare(bytes, &filename, max_pixels))
+        .await?;
+    let key = portico_engine::original_key(&p.checksum, p.media_type);
+    let size = p.bytes.len() as u64;
+    st.media
+        .blobs
+        .put(&key, p.bytes)
+        .await
+        .map_err(|e| blob_unavailable(&e))?;
+    Ok(MediaFile {
+        media_type: p.media_type,
+        size,
+        checksum: p.checksum,
+        width: p.width,
+        height: p.height,
+    })
+}
+
+fn blob_unavailable(e: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "object storage failed");
+    ApiError::http(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+        "the file store is not reachable; try again shortly",
+    )
+}
+
+pub(crate) async fn upload(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Result<(StatusCode, Json<MediaOut>), ApiError> {
+    let engine = st.engine.clone();
+    let (actor, slug) = (auth.actor.clone(), site.clone());
+    // Refuse before reading a byte of the body.
+    blocking(move || engine.authorize_upload(&actor, &slug)).await?;
+    let (name, title, bytes) = read_upload(&headers, form, st.media.config.max_upload_bytes).await?;
+    let file = prepare_and_store(&st, &name, bytes).await?;
+    let engine = st.engine.clone();
+    let m = blocking(move || {
+        engine.add_media(&auth.actor, &site, &name, title.as_deref(), file)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(out(&st, m))))
+}
+
+pub(crate) async fn replace(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Result<Json<MediaOut>, ApiError> {
+    let id = media_id(&id)?;
+    let engine = st.engine.clone();
+    let actor = auth.actor.clone();
+    let before = blocking(move || engine.authorize_replace(&actor, id)).await?;
+    let (name, _, bytes) = read_upload(&headers, form, st.media.config.max_upload_bytes).await?;
+    let file = prepare_and_store(&st, &name, bytes).await?;
+    let engine = st.engine.clone();
+    let (old, new) = blocking(move || engine.replace_media(&auth.actor, id, file)).await?;
+    if old.checksum != new.checksum {
+        drop_bytes(&st, &old).await;
+    }
+    let _ = before;
+    Ok(Json(out(&st, new)))
+}
+
+/// Removes an old original and its derivatives once no library file keeps those bytes.
+async fn drop_bytes(st: &AppState, old: &Media) {
+    let engine = st.engine.clone();
+    let checksum = old.checksum.clone();
+    if let Ok(false) = blocking(move || engine.media_bytes_in_use(&checksum)).await {
+        for r in [
+            st.media.blobs.delete(&old.original_key()).await,
+            st.media.blobs.delete_prefix(&old.derived_prefix()).await,
+        ] {
+            if let Err(e) = r {
+                tracing::warn!(media = %old.id, error = %e, "old file bytes not removed");
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LibraryQuery {
+    q: Option<String>,
+    #[serde(rename = "type")]
+    media_type: Option<String>,
+    limit: Option<String>,
+    before: Option<String>,
+}
+
+pub(crate) async fn library(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(site): Path<String>,
+    Query(q): Query<LibraryQuery>,
+) -> Result<Json<Vec<MediaOut>>, ApiError> {
+    let filter = MediaFilter {
+        query: q.q,
+        media_type: q
+            .media_type
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(parse_media_type)
+            .transpose()?,
+        before: q
+            .before
+            .as_deref()
+            .filter(|b| !b.is_empty())
+            .map(|b| path_id("media", b).map(MediaId))
+            .transpose()?,
+        limit: limit_param(q.limit.as_deref(), 50)?,
+    };
+    let engine = st.engine.clone();
+    let list = blocking(move || engine.media_library(&auth.actor, &site, filter)).await?;
+    Ok(Json(list.into_iter().map(|m| out(&st, m)).collect()))
+}
+
+#[derive(Serialize)]
+pub(crate) struct DetailOut {
+    #[serde(flatten)]
+    file: MediaOut,
+    visible: bool,
+    used_by: Vec<portico_engine::MediaUse>,
+}
+
+pub(crate) async fn detail(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<DetailOut>, ApiError> {
+    let id = media_id(&id)?;
+    let engine = st.engine.clone();
+    let MediaDetail {
+        media,
+        visible,
+        used_by,
+    } = blocking(move || engine.media_detail(&auth.actor, id)).await?;
+    Ok(Json(DetailOut {
+        file: out(&st, media),
+        visible,
+        used_by,
+    }))
+}
+
+pub(crate) async fn update(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    JsonBody(patch): JsonBody<MediaPatch>,
+) -> Result<Json<MediaOut>, ApiError> {
+    let id = media_id(&id)?;
+    let engine = st.engine.clone();
+    let m = blocking(move || engine.update_media(&auth.actor, id, patch)).await?;
+    Ok(Json(out(&st, m)))
+}
+
+pub(crate) async fn delete(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = media_id(&id)?;
+    let engine = st.engine.clone();
+    let (m, orphan) = blocking(move || engine.delete_media(&auth.actor, id)).await?;
+    if orphan {
+        drop_bytes(&st, &m).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Parses explicit derivative parameters (`w`, `h`, `fit`, `fmt`, `q`).
+fn variant_of(q: &HashMap<String, String>) -> Result<Variant, ApiError> {
+    let bad = |name: &str, msg: &str| {
+        ApiError::from(MediaError::BadParameter(format!("{name}: {msg}")))
+    };
+    let edge = |name: &str| -> Result<Option<u32>, ApiError> {
+        q.get(name)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse().map_err(|_| bad(name, "expected a whole number of pixels")))
+            .transpose()
+    };
+    let v = Variant {
+        w: edge("w")?,
+        h: edge("h")?,
+        fit: match q.get("fit").map(String::as_str) {
+            None | Some("") => media::Fit::Inside,
+            Some(f) => media::Fit::parse(f)
+                .ok_or_else(|| bad("fit", "expected cover, contain, fill or inside"))?,
+        },
+        fmt: match q.get("fmt").map(String::as_str) {
+            None | Some("") => FormatChoice::Auto,
+            Some(f) => FormatChoice::parse(f)
+                .ok_or_else(|| bad("fmt", "expected jpeg, png, webp or auto"))?,
+        },
+        q: match q.get("q").map(String::as_str) {
+            None | Some("") => 80,
+            Some(v) => v.parse().map_err(|_| bad("q", "expected 1 to 100"))?,
+        },
+    };
+    v.validate()?;
+    Ok(v)
+}
+
+/// Only these may appear in a derivative's query string.
+const VARIANT_PARAMS: [&str; 7] = ["w", "h", "fit", "fmt", "q", "sig", "v"];
+
+pub(crate) async fn signed_url(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = media_id(&id)?;
+    if let Some(k) = q.keys().find(|k| !VARIANT_PARAMS[..5].contains(&k.as_str())) {
+        return Err(MediaError::BadParameter(format!("unknown parameter '{k}'")).into());
+    }
+    let v = variant_of(&q)?;
+    let engine = st.engine.clone();
+    let m = blocking(move || engine.media_for_signing(&auth.actor, id)).await?;
+    if !m.media_type.is_image() {
+        return Err(MediaError::BadParameter(format!(
+            "file {id} is a {}, which has no resized versions",
+            m.media_type
+        ))
+        .into());
+    }
+    let sig = media::sign(&st.media.config.signing_key, id, &v);
+    Ok(Json(serde_json::json!({
+        "url": format!("/media/{id}?{}&v={}&sig={sig}", v.canonical(), m.version()),
+    })))
+}
+
+/// `GET /media/{id}`: the original, or a derivative when signed parameters are given.
+pub(crate) async fn original(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = media_id(&id)?;
+    if let Some(k) = q.keys().find(|k| !VARIANT_PARAMS.contains(&k.as_str())) {
+        return Err(MediaError::BadParameter(format!("unknown parameter '{k}'")).into());
+    }
+    let explicit = q.keys().any(|k| !matches!(k.as_str(), "v"));
+    let m = public(&st, id).await?;
+    if explicit {
+        let v = variant_of(&q)?;
+        let signed = q
+            .get("sig")
+            .is_some_and(|s| media::verify(&st.media.config.signing_key, id, &v, s));
+        if !signed {
+            return Err(ApiError::http(
+                StatusCode::FORBIDDEN,
+                "unsigned_parameters",
+                "explicit size parameters need a valid signature (sig); use a preset such as /media/ID/card, or ask the admin API for a signed URL",
+            ));
+        }
+        return derivative(&st, &m, &v, &headers, q.get("v")).await;
+    }
+    let etag = format!("\"{}\"", m.version());
+    let cache = cache_control(&m, q.get("v"));
+    if not_modified(&headers, &etag) {
+        return Ok(conditional(&etag, cache, &m));
+    }
+    let bytes = st
+        .media
+        .blobs
+        .get(&m.original_key())
+        .await
+        .map_err(|e| blob_unavailable(&e))?
+        .ok_or_else(|| ApiError::internal(format!("media {id}: original missing from storage")))?;
+    let mut r = (StatusCode::OK, bytes).into_response();
+    let h = r.headers_mut();
+    set(h, header::CONTENT_TYPE, m.mime);
+    set(h, header::ETAG, &etag);
+    set(h, header::CACHE_CONTROL, cache);
+    set(h, header::CONTENT_DISPOSITION, &disposition(&m));
+    set(h, "surrogate-key", &tags(&m));
+    Ok(r)
+}
+
+/// `GET /media/{id}/{preset}`.
+pub(crate) async fn preset(
+    State(st): State<AppState>,
+    Path((id, preset)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = media_id(&id)?;
+    let v = *st.media.config.presets.get(&preset).ok_or_else(|| {
+        ApiError::http(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!(
+                "no preset '{preset}'; presets: {}",
+                st.media.config.presets.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    if let Some(k) = q.keys().find(|k| k.as_str() != "v") {
+        return Err(MediaError::BadParameter(format!(
+            "unknown parameter '{k}'; a preset takes only v"
+        ))
+        .into());
+    }
+    let m = public(&st, id).await?;
+    derivative(&st, &m, &v, &headers, q.get("v")).await
+}
+
+async fn public(st: &AppState, id: MediaId) -> Result<Media, ApiError> {
+    let engine = st.engine.clone();
+    blocking(move || engine.public_media(id)).await
+}
+
+fn tags(m: &Media) -> String {
+    format!("media:{} site:{}", m.id, m.site_id)
+}
+
+/// Versioned URLs (`?v=` the current version) never change: cache them for a year.
+fn cache_control(m: &Media, v: Option<&String>) -> &'static str {
+    if v.is_some_and(|v| v == m.version()) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600, stale-while-revalidate=86400, stale-if-error=86400"
+    }
+}
+
+fn disposition(m: &Media) -> String {
+    let kind = if m.media_type.is_image() || m.media_type == portico_engine::MediaType::Pdf {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let ascii: String = m
+        .filename
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' })
+        .collect();
+    let encoded: String = m
+        .filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+fn set(h: &mut HeaderMap, name: impl axum::http::header::IntoHeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        h.insert(name, v);
+    }
+}
+
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|inm| {
+            inm.split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+        })
+}
+
+fn conditional(etag: &str, cache: &str, m: &Media) -> Response {
+    let mut r = StatusCode::NOT_MODIFIED.into_response();
+    let h = r.headers_mut();
+    set(h, header::ETAG, etag);
+    set(h, header::CACHE_CONTROL, cache);
+    set(h, "surrogate-key", &tags(m));
+    r
+}
+
+fn accepts_webp(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|part| {
+            let mut it = part.split(';');
+            let ty = it.next().unwrap_or("").trim();
+            let refused = it.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            ty.eq_ignore_ascii_case("image/webp") && !refused
+        })
+}
+
+/// Serves a derivative: stored if it was made before, else made once (however many ask at
+/// the same moment), stored, and served.
+async fn derivative(
+    st: &AppState,
+    m: &Media,
+    v: &Variant,
+    headers: &HeaderMap,
+    version: Option<&String>,
+) -> Result<Response, ApiError> {
+    if !m.media_type.is_image() {
+        return Err(MediaError::BadParameter(format!(
+            "file {} is a {}, which has no resized versions; fetch /media/{} to download it",
+            m.id, m.media_type, m.id
+        ))
+        .into());
+    }
+    let format: OutputFormat = v.fmt.resolve(accepts_webp(headers), m.media_type);
+    let name = v.file_name(format);
+    let key = format!("{}/{name}", m.derived_prefix());
+    let etag = format!("\"{}-{}\"", m.version(), name);
+    let cache = cache_control(m, version);
+    let vary = v.fmt == FormatChoice::Auto;
+    if not_modified(headers, &etag) {
+        let mut r = conditional(&etag, cache, m);
+        if vary {
+            set(r.headers_mut(), header::VARY, "Accept");
+        }
+        return Ok(r);
+    }
+    let blobs = &st.media.blobs;
+    let stored = blobs.get(&key).await.map_err(|e| blob_unavailable(&e))?;
+    let (bytes, made_in) = match stored {
+        Some(b) => (b, None),
+        None => {
+            let lock = st.media.lock_for(&key);
+            let guard = lock.lock().await;
+            // Whoever held the lock before us may have made it.
+            let again = blobs.get(&key).await.map_err(|e| blob_unavailable(&e))?;
+            let result = match again {
+                Some(b) => Ok((b, None)),
+                None => make(st, m, v, format, &key).await.map(|(b, t)| (b, Some(t))),
+            };
+            drop(guard);
+            st.media.release(&key, lock);
+            result?
+        }
+    };
+    let mut r = (StatusCode::OK, bytes).into_response();
+    let h = r.headers_mut();
+    set(h, header::CONTENT_TYPE, format.mime());
+    set(h, header::ETAG, &etag);
+    set(h, header::CACHE_CONTROL, cache);
+    set(h, "surrogate-key", &tags(m));
+    if vary {
+        set(h, header::VARY, "Accept");
+    }
+    if let Some(ms) = made_in {
+        set(h, "server-timing", &format!("resize;dur={ms:.1}"));
+    }
+    Ok(r)
+}
+
+async fn make(
+    st: &AppState,
+    m: &Media,
+    v: &Variant,
+    format: OutputFormat,
+    key: &str,
+) -> Result<(bytes::Bytes, f64), ApiError> {
+    let original = st
+        .media
+        .blobs
+        .get(&m.original_key())
+        .await
+        .map_err(|e| blob_unavailable(&e))?
+        .ok_or_else(|| ApiError::internal(format!("media {}: original missing", m.id)))?;
+    let (t, v2, max) = (m.media_type, *v, st.media.config.max_pixels);
+    let started = Instant::now();
+    let out = st
+        .media
+        .cpu(move || media::derive(&original, t, &v2, format, max))
+        .await?;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let bytes = bytes::Bytes::from(out);
+    st.media
+        .blobs
+        .put(key, bytes.clone())
+        .await
+        .map_err(|e| blob_unavailable(&e))?;
+    Ok((bytes, ms))
+}

@@ -1,0 +1,120 @@
+//! Writing pixels out as JPEG (libjpeg-turbo's encoder, through mozjpeg), PNG or WebP
+//! (libwebp), with nothing but the colour profile for metadata.
+
+use super::MediaError;
+use image::DynamicImage;
+
+/// The formats derivatives and re-encoded uploads are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    Jpeg,
+    Png,
+    Webp,
+    /// For uploads that had to be turned upright: no quality lost.
+    WebpLossless,
+}
+
+impl OutputFormat {
+    /// The `Content-Type` of the output.
+    pub fn mime(self) -> &'static str {
+        match self {
+            OutputFormat::Jpeg => "image/jpeg",
+            OutputFormat::Png => "image/png",
+            OutputFormat::Webp | OutputFormat::WebpLossless => "image/webp",
+        }
+    }
+
+    /// The file extension of the output.
+    pub fn ext(self) -> &'static str {
+        match self {
+            OutputFormat::Jpeg => "jpg",
+            OutputFormat::Png => "png",
+            OutputFormat::Webp | OutputFormat::WebpLossless => "webp",
+        }
+    }
+}
+
+/// Encodes `img`; JPEG has no alpha, so transparent parts are laid on white first.
+pub fn encode(
+    img: DynamicImage,
+    format: OutputFormat,
+    quality: u8,
+    icc: Option<&[u8]>,
+) -> Result<Vec<u8>, MediaError> {
+    let (w, h) = (img.width(), img.height());
+    match format {
+        OutputFormat::Jpeg => {
+            let rgb = flatten_on_white(img);
+            jpeg(rgb.as_raw(), w, h, quality, icc)
+        }
+        OutputFormat::Png => {
+            let mut out = Vec::new();
+            let encoder = image::codecs::png::PngEncoder::new_with_quality(
+                &mut out,
+                image::codecs::png::CompressionType::Fast,
+                image::codecs::png::FilterType::Adaptive,
+            );
+            let img = if img.color().has_alpha() {
+                DynamicImage::ImageRgba8(img.into_rgba8())
+            } else {
+                DynamicImage::ImageRgb8(img.into_rgb8())
+            };
+            img.write_with_encoder(encoder)
+                .map_err(|e| MediaError::Internal(format!("PNG encoding failed: {e}")))?;
+            Ok(out)
+        }
+        OutputFormat::Webp | OutputFormat::WebpLossless => {
+            let (buf, layout) = if img.color().has_alpha() {
+                (img.into_rgba8().into_raw(), webp::PixelLayout::Rgba)
+            } else {
+                (img.into_rgb8().into_raw(), webp::PixelLayout::Rgb)
+            };
+            let encoder = webp::Encoder::new(&buf, layout, w, h);
+            let mem = if format == OutputFormat::WebpLossless {
+                encoder.encode_lossless()
+            } else {
+                encoder.encode(f32::from(quality))
+            };
+            Ok(mem.to_vec())
+        }
+    }
+}
+
+/// Alpha composited over white, for formats without transparency.
+pub fn flatten_on_white(img: DynamicImage) -> image::RgbImage {
+    if !img.color().has_alpha() {
+        return img.into_rgb8();
+    }
+    let rgba = img.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    let mut out = image::RgbImage::new(w, h);
+    for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = u32::from(p[3]);
+        for c in 0..3 {
+            o[c] = ((u32::from(p[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
+/// Baseline JPEG with libjpeg-turbo's standard settings (as libvips writes by default).
+pub fn jpeg(rgb: &[u8], w: u32, h: u32, quality: u8, icc: Option<&[u8]>) -> Result<Vec<u8>, MediaError> {
+    let run = || -> std::io::Result<Vec<u8>> {
+        let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+        c.set_fastest_defaults();
+        c.set_size(w as usize, h as usize);
+        c.set_quality(f32::from(quality));
+        c.set_optimize_coding(true);
+        let mut c = c.start_compress(Vec::with_capacity(rgb.len() / 8))?;
+        if let Some(icc) = icc {
+            c.write_icc_profile(icc);
+        }
+        c.write_scanlines(rgb)?;
+        c.finish()
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(MediaError::Internal(format!("JPEG encoding failed: {e}"))),
+        Err(_) => Err(MediaError::Internal("JPEG encoding failed".to_owned())),
+    }
+}

@@ -1,0 +1,162 @@
+//! The media library: a file is public exactly while a published revision uses it (or an
+//! editor marked it), and who may do what with it.
+
+use crate::support::{each_backend, Fixture};
+use portico_engine::{
+    EngineError, ItemView, MediaFile, MediaFilter, MediaId, MediaPatch, MediaType, NewItemInput,
+    SaveInput,
+};
+use serde_json::json;
+
+fn file(checksum: &str) -> MediaFile {
+    MediaFile {
+        media_type: MediaType::Jpeg,
+        size: 1234,
+        checksum: checksum.repeat(64 / checksum.len()),
+        width: Some(4000),
+        height: Some(3000),
+    }
+}
+
+fn article_with(f: &Fixture, body: &str, cover: Option<&str>) -> ItemView {
+    f.engine
+        .create_item(
+            &f.author,
+            "main",
+            NewItemInput {
+                kind: "article".into(),
+                channels: vec!["tin-tuc-su-kien".into()],
+                slug: None,
+                fields: json!({"title": "Hội nghị", "body": body, "cover": cover}),
+            },
+        )
+        .unwrap()
+}
+
+fn is_public(f: &Fixture, id: MediaId) -> bool {
+    match f.engine.public_media(id) {
+        Ok(_) => true,
+        Err(EngineError::NotFound(_)) => false,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn a_file_is_public_only_while_a_published_revision_uses_it() {
+    each_backend(|f| {
+        let e = &f.engine;
+        let photo = e
+            .add_media(&f.author, "main", "C:\\Ảnh\\hội nghị.jpg", None, file("a1"))
+            .unwrap();
+        assert_eq!(photo.filename, "hội nghị.jpg");
+        assert_eq!(photo.title, "hội nghị");
+        let scan = e
+            .add_media(&f.author, "main", "qd.pdf", Some("Quyết định 3055"), MediaFile {
+                media_type: MediaType::Pdf,
+                width: None,
+                height: None,
+                ..file("b2")
+            })
+            .unwrap();
+        let item = article_with(
+            &f,
+            &format!("![ảnh](/media/{}/content) [tải](/media/{})", photo.id, scan.id),
+            None,
+        );
+        // In a draft, in review, in approval: private.
+        assert!(!is_public(&f, photo.id) && !is_public(&f, scan.id));
+        f.act(&f.author, &item, "submit");
+        f.act(&f.editor, &item, "forward");
+        assert!(!is_public(&f, photo.id));
+        let uses = e.media_detail(&f.author, photo.id).unwrap();
+        assert_eq!(uses.used_by.len(), 1);
+        assert!(!uses.used_by[0].published && !uses.visible);
+        let published = f.act(&f.approver, &item, "publish");
+        assert!(is_public(&f, photo.id) && is_public(&f, scan.id));
+        // A new draft that drops the scan: the published revision still shows it.
+        e.save_item(
+            &f.author,
+            item.id,
+            SaveInput {
+                base_revision: published.revision.0,
+                fields: json!({"title": "Hội nghị", "body": format!("![](/media/{}/card)", photo.id)}),
+                channels: None,
+            },
+        )
+        .unwrap();
+        assert!(is_public(&f, scan.id));
+        // Deleting a file a published item shows is refused.
+        let refused = e.delete_media(&f.editor, scan.id).unwrap_err();
+        assert!(matches!(refused, EngineError::Conflict { .. }), "{refused:?}");
+        // Withdrawn: private again.
+        f.act(&f.approver, &published, "unpublish");
+        assert!(!is_public(&f, photo.id) && !is_public(&f, scan.id));
+        let (gone, orphan) = e.delete_media(&f.editor, scan.id).unwrap();
+        assert_eq!(gone.id, scan.id);
+        assert!(orphan, "no other file keeps those bytes");
+        assert!(matches!(e.public_media(scan.id), Err(EngineError::NotFound(_))));
+    });
+}
+
+#[test]
+fn a_cover_by_number_counts_and_editors_may_mark_files_public() {
+    each_backend(|f| {
+        let e = &f.engine;
+        let logo = e
+            .add_media(&f.author, "main", "logo.png", None, file("c3"))
+            .unwrap();
+        article_with(&f, "", Some(&logo.id.to_string()));
+        assert_eq!(e.media_detail(&f.editor, logo.id).unwrap().used_by.len(), 1);
+        let patch = MediaPatch {
+            public: Some(true),
+            title: None,
+        };
+        let denied = e.update_media(&f.author, logo.id, patch.clone()).unwrap_err();
+        assert!(matches!(denied, EngineError::Forbidden(_)), "{denied:?}");
+        assert!(!is_public(&f, logo.id));
+        e.update_media(&f.editor, logo.id, patch).unwrap();
+        assert!(is_public(&f, logo.id));
+    });
+}
+
+#[test]
+fn uploads_need_a_role_on_the_site_and_the_library_is_searchable() {
+    each_backend(|f| {
+        let e = &f.engine;
+        let denied = e
+            .add_media(&f.outsider, "main", "x.jpg", None, file("d4"))
+            .unwrap_err();
+        assert!(matches!(denied, EngineError::Forbidden(_)));
+        e.add_media(&f.author, "main", "Hội nghị tổng kết.jpg", None, file("e5"))
+            .unwrap();
+        e.add_media(&f.author, "main", "bao-cao.pdf", Some("Báo cáo quý"), MediaFile {
+            media_type: MediaType::Pdf,
+            ..file("f6")
+        })
+        .unwrap();
+        let find = |q: Option<&str>, t: Option<MediaType>| {
+            e.media_library(&f.author, "main", MediaFilter {
+                query: q.map(Into::into),
+                media_type: t,
+                before: None,
+                limit: 50,
+            })
+            .unwrap()
+            .into_iter()
+            .map(|m| m.filename)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(find(None, None), ["bao-cao.pdf", "Hội nghị tổng kết.jpg"]);
+        assert_eq!(find(Some("hoi nghi"), None), ["Hội nghị tổng kết.jpg"]);
+        assert_eq!(find(Some("báo cáo"), None), ["bao-cao.pdf"]);
+        assert_eq!(find(None, Some(MediaType::Pdf)), ["bao-cao.pdf"]);
+        assert!(e
+            .media_library(&f.outsider, "main", MediaFilter::default())
+            .is_err());
+        // Identical bytes uploaded twice share a blob: deleting one keeps it.
+        let a = e.add_media(&f.author, "main", "a.jpg", None, file("77")).unwrap();
+        e.add_media(&f.author, "main", "b.jpg", None, file("77")).unwrap();
+        let (_, orphan) = e.delete_media(&f.author, a.id).unwrap();
+        assert!(!orphan);
+    });
+}
