@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the admin and delivery APIs.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage user accounts from the machine the data lives on.
     User {
         #[command(subcommand)]
@@ -107,7 +107,12 @@ struct MediaArgs {
     s3_region: String,
     #[arg(long, env = "PORTICO_S3_ACCESS_KEY", default_value = "")]
     s3_access_key: String,
-    #[arg(long, env = "PORTICO_S3_SECRET_KEY", default_value = "", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "PORTICO_S3_SECRET_KEY",
+        default_value = "",
+        hide_env_values = true
+    )]
     s3_secret_key: String,
     /// Address buckets as `host/bucket` (most self-hosted services) rather than `bucket.host`.
     #[arg(long, env = "PORTICO_S3_PATH_STYLE", default_value_t = true, action = clap::ArgAction::Set)]
@@ -120,7 +125,11 @@ struct MediaArgs {
     max_megapixels: u64,
     /// A resize preset `name=WxH:fit[:fmt[:quality]]` (e.g. `card=480x320:cover`); adds to or
     /// replaces the defaults thumb, card, content, hero and og. Repeatable.
-    #[arg(long = "media-preset", env = "PORTICO_MEDIA_PRESETS", value_delimiter = ',')]
+    #[arg(
+        long = "media-preset",
+        env = "PORTICO_MEDIA_PRESETS",
+        value_delimiter = ','
+    )]
     presets: Vec<String>,
     /// The key that signs explicit size parameters; every node must share it. By default a
     /// random key kept in `<data>/media.key`.
@@ -169,7 +178,10 @@ impl MediaArgs {
 fn stored_key(path: &Path) -> Result<Vec<u8>> {
     match std::fs::read(path) {
         Ok(k) if k.len() >= 32 => return Ok(k),
-        Ok(_) => bail!("{} is too short to be a signing key; delete it to make a new one", path.display()),
+        Ok(_) => bail!(
+            "{} is too short to be a signing key; delete it to make a new one",
+            path.display()
+        ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     }
@@ -240,7 +252,7 @@ fn main() -> Result<()> {
     }
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::User { command } => user(command),
         Command::Check { data } => check(&data),
         Command::Reindex { data } => reindex(&data),

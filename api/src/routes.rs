@@ -3,8 +3,7 @@
 use crate::error::ApiError;
 use crate::handlers::pages::HostSite;
 use crate::handlers::{
-    auth, channels, feeds, health, items, media, network, openapi, pages, public, search,
-    webhooks,
+    auth, channels, feeds, health, items, media, network, openapi, pages, public, search, webhooks,
 };
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -99,7 +98,10 @@ fn admin_table() -> Vec<Endpoint> {
                 ep!(GET media::detail),
                 ep!(PATCH media::update),
                 ep!(DELETE media::delete),
-                (Method::PUT, on(MethodFilter::PUT, media::replace).layer(DefaultBodyLimit::disable())),
+                (
+                    Method::PUT,
+                    on(MethodFilter::PUT, media::replace).layer(DefaultBodyLimit::disable()),
+                ),
             ],
         ),
         ("/media/{id}/url", vec![ep!(GET media::signed_url)]),
@@ -138,6 +140,8 @@ fn public_table() -> Vec<Endpoint> {
 fn root_table() -> Vec<Endpoint> {
     vec![
         ("/api/v1/openapi.json", vec![ep!(GET openapi::spec)]),
+        ("/media/{id}", vec![ep!(GET media::original)]),
+        ("/media/{id}/{preset}", vec![ep!(GET media::preset)]),
         ("/healthz", vec![ep!(GET health::healthz)]),
         ("/readyz", vec![ep!(GET health::readyz)]),
     ]
@@ -185,8 +189,6 @@ pub fn router(state: AppState) -> Router {
     let html = Router::new()
         .route("/", get(pages::network_home))
         .route("/static/{theme}/{*file}", get(pages::static_file))
-        .route("/media/{id}", get(media::original))
-        .route("/media/{id}/{preset}", get(media::preset))
         .route("/sitemap.xml", get(feeds::sitemap_index))
         .route("/{site}/sitemap.xml", get(feeds::site_sitemap))
         .route("/{site}", get(pages::site_home))

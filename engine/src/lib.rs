@@ -43,10 +43,10 @@ pub use media::{
 pub use policy::{authorize, Actor, Denied, Permission, Role};
 pub use render::{EscapingRenderer, Renderer};
 pub use service::{
-    Change, ChangesPage, ChannelPatch, Engine, HistoryEntry, ItemView, ListQuery, NewChannelInput,
-    NewItemInput, NewSiteInput, NewUserInput, NewWebhookInput, PasswordRule, PublicItem,
-    PublicPage, QueueEntry, RevisionSummary, SaveInput, SiteNode, TransitionInput, WebhookCreated,
-    CATALOG_CHECK_EVERY, MediaDetail, MediaPatch, MAX_MEDIA_PAGE, parse_media_type,
+    parse_media_type, Change, ChangesPage, ChannelPatch, Engine, HistoryEntry, ItemView, ListQuery,
+    MediaDetail, MediaPatch, NewChannelInput, NewItemInput, NewSiteInput, NewUserInput,
+    NewWebhookInput, PasswordRule, PublicItem, PublicPage, QueueEntry, RevisionSummary, SaveInput,
+    SiteNode, TransitionInput, WebhookCreated, CATALOG_CHECK_EVERY, MAX_MEDIA_PAGE,
 };
 pub use site::{Channel, Site, SiteKind};
 pub use store::{

@@ -4,9 +4,9 @@
 //! its events commit together or not at all. Item updates are compare-and-swap on the
 //! current revision and state, so two concurrent saves can never both win.
 
-use crate::media::{Media, MediaFile, MediaFilter, MediaId, MediaUse, NewMediaRecord};
 use crate::event::{AuditEntry, Event, NewEvent};
 use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
+use crate::media::{Media, MediaFile, MediaFilter, MediaId, MediaUse, NewMediaRecord};
 use crate::policy::Role;
 use crate::site::{Channel, Site, SiteKind};
 use crate::user::User;
@@ -382,8 +382,12 @@ pub trait Store: Send + Sync + 'static {
     /// A site's library, newest first.
     fn list_media(&self, site: SiteId, filter: &MediaFilter) -> StoreResult<Vec<Media>>;
     /// Points the file at new bytes (a replacement).
-    fn replace_media(&self, id: MediaId, file: &MediaFile, audit: &AuditEntry)
-        -> StoreResult<Media>;
+    fn replace_media(
+        &self,
+        id: MediaId,
+        file: &MediaFile,
+        audit: &AuditEntry,
+    ) -> StoreResult<Media>;
     /// Changes the editor's public mark and the title.
     fn update_media(
         &self,

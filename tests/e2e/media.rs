@@ -65,7 +65,11 @@ fn png_bomb() -> Vec<u8> {
         for &b in data {
             c ^= u32::from(b);
             for _ in 0..8 {
-                c = if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 == 1 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
         }
         !c
@@ -88,9 +92,17 @@ fn png_bomb() -> Vec<u8> {
     png
 }
 
-async fn upload(s: &Server, token: &str, site: &str, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+async fn upload(
+    s: &Server,
+    token: &str,
+    site: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
     let r = s
         .http
         .post(format!("{}/api/v1/sites/{site}/media", s.base))
@@ -123,7 +135,10 @@ async fn get(s: &Server, path: &str, accept: Option<&str>) -> Got {
 }
 
 fn header<'a>(g: &'a Got, name: &str) -> &'a str {
-    g.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    g.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 const BROWSER: &str = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8";
@@ -135,14 +150,25 @@ async fn photo_and_pdf_from_upload_to_the_public(s: Server) {
     assert_eq!(status, StatusCode::CREATED, "{photo}");
     assert_eq!(photo["type"], "jpeg");
     // Turned upright by its EXIF orientation: 64 × 48 became 48 × 64.
-    assert_eq!((photo["width"].as_u64(), photo["height"].as_u64()), (Some(48), Some(64)));
+    assert_eq!(
+        (photo["width"].as_u64(), photo["height"].as_u64()),
+        (Some(48), Some(64))
+    );
     let (status, doc) = upload(&s, &author, "main", "Quyết định 3055.pdf", pdf()).await;
     assert_eq!(status, StatusCode::CREATED, "{doc}");
     let (pid, did) = (photo["id"].as_i64().unwrap(), doc["id"].as_i64().unwrap());
     let card = format!("/media/{pid}/card");
     // Nothing is public before publication, by any path.
-    for path in [format!("/media/{pid}"), card.clone(), format!("/media/{did}")] {
-        assert_eq!(get(&s, &path, None).await.status, StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        format!("/media/{pid}"),
+        card.clone(),
+        format!("/media/{did}"),
+    ] {
+        assert_eq!(
+            get(&s, &path, None).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     let item = s
         .publish_item(
@@ -156,11 +182,17 @@ async fn photo_and_pdf_from_upload_to_the_public(s: Server) {
         )
         .await;
     let page = s
-        .fetch(&format!("/main/tin-tuc-su-kien/{}", item["slug"].as_str().unwrap()))
+        .fetch(&format!(
+            "/main/tin-tuc-su-kien/{}",
+            item["slug"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(page.0, StatusCode::OK);
     let html = String::from_utf8_lossy(&page.2);
-    assert!(html.contains(&format!("/media/{pid}/content")), "the page shows the photo");
+    assert!(
+        html.contains(&format!("/media/{pid}/content")),
+        "the page shows the photo"
+    );
     // The browser gets WebP, an old client JPEG, both at the preset's size.
     let webp = get(&s, &card, Some(BROWSER)).await;
     assert_eq!(webp.status, StatusCode::OK);
@@ -176,13 +208,19 @@ async fn photo_and_pdf_from_upload_to_the_public(s: Server) {
     // The original: upright, and no EXIF block at all, so no GPS.
     let original = get(&s, &format!("/media/{pid}"), None).await;
     assert_eq!(original.status, StatusCode::OK);
-    assert!(!original.body.windows(6).any(|w| w == b"Exif\0\0"), "metadata stripped");
+    assert!(
+        !original.body.windows(6).any(|w| w == b"Exif\0\0"),
+        "metadata stripped"
+    );
     let upright = image::load_from_memory(&original.body).unwrap();
     assert_eq!((upright.width(), upright.height()), (48, 64));
     // Orientation 6: the photo's left (blue-ish) half is now on top.
     let top = upright.to_rgb8().get_pixel(24, 5).0;
     let bottom = upright.to_rgb8().get_pixel(24, 58).0;
-    assert!(top[2] > 150 && bottom[2] < 80, "rotated the right way: {top:?} {bottom:?}");
+    assert!(
+        top[2] > 150 && bottom[2] < 80,
+        "rotated the right way: {top:?} {bottom:?}"
+    );
     // The PDF downloads as it was uploaded.
     let pdf_got = get(&s, &format!("/media/{did}"), None).await;
     assert_eq!(pdf_got.status, StatusCode::OK);
@@ -192,7 +230,10 @@ async fn photo_and_pdf_from_upload_to_the_public(s: Server) {
     // Versioned URLs are immutable; validators answer 304.
     let versioned = photo["presets"]["card"].as_str().unwrap();
     let v = get(&s, versioned, Some(BROWSER)).await;
-    assert_eq!(header(&v, "cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(
+        header(&v, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
     let etag = header(&v, "etag").to_owned();
     let again = s
         .http
@@ -208,14 +249,24 @@ async fn photo_and_pdf_from_upload_to_the_public(s: Server) {
     assert_eq!(detail.body["visible"], true);
     assert_eq!(detail.body["used_by"][0]["published"], true);
     let r = s
-        .send("DELETE", &format!("/api/v1/media/{pid}"), Some(&admin), None)
+        .send(
+            "DELETE",
+            &format!("/api/v1/media/{pid}"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
     // Withdrawn: private again.
-    let r = s.act(&admin, item["id"].as_i64().unwrap(), "unpublish").await;
+    let r = s
+        .act(&admin, item["id"].as_i64().unwrap(), "unpublish")
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(get(&s, &card, None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(get(&s, &format!("/media/{did}"), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&s, &format!("/media/{did}"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -228,13 +279,16 @@ async fn a_photo_and_a_pdf_go_from_upload_to_the_public_on_s3() {
     let Some(s3) = s3_server::S3Server::start() else {
         return;
     };
-    let server = Server::start_with_blobs(portico_api::ApiConfig::default(), Some(s3.config())).await;
+    let server =
+        Server::start_with_blobs(portico_api::ApiConfig::default(), Some(s3.config())).await;
     photo_and_pdf_from_upload_to_the_public(server).await;
 }
 
 /// A published photo of `w` × `h` pixels, as an editor marked it public.
 async fn public_photo(s: &Server, w: u32, h: u32) -> i64 {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, 99]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, 99])
+    });
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
         .encode_image(&img)
@@ -244,7 +298,12 @@ async fn public_photo(s: &Server, w: u32, h: u32) -> i64 {
     assert_eq!(status, StatusCode::CREATED, "{m}");
     let id = m["id"].as_i64().unwrap();
     let r = s
-        .send("PATCH", &format!("/api/v1/media/{id}"), Some(&editor), Some(json!({"public": true})))
+        .send(
+            "PATCH",
+            &format!("/api/v1/media/{id}"),
+            Some(&editor),
+            Some(json!({"public": true})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     id
@@ -257,7 +316,10 @@ async fn concurrent_requests_make_a_derivative_once_and_explicit_sizes_need_a_si
     let path = format!("/media/{id}/hero");
     let all = futures::future::join_all((0..16).map(|_| get(&s, &path, Some("image/jpeg")))).await;
     assert!(all.iter().all(|g| g.status == StatusCode::OK));
-    let made = all.iter().filter(|g| header(g, "server-timing").starts_with("resize")).count();
+    let made = all
+        .iter()
+        .filter(|g| header(g, "server-timing").starts_with("resize"))
+        .count();
     assert_eq!(made, 1, "16 concurrent requests, one resize");
     assert!(all.windows(2).all(|p| p[0].body == p[1].body));
     // Stored: later requests do not resize again.
@@ -268,7 +330,10 @@ async fn concurrent_requests_make_a_derivative_once_and_explicit_sizes_need_a_si
     assert_eq!(unsigned.status, StatusCode::FORBIDDEN);
     let author = s.login("author").await;
     let signed = s
-        .get(&format!("/api/v1/media/{id}/url?w=300&h=300&fit=contain&fmt=png"), &author)
+        .get(
+            &format!("/api/v1/media/{id}/url?w=300&h=300&fit=contain&fmt=png"),
+            &author,
+        )
         .await;
     assert_eq!(signed.status, StatusCode::OK, "{:?}", signed.body);
     let url = signed.body["url"].as_str().unwrap().to_owned();
@@ -277,7 +342,11 @@ async fn concurrent_requests_make_a_derivative_once_and_explicit_sizes_need_a_si
     assert_eq!(header(&got, "content-type"), "image/png");
     let img = image::load_from_memory(&got.body).unwrap().to_rgba8();
     assert_eq!(img.dimensions(), (300, 300));
-    assert_eq!(img.get_pixel(150, 5)[3], 0, "contain pads with transparency in PNG");
+    assert_eq!(
+        img.get_pixel(150, 5)[3],
+        0,
+        "contain pads with transparency in PNG"
+    );
     let tampered = url.replace("w=300", "w=3000");
     assert_eq!(get(&s, &tampered, None).await.status, StatusCode::FORBIDDEN);
     let bad = s
@@ -286,11 +355,17 @@ async fn concurrent_requests_make_a_derivative_once_and_explicit_sizes_need_a_si
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     // Replacing the file: new version, new derivative.
     let mut png = Vec::new();
-    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(800, 600, image::Rgb([10, 200, 10])))
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(png).file_name("anh-moi.png"));
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        800,
+        600,
+        image::Rgb([10, 200, 10]),
+    ))
+    .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+    .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(png).file_name("anh-moi.png"),
+    );
     let editor = s.login("editor").await;
     let r = s
         .http
@@ -302,7 +377,10 @@ async fn concurrent_requests_make_a_derivative_once_and_explicit_sizes_need_a_si
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let replaced = get(&s, &path, Some("image/jpeg")).await;
-    assert!(header(&replaced, "server-timing").starts_with("resize"), "made anew");
+    assert!(
+        header(&replaced, "server-timing").starts_with("resize"),
+        "made anew"
+    );
     assert_ne!(header(&replaced, "etag"), header(&later, "etag"));
     let px = image::load_from_memory(&replaced.body).unwrap().to_rgb8();
     assert!(px.get_pixel(10, 10)[1] > 150, "the new picture is served");
@@ -320,11 +398,36 @@ async fn hostile_uploads_and_paths_get_a_quick_4xx_and_the_server_stays_up() {
     let s = Server::start_with(config).await;
     let author = s.login("author").await;
     let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
-        ("bomb.png", png_bomb(), StatusCode::UNPROCESSABLE_ENTITY, "image_too_large"),
-        ("cut.jpg", phone_photo()[..300].to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"),
-        ("photo.jpg", pdf(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "type_mismatch"),
-        ("setup.exe", b"MZ\x90\0\x03\0\0\0".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file"),
-        ("big.pdf", [pdf(), vec![b' '; 3 << 20]].concat(), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        (
+            "bomb.png",
+            png_bomb(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "image_too_large",
+        ),
+        (
+            "cut.jpg",
+            phone_photo()[..300].to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "corrupt_file",
+        ),
+        (
+            "photo.jpg",
+            pdf(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "type_mismatch",
+        ),
+        (
+            "setup.exe",
+            b"MZ\x90\0\x03\0\0\0".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_file",
+        ),
+        (
+            "big.pdf",
+            [pdf(), vec![b' '; 3 << 20]].concat(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
     ];
     for (name, bytes, want, code) in cases {
         let started = Instant::now();
@@ -332,7 +435,11 @@ async fn hostile_uploads_and_paths_get_a_quick_4xx_and_the_server_stays_up() {
         assert_eq!(status, want, "{name}: {body}");
         assert_eq!(body["error"]["code"], code, "{name}: {body}");
         assert!(!body["error"]["message"].as_str().unwrap_or("").is_empty());
-        assert!(started.elapsed() < Duration::from_secs(2), "{name} took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{name} took {:?}",
+            started.elapsed()
+        );
     }
     // No role on the site, or no login at all.
     let (status, _) = upload(&s, &author, "so-tai-chinh", "a.pdf", pdf()).await;
@@ -350,12 +457,20 @@ async fn hostile_uploads_and_paths_get_a_quick_4xx_and_the_server_stays_up() {
         assert!(g.status.is_client_error(), "{path}: {}", g.status);
     }
     let id = public_photo(&s, 200, 100).await;
-    assert_eq!(get(&s, &format!("/media/{id}/giant"), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&s, &format!("/media/{id}/giant"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
     let r = get(&s, &format!("/media/{id}?w=10&evil=1"), None).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let health = get(&s, "/healthz", None).await;
     assert_eq!(health.status, StatusCode::OK);
     // Nothing half-written: the library holds only the photo.
     let list = s.get("/api/v1/sites/main/media", &author).await;
-    assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{:?}", list.body);
+    assert_eq!(
+        list.body.as_array().map(Vec::len),
+        Some(1),
+        "{:?}",
+        list.body
+    );
 }

@@ -115,6 +115,48 @@ impl Checker {
         }
         self.covered.insert((template.to_owned(), m));
     }
+
+    /// Sends a multipart upload of `bytes` named `name` and checks the answer.
+    async fn upload(
+        &mut self,
+        method: &str,
+        template: &str,
+        path: &str,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> crate::support::Reply {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+        let method_ = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let r = self
+            .s
+            .http
+            .request(method_, format!("{}{path}", self.s.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let reply = crate::support::Reply {
+            status: r.status(),
+            headers: r.headers().clone(),
+            body: r.json().await.unwrap_or(Value::Null),
+        };
+        self.check(method, template, path, &reply);
+        reply
+    }
+}
+
+fn small_jpeg() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(40, 30, image::Rgb([200, 30, 30]));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&img)
+        .unwrap();
+    out
 }
 
 #[tokio::test]
@@ -693,6 +735,131 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
+
+    // Media.
+    let lib = "/api/v1/sites/{site}/media";
+    let r = c
+        .upload(
+            "POST",
+            lib,
+            "/api/v1/sites/main/media",
+            &author,
+            "anh.jpg",
+            small_jpeg(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    let r = c
+        .upload(
+            "POST",
+            lib,
+            "/api/v1/sites/main/media",
+            &author,
+            "anh.jpg",
+            b"%PDF-1.4".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = c
+        .upload(
+            "POST",
+            lib,
+            "/api/v1/sites/main/media",
+            &author,
+            "hong.jpg",
+            small_jpeg()[..100].to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    c.call(
+        "GET",
+        lib,
+        "/api/v1/sites/main/media?q=anh&type=jpeg",
+        Some(&author),
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        lib,
+        "/api/v1/sites/main/media?type=exe",
+        Some(&author),
+        None,
+    )
+    .await;
+    let one = "/api/v1/media/{id}";
+    let path = format!("/api/v1/media/{id}");
+    c.call("GET", one, &path, Some(&author), None).await;
+    c.call("GET", one, "/api/v1/media/987654", Some(&author), None)
+        .await;
+    let r = c
+        .call(
+            "PATCH",
+            one,
+            &path,
+            Some(&author),
+            Some(json!({"public": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c
+        .call(
+            "PATCH",
+            one,
+            &path,
+            a,
+            Some(json!({"public": true, "title": "Ảnh hội nghị"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c
+        .upload("PUT", one, &path, &author, "anh-2.jpg", small_jpeg())
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let url = "/api/v1/media/{id}/url";
+    let r = c
+        .call(
+            "GET",
+            url,
+            &format!("/api/v1/media/{id}/url?w=20&fit=cover&h=20"),
+            Some(&author),
+            None,
+        )
+        .await;
+    let signed = r.body["url"].as_str().unwrap().to_owned();
+    c.call(
+        "GET",
+        url,
+        &format!("/api/v1/media/{id}/url?w=0"),
+        Some(&author),
+        None,
+    )
+    .await;
+    let public = "/media/{id}";
+    let r = c
+        .call("GET", public, &format!("/media/{id}"), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c.call("GET", public, &signed, None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c
+        .call("GET", public, &format!("/media/{id}?w=20"), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    c.call("GET", public, "/media/987654", None, None).await;
+    let preset = "/media/{id}/{preset}";
+    let r = c
+        .call("GET", preset, &format!("/media/{id}/thumb"), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    c.call("GET", preset, &format!("/media/{id}/khong-co"), None, None)
+        .await;
+    c.call("GET", preset, &format!("/media/{id}/thumb?x=1"), None, None)
+        .await;
+    let r = c.call("DELETE", one, &path, Some(&author), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+
     let r = c
         .call(
             "POST",

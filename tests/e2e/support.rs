@@ -54,8 +54,8 @@ impl Server {
         blobs: Option<portico_storage::BlobConfig>,
     ) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
-        let blobs = blobs
-            .unwrap_or_else(|| portico_storage::BlobConfig::Local(dir.path().join("media")));
+        let blobs =
+            blobs.unwrap_or_else(|| portico_storage::BlobConfig::Local(dir.path().join("media")));
         let blobs = Arc::new(portico_storage::ObjectBlobs::open(&blobs).expect("blob store"));
         let store = SqliteStore::open(&dir.path().join("portico.db"), Durability::Normal)
             .expect("open store");

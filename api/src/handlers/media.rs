@@ -192,13 +192,12 @@ pub(crate) async fn upload(
     let (actor, slug) = (auth.actor.clone(), site.clone());
     // Refuse before reading a byte of the body.
     blocking(move || engine.authorize_upload(&actor, &slug)).await?;
-    let (name, title, bytes) = read_upload(&headers, form, st.media.config.max_upload_bytes).await?;
+    let (name, title, bytes) =
+        read_upload(&headers, form, st.media.config.max_upload_bytes).await?;
     let file = prepare_and_store(&st, &name, bytes).await?;
     let engine = st.engine.clone();
-    let m = blocking(move || {
-        engine.add_media(&auth.actor, &site, &name, title.as_deref(), file)
-    })
-    .await?;
+    let m = blocking(move || engine.add_media(&auth.actor, &site, &name, title.as_deref(), file))
+        .await?;
     Ok((StatusCode::CREATED, Json(out(&st, m))))
 }
 
@@ -332,13 +331,15 @@ pub(crate) async fn delete(
 
 /// Parses explicit derivative parameters (`w`, `h`, `fit`, `fmt`, `q`).
 fn variant_of(q: &HashMap<String, String>) -> Result<Variant, ApiError> {
-    let bad = |name: &str, msg: &str| {
-        ApiError::from(MediaError::BadParameter(format!("{name}: {msg}")))
-    };
+    let bad =
+        |name: &str, msg: &str| ApiError::from(MediaError::BadParameter(format!("{name}: {msg}")));
     let edge = |name: &str| -> Result<Option<u32>, ApiError> {
         q.get(name)
             .filter(|v| !v.is_empty())
-            .map(|v| v.parse().map_err(|_| bad(name, "expected a whole number of pixels")))
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| bad(name, "expected a whole number of pixels"))
+            })
             .transpose()
     };
     let v = Variant {
@@ -373,7 +374,10 @@ pub(crate) async fn signed_url(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = media_id(&id)?;
-    if let Some(k) = q.keys().find(|k| !VARIANT_PARAMS[..5].contains(&k.as_str())) {
+    if let Some(k) = q
+        .keys()
+        .find(|k| !VARIANT_PARAMS[..5].contains(&k.as_str()))
+    {
         return Err(MediaError::BadParameter(format!("unknown parameter '{k}'")).into());
     }
     let v = variant_of(&q)?;
@@ -455,7 +459,13 @@ pub(crate) async fn preset(
             "not_found",
             format!(
                 "no preset '{preset}'; presets: {}",
-                st.media.config.presets.keys().cloned().collect::<Vec<_>>().join(", ")
+                st.media
+                    .config
+                    .presets
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
     })?;
@@ -496,7 +506,13 @@ fn disposition(m: &Media) -> String {
     let ascii: String = m
         .filename
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded: String = m
         .filename
@@ -597,7 +613,9 @@ async fn derivative(
             let again = blobs.get(&key).await.map_err(|e| blob_unavailable(&e))?;
             let result = match again {
                 Some(b) => Ok((b, None)),
-                None => make(st, m, v, format, &key).await.map(|(b, t)| (b, Some(t))),
+                None => make(st, m, v, format, &key)
+                    .await
+                    .map(|(b, t)| (b, Some(t))),
             };
             drop(guard);
             st.media.release(&key, lock);

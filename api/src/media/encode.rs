@@ -98,7 +98,13 @@ pub fn flatten_on_white(img: DynamicImage) -> image::RgbImage {
 }
 
 /// Baseline JPEG with libjpeg-turbo's standard settings (as libvips writes by default).
-pub fn jpeg(rgb: &[u8], w: u32, h: u32, quality: u8, icc: Option<&[u8]>) -> Result<Vec<u8>, MediaError> {
+pub fn jpeg(
+    rgb: &[u8],
+    w: u32,
+    h: u32,
+    quality: u8,
+    icc: Option<&[u8]>,
+) -> Result<Vec<u8>, MediaError> {
     let run = || -> std::io::Result<Vec<u8>> {
         let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
         c.set_fastest_defaults();

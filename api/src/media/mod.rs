@@ -109,11 +109,18 @@ pub fn default_presets() -> BTreeMap<String, Variant> {
 /// Parses a preset given on the command line: `name=WxH:fit[:fmt[:quality]]`, with `W` or
 /// `H` left empty for "any" (`content=1024x:inside`).
 pub fn parse_preset(s: &str) -> Result<(String, Variant), String> {
-    let bad = || format!("preset '{s}': expected name=WxH:fit[:fmt[:quality]], e.g. card=480x320:cover");
+    let bad =
+        || format!("preset '{s}': expected name=WxH:fit[:fmt[:quality]], e.g. card=480x320:cover");
     let (name, spec) = s.split_once('=').ok_or_else(bad)?;
     let name = name.trim();
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(format!("preset name '{name}': use lower-case letters, digits and '-'"));
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(format!(
+            "preset name '{name}': use lower-case letters, digits and '-'"
+        ));
     }
     let mut parts = spec.split(':');
     let size = parts.next().ok_or_else(bad)?;
@@ -127,7 +134,9 @@ pub fn parse_preset(s: &str) -> Result<(String, Variant), String> {
     };
     let fit = Fit::parse(parts.next().unwrap_or("inside")).ok_or_else(bad)?;
     let fmt = FormatChoice::parse(parts.next().unwrap_or("auto")).ok_or_else(bad)?;
-    let q = parts.next().map_or(Ok(80), |q| q.parse().map_err(|_| bad()))?;
+    let q = parts
+        .next()
+        .map_or(Ok(80), |q| q.parse().map_err(|_| bad()))?;
     let v = Variant {
         w: edge(w)?,
         h: edge(h)?,
@@ -141,8 +150,7 @@ pub fn parse_preset(s: &str) -> Result<(String, Variant), String> {
 
 /// The signature of explicit parameters for one file (hex, 128 bits).
 pub fn sign(key: &[u8], id: MediaId, v: &Variant) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable_hmac());
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable_hmac());
     mac.update(format!("{id}?{}", v.canonical()).as_bytes());
     let tag = mac.finalize().into_bytes();
     tag[..16].iter().map(|b| format!("{b:02x}")).collect()
@@ -220,7 +228,10 @@ mod tests {
     fn presets_parse_and_signatures_bind_every_parameter() {
         let (name, v) = parse_preset("card=480x320:cover:webp:75").unwrap();
         assert_eq!(name, "card");
-        assert_eq!((v.w, v.h, v.fit, v.fmt, v.q), (Some(480), Some(320), Fit::Cover, FormatChoice::Webp, 75));
+        assert_eq!(
+            (v.w, v.h, v.fit, v.fmt, v.q),
+            (Some(480), Some(320), Fit::Cover, FormatChoice::Webp, 75)
+        );
         let (_, v2) = parse_preset("content=1024x:inside").unwrap();
         assert_eq!((v2.w, v2.h), (Some(1024), None));
         assert!(parse_preset("bad").is_err());

@@ -123,7 +123,9 @@ impl Variant {
             }
         }
         if !(1..=100).contains(&self.q) {
-            return Err(MediaError::BadParameter("q must be between 1 and 100".to_owned()));
+            return Err(MediaError::BadParameter(
+                "q must be between 1 and 100".to_owned(),
+            ));
         }
         Ok(())
     }
@@ -283,13 +285,17 @@ fn decode_jpeg_scaled(
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
         Ok(Ok(img)) => Ok(img),
-        Ok(Err(e)) => Err(MediaError::Corrupt(format!("the JPEG cannot be decoded: {e}"))),
+        Ok(Err(e)) => Err(MediaError::Corrupt(format!(
+            "the JPEG cannot be decoded: {e}"
+        ))),
         Err(cause) => {
             let msg = cause
                 .downcast_ref::<String>()
                 .cloned()
                 .unwrap_or_else(|| "libjpeg error".to_owned());
-            Err(MediaError::Corrupt(format!("the JPEG cannot be decoded: {msg}")))
+            Err(MediaError::Corrupt(format!(
+                "the JPEG cannot be decoded: {msg}"
+            )))
         }
     }
 }
@@ -428,8 +434,14 @@ mod tests {
         let src = super::super::encode::jpeg(img.as_raw(), 1600, 1200, 90, None).unwrap();
         for (fit, want) in [(Fit::Inside, (400, 300)), (Fit::Cover, (200, 200))] {
             let variant = v(Some(want.0), Some(want.1), fit);
-            let out = derive(&src, MediaType::Jpeg, &variant, OutputFormat::Jpeg, 50_000_000)
-                .unwrap();
+            let out = derive(
+                &src,
+                MediaType::Jpeg,
+                &variant,
+                OutputFormat::Jpeg,
+                50_000_000,
+            )
+            .unwrap();
             let got = image::load_from_memory(&out).unwrap();
             assert_eq!((got.width(), got.height()), want);
         }
@@ -451,7 +463,10 @@ mod tests {
             assert_eq!(got.dimensions(), (100, 50));
             assert!(got.get_pixel(5, 25)[3] < 10, "left half stays transparent");
             let right = got.get_pixel(95, 25);
-            assert!(right[3] > 245 && right[0] > 150, "no dark fringe: {right:?}");
+            assert!(
+                right[3] > 245 && right[0] > 150,
+                "no dark fringe: {right:?}"
+            );
         }
     }
 }

@@ -47,7 +47,9 @@ fn magic(b: &[u8]) -> Result<MediaType, MediaError> {
 /// part, OpenDocument stores its type in a `mimetype` entry.
 fn office(b: &[u8]) -> Result<MediaType, MediaError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(b)).map_err(|e| {
-        MediaError::Corrupt(format!("the file starts like a ZIP archive but is not one: {e}"))
+        MediaError::Corrupt(format!(
+            "the file starts like a ZIP archive but is not one: {e}"
+        ))
     })?;
     let has = |zip: &zip::ZipArchive<Cursor<&[u8]>>, name: &str| zip.index_for_name(name).is_some();
     if has(&zip, "[Content_Types].xml") {
@@ -98,10 +100,19 @@ mod tests {
 
     #[test]
     fn types_come_from_bytes() {
-        assert_eq!(sniff(b"\xFF\xD8\xFF\xE0rest", "a").unwrap(), MediaType::Jpeg);
+        assert_eq!(
+            sniff(b"\xFF\xD8\xFF\xE0rest", "a").unwrap(),
+            MediaType::Jpeg
+        );
         assert_eq!(sniff(b"%PDF-1.7\n", "qd.pdf").unwrap(), MediaType::Pdf);
-        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 ", "x.webp").unwrap(), MediaType::Webp);
-        let docx = zip_with(&[("[Content_Types].xml", b"<x/>"), ("word/document.xml", b"<w/>")]);
+        assert_eq!(
+            sniff(b"RIFF\0\0\0\0WEBPVP8 ", "x.webp").unwrap(),
+            MediaType::Webp
+        );
+        let docx = zip_with(&[
+            ("[Content_Types].xml", b"<x/>"),
+            ("word/document.xml", b"<w/>"),
+        ]);
         assert_eq!(sniff(&docx, "to-trinh.docx").unwrap(), MediaType::Docx);
         let odt = zip_with(&[("mimetype", b"application/vnd.oasis.opendocument.text")]);
         assert_eq!(sniff(&odt, "bao-cao.odt").unwrap(), MediaType::Odt);
@@ -114,8 +125,17 @@ mod tests {
             Err(MediaError::Mismatch { .. })
         ));
         let plain = zip_with(&[("readme.txt", b"hi")]);
-        assert!(matches!(sniff(&plain, "bao-cao.docx"), Err(MediaError::Unsupported(_))));
-        assert!(matches!(sniff(b"MZ\x90\0", "setup.exe"), Err(MediaError::Unsupported(_))));
-        assert!(matches!(sniff(b"PK\x03\x04garbage", "a.docx"), Err(MediaError::Corrupt(_))));
+        assert!(matches!(
+            sniff(&plain, "bao-cao.docx"),
+            Err(MediaError::Unsupported(_))
+        ));
+        assert!(matches!(
+            sniff(b"MZ\x90\0", "setup.exe"),
+            Err(MediaError::Unsupported(_))
+        ));
+        assert!(matches!(
+            sniff(b"PK\x03\x04garbage", "a.docx"),
+            Err(MediaError::Corrupt(_))
+        ));
     }
 }

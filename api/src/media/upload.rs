@@ -77,10 +77,7 @@ pub(crate) fn check_dimensions(w: u32, h: u32, max_pixels: u64) -> Result<(), Me
 /// A JPEG that stops before its end marker was cut off in transit; decoders would quietly
 /// fill the missing part with grey.
 fn check_complete_jpeg(b: &[u8]) -> Result<(), MediaError> {
-    let end = b
-        .iter()
-        .rposition(|&x| x != 0)
-        .map_or(0, |i| i + 1);
+    let end = b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
     if end < 4 || b[end - 2..end] != [0xFF, 0xD9] {
         return Err(MediaError::Corrupt(
             "the JPEG file is truncated (no end-of-image marker)".to_owned(),
@@ -109,7 +106,9 @@ fn clean_image(
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
     let (w, h) = decoder.dimensions();
     check_dimensions(w, h, max_pixels)?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let icc = decoder.icc_profile().ok().flatten();
     // Decoding the whole image is the only way to know the file is sound.
     let mut img = image::DynamicImage::from_decoder(decoder).map_err(corrupt)?;
@@ -132,7 +131,8 @@ fn clean_image(
 
 /// Removes metadata without touching the pixels (no re-encoding, no quality lost).
 fn strip_metadata(raw: Vec<u8>, t: MediaType) -> Result<Vec<u8>, MediaError> {
-    let corrupt = |e: img_parts::Error| MediaError::Corrupt(format!("the {t} file is malformed: {e}"));
+    let corrupt =
+        |e: img_parts::Error| MediaError::Corrupt(format!("the {t} file is malformed: {e}"));
     let raw = PartBytes::from(raw);
     match t {
         MediaType::Jpeg => {
@@ -147,9 +147,8 @@ fn strip_metadata(raw: Vec<u8>, t: MediaType) -> Result<Vec<u8>, MediaError> {
         }
         MediaType::Png => {
             let mut png = Png::from_bytes(raw).map_err(corrupt)?;
-            png.chunks_mut().retain(|c| {
-                !matches!(&c.kind(), b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt" | b"tIME")
-            });
+            png.chunks_mut()
+                .retain(|c| !matches!(&c.kind(), b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt" | b"tIME"));
             Ok(png.encoder().bytes().to_vec())
         }
         MediaType::Webp => {
@@ -170,7 +169,8 @@ mod tests {
     use super::*;
 
     fn jpeg_with_gps() -> Vec<u8> {
-        let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let img =
+            image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
         let mut out = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
             .encode_image(&img)
@@ -201,7 +201,10 @@ mod tests {
     fn truncated_and_oversized_images_are_refused() {
         let raw = jpeg_with_gps();
         let cut = raw[..raw.len() / 2].to_vec();
-        assert!(matches!(prepare(cut, "a.jpg", 1_000_000), Err(MediaError::Corrupt(_))));
+        assert!(matches!(
+            prepare(cut, "a.jpg", 1_000_000),
+            Err(MediaError::Corrupt(_))
+        ));
         assert!(matches!(
             prepare(jpeg_with_gps(), "a.jpg", 1000),
             Err(MediaError::TooManyPixels { .. })

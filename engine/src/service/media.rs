@@ -64,7 +64,13 @@ fn clean_title(raw: &str) -> Result<String, EngineError> {
 }
 
 impl Engine {
-    fn media_audit(&self, actor: &Actor, action: &str, m_site: &Site, comment: String) -> crate::AuditEntry {
+    fn media_audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        m_site: &Site,
+        comment: String,
+    ) -> crate::AuditEntry {
         let mut audit = self.audit(Some(actor.user_id), action);
         audit.site_id = Some(m_site.id);
         audit.comment = Some(comment);
@@ -192,7 +198,12 @@ impl Engine {
         }
         let site = self.site(old.site_id)?;
         let mut audit = self.media_audit(actor, "media.replace", &site, old.filename.clone());
-        audit.comment = Some(format!("{} ({} → {})", old.filename, old.version(), &file.checksum[..16.min(file.checksum.len())]));
+        audit.comment = Some(format!(
+            "{} ({} → {})",
+            old.filename,
+            old.version(),
+            &file.checksum[..16.min(file.checksum.len())]
+        ));
         let mut new = self.store.replace_media(id, &file, &audit)?;
         new.site.clone_from(&site.slug);
         Ok((old, new))

@@ -9,10 +9,10 @@
 mod check;
 mod items;
 mod log;
+mod media;
 mod rows;
 mod sites;
 mod users;
-mod media;
 mod webhooks;
 
 use portico_engine::StoreError;

@@ -4,9 +4,10 @@ use super::{check, items, log, media, sites, users, webhooks, SqliteStore};
 use chrono::{DateTime, Utc};
 use portico_engine::{
     AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt, Event,
-    ItemId, ItemRecord, ItemUpdate, ListCursor, ListFilter, NewEvent, NewItemRecord, NewSiteRecord,
-    NewUserRecord, NewWebhookRecord, RevisionNo, RevisionRecord, Role, Site, SiteId, State, Store,
-    StoreResult, User, UserId, UserRecord, Webhook, WebhookId, Media, MediaFile, MediaFilter, MediaId, MediaUse, NewMediaRecord,
+    ItemId, ItemRecord, ItemUpdate, ListCursor, ListFilter, Media, MediaFile, MediaFilter, MediaId,
+    MediaUse, NewEvent, NewItemRecord, NewMediaRecord, NewSiteRecord, NewUserRecord,
+    NewWebhookRecord, RevisionNo, RevisionRecord, Role, Site, SiteId, State, Store, StoreResult,
+    User, UserId, UserRecord, Webhook, WebhookId,
 };
 
 impl Store for SqliteStore {

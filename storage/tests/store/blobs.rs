@@ -21,7 +21,11 @@ async fn contract(blobs: &dyn Blobs) {
         Some(&b"new"[..])
     );
     // A prefix removes a file's derivatives and nothing else.
-    for k in ["derived/abc/w1.jpg", "derived/abc/w2.webp", "derived/abcd/w1.jpg"] {
+    for k in [
+        "derived/abc/w1.jpg",
+        "derived/abc/w2.webp",
+        "derived/abcd/w1.jpg",
+    ] {
         blobs.put(k, bytes::Bytes::from_static(b"d")).await.unwrap();
     }
     blobs.delete_prefix("derived/abc").await.unwrap();
@@ -49,7 +53,10 @@ async fn s3_compatible_server_keeps_blobs() {
     contract(&blobs).await;
     // A second client (another node) sees what the first stored.
     blobs
-        .put("originals/shared.pdf", bytes::Bytes::from_static(b"%PDF-1.7"))
+        .put(
+            "originals/shared.pdf",
+            bytes::Bytes::from_static(b"%PDF-1.7"),
+        )
         .await
         .unwrap();
     let other = ObjectBlobs::open(&server.config()).unwrap();

@@ -51,16 +51,25 @@ fn a_file_is_public_only_while_a_published_revision_uses_it() {
         assert_eq!(photo.filename, "hội nghị.jpg");
         assert_eq!(photo.title, "hội nghị");
         let scan = e
-            .add_media(&f.author, "main", "qd.pdf", Some("Quyết định 3055"), MediaFile {
-                media_type: MediaType::Pdf,
-                width: None,
-                height: None,
-                ..file("b2")
-            })
+            .add_media(
+                &f.author,
+                "main",
+                "qd.pdf",
+                Some("Quyết định 3055"),
+                MediaFile {
+                    media_type: MediaType::Pdf,
+                    width: None,
+                    height: None,
+                    ..file("b2")
+                },
+            )
             .unwrap();
         let item = article_with(
             &f,
-            &format!("![ảnh](/media/{}/content) [tải](/media/{})", photo.id, scan.id),
+            &format!(
+                "![ảnh](/media/{}/content) [tải](/media/{})",
+                photo.id, scan.id
+            ),
             None,
         );
         // In a draft, in review, in approval: private.
@@ -87,14 +96,20 @@ fn a_file_is_public_only_while_a_published_revision_uses_it() {
         assert!(is_public(&f, scan.id));
         // Deleting a file a published item shows is refused.
         let refused = e.delete_media(&f.editor, scan.id).unwrap_err();
-        assert!(matches!(refused, EngineError::Conflict { .. }), "{refused:?}");
+        assert!(
+            matches!(refused, EngineError::Conflict { .. }),
+            "{refused:?}"
+        );
         // Withdrawn: private again.
         f.act(&f.approver, &published, "unpublish");
         assert!(!is_public(&f, photo.id) && !is_public(&f, scan.id));
         let (gone, orphan) = e.delete_media(&f.editor, scan.id).unwrap();
         assert_eq!(gone.id, scan.id);
         assert!(orphan, "no other file keeps those bytes");
-        assert!(matches!(e.public_media(scan.id), Err(EngineError::NotFound(_))));
+        assert!(matches!(
+            e.public_media(scan.id),
+            Err(EngineError::NotFound(_))
+        ));
     });
 }
 
@@ -111,7 +126,9 @@ fn a_cover_by_number_counts_and_editors_may_mark_files_public() {
             public: Some(true),
             title: None,
         };
-        let denied = e.update_media(&f.author, logo.id, patch.clone()).unwrap_err();
+        let denied = e
+            .update_media(&f.author, logo.id, patch.clone())
+            .unwrap_err();
         assert!(matches!(denied, EngineError::Forbidden(_)), "{denied:?}");
         assert!(!is_public(&f, logo.id));
         e.update_media(&f.editor, logo.id, patch).unwrap();
@@ -129,18 +146,28 @@ fn uploads_need_a_role_on_the_site_and_the_library_is_searchable() {
         assert!(matches!(denied, EngineError::Forbidden(_)));
         e.add_media(&f.author, "main", "Hội nghị tổng kết.jpg", None, file("e5"))
             .unwrap();
-        e.add_media(&f.author, "main", "bao-cao.pdf", Some("Báo cáo quý"), MediaFile {
-            media_type: MediaType::Pdf,
-            ..file("f6")
-        })
+        e.add_media(
+            &f.author,
+            "main",
+            "bao-cao.pdf",
+            Some("Báo cáo quý"),
+            MediaFile {
+                media_type: MediaType::Pdf,
+                ..file("f6")
+            },
+        )
         .unwrap();
         let find = |q: Option<&str>, t: Option<MediaType>| {
-            e.media_library(&f.author, "main", MediaFilter {
-                query: q.map(Into::into),
-                media_type: t,
-                before: None,
-                limit: 50,
-            })
+            e.media_library(
+                &f.author,
+                "main",
+                MediaFilter {
+                    query: q.map(Into::into),
+                    media_type: t,
+                    before: None,
+                    limit: 50,
+                },
+            )
             .unwrap()
             .into_iter()
             .map(|m| m.filename)
@@ -154,8 +181,11 @@ fn uploads_need_a_role_on_the_site_and_the_library_is_searchable() {
             .media_library(&f.outsider, "main", MediaFilter::default())
             .is_err());
         // Identical bytes uploaded twice share a blob: deleting one keeps it.
-        let a = e.add_media(&f.author, "main", "a.jpg", None, file("77")).unwrap();
-        e.add_media(&f.author, "main", "b.jpg", None, file("77")).unwrap();
+        let a = e
+            .add_media(&f.author, "main", "a.jpg", None, file("77"))
+            .unwrap();
+        e.add_media(&f.author, "main", "b.jpg", None, file("77"))
+            .unwrap();
         let (_, orphan) = e.delete_media(&f.author, a.id).unwrap();
         assert!(!orphan);
     });

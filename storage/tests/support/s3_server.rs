@@ -77,7 +77,10 @@ impl S3Server {
         };
         let deadline = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "s3s-fs did not start listening on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "s3s-fs did not start listening on {port}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         Some(server)
