@@ -43,6 +43,18 @@ pub(crate) fn public_json(
     )
 }
 
+/// Whether the request's `If-None-Match` names `etag` (weakly) or is `*`.
+pub(crate) fn etag_matches(request: &HeaderMap, etag: &str) -> bool {
+    request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|inm| {
+            inm.split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+        })
+}
+
 /// A public answer of any type with validators, honouring conditional requests.
 pub(crate) fn public_bytes(
     request: &HeaderMap,
@@ -62,14 +74,8 @@ pub(crate) fn public_bytes(
             .collect::<String>()
     );
     let last_modified = last_modified.map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
-    let not_modified = match request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(inm) => inm
-            .split(',')
-            .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/") == etag),
+    let not_modified = match request.get(header::IF_NONE_MATCH) {
+        Some(_) => etag_matches(request, &etag),
         None => match (
             &last_modified,
             request

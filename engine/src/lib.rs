@@ -4,10 +4,13 @@
 //! (chuyên mục), items with immutable revisions, the three-step workflow and the one policy
 //! function that decides who may do what. [`Engine`] runs every use case; it talks to the
 //! outside only through the [`Store`] and [`Clock`] traits, so it has no HTTP, SQL or files.
+//! [`Blobs`] is the object storage of media files, implemented by the storage crate and used
+//! by the HTTP layer; the engine decides who may touch a file and when the public sees it.
 //!
 //! ```text
 //! api / binary ──► Engine ──► Store (storage crate: SQLite, later PostgreSQL)
-//!                        └──► Clock
+//!      │                 └──► Clock
+//!      └─────────────────────► Blobs (storage crate: a folder or S3, via object_store)
 //! ```
 
 mod auth;

@@ -2,6 +2,7 @@
 //! and the public originals and derivatives.
 
 use super::{blocking, limit_param, path_id};
+use crate::cache_headers::etag_matches;
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody};
 use crate::media::{self, FormatChoice, MediaError, OutputFormat, Prepared, Variant};
@@ -211,7 +212,8 @@ pub(crate) async fn replace(
     let id = media_id(&id)?;
     let engine = st.engine.clone();
     let actor = auth.actor.clone();
-    let before = blocking(move || engine.authorize_replace(&actor, id)).await?;
+    // Refuse before reading a byte of the body.
+    blocking(move || engine.authorize_replace(&actor, id)).await?;
     let (name, _, bytes) = read_upload(&headers, form, st.media.config.max_upload_bytes).await?;
     let file = prepare_and_store(&st, &name, bytes).await?;
     let engine = st.engine.clone();
@@ -219,7 +221,6 @@ pub(crate) async fn replace(
     if old.checksum != new.checksum {
         drop_bytes(&st, &old).await;
     }
-    let _ = before;
     Ok(Json(out(&st, new)))
 }
 
@@ -425,7 +426,7 @@ pub(crate) async fn original(
     }
     let etag = format!("\"{}\"", m.version());
     let cache = cache_control(&m, q.get("v"));
-    if not_modified(&headers, &etag) {
+    if etag_matches(&headers, &etag) {
         return Ok(conditional(&etag, cache, &m));
     }
     let bytes = st
@@ -534,17 +535,6 @@ fn set(h: &mut HeaderMap, name: impl axum::http::header::IntoHeaderName, value: 
     }
 }
 
-fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|inm| {
-            inm.split(',')
-                .map(str::trim)
-                .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
-        })
-}
-
 fn conditional(etag: &str, cache: &str, m: &Media) -> Response {
     let mut r = StatusCode::NOT_MODIFIED.into_response();
     let h = r.headers_mut();
@@ -595,7 +585,7 @@ async fn derivative(
     let etag = format!("\"{}-{}\"", m.version(), name);
     let cache = cache_control(m, version);
     let vary = v.fmt == FormatChoice::Auto;
-    if not_modified(headers, &etag) {
+    if etag_matches(headers, &etag) {
         let mut r = conditional(&etag, cache, m);
         if vary {
             set(r.headers_mut(), header::VARY, "Accept");

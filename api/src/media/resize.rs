@@ -3,7 +3,7 @@
 //! (fast_image_resize, alpha premultiplied so edges do not darken), and encoded.
 
 use super::encode::{encode, OutputFormat};
-use super::upload::{check_dimensions, limits};
+use super::upload::{check_dimensions, image_format, limits};
 use super::MediaError;
 use fast_image_resize::images::Image;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -241,7 +241,6 @@ fn decode_jpeg_scaled(
 ) -> Result<DynamicImage, MediaError> {
     let run = || -> std::io::Result<DynamicImage> {
         let mut d = mozjpeg::Decompress::new_mem(bytes)?;
-        let (sw, _) = d.size();
         let mut num = 8u8;
         for n in [1u8, 2, 4] {
             let f = f64::from(n) / 8.0;
@@ -252,7 +251,6 @@ fn decode_jpeg_scaled(
             }
         }
         d.scale(num);
-        let _ = sw;
         let cmyk = matches!(
             d.color_space(),
             mozjpeg::ColorSpace::JCS_CMYK | mozjpeg::ColorSpace::JCS_YCCK
@@ -302,17 +300,11 @@ fn decode_jpeg_scaled(
 
 /// The header's dimensions, read without decoding.
 fn dimensions(bytes: &[u8], t: MediaType) -> Result<(u32, u32), MediaError> {
-    let format = match t {
-        MediaType::Jpeg => image::ImageFormat::Jpeg,
-        MediaType::Png => image::ImageFormat::Png,
-        MediaType::Webp => image::ImageFormat::WebP,
-        MediaType::Gif => image::ImageFormat::Gif,
-        other => {
-            return Err(MediaError::Unsupported(format!(
-                "a {other} file has no resized versions; fetch /media/ID to download it"
-            )))
-        }
-    };
+    let format = image_format(t).ok_or_else(|| {
+        MediaError::Unsupported(format!(
+            "a {t} file has no resized versions; fetch /media/ID to download it"
+        ))
+    })?;
     ImageReader::with_format(Cursor::new(bytes), format)
         .into_dimensions()
         .map_err(|e| MediaError::Corrupt(format!("the image header cannot be read: {e}")))
@@ -333,10 +325,8 @@ pub fn derive(
     let img = if t == MediaType::Jpeg {
         decode_jpeg_scaled(bytes, p.crop.2, p.crop.3, p.out)?
     } else {
-        let mut r = ImageReader::with_format(
-            Cursor::new(bytes),
-            image::ImageFormat::from_mime_type(t.mime()).unwrap_or(image::ImageFormat::Png),
-        );
+        let format = image_format(t).ok_or_else(|| MediaError::Unsupported(format!("{t}")))?;
+        let mut r = ImageReader::with_format(Cursor::new(bytes), format);
         r.limits(limits(max_pixels));
         r.decode()
             .map_err(|e| MediaError::Corrupt(format!("the {t} image cannot be decoded: {e}")))?

@@ -43,7 +43,8 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn image_format(t: MediaType) -> Option<image::ImageFormat> {
+/// The decoder format of an image type; `None` for documents.
+pub(crate) fn image_format(t: MediaType) -> Option<image::ImageFormat> {
     match t {
         MediaType::Jpeg => Some(image::ImageFormat::Jpeg),
         MediaType::Png => Some(image::ImageFormat::Png),
@@ -74,16 +75,44 @@ pub(crate) fn check_dimensions(w: u32, h: u32, max_pixels: u64) -> Result<(), Me
     Ok(())
 }
 
-/// A JPEG that stops before its end marker was cut off in transit; decoders would quietly
-/// fill the missing part with grey.
+/// A JPEG that stops before its end-of-image marker was cut off in transit; decoders would
+/// quietly fill the missing part with grey. The marker is found by walking the segments (so
+/// an EXIF thumbnail's own marker does not count) and the entropy-coded scans; bytes after
+/// it (some phones append data there) are allowed.
 fn check_complete_jpeg(b: &[u8]) -> Result<(), MediaError> {
-    let end = b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
-    if end < 4 || b[end - 2..end] != [0xFF, 0xD9] {
-        return Err(MediaError::Corrupt(
-            "the JPEG file is truncated (no end-of-image marker)".to_owned(),
-        ));
+    let truncated =
+        || MediaError::Corrupt("the JPEG file is truncated (it stops before its end)".to_owned());
+    let mut i = 2;
+    loop {
+        // Markers may be preceded by fill bytes.
+        while b.get(i) == Some(&0xFF) && b.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        if b.get(i) != Some(&0xFF) {
+            return Err(truncated());
+        }
+        let marker = *b.get(i + 1).ok_or_else(truncated)?;
+        match marker {
+            0xD9 => return Ok(()),
+            0x01 | 0xD0..=0xD7 => i += 2,
+            _ => {
+                let len = b.get(i + 2..i + 4).ok_or_else(truncated)?;
+                i += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
+                if marker == 0xDA {
+                    // Entropy-coded data runs to the next marker that is not a stuffed 0xFF00
+                    // or a restart marker.
+                    while i + 1 < b.len()
+                        && !(b[i] == 0xFF && b[i + 1] != 0 && !(0xD0..=0xD7).contains(&b[i + 1]))
+                    {
+                        i += 1;
+                    }
+                }
+            }
+        }
+        if i >= b.len() {
+            return Err(truncated());
+        }
     }
-    Ok(())
 }
 
 fn clean_image(
