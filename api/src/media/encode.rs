@@ -34,7 +34,8 @@ impl OutputFormat {
     }
 }
 
-/// Encodes `img`; JPEG has no alpha, so transparent parts are laid on white first.
+/// Encodes `img` with the source's colour profile, if any, so that a photo in Display P3 or
+/// Adobe RGB keeps its colours; JPEG has no alpha, so transparent parts are laid on white.
 pub fn encode(
     img: DynamicImage,
     format: OutputFormat,
@@ -49,11 +50,15 @@ pub fn encode(
         }
         OutputFormat::Png => {
             let mut out = Vec::new();
-            let encoder = image::codecs::png::PngEncoder::new_with_quality(
+            let mut encoder = image::codecs::png::PngEncoder::new_with_quality(
                 &mut out,
                 image::codecs::png::CompressionType::Fast,
                 image::codecs::png::FilterType::Adaptive,
             );
+            if let Some(icc) = icc {
+                // PNG takes any profile; an error would only mean "not supported".
+                let _ = image::ImageEncoder::set_icc_profile(&mut encoder, icc.to_vec());
+            }
             let img = if img.color().has_alpha() {
                 DynamicImage::ImageRgba8(img.into_rgba8())
             } else {
@@ -75,9 +80,40 @@ pub fn encode(
             } else {
                 encoder.encode(f32::from(quality))
             };
-            Ok(mem.to_vec())
+            match icc {
+                Some(icc) => with_webp_icc(mem.to_vec(), icc),
+                None => Ok(mem.to_vec()),
+            }
         }
     }
+}
+
+/// Writes an ICC profile as APP2 markers numbered from 1, as the ICC specification and
+/// libjpeg-turbo's reader require (the mozjpeg crate's own helper numbers them from 0, which
+/// readers reject).
+fn write_icc<W>(c: &mut mozjpeg::compress::CompressStarted<W>, icc: &[u8]) {
+    const MAX_DATA: usize = 65_533 - 14;
+    let chunks: Vec<&[u8]> = icc.chunks(MAX_DATA).collect();
+    // More than 255 markers (16 MB of profile) cannot be numbered; such a profile is dropped.
+    let Ok(count) = u8::try_from(chunks.len()) else {
+        return;
+    };
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let mut buf = Vec::with_capacity(chunk.len() + 14);
+        buf.extend_from_slice(b"ICC_PROFILE\0");
+        buf.extend([i as u8 + 1, count]);
+        buf.extend_from_slice(chunk);
+        c.write_marker(mozjpeg::Marker::APP(2), &buf);
+    }
+}
+
+/// Adds the colour profile to a WebP file (libwebp's simple encoder writes none).
+fn with_webp_icc(webp: Vec<u8>, icc: &[u8]) -> Result<Vec<u8>, MediaError> {
+    use img_parts::ImageICC;
+    let mut w = img_parts::webp::WebP::from_bytes(webp.into())
+        .map_err(|e| MediaError::Internal(format!("WebP container: {e}")))?;
+    w.set_icc_profile(Some(img_parts::Bytes::copy_from_slice(icc)));
+    Ok(w.encoder().bytes().to_vec())
 }
 
 /// Alpha composited over white, for formats without transparency.
@@ -113,7 +149,7 @@ pub fn jpeg(
         c.set_optimize_coding(true);
         let mut c = c.start_compress(Vec::with_capacity(rgb.len() / 8))?;
         if let Some(icc) = icc {
-            c.write_icc_profile(icc);
+            write_icc(&mut c, icc);
         }
         c.write_scanlines(rgb)?;
         c.finish()

@@ -322,6 +322,7 @@ pub fn derive(
     let (sw, sh) = dimensions(bytes, t)?;
     check_dimensions(sw, sh, max_pixels)?;
     let p = plan(sw, sh, v);
+    let icc = icc_profile(bytes, t);
     let img = if t == MediaType::Jpeg {
         decode_jpeg_scaled(bytes, p.crop.2, p.crop.3, p.out)?
     } else {
@@ -340,7 +341,18 @@ pub fn derive(
     } else {
         resized
     };
-    encode(finished, out_format, v.q, None)
+    encode(finished, out_format, v.q, icc.as_deref())
+}
+
+/// The source's embedded colour profile (read from the header only).
+fn icc_profile(bytes: &[u8], t: MediaType) -> Option<Vec<u8>> {
+    let format = image_format(t)?;
+    let mut decoder = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_decoder()
+        .ok()?;
+    image::ImageDecoder::icc_profile(&mut decoder)
+        .ok()
+        .flatten()
 }
 
 fn resize(
@@ -434,6 +446,34 @@ mod tests {
             .unwrap();
             let got = image::load_from_memory(&out).unwrap();
             assert_eq!((got.width(), got.height()), want);
+        }
+    }
+
+    #[test]
+    fn the_colour_profile_travels_to_every_format() {
+        let img = image::RgbImage::from_pixel(400, 300, image::Rgb([200, 60, 60]));
+        let icc = b"fake-display-p3-profile".repeat(20);
+        let src = super::super::encode::jpeg(img.as_raw(), 400, 300, 90, Some(&icc)).unwrap();
+        assert_eq!(
+            icc_profile(&src, MediaType::Jpeg).as_deref(),
+            Some(&icc[..]),
+            "source"
+        );
+        for fmt in [OutputFormat::Jpeg, OutputFormat::Png, OutputFormat::Webp] {
+            let out = derive(
+                &src,
+                MediaType::Jpeg,
+                &v(Some(100), None, Fit::Inside),
+                fmt,
+                50_000_000,
+            )
+            .unwrap();
+            let format = image::guess_format(&out).unwrap();
+            let mut d = ImageReader::with_format(Cursor::new(&out[..]), format)
+                .into_decoder()
+                .unwrap();
+            let got = image::ImageDecoder::icc_profile(&mut d).unwrap();
+            assert_eq!(got.as_deref(), Some(&icc[..]), "{fmt:?}");
         }
     }
 
