@@ -298,16 +298,22 @@ fn decode_jpeg_scaled(
     }
 }
 
-/// The header's dimensions, read without decoding.
-fn dimensions(bytes: &[u8], t: MediaType) -> Result<(u32, u32), MediaError> {
+/// The header's dimensions and embedded colour profile, read without decoding the pixels
+/// (one decoder for both: opening one copies the whole file).
+fn header(bytes: &[u8], t: MediaType) -> Result<(u32, u32, Option<Vec<u8>>), MediaError> {
     let format = image_format(t).ok_or_else(|| {
         MediaError::Unsupported(format!(
             "a {t} file has no resized versions; fetch /media/ID to download it"
         ))
     })?;
-    ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
-        .map_err(|e| MediaError::Corrupt(format!("the image header cannot be read: {e}")))
+    let mut decoder = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_decoder()
+        .map_err(|e| MediaError::Corrupt(format!("the image header cannot be read: {e}")))?;
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
+    let icc = image::ImageDecoder::icc_profile(&mut decoder)
+        .ok()
+        .flatten();
+    Ok((w, h, icc))
 }
 
 /// Makes one derivative of an original. CPU-bound: run it on the resize pool.
@@ -319,10 +325,9 @@ pub fn derive(
     max_pixels: u64,
 ) -> Result<Vec<u8>, MediaError> {
     v.validate()?;
-    let (sw, sh) = dimensions(bytes, t)?;
+    let (sw, sh, icc) = header(bytes, t)?;
     check_dimensions(sw, sh, max_pixels)?;
     let p = plan(sw, sh, v);
-    let icc = icc_profile(bytes, t);
     let img = if t == MediaType::Jpeg {
         decode_jpeg_scaled(bytes, p.crop.2, p.crop.3, p.out)?
     } else {
@@ -342,17 +347,6 @@ pub fn derive(
         resized
     };
     encode(finished, out_format, v.q, icc.as_deref())
-}
-
-/// The source's embedded colour profile (read from the header only).
-fn icc_profile(bytes: &[u8], t: MediaType) -> Option<Vec<u8>> {
-    let format = image_format(t)?;
-    let mut decoder = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_decoder()
-        .ok()?;
-    image::ImageDecoder::icc_profile(&mut decoder)
-        .ok()
-        .flatten()
 }
 
 fn resize(
@@ -455,7 +449,7 @@ mod tests {
         let icc = b"fake-display-p3-profile".repeat(20);
         let src = super::super::encode::jpeg(img.as_raw(), 400, 300, 90, Some(&icc)).unwrap();
         assert_eq!(
-            icc_profile(&src, MediaType::Jpeg).as_deref(),
+            header(&src, MediaType::Jpeg).unwrap().2.as_deref(),
             Some(&icc[..]),
             "source"
         );

@@ -163,17 +163,17 @@ impl Engine {
         })
     }
 
+    /// A file and its site, once the actor is allowed to replace, delete or change it.
+    fn managed_media(&self, actor: &Actor, id: MediaId) -> Result<(Media, Site), EngineError> {
+        let (m, site) = self.media_of(id)?;
+        let uploader = m.uploaded_by;
+        self.allow(actor, &site, Permission::ManageMedia { uploader })?;
+        Ok((m, site))
+    }
+
     /// Checks, before any byte of a replacement is read, that the actor may replace the file.
     pub fn authorize_replace(&self, actor: &Actor, id: MediaId) -> Result<Media, EngineError> {
-        let (m, site) = self.media_of(id)?;
-        self.allow(
-            actor,
-            &site,
-            Permission::ManageMedia {
-                uploader: m.uploaded_by,
-            },
-        )?;
-        Ok(m)
+        Ok(self.managed_media(actor, id)?.0)
     }
 
     /// Points the file at new bytes; returns the file as it was and as it is now, so that
@@ -184,7 +184,7 @@ impl Engine {
         id: MediaId,
         file: MediaFile,
     ) -> Result<(Media, Media), EngineError> {
-        let old = self.authorize_replace(actor, id)?;
+        let (old, site) = self.managed_media(actor, id)?;
         if old.media_type.is_image() != file.media_type.is_image() {
             return Err(EngineError::invalid(
                 InvalidKind::InvalidValue,
@@ -196,7 +196,6 @@ impl Engine {
                 ),
             ));
         }
-        let site = self.site(old.site_id)?;
         let mut audit = self.media_audit(actor, "media.replace", &site, old.filename.clone());
         audit.comment = Some(format!(
             "{} ({} → {})",
@@ -216,7 +215,7 @@ impl Engine {
         id: MediaId,
         patch: MediaPatch,
     ) -> Result<Media, EngineError> {
-        let (m, site) = self.media_of(id)?;
+        let (m, site) = self.managed_media(actor, id)?;
         let public = match patch.public {
             Some(p) if p != m.public => {
                 self.allow(actor, &site, Permission::PublishMedia)?;
@@ -224,13 +223,6 @@ impl Engine {
             }
             _ => m.public,
         };
-        self.allow(
-            actor,
-            &site,
-            Permission::ManageMedia {
-                uploader: m.uploaded_by,
-            },
-        )?;
         let title = match patch.title {
             Some(t) => clean_title(&t)?,
             None => m.title.clone(),
@@ -253,7 +245,7 @@ impl Engine {
     /// Removes a file from the library; refused while a published item shows it. Returns the
     /// removed file and whether its bytes are now unused (so the caller may delete them).
     pub fn delete_media(&self, actor: &Actor, id: MediaId) -> Result<(Media, bool), EngineError> {
-        let m = self.authorize_replace(actor, id)?;
+        let (m, site) = self.managed_media(actor, id)?;
         let uses = self.store.media_uses(id)?;
         if let Some(u) = uses.iter().find(|u| u.published) {
             return Err(EngineError::conflict(
@@ -264,7 +256,6 @@ impl Engine {
                 ),
             ));
         }
-        let site = self.site(m.site_id)?;
         let audit = self.media_audit(actor, "media.delete", &site, m.filename.clone());
         self.store.delete_media(id, &audit)?;
         let orphan = self.store.media_checksum_uses(&m.checksum)? == 0;
