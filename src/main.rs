@@ -45,6 +45,29 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Run a caching reverse proxy in front of one or more `portico serve` nodes.
+    Edge(EdgeArgs),
+}
+
+#[derive(clap::Args)]
+struct EdgeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PORTICO_EDGE_LISTEN", default_value = "127.0.0.1:8000")]
+    listen: SocketAddr,
+    /// A `portico serve` node, e.g. `http://10.0.0.5:8080`. Repeat for fail-over.
+    #[arg(
+        long = "origin",
+        env = "PORTICO_EDGE_ORIGINS",
+        value_delimiter = ',',
+        required = true
+    )]
+    origins: Vec<String>,
+    /// The nodes' `--edge-token`: to follow their invalidations and to accept purges.
+    #[arg(long, env = "PORTICO_EDGE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Memory for cached responses, in megabytes.
+    #[arg(long, env = "PORTICO_EDGE_CACHE_MB", default_value_t = 512)]
+    cache_mb: u64,
 }
 
 #[derive(clap::Args)]
@@ -86,6 +109,14 @@ struct ServeArgs {
     /// (`sites/<site>/`); by default `<data>/themes` when it exists.
     #[arg(long, env = "PORTICO_THEMES")]
     themes: Option<PathBuf>,
+    /// Memory for the response cache in front of the public pages and API, in megabytes;
+    /// 0 turns the cache off.
+    #[arg(long, env = "PORTICO_CACHE_MB", default_value_t = 256)]
+    cache_mb: u64,
+    /// A secret that `portico edge` presents to follow this node's invalidations; without
+    /// it, `/_portico/invalidations` is off. Every node and edge shares it.
+    #[arg(long, env = "PORTICO_EDGE_TOKEN", hide_env_values = true)]
+    edge_token: Option<String>,
     #[command(flatten)]
     media: MediaArgs,
 }
@@ -256,6 +287,7 @@ fn main() -> Result<()> {
         Command::User { command } => user(command),
         Command::Check { data } => check(&data),
         Command::Reindex { data } => reindex(&data),
+        Command::Edge(args) => edge(args),
     }
 }
 
@@ -326,6 +358,11 @@ fn serve(args: ServeArgs) -> Result<()> {
             public_url: args.public_url.clone(),
             themes_dir,
             media,
+            cache: (args.cache_mb > 0).then(|| portico_api::cache::CacheConfig {
+                max_bytes: args.cache_mb.saturating_mul(1024 * 1024),
+                ..Default::default()
+            }),
+            edge_token: edge_token(args.edge_token.clone())?,
             ..Default::default()
         };
         portico_api::serve(
@@ -338,6 +375,54 @@ fn serve(args: ServeArgs) -> Result<()> {
         )
         .await?;
         println!("Portico stopped.");
+        Ok(())
+    })
+}
+
+fn edge_token(t: Option<String>) -> Result<Option<String>> {
+    match t {
+        Some(t) if t.len() < 16 => bail!("the edge token must be at least 16 characters"),
+        t => Ok(t),
+    }
+}
+
+fn edge(args: EdgeArgs) -> Result<()> {
+    let origins = args
+        .origins
+        .iter()
+        .map(|o| {
+            url::Url::parse(o)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .with_context(|| format!("--origin {o} is not an http:// or https:// URL"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let config = portico_api::edge::EdgeConfig {
+        origins,
+        token: edge_token(args.token)?,
+        cache: portico_api::cache::CacheConfig {
+            max_bytes: args.cache_mb.max(1).saturating_mul(1024 * 1024),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        println!(
+            "Portico edge is serving on http://{}  (origins: {})",
+            listener.local_addr()?,
+            args.origins.join(", ")
+        );
+        if config.token.is_none() {
+            println!("  no --token: purges arrive only as cached answers expire (max-age)");
+        }
+        portico_api::edge::run(listener, config, shutdown_signal()).await?;
+        println!("Portico edge stopped.");
         Ok(())
     })
 }

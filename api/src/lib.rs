@@ -17,12 +17,15 @@
 //! # }
 //! ```
 
-mod cache_headers;
+pub mod cache;
+pub mod edge;
 mod error;
 mod extract;
 mod handlers;
 mod login_limit;
 pub mod media;
+pub mod metrics;
+pub mod progress;
 mod routes;
 mod scheduler;
 mod search_follower;
@@ -63,6 +66,13 @@ pub struct ApiConfig {
     pub themes_dir: Option<std::path::PathBuf>,
     /// Upload limits, resize presets and the key of signed size parameters.
     pub media: media::MediaConfig,
+    /// The response cache in front of the public pages and API; `None` turns it off.
+    pub cache: Option<cache::CacheConfig>,
+    /// How often the cache purger looks for new events.
+    pub purge_interval: Duration,
+    /// The bearer token edges present to follow `/_portico/invalidations`; the stream is off
+    /// without one.
+    pub edge_token: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -77,6 +87,9 @@ impl Default for ApiConfig {
             webhooks: WebhookConfig::default(),
             themes_dir: None,
             media: media::MediaConfig::default(),
+            cache: Some(cache::CacheConfig::default()),
+            purge_interval: Duration::from_millis(100),
+            edge_token: None,
         }
     }
 }
@@ -90,17 +103,24 @@ pub struct AppState {
     pub(crate) config: Arc<ApiConfig>,
     pub(crate) login_limit: Arc<login_limit::LoginLimit>,
     pub(crate) media: Arc<media::MediaService>,
+    pub(crate) progress: Arc<progress::Progress>,
+    pub(crate) metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
-    /// State for a router over `engine`, the search index and the media files in `blobs`.
+    /// State for a router over `engine`, the search index and the media files in `blobs`;
+    /// `progress` and `metrics` are the node's, shared with its background tasks.
     pub fn new(
         engine: Engine,
         search: Arc<SearchIndex>,
         blobs: Arc<dyn portico_engine::Blobs>,
         config: ApiConfig,
+        progress: Arc<progress::Progress>,
+        metrics: Arc<metrics::Metrics>,
     ) -> Result<AppState, portico_themes::ThemeError> {
         Ok(AppState {
+            progress,
+            metrics,
             media: Arc::new(media::MediaService::new(blobs, config.media.clone())),
             themes: Arc::new(match &config.themes_dir {
                 Some(dir) => portico_themes::Themes::load(dir)?,
@@ -128,44 +148,77 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let progress = Arc::new(progress::Progress::default());
+    let response_cache = config.cache.clone().map(cache::HttpCache::new);
+    let metrics = Arc::new(metrics::Metrics::new(
+        response_cache.clone(),
+        Some(progress.clone()),
+    ));
     let scheduler = tokio::spawn(scheduler::run(
         engine.clone(),
+        progress.clone(),
         config.scheduler_interval,
         stop_rx,
     ));
     let follower = tokio::spawn(search_follower::run(
         engine.clone(),
         search.clone(),
+        progress.clone(),
         config.search_interval,
-        stop_rx_search(&stop_tx),
+        stop_tx.subscribe(),
     ));
     let hooks = tokio::spawn(webhooks::run(
         engine.clone(),
         config.webhooks.clone(),
         stop_tx.subscribe(),
     ));
-    let state = AppState::new(engine, search, blobs, config).map_err(std::io::Error::other)?;
+    let purger = tokio::spawn(cache::follower::run(
+        engine.clone(),
+        response_cache.clone(),
+        progress.clone(),
+        config.purge_interval,
+        stop_tx.subscribe(),
+    ));
+    let (engine_for_cache, progress_for_cache) = (engine.clone(), progress.clone());
+    let stopping = progress.clone();
+    let state = AppState::new(engine, search, blobs, config, progress, metrics.clone())
+        .map_err(std::io::Error::other)?;
     // Host routing rewrites the path, so it must run before the router picks a route.
-    let app = tower::Layer::layer(
+    let routed = tower::Layer::layer(
         &axum::middleware::from_fn_with_state(state.clone(), handlers::pages::host_routing),
         router(state),
     );
-    let result =
-        axum::serve(
-            listener,
-            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-                SocketAddr,
-            >(app),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let app = match response_cache {
+        // The cache keys on the Host and the path as the client sent them, so it sits
+        // outside host routing.
+        Some(c) => {
+            let inner = cache::layer::App::new(routed);
+            axum::Router::new().fallback_service(inner.clone()).layer(
+                axum::middleware::from_fn_with_state(
+                    cache::layer::CacheState::new(c, inner, engine_for_cache, progress_for_cache),
+                    cache::layer::middleware,
+                ),
+            )
+        }
+        None => axum::Router::new().fallback_service(routed),
+    }
+    .layer(axum::middleware::from_fn_with_state(
+        metrics,
+        metrics::track,
+    ));
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        stopping.stop();
+    })
+    .await;
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
     let _ = follower.await;
     let _ = hooks.await;
+    let _ = purger.await;
     result
-}
-
-fn stop_rx_search(tx: &tokio::sync::watch::Sender<bool>) -> tokio::sync::watch::Receiver<bool> {
-    tx.subscribe()
 }

@@ -144,6 +144,11 @@ fn root_table() -> Vec<Endpoint> {
         ("/media/{id}/{preset}", vec![ep!(GET media::preset)]),
         ("/healthz", vec![ep!(GET health::healthz)]),
         ("/readyz", vec![ep!(GET health::readyz)]),
+        ("/metrics", vec![ep!(GET health::metrics)]),
+        (
+            "/_portico/invalidations",
+            vec![ep!(GET health::invalidations)],
+        ),
     ]
 }
 
@@ -235,6 +240,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1/public", public)
         .merge(html)
         .merge(table_router(root_table()))
+        .route_layer(axum::middleware::from_fn(crate::metrics::route_label))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -1,6 +1,7 @@
 //! Keeps the search index fresh: rebuilds it first when it is missing or damaged (the server
 //! answers meanwhile, with what the index has), then follows the event log.
 
+use crate::progress::Progress;
 use portico_engine::Engine;
 use portico_search::follower::{rebuild, Follower};
 use portico_search::SearchIndex;
@@ -11,6 +12,7 @@ use tokio::sync::watch;
 pub(crate) async fn run(
     engine: Engine,
     index: Arc<SearchIndex>,
+    progress: Arc<Progress>,
     every: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -34,10 +36,10 @@ pub(crate) async fn run(
         let (e, i, f) = (engine.clone(), index.clone(), follower.clone());
         let step = tokio::task::spawn_blocking(move || {
             let mut f = f.lock().unwrap_or_else(|p| p.into_inner());
-            f.catch_up(&e, &i)
+            f.catch_up(&e, &i).map(|_| f.cursor())
         });
         match step.await {
-            Ok(Ok(_)) => {}
+            Ok(Ok(cursor)) => progress.set_indexed(cursor),
             Ok(Err(err)) => {
                 tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "search follower failed; retrying")
             }

@@ -8,6 +8,7 @@ mod support;
 
 mod bad_input;
 mod binary;
+mod cache;
 mod delivery;
 mod feeds;
 mod media;

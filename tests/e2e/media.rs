@@ -319,7 +319,14 @@ async fn public_photo(s: &Server, w: u32, h: u32) -> i64 {
 
 #[tokio::test]
 async fn concurrent_requests_make_a_derivative_once_and_explicit_sizes_need_a_signature() {
-    let s = Server::start().await;
+    // Without the response cache, which would coalesce the requests before they reach the
+    // media service: this is about the service's own per-derivative lock, which is what keeps
+    // nodes that share a bucket but not a cache from resizing twice.
+    let s = Server::start_with(portico_api::ApiConfig {
+        cache: None,
+        ..Default::default()
+    })
+    .await;
     let id = public_photo(&s, 1600, 1200).await;
     let path = format!("/media/{id}/hero");
     let all = futures::future::join_all((0..16).map(|_| get(&s, &path, Some("image/jpeg")))).await;

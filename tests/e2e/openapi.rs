@@ -724,6 +724,17 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
     .await;
     c.call("GET", "/healthz", "/healthz", None, None).await;
     c.call("GET", "/readyz", "/readyz", None, None).await;
+    c.call("GET", "/metrics", "/metrics", None, None).await;
+    let r = c
+        .call(
+            "GET",
+            "/_portico/invalidations",
+            "/_portico/invalidations?after=0",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "off without --edge-token");
     let one = "/api/v1/sites/{site}/webhooks/{id}";
     let r = c
         .call(

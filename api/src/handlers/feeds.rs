@@ -3,7 +3,7 @@
 //! index for the network (quick-xml). Absolute URLs, full text, correct dates.
 
 use super::pages::HostSite;
-use crate::cache_headers::{public_bytes, Tags, PUBLIC_CACHE_CONTROL};
+use crate::cache::headers::{public_bytes, Tags, PUBLIC_CACHE_CONTROL};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -249,7 +249,7 @@ async fn feed(
         let items = engine.public_recent(site.as_deref(), channel.as_deref(), FEED_ITEMS)?;
         let mut tags = Tags::default();
         match &site_row {
-            Some(s) => tags.add(format!("site:{}", s.id)),
+            Some(s) => tags.list_of(s.id),
             None => tags.add("network".into()),
         }
         let items: Vec<(PublicItem, String)> = items
@@ -415,7 +415,7 @@ pub(crate) async fn site_sitemap(
         Ok(())
     })?;
     let mut tags = Tags::default();
-    tags.add(format!("site:{}", site.id));
+    tags.list_of(site.id);
     let last = items.iter().filter_map(|i| i.published_at).max();
     Ok(public_bytes(
         &headers,

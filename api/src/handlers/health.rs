@@ -1,21 +1,164 @@
-//! Liveness and readiness.
+//! Operations: liveness, readiness, metrics, and the invalidation stream edges follow.
 
 use super::blocking;
+use crate::cache::tags::purge_tags;
 use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How far behind the log the search index may be and the node still call itself ready.
+const READY_LAG: i64 = 1000;
 
 /// Alive: the process answers. It only answers once start-up has finished.
 pub(crate) async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// Ready: the store answers too.
-pub(crate) async fn readyz(
-    State(st): State<AppState>,
-) -> Result<(StatusCode, &'static str), ApiError> {
+/// Ready: the store answers, and the search index and the cache purger are caught up (a node
+/// rebuilding its index is alive but should not get traffic yet).
+pub(crate) async fn readyz(State(st): State<AppState>) -> Response {
     let engine = st.engine.clone();
-    blocking(move || engine.events_after(i64::MAX - 1, 1)).await?;
-    Ok((StatusCode::OK, "ready\n"))
+    let head = match blocking(move || engine.last_event_seq()).await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(error = ?e, "not ready: the store does not answer");
+            return (StatusCode::SERVICE_UNAVAILABLE, "store unreachable\n").into_response();
+        }
+    };
+    let p = &st.progress;
+    let indexed = p.indexed();
+    let purged = p.purged();
+    if indexed < 0 || head - indexed > READY_LAG {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("search index catching up ({indexed} of {head})\n"),
+        )
+            .into_response();
+    }
+    if purged < 0 {
+        return (StatusCode::SERVICE_UNAVAILABLE, "cache purger starting\n").into_response();
+    }
+    (StatusCode::OK, "ready\n").into_response()
+}
+
+/// Prometheus scrapes this.
+pub(crate) async fn metrics(State(st): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        )],
+        st.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Whether the request carries `token` as its bearer token (compared as digests, so the
+/// comparison's time says nothing about the token).
+pub(crate) fn bearer_is(headers: &HeaderMap, token: &str) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .unwrap_or("");
+    Sha256::digest(given.as_bytes()) == Sha256::digest(token.as_bytes())
+}
+
+/// `GET /_portico/invalidations?after=SEQ&wait=SECONDS`: the purges this node has applied
+/// after `SEQ`, as `{last, reset, purges: [{seq, tags}]}`; waits up to `wait` seconds (at
+/// most 30, default 20) when there are none yet. Without `after`: where the stream stands.
+/// `reset` says the caller's position is not in this log (a restored or replaced database):
+/// it must drop everything it holds.
+pub(crate) async fn invalidations(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let Some(token) = st.config.edge_token.as_deref() else {
+        return Err(ApiError::http(
+            StatusCode::NOT_FOUND,
+            "not_enabled",
+            "the invalidation stream is off: start the server with --edge-token",
+        ));
+    };
+    if !bearer_is(&headers, token) {
+        return Err(ApiError::http(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the invalidation stream needs the edge token as a bearer token",
+        ));
+    }
+    let number = |k: &str, max: i64| -> Result<Option<i64>, ApiError> {
+        match q.get(k) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (0..=max).contains(n))
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::http(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_parameter",
+                        format!("{k} must be a whole number from 0 to {max}"),
+                    )
+                }),
+        }
+    };
+    let after = number("after", i64::MAX)?;
+    let wait = Duration::from_secs(number("wait", 30)?.unwrap_or(20) as u64);
+    let mut rx = st.progress.watch_purged();
+    let mut stopping = st.progress.watch_stopping();
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let purged = *rx.borrow_and_update();
+        let Some(after) = after else {
+            return Ok(stream_answer(purged.max(0), false, Vec::new()));
+        };
+        if purged >= 0 && after > purged {
+            let engine = st.engine.clone();
+            let head = blocking(move || engine.last_event_seq()).await?;
+            if after > head {
+                return Ok(stream_answer(purged, true, Vec::new()));
+            }
+        }
+        if purged >= 0 && after < purged {
+            let engine = st.engine.clone();
+            let events = blocking(move || engine.events_after(after, 1000)).await?;
+            let mut last = after;
+            let mut purges = Vec::new();
+            for e in events.iter().take_while(|e| e.seq <= purged) {
+                last = e.seq;
+                let tags = purge_tags(e);
+                if !tags.is_empty() {
+                    purges.push(json!({"seq": e.seq, "tags": tags}));
+                }
+            }
+            return Ok(stream_answer(last, false, purges));
+        }
+        tokio::select! {
+            changed = rx.changed() => if changed.is_err() {
+                return Ok(stream_answer(after, false, Vec::new()));
+            },
+            _ = tokio::time::sleep_until(deadline) => return Ok(stream_answer(after, false, Vec::new())),
+            _ = stopping.wait_for(|s| *s) => return Ok(stream_answer(after, false, Vec::new())),
+        }
+    }
+}
+
+fn stream_answer(last: i64, reset: bool, purges: Vec<serde_json::Value>) -> Response {
+    let mut r = Json(json!({"last": last, "reset": reset, "purges": purges})).into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }

@@ -2,7 +2,7 @@
 //! and the public originals and derivatives.
 
 use super::{blocking, limit_param, path_id};
-use crate::cache_headers::etag_matches;
+use crate::cache::headers::etag_matches;
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody};
 use crate::media::{self, FormatChoice, MediaError, OutputFormat, Prepared, Variant};
@@ -485,8 +485,14 @@ async fn public(st: &AppState, id: MediaId) -> Result<Media, ApiError> {
     blocking(move || engine.public_media(id)).await
 }
 
+/// A file not marked public is public only while a published item shows it, so any
+/// publication or withdrawal on its site may change that (`list:S`).
 fn tags(m: &Media) -> String {
-    format!("media:{} site:{}", m.id, m.site_id)
+    if m.public {
+        format!("media:{} site:{}", m.id, m.site_id)
+    } else {
+        format!("media:{} site:{} list:{}", m.id, m.site_id, m.site_id)
+    }
 }
 
 /// Versioned URLs (`?v=` the current version) never change: cache them for a year.

@@ -2,7 +2,7 @@
 //! item pages by kind, documents and procedures with filters, search, 404 and 410. Each
 //! request gathers its data and renders on the blocking pool.
 
-use crate::cache_headers::{public_bytes, Tags, PUBLIC_CACHE_CONTROL};
+use crate::cache::headers::{public_bytes, Tags, PUBLIC_CACHE_CONTROL};
 use crate::AppState;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -298,6 +298,7 @@ pub(crate) async fn network_home(State(st): State<AppState>, headers: HeaderMap)
         let portal = sites.iter().find(|s| s.parent_id.is_none()).map(|m| m.name.clone()).unwrap_or_else(|| "Portico".into());
         let mut tags = Tags::default();
         tags.add("network".into());
+        tags.add("sites".into());
         Ok(Page::Ok {
             site: None,
             template: "network.html",
@@ -340,7 +341,8 @@ pub(crate) async fn site_home(
             .map(|s| json!({"slug": s.slug, "name": s.name}))
             .collect();
         let mut tags = Tags::default();
-        tags.add(format!("site:{}", site.id));
+        tags.list_of(site.id);
+        tags.add("sites".into());
         Ok(Page::Ok {
             site: Some((site.slug.clone(), site.theme.clone())),
             template: "site.html",
@@ -406,7 +408,7 @@ fn list_page(
         format!("{prefix}{}?{}", spec.path, params.join("&"))
     });
     let mut tags = Tags::default();
-    tags.add(format!("site:{}", site.id));
+    tags.list_of(site.id);
     Ok(Page::Ok {
         site: Some((site.slug.clone(), site.theme.clone())),
         template: spec.template,
@@ -606,8 +608,8 @@ pub(crate) async fn search_page(
                                  "doc_type": get("doc_type"), "site": get("site")});
         let breadcrumbs = crumbs(&site, &prefix, &[(None, "Tìm kiếm".to_owned())]);
         let mut tags = Tags::default();
-        tags.add(format!("site:{}", site.id));
-        tags.add("search".into());
+        tags.list_of(site.id);
+        tags.add("sites".into());
         let base_ctx = merge(ctx, json!({"title": "Tìm kiếm", "q": q, "filters": filters_ctx, "breadcrumbs": breadcrumbs}));
         if q.is_empty() && kind.is_none() && get("doc_type").is_none() {
             return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: base_ctx, tags, last_modified: None });
@@ -632,7 +634,11 @@ pub(crate) async fn search_page(
             }
             Err(e) => return Err(EngineError::Internal(e.to_string())),
         };
-        let names: HashMap<String, String> = engine.sites()?.into_iter().map(|s| (s.slug, s.name)).collect();
+        let all_sites = engine.sites()?;
+        for s in all_sites.iter().filter(|s| req.filters.sites.contains(&s.slug)) {
+            tags.list_of(s.id);
+        }
+        let names: HashMap<String, String> = all_sites.into_iter().map(|s| (s.slug, s.name)).collect();
         let current: Vec<(String, String)> = ["q", "kind", "doc_type", "year_from", "year_to", "site", "sort"]
             .iter()
             .filter_map(|k| get(k).map(|v| ((*k).to_owned(), v)))

@@ -2,7 +2,7 @@
 //! and cache tags (`cache_headers.rs`).
 
 use super::blocking;
-use crate::cache_headers::{public_json, Tags, PUBLIC_CACHE_CONTROL};
+use crate::cache::headers::{public_json, Tags, PUBLIC_CACHE_CONTROL};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -64,21 +64,20 @@ async fn list(
     let cursor = p.get("cursor").cloned();
     let n = limit(&p, 20)?;
     let engine = st.engine.clone();
-    let site_for_tags = site.clone();
-    let page =
-        blocking(move || engine.public_list(site.as_deref(), &q, cursor.as_deref(), n)).await?;
+    let (page, site_id) = blocking(move || {
+        let page = engine.public_list(site.as_deref(), &q, cursor.as_deref(), n)?;
+        let id = match &site {
+            Some(s) => Some(engine.site_named(s)?.id),
+            None => None,
+        };
+        Ok((page, id))
+    })
+    .await?;
     let mut tags = Tags::default();
-    match &site_for_tags {
+    match site_id {
         // A list of a site can change whenever anything of that site is published.
-        Some(_) => {
-            if let Some(first) = page.items.first() {
-                tags.add(format!("site:{}", first.site_id));
-            }
-        }
+        Some(id) => tags.list_of(id),
         None => tags.add("network".to_owned()),
-    }
-    for i in &page.items {
-        item_tags(&mut tags, i);
     }
     let last = page.items.iter().filter_map(|i| i.published_at).max();
     let body = serde_json::to_value(&page).map_err(ApiError::internal)?;

@@ -1,11 +1,13 @@
 //! Public search and title suggestions.
 
 use super::blocking;
+use crate::cache::headers::{public_json, Tags, PUBLIC_CACHE_CONTROL};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::Json;
+use axum::response::Response;
 use portico_engine::EngineError;
 use portico_search::{Filters, SearchError, SearchRequest, Sort};
 use serde_json::{json, Value};
@@ -131,10 +133,26 @@ fn search_error(e: SearchError) -> ApiError {
     }
 }
 
+/// Search answers depend on what is live on the sites searched (the whole network when no
+/// site is named), and on the site tree when a portal's search takes in those below it.
+fn search_tags(engine: &portico_engine::Engine, sites: &[String]) -> Result<Tags, ApiError> {
+    let mut tags = Tags::default();
+    tags.add("sites".into());
+    if sites.is_empty() {
+        tags.add("network".into());
+        return Ok(tags);
+    }
+    for s in engine.sites()?.iter().filter(|s| sites.contains(&s.slug)) {
+        tags.list_of(s.id);
+    }
+    Ok(tags)
+}
+
 pub(crate) async fn search(
     State(st): State<AppState>,
+    headers: HeaderMap,
     Query(p): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let started = Instant::now();
     let q = p.get("q").cloned().unwrap_or_default();
     if q.chars().count() > portico_search::MAX_QUERY_CHARS {
@@ -173,32 +191,55 @@ pub(crate) async fn search(
         },
     };
     let index = st.search.clone();
-    let results = super::off_thread(move || index.search(&req))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(search_error)?;
+    let engine = st.engine.clone();
+    let (results, tags) = super::off_thread(move || {
+        let tags = search_tags(&engine, &req.filters.sites)?;
+        Ok::<_, ApiError>((index.search(&req).map_err(search_error)?, tags))
+    })
+    .await
+    .map_err(ApiError::internal)??;
     let mut body = serde_json::to_value(&results).map_err(ApiError::internal)?;
     body["query"] = json!(q);
     body["took_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
-    body["rebuilding"] = json!(st.search.needs_rebuild());
-    Ok(Json(body))
+    let rebuilding = st.search.needs_rebuild();
+    body["rebuilding"] = json!(rebuilding);
+    // Answers from a half-built index are not worth keeping.
+    let cache = if rebuilding {
+        "no-store"
+    } else {
+        PUBLIC_CACHE_CONTROL
+    };
+    Ok(public_json(&headers, &body, None, tags, cache))
 }
 
 pub(crate) async fn suggest(
     State(st): State<AppState>,
+    headers: HeaderMap,
     Query(p): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let q = p.get("q").cloned().unwrap_or_default();
     let filters = filters(&st, &p).await?;
     let limit = number("limit", p.get("limit"))?.unwrap_or(8);
     let index = st.search.clone();
-    let hits = super::off_thread(move || index.suggest(&q, &filters, limit))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(search_error)?;
+    let engine = st.engine.clone();
+    let (hits, tags) = super::off_thread(move || {
+        let tags = search_tags(&engine, &filters.sites)?;
+        Ok::<_, ApiError>((
+            index.suggest(&q, &filters, limit).map_err(search_error)?,
+            tags,
+        ))
+    })
+    .await
+    .map_err(ApiError::internal)??;
     let list: Vec<Value> = hits
         .into_iter()
         .map(|h| json!({"title": h.title, "site": h.site, "kind": h.kind, "slug": h.slug, "number": h.number}))
         .collect();
-    Ok(Json(json!({"suggestions": list})))
+    Ok(public_json(
+        &headers,
+        &json!({"suggestions": list}),
+        None,
+        tags,
+        PUBLIC_CACHE_CONTROL,
+    ))
 }

@@ -1,7 +1,7 @@
 //! HTTP caching of public answers, in one place: validators (`ETag`, `Last-Modified`),
 //! conditional requests (`304`), freshness (`Cache-Control` with stale-while-revalidate and
 //! stale-if-error) and `Surrogate-Key` tags naming what an answer depends on, so a purge can
-//! be exact. The response cache itself (DESIGN.md, "Delivery and caching") will sit here too.
+//! be exact (the vocabulary is in `tags.rs`).
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +21,12 @@ impl Tags {
         if !self.0.contains(&tag) {
             self.0.push(tag);
         }
+    }
+
+    /// An answer listing what is live on a site (a list, a feed, search results).
+    pub(crate) fn list_of(&mut self, site: portico_engine::SiteId) {
+        self.add(format!("site:{site}"));
+        self.add(format!("list:{site}"));
     }
 }
 

@@ -1,0 +1,77 @@
+//! The purger: follows the event log and drops the cached responses each change made wrong,
+//! then tells the invalidation stream (and so every edge) how far it has come. It runs even
+//! with the cache off, for the edges.
+//!
+//! It purges an event only once the search index has taken it in (or after a grace period,
+//! should the index be stuck), so that a search answer cached right after a purge already
+//! shows the change.
+
+use super::tags::purge_tags;
+use super::HttpCache;
+use crate::progress::Progress;
+use portico_engine::Engine;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How long an event waits for the search index before it is purged anyway.
+const SEARCH_GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
+
+/// Runs until `stop`; the cache starts empty, so it starts at the log's head.
+pub(crate) async fn run(
+    engine: Engine,
+    cache: Option<Arc<HttpCache>>,
+    progress: Arc<Progress>,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut cursor = loop {
+        let e = engine.clone();
+        match tokio::task::spawn_blocking(move || e.last_event_seq()).await {
+            Ok(Ok(seq)) => break seq,
+            Ok(Err(err)) => {
+                tracing::error!(error = %err, "cache purger cannot read the event log; retrying")
+            }
+            Err(join) => tracing::error!(error = %join, "cache purger panicked; retrying"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    };
+    progress.set_purged(cursor);
+    loop {
+        let e = engine.clone();
+        let head = tokio::task::spawn_blocking(move || {
+            let head = e.last_event_seq()?;
+            let events = e.events_after(cursor, 1000)?;
+            Ok::<_, portico_engine::EngineError>((head, events))
+        })
+        .await;
+        match head {
+            Ok(Ok((head, events))) => {
+                progress.set_head(head);
+                let indexed = progress.indexed();
+                let now = chrono::Utc::now();
+                for ev in events {
+                    if ev.seq > indexed && now - ev.at < SEARCH_GRACE {
+                        break;
+                    }
+                    let tags = purge_tags(&ev);
+                    if let (false, Some(cache)) = (tags.is_empty(), &cache) {
+                        let n = cache.purge(&tags);
+                        tracing::debug!(seq = ev.seq, ?tags, entries = n, "purged");
+                    }
+                    cursor = ev.seq;
+                }
+                progress.set_purged(cursor);
+            }
+            Ok(Err(err)) => tracing::error!(error = %err, "cache purger failed; retrying"),
+            Err(join) => tracing::error!(error = %join, "cache purger panicked; retrying"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The cache in front of `portico serve`'s own router.
+
+use super::tags::purge_tags;
+use super::{cacheable_request, Fetch, FetchError, HttpCache};
+use crate::progress::Progress;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use futures::FutureExt;
+use portico_engine::Engine;
+use std::convert::Infallible;
+use std::sync::Arc;
+use tower::util::BoxCloneSyncService;
+use tower::ServiceExt;
+
+/// The router as a service the cache can call again for background refreshes.
+pub(crate) type App = BoxCloneSyncService<Request, Response, Infallible>;
+
+/// What the middleware needs.
+#[derive(Clone)]
+pub(crate) struct CacheState {
+    pub(crate) cache: Arc<HttpCache>,
+    fetch: Fetch,
+    engine: Engine,
+    progress: Arc<Progress>,
+}
+
+impl CacheState {
+    /// A cache that asks `app` on a miss.
+    pub(crate) fn new(
+        cache: Arc<HttpCache>,
+        app: App,
+        engine: Engine,
+        progress: Arc<Progress>,
+    ) -> CacheState {
+        let fetch: Fetch = Arc::new(move |parts| {
+            let app = app.clone();
+            async move {
+                let resp = app
+                    .oneshot(Request::from_parts(parts, Body::empty()))
+                    .await
+                    .map_err(|e: Infallible| FetchError(e.to_string()))?;
+                Ok(resp)
+            }
+            .boxed()
+        });
+        CacheState {
+            cache,
+            fetch,
+            engine,
+            progress,
+        }
+    }
+
+    /// Purges what the events the purger has not reached yet change, at once: whoever just
+    /// published reads the new page from this node. The purger's own pass follows (after the
+    /// search index), so a search answer cached in between is dropped again.
+    async fn purge_unfollowed(&self) {
+        let from = self.progress.purged();
+        if from < 0 {
+            return;
+        }
+        let engine = self.engine.clone();
+        match tokio::task::spawn_blocking(move || engine.events_after(from, 1000)).await {
+            Ok(Ok(events)) => {
+                for e in &events {
+                    let tags = purge_tags(e);
+                    if !tags.is_empty() {
+                        self.cache.purge(&tags);
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "cannot read the events of a write; the purger will catch up")
+            }
+            Err(e) => tracing::warn!(error = %e, "purge after a write panicked"),
+        }
+    }
+}
+
+/// Answers cacheable requests from the cache; everything else goes straight through.
+pub(crate) async fn middleware(State(st): State<CacheState>, req: Request, next: Next) -> Response {
+    // Operations answers describe this moment: never from memory.
+    let path = req.uri().path();
+    let operations =
+        matches!(path, "/metrics" | "/healthz" | "/readyz") || path.starts_with("/_portico/");
+    if operations || !cacheable_request(req.method(), req.headers()) {
+        st.cache.count_bypass();
+        let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        let resp = next.run(req).await;
+        if write && resp.status().is_success() {
+            st.purge_unfollowed().await;
+        }
+        return resp;
+    }
+    let (parts, _) = req.into_parts();
+    st.cache.handle(parts, &st.fetch).await
+}

@@ -1,0 +1,728 @@
+//! The HTTP cache, in one place: whole public responses in memory, purged exactly by
+//! `Surrogate-Key` tags, shared by `portico serve` (in front of its own router) and
+//! `portico edge` (in front of origins over HTTP).
+//!
+//! Freshness, storability, `Vary` and revalidation are decided by http-cache-semantics (RFC
+//! 9111) rather than by hand: it is the part of caching that is easy to get subtly wrong.
+//! What the crate leaves to the cache is here: the store (moka, bounded in bytes), the tag
+//! index for purges, coalescing of concurrent misses into one origin request, and the two
+//! grace periods (`stale-while-revalidate`, `stale-if-error`).
+
+pub(crate) mod follower;
+pub(crate) mod headers;
+pub(crate) mod layer;
+pub(crate) mod tags;
+
+use axum::body::Body;
+use axum::http::{
+    header, request, HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode,
+};
+use bytes::Bytes;
+use futures::future::{BoxFuture, FutureExt, Shared};
+use http_cache_semantics::{AfterResponse, BeforeRequest, CacheOptions, CachePolicy};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+/// How big the cache may grow and what it stores.
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    /// Bytes of responses (bodies, headers and keys) kept in memory.
+    pub max_bytes: u64,
+    /// Larger responses are passed through, never stored.
+    pub max_entry_bytes: usize,
+    /// How long a response may be served stale when the origin cannot be reached, whatever
+    /// it said: what an edge does when every origin is down.
+    pub serve_stale_when_down: Duration,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            max_bytes: 256 * 1024 * 1024,
+            max_entry_bytes: 8 * 1024 * 1024,
+            serve_stale_when_down: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+/// Why the origin gave no response at all.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("origin unreachable: {0}")]
+pub struct FetchError(pub String);
+
+/// How the cache asks the origin: a request without body (GET or HEAD semantics).
+pub type Fetch = Arc<
+    dyn Fn(request::Parts) -> BoxFuture<'static, Result<Response<Body>, FetchError>> + Send + Sync,
+>;
+
+/// What an origin request gave the requests waiting on it.
+#[derive(Clone)]
+enum Landed {
+    Entry(Arc<Entry>),
+    /// Too large to keep: the first waiter streams it, any other asks the origin itself.
+    Large(Arc<Mutex<Option<Response<Body>>>>),
+}
+
+/// One stored (or just fetched) response.
+pub(crate) struct Entry {
+    policy: CachePolicy,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    tags: Vec<String>,
+    /// What the router attached (the route that answered, for the metrics).
+    extensions: axum::http::Extensions,
+    /// `stale-while-revalidate` and `stale-if-error` of the response.
+    swr: Duration,
+    sie: Duration,
+    /// The freshness lifetime (max-age as the policy understood it).
+    lifetime: Duration,
+}
+
+impl Entry {
+    fn weight(&self, key: &str) -> u32 {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 16)
+            .sum();
+        u32::try_from(key.len() + self.body.len() + headers + 256).unwrap_or(u32::MAX)
+    }
+
+    /// How long past its freshness the entry is worth keeping.
+    fn keep_for(&self, now: SystemTime, down: Duration) -> Duration {
+        self.policy.time_to_live(now) + self.swr.max(self.sie).max(down)
+    }
+
+    /// How long past its freshness lifetime the entry is.
+    fn staleness(&self, now: SystemTime) -> Duration {
+        self.policy.age(now).saturating_sub(self.lifetime)
+    }
+}
+
+/// A `Cache-Control` directive's number of seconds.
+fn directive(headers: &HeaderMap, name: &str) -> Option<Duration> {
+    headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|d| d.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.trim().trim_matches('"').parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+fn has_directive(headers: &HeaderMap, name: &str) -> bool {
+    headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|d| {
+            d.trim()
+                .split('=')
+                .next()
+                .is_some_and(|k| k.trim().eq_ignore_ascii_case(name))
+        })
+}
+
+/// Counters for `/metrics`.
+#[derive(Default, Debug)]
+pub struct CacheStats {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    /// Requests that waited for another request's origin fetch instead of making their own.
+    pub coalesced: AtomicU64,
+    pub stale_served: AtomicU64,
+    /// Stale entries confirmed by a `304` from the origin.
+    pub revalidated: AtomicU64,
+    pub purges: AtomicU64,
+    pub purged_entries: AtomicU64,
+    pub evictions: AtomicU64,
+    /// Requests the cache does not handle (authenticated, ranges, other methods).
+    pub bypass: AtomicU64,
+    /// Origin requests, including background refreshes.
+    pub origin_fetches: AtomicU64,
+}
+
+/// What the cache did with a request, for the `X-Cache` header and the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Hit,
+    Miss,
+    Stale,
+}
+
+impl Outcome {
+    fn header(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Outcome::Hit => "HIT",
+            Outcome::Miss => "MISS",
+            Outcome::Stale => "STALE",
+        })
+    }
+}
+
+type Flight = Shared<BoxFuture<'static, Result<Landed, FetchError>>>;
+type TagIndex = Arc<Mutex<HashMap<String, HashSet<Arc<str>>>>>;
+
+/// The response cache.
+pub struct HttpCache {
+    entries: moka::sync::Cache<Arc<str>, Arc<Entry>>,
+    /// The request headers a URL's responses vary on, by URL key.
+    vary: moka::sync::Cache<Arc<str>, Arc<[HeaderName]>>,
+    tags: TagIndex,
+    flights: Mutex<HashMap<Arc<str>, Flight>>,
+    config: CacheConfig,
+    stats: Arc<CacheStats>,
+}
+
+struct Expiry(Duration);
+
+impl moka::Expiry<Arc<str>, Arc<Entry>> for Expiry {
+    fn expire_after_create(
+        &self,
+        _: &Arc<str>,
+        e: &Arc<Entry>,
+        _: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(e.keep_for(SystemTime::now(), self.0))
+    }
+    fn expire_after_update(
+        &self,
+        _: &Arc<str>,
+        e: &Arc<Entry>,
+        _: std::time::Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(e.keep_for(SystemTime::now(), self.0))
+    }
+}
+
+fn options() -> CacheOptions {
+    CacheOptions {
+        shared: true,
+        // Without explicit freshness nothing is stored: heuristic freshness would keep
+        // answers the handlers never meant to be kept.
+        cache_heuristic: 0.0,
+        ..Default::default()
+    }
+}
+
+impl HttpCache {
+    /// An empty cache.
+    pub fn new(config: CacheConfig) -> Arc<HttpCache> {
+        let stats = Arc::new(CacheStats::default());
+        let tags: TagIndex = Arc::default();
+        let (t, s) = (tags.clone(), stats.clone());
+        let entries = moka::sync::Cache::builder()
+            .max_capacity(config.max_bytes)
+            .weigher(|k: &Arc<str>, v: &Arc<Entry>| v.weight(k))
+            .expire_after(Expiry(config.serve_stale_when_down))
+            .eviction_listener(move |key: Arc<Arc<str>>, v: Arc<Entry>, cause| {
+                use moka::notification::RemovalCause;
+                // A replacement keeps its key under the new entry's tags, added before.
+                if cause == RemovalCause::Replaced {
+                    return;
+                }
+                if matches!(cause, RemovalCause::Size | RemovalCause::Expired) {
+                    s.evictions.fetch_add(1, Ordering::Relaxed);
+                }
+                let mut index = t.lock().unwrap_or_else(|p| p.into_inner());
+                for tag in &v.tags {
+                    if let Some(keys) = index.get_mut(tag) {
+                        keys.remove(&**key);
+                        if keys.is_empty() {
+                            index.remove(tag);
+                        }
+                    }
+                }
+            })
+            .build();
+        Arc::new(HttpCache {
+            entries,
+            vary: moka::sync::Cache::builder().max_capacity(1_000_000).build(),
+            tags,
+            flights: Mutex::default(),
+            config,
+            stats,
+        })
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &CacheStats {
+        &self.stats
+    }
+
+    /// How many responses are stored, and their weight in bytes.
+    pub fn size(&self) -> (u64, u64) {
+        self.entries.run_pending_tasks();
+        (self.entries.entry_count(), self.entries.weighted_size())
+    }
+
+    /// Drops every response tagged with any of `tags`; returns how many went.
+    pub fn purge<S: AsRef<str>>(&self, tags: &[S]) -> usize {
+        let mut keys = Vec::new();
+        {
+            let mut index = self.tags.lock().unwrap_or_else(|p| p.into_inner());
+            for tag in tags {
+                if let Some(k) = index.remove(tag.as_ref()) {
+                    keys.extend(k);
+                }
+            }
+        }
+        self.stats.purges.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .purged_entries
+            .fetch_add(keys.len() as u64, Ordering::Relaxed);
+        for k in &keys {
+            self.entries.invalidate(k);
+        }
+        keys.len()
+    }
+
+    /// Drops everything (an edge that lost track of the purges it missed).
+    pub fn flush(&self) {
+        self.entries.invalidate_all();
+        self.entries.run_pending_tasks();
+        self.tags.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.stats.purges.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_bypass(&self) {
+        self.stats.bypass.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Answers a `GET` or `HEAD` from the cache or through `fetch`, storing what may be stored.
+    pub async fn handle(self: &Arc<Self>, req: request::Parts, fetch: &Fetch) -> Response<Body> {
+        let head = req.method == Method::HEAD;
+        let url = url_key(&req);
+        let key = self.variant_key(&url, &req.headers);
+        let now = SystemTime::now();
+        let cached = self.entries.get(&key);
+        let (entry, outcome) = match cached {
+            // The common case without the policy's general check (which copies the headers):
+            // the key already matched `Vary`, and the client asked nothing special.
+            Some(e)
+                if !req.headers.contains_key(header::CACHE_CONTROL)
+                    && !req.headers.contains_key(header::PRAGMA)
+                    && !e.policy.is_stale(now) =>
+            {
+                self.stats.hits.fetch_add(1, Ordering::Relaxed);
+                (e, Outcome::Hit)
+            }
+            Some(e) => match e.policy.before_request(&req, now) {
+                BeforeRequest::Fresh(_) => {
+                    self.stats.hits.fetch_add(1, Ordering::Relaxed);
+                    (e, Outcome::Hit)
+                }
+                BeforeRequest::Stale { request, matches } => {
+                    let stale = e.staleness(now);
+                    let client_no_cache = has_directive(&req.headers, "no-cache");
+                    if matches
+                        && !client_no_cache
+                        && !has_directive(&e.headers, "must-revalidate")
+                        && stale <= e.swr
+                    {
+                        // Serve stale now; refresh behind the client's back.
+                        self.stats.stale_served.fetch_add(1, Ordering::Relaxed);
+                        let flight =
+                            self.flight(key.clone(), url.clone(), request, Some(e.clone()), fetch);
+                        tokio::spawn(flight);
+                        (e, Outcome::Stale)
+                    } else {
+                        let grace = e.sie.max(self.config.serve_stale_when_down);
+                        match self.flight(key, url, request, Some(e.clone()), fetch).await {
+                            Ok(Landed::Entry(fresh))
+                                if fresh.status.is_server_error() && stale <= e.sie =>
+                            {
+                                self.stats.stale_served.fetch_add(1, Ordering::Relaxed);
+                                (e, Outcome::Stale)
+                            }
+                            Ok(Landed::Entry(fresh)) => (fresh, Outcome::Miss),
+                            Ok(Landed::Large(slot)) => return self.large(slot, req, fetch).await,
+                            Err(_) if stale <= grace => {
+                                self.stats.stale_served.fetch_add(1, Ordering::Relaxed);
+                                (e, Outcome::Stale)
+                            }
+                            Err(err) => return unreachable_origin(&err),
+                        }
+                    }
+                }
+            },
+            None => {
+                let mut parts = req.clone();
+                strip_conditionals(&mut parts.headers);
+                parts.method = Method::GET;
+                match self.flight(key, url, parts, None, fetch).await {
+                    Ok(Landed::Entry(e)) => (e, Outcome::Miss),
+                    Ok(Landed::Large(slot)) => return self.large(slot, req, fetch).await,
+                    Err(err) => return unreachable_origin(&err),
+                }
+            }
+        };
+        respond(&req.headers, &entry, outcome, head, now)
+    }
+
+    /// A response too large to keep: streamed to the first waiter; the others (rare: the same
+    /// large file asked for at the same instant) ask the origin themselves.
+    async fn large(
+        &self,
+        slot: Arc<Mutex<Option<Response<Body>>>>,
+        req: request::Parts,
+        fetch: &Fetch,
+    ) -> Response<Body> {
+        let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let mut resp = match taken {
+            Some(r) => r,
+            None => {
+                self.stats.origin_fetches.fetch_add(1, Ordering::Relaxed);
+                match fetch(req.clone()).await {
+                    Ok(r) => r,
+                    Err(err) => return unreachable_origin(&err),
+                }
+            }
+        };
+        if req.method == Method::HEAD {
+            *resp.body_mut() = Body::empty();
+        }
+        resp.headers_mut()
+            .insert("x-cache", HeaderValue::from_static("MISS"));
+        resp
+    }
+
+    /// The key of the stored variant for this request: the URL plus the values of the headers
+    /// its responses vary on.
+    fn variant_key(&self, url: &Arc<str>, headers: &HeaderMap) -> Arc<str> {
+        match self.vary.get(url) {
+            Some(names) if !names.is_empty() => {
+                let mut k = String::with_capacity(url.len() + 64);
+                k.push_str(url);
+                for n in names.iter() {
+                    k.push('\n');
+                    for v in headers.get_all(n) {
+                        k.push_str(v.to_str().unwrap_or(""));
+                        k.push(',');
+                    }
+                }
+                Arc::from(k)
+            }
+            _ => url.clone(),
+        }
+    }
+
+    /// One origin request for `key` however many ask at once; the result is stored when it
+    /// may be.
+    fn flight(
+        self: &Arc<Self>,
+        key: Arc<str>,
+        url: Arc<str>,
+        req: request::Parts,
+        previous: Option<Arc<Entry>>,
+        fetch: &Fetch,
+    ) -> Flight {
+        let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(f) = flights.get(&key) {
+            self.stats.coalesced.fetch_add(1, Ordering::Relaxed);
+            return f.clone();
+        }
+        if previous.is_none() {
+            self.stats.misses.fetch_add(1, Ordering::Relaxed);
+        }
+        let this = self.clone();
+        let fetch = fetch.clone();
+        let k = key.clone();
+        // Spawned, so that the request finishes and is stored even if every client gave up.
+        let task = tokio::spawn(async move {
+            this.stats.origin_fetches.fetch_add(1, Ordering::Relaxed);
+            let out = match fetch(req.clone()).await {
+                Ok(resp) => match read_whole(resp, this.config.max_entry_bytes).await {
+                    Ok(resp) => Ok(Landed::Entry(this.store(
+                        &k,
+                        &url,
+                        &req,
+                        resp,
+                        previous.as_deref(),
+                    ))),
+                    Err(large) => Ok(Landed::Large(Arc::new(Mutex::new(Some(large))))),
+                },
+                Err(e) => Err(e),
+            };
+            this.flights
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&k);
+            out
+        });
+        let f = async move {
+            task.await
+                .unwrap_or_else(|e| Err(FetchError(format!("origin request failed: {e}"))))
+        }
+        .boxed()
+        .shared();
+        flights.insert(key, f.clone());
+        f
+    }
+
+    /// Turns the origin's answer into an entry, storing it when RFC 9111 allows.
+    fn store(
+        &self,
+        key: &Arc<str>,
+        url: &Arc<str>,
+        req: &request::Parts,
+        resp: Response<Bytes>,
+        previous: Option<&Entry>,
+    ) -> Arc<Entry> {
+        let now = SystemTime::now();
+        let (mut parts, body) = resp.into_parts();
+        // Timings describe one computation, not the stored answer.
+        parts.headers.remove("server-timing");
+        let entry = match previous {
+            Some(prev) if parts.status == StatusCode::NOT_MODIFIED => {
+                match prev.policy.after_response(req, &parts, now) {
+                    AfterResponse::NotModified(policy, new_parts) => {
+                        self.stats.revalidated.fetch_add(1, Ordering::Relaxed);
+                        let mut e = entry_from(
+                            policy,
+                            new_parts.status,
+                            new_parts.headers,
+                            prev.body.clone(),
+                        );
+                        e.extensions = parts.extensions.clone();
+                        e
+                    }
+                    AfterResponse::Modified(policy, new_parts) => {
+                        let mut e = entry_from(policy, new_parts.status, new_parts.headers, body);
+                        e.extensions = parts.extensions.clone();
+                        e
+                    }
+                }
+            }
+            _ => {
+                let policy = CachePolicy::new_options(req, &parts, now, options());
+                let mut e = entry_from(policy, parts.status, parts.headers, body);
+                e.extensions = parts.extensions;
+                e
+            }
+        };
+        let entry = Arc::new(entry);
+        let storable = entry.policy.is_storable()
+            && entry.status != StatusCode::PARTIAL_CONTENT
+            && !entry.headers.contains_key(header::SET_COOKIE)
+            && entry.body.len() <= self.config.max_entry_bytes
+            && (entry.policy.time_to_live(now) > Duration::ZERO || entry.swr > Duration::ZERO);
+        if storable {
+            let names: Arc<[HeaderName]> = entry
+                .headers
+                .get_all(header::VARY)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+                .collect();
+            let key = if names.is_empty() {
+                key.clone()
+            } else {
+                self.vary.insert(url.clone(), names);
+                self.variant_key(url, &req.headers)
+            };
+            {
+                let mut index = self.tags.lock().unwrap_or_else(|p| p.into_inner());
+                for t in &entry.tags {
+                    index.entry(t.clone()).or_default().insert(key.clone());
+                }
+            }
+            self.entries.insert(key, entry.clone());
+        } else if previous.is_some() && !entry.status.is_server_error() {
+            // The resource changed into something not to keep (gone, private): forget the
+            // old answer. A failing origin keeps it, for stale-if-error.
+            self.entries.invalidate(key);
+        }
+        entry
+    }
+}
+
+/// The response with its body read whole, or (too large to keep) as a stream again.
+async fn read_whole(resp: Response<Body>, max: usize) -> Result<Response<Bytes>, Response<Body>> {
+    use futures::StreamExt;
+    let (parts, body) = resp.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err(Response::from_parts(parts, body));
+    }
+    let mut stream = body.into_data_stream();
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut total = 0;
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(c) => {
+                total += c.len();
+                chunks.push(c);
+                if total > max {
+                    let head = futures::stream::iter(chunks.into_iter().map(Ok));
+                    return Err(Response::from_parts(
+                        parts,
+                        Body::from_stream(head.chain(stream)),
+                    ));
+                }
+            }
+            Err(e) => {
+                // A body cut short is not an answer to keep or to coalesce on.
+                tracing::warn!(error = %e, "origin body failed");
+                return Err(unreachable_origin(&FetchError(e.to_string())));
+            }
+        }
+    }
+    let body = match chunks.len() {
+        1 => chunks.pop().unwrap_or_default(),
+        _ => {
+            let mut b = bytes::BytesMut::with_capacity(total);
+            for c in chunks {
+                b.extend_from_slice(&c);
+            }
+            b.freeze()
+        }
+    };
+    Ok(Response::from_parts(parts, body))
+}
+
+fn entry_from(policy: CachePolicy, status: StatusCode, headers: HeaderMap, body: Bytes) -> Entry {
+    let tags = headers
+        .get_all("surrogate-key")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split_ascii_whitespace())
+        .map(str::to_owned)
+        .collect();
+    let now = SystemTime::now();
+    Entry {
+        lifetime: policy.time_to_live(now) + policy.age(now),
+        swr: directive(&headers, "stale-while-revalidate").unwrap_or(Duration::ZERO),
+        sie: directive(&headers, "stale-if-error").unwrap_or(Duration::ZERO),
+        policy,
+        status,
+        headers,
+        body,
+        tags,
+        extensions: axum::http::Extensions::new(),
+    }
+}
+
+/// The URL part of the key: host, path and query (the method is folded: `HEAD` is answered
+/// from a stored `GET`).
+fn url_key(req: &request::Parts) -> Arc<str> {
+    let host = req
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri.host())
+        .unwrap_or("");
+    let pq = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut k = String::with_capacity(host.len() + pq.len() + 1);
+    k.push_str(&host.to_ascii_lowercase());
+    k.push_str(pq);
+    Arc::from(k)
+}
+
+fn strip_conditionals(h: &mut HeaderMap) {
+    for name in [
+        header::IF_NONE_MATCH,
+        header::IF_MODIFIED_SINCE,
+        header::IF_MATCH,
+        header::IF_UNMODIFIED_SINCE,
+        header::IF_RANGE,
+    ] {
+        h.remove(name);
+    }
+}
+
+/// Whether a request is one the cache answers: `GET`/`HEAD`, no credentials, no range.
+pub(crate) fn cacheable_request(method: &Method, headers: &HeaderMap) -> bool {
+    (method == Method::GET || method == Method::HEAD)
+        && !headers.contains_key(header::AUTHORIZATION)
+        && !headers.contains_key(header::RANGE)
+}
+
+fn unreachable_origin(err: &FetchError) -> Response<Body> {
+    tracing::warn!(error = %err, "no origin answered and nothing stale to serve");
+    let mut r = Response::new(Body::from(
+        "{\"error\":{\"code\":\"origin_unreachable\",\"message\":\"the portal cannot be reached right now; try again shortly\"}}",
+    ));
+    *r.status_mut() = StatusCode::BAD_GATEWAY;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The client's answer from an entry: `304` when its validators match, the body unless
+/// `HEAD`, an honest `Age` and `X-Cache`.
+fn respond(
+    req: &HeaderMap,
+    e: &Entry,
+    outcome: Outcome,
+    head: bool,
+    now: SystemTime,
+) -> Response<Body> {
+    let not_modified = e.status == StatusCode::OK && not_modified(req, &e.headers);
+    let mut r = if not_modified || head {
+        Response::new(Body::empty())
+    } else {
+        Response::new(Body::from(e.body.clone()))
+    };
+    if outcome == Outcome::Miss {
+        *r.extensions_mut() = e.extensions.clone();
+    }
+    *r.status_mut() = if not_modified {
+        StatusCode::NOT_MODIFIED
+    } else {
+        e.status
+    };
+    let h = r.headers_mut();
+    for (k, v) in &e.headers {
+        if not_modified && (k == header::CONTENT_LENGTH || k == header::CONTENT_TYPE) {
+            continue;
+        }
+        h.append(k.clone(), v.clone());
+    }
+    if head && !not_modified {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(e.body.len()));
+    }
+    h.insert(header::AGE, HeaderValue::from(e.policy.age(now).as_secs()));
+    h.insert("x-cache", outcome.header());
+    r
+}
+
+/// `If-None-Match` (weak comparison) or, without it, `If-Modified-Since`.
+fn not_modified(req: &HeaderMap, stored: &HeaderMap) -> bool {
+    if req.contains_key(header::IF_NONE_MATCH) {
+        return stored
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|etag| headers::etag_matches(req, etag.trim_start_matches("W/")));
+    }
+    let parse = |v: Option<&HeaderValue>| {
+        v.and_then(|v| v.to_str().ok())
+            .and_then(|s| chrono::DateTime::parse_from_rfc2822(&s.replace("GMT", "+0000")).ok())
+    };
+    match (
+        parse(stored.get(header::LAST_MODIFIED)),
+        parse(req.get(header::IF_MODIFIED_SINCE)),
+    ) {
+        (Some(lm), Some(ims)) => lm <= ims,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

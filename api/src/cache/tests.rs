@@ -1,0 +1,301 @@
+//! The cache against a scripted origin: what it stores, when it asks again, what it serves
+//! when the origin fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use std::sync::atomic::AtomicUsize;
+
+/// An origin whose answer the test sets, counting the requests it gets.
+#[derive(Clone, Default)]
+struct Origin {
+    calls: Arc<AtomicUsize>,
+    answer: Arc<Mutex<Option<(u16, Vec<(&'static str, String)>, &'static str)>>>,
+    seen: Arc<Mutex<Vec<HeaderMap>>>,
+}
+
+impl Origin {
+    fn set(&self, status: u16, headers: &[(&'static str, &str)], body: &'static str) {
+        *self.answer.lock().unwrap() = Some((
+            status,
+            headers.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            body,
+        ));
+    }
+    fn down(&self) {
+        *self.answer.lock().unwrap() = None;
+    }
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+    fn fetch(&self) -> Fetch {
+        let o = self.clone();
+        Arc::new(move |parts: request::Parts| {
+            let o = o.clone();
+            async move {
+                o.calls.fetch_add(1, Ordering::SeqCst);
+                o.seen.lock().unwrap().push(parts.headers.clone());
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let Some((status, headers, body)) = o.answer.lock().unwrap().clone() else {
+                    return Err(FetchError("connection refused".into()));
+                };
+                // A real origin answers a matching If-None-Match with 304.
+                let etag = headers
+                    .iter()
+                    .find(|(k, _)| *k == "etag")
+                    .map(|(_, v)| v.clone());
+                let inm = parts
+                    .headers
+                    .get(header::IF_NONE_MATCH)
+                    .and_then(|v| v.to_str().ok());
+                let mut b = Response::builder().status(status);
+                for (k, v) in &headers {
+                    b = b.header(*k, v);
+                }
+                if etag.is_some() && etag.as_deref() == inm {
+                    return Ok(b.status(304).body(Body::empty()).unwrap());
+                }
+                Ok(b.body(Body::from(body)).unwrap())
+            }
+            .boxed()
+        })
+    }
+}
+
+fn get(path: &str, headers: &[(&str, &str)]) -> request::Parts {
+    let mut b = axum::http::Request::builder()
+        .uri(path)
+        .header("host", "portal.test");
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    b.body(()).unwrap().into_parts().0
+}
+
+async fn body(r: Response<Body>) -> String {
+    String::from_utf8(
+        axum::body::to_bytes(r.into_body(), 1 << 20)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap()
+}
+
+fn xcache(r: &Response<Body>) -> &str {
+    r.headers().get("x-cache").unwrap().to_str().unwrap()
+}
+
+const FRESH: &str = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400";
+
+#[tokio::test]
+async fn a_fresh_answer_is_served_from_memory_and_a_purge_drops_exactly_its_tags() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    o.set(
+        200,
+        &[("cache-control", FRESH), ("surrogate-key", "site:1 item:7")],
+        "bài 7",
+    );
+    let f = o.fetch();
+    let r = cache.handle(get("/a", &[]), &f).await;
+    assert_eq!(xcache(&r), "MISS");
+    assert_eq!(body(r).await, "bài 7");
+    let r = cache.handle(get("/a", &[]), &f).await;
+    assert_eq!(xcache(&r), "HIT");
+    assert_eq!(body(r).await, "bài 7");
+    o.set(
+        200,
+        &[("cache-control", FRESH), ("surrogate-key", "site:2")],
+        "khác",
+    );
+    cache.handle(get("/b", &[]), &f).await;
+    assert_eq!(o.calls(), 2);
+
+    assert_eq!(cache.purge(&["item:7"]), 1);
+    let r = cache.handle(get("/b", &[]), &f).await;
+    assert_eq!(xcache(&r), "HIT", "another tag is untouched");
+    let r = cache.handle(get("/a", &[]), &f).await;
+    assert_eq!(xcache(&r), "MISS", "purged");
+    assert_eq!(o.calls(), 3);
+    // Tags of a replaced entry do not keep pointing at it forever, nor miss it.
+    assert_eq!(
+        cache.purge(&["site:2"]),
+        2,
+        "/a now carries site:2 too, and /b"
+    );
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_misses_make_one_origin_request() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    o.set(200, &[("cache-control", FRESH)], "trang chủ");
+    let f = o.fetch();
+    let all = futures::future::join_all((0..100).map(|_| cache.handle(get("/", &[]), &f))).await;
+    assert_eq!(o.calls(), 1);
+    for r in all {
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(body(r).await, "trang chủ");
+    }
+    assert_eq!(cache.stats().coalesced.load(Ordering::Relaxed), 99);
+}
+
+#[tokio::test]
+async fn what_must_not_be_stored_is_not() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    let f = o.fetch();
+    for (i, cc) in ["no-store", "private, max-age=60", "no-cache", "max-age=0"]
+        .into_iter()
+        .enumerate()
+    {
+        o.set(200, &[("cache-control", cc)], "x");
+        cache.handle(get(&format!("/{i}"), &[]), &f).await;
+        let r = cache.handle(get(&format!("/{i}"), &[]), &f).await;
+        assert_eq!(xcache(&r), "MISS", "{cc}");
+    }
+    o.set(200, &[], "no freshness at all");
+    cache.handle(get("/none", &[]), &f).await;
+    assert_eq!(xcache(&cache.handle(get("/none", &[]), &f).await), "MISS");
+    o.set(
+        200,
+        &[("cache-control", FRESH), ("set-cookie", "a=b")],
+        "cookie",
+    );
+    cache.handle(get("/cookie", &[]), &f).await;
+    assert_eq!(xcache(&cache.handle(get("/cookie", &[]), &f).await), "MISS");
+    assert!(!cacheable_request(&Method::POST, &HeaderMap::new()));
+    let mut auth = HeaderMap::new();
+    auth.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
+    assert!(!cacheable_request(&Method::GET, &auth));
+}
+
+#[tokio::test]
+async fn head_is_answered_from_get_and_validators_give_304() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    o.set(
+        200,
+        &[("cache-control", FRESH), ("etag", "\"v1\"")],
+        "nội dung",
+    );
+    let f = o.fetch();
+    cache.handle(get("/p", &[]), &f).await;
+    let mut head = get("/p", &[]);
+    head.method = Method::HEAD;
+    let r = cache.handle(head, &f).await;
+    assert_eq!(xcache(&r), "HIT");
+    assert_eq!(
+        r.headers()[header::CONTENT_LENGTH],
+        "nội dung".len().to_string().as_str()
+    );
+    assert_eq!(body(r).await, "");
+    let r = cache
+        .handle(get("/p", &[("if-none-match", "\"v1\"")]), &f)
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    let r = cache
+        .handle(get("/p", &[("if-none-match", "\"v0\"")]), &f)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(o.calls(), 1);
+}
+
+#[tokio::test]
+async fn vary_keeps_one_answer_per_header_value() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    let f = o.fetch();
+    o.set(200, &[("cache-control", FRESH), ("vary", "Accept")], "webp");
+    cache
+        .handle(get("/img", &[("accept", "image/webp")]), &f)
+        .await;
+    o.set(200, &[("cache-control", FRESH), ("vary", "Accept")], "jpeg");
+    let r = cache
+        .handle(get("/img", &[("accept", "image/jpeg")]), &f)
+        .await;
+    assert_eq!(body(r).await, "jpeg");
+    let r = cache
+        .handle(get("/img", &[("accept", "image/webp")]), &f)
+        .await;
+    assert_eq!(xcache(&r), "HIT");
+    assert_eq!(body(r).await, "webp");
+    let r = cache
+        .handle(get("/img", &[("accept", "image/jpeg")]), &f)
+        .await;
+    assert_eq!(body(r).await, "jpeg");
+    assert_eq!(o.calls(), 2);
+}
+
+#[tokio::test]
+async fn stale_is_served_while_revalidating_and_a_304_refreshes_the_entry() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    let cc = "public, max-age=1, stale-while-revalidate=30";
+    o.set(200, &[("cache-control", cc), ("etag", "\"e\"")], "cũ");
+    let f = o.fetch();
+    cache.handle(get("/s", &[]), &f).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let r = cache.handle(get("/s", &[]), &f).await;
+    assert_eq!(xcache(&r), "STALE");
+    assert_eq!(body(r).await, "cũ");
+    // The background revalidation asked with the stored validator and got a 304.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(o.calls(), 2);
+    let seen = o.seen.lock().unwrap().clone();
+    assert_eq!(seen[1][header::IF_NONE_MATCH], "\"e\"");
+    assert_eq!(cache.stats().revalidated.load(Ordering::Relaxed), 1);
+    let r = cache.handle(get("/s", &[]), &f).await;
+    assert_eq!(xcache(&r), "HIT", "fresh again after the 304");
+    assert_eq!(body(r).await, "cũ");
+}
+
+#[tokio::test]
+async fn an_origin_that_fails_gets_the_stale_answer_served_with_its_age() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    o.set(
+        200,
+        &[("cache-control", "public, max-age=1, stale-if-error=600")],
+        "vẫn còn",
+    );
+    let f = o.fetch();
+    cache.handle(get("/e", &[]), &f).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    o.set(500, &[], "lỗi");
+    let r = cache.handle(get("/e", &[]), &f).await;
+    assert_eq!(xcache(&r), "STALE");
+    assert!(
+        r.headers()[header::AGE]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 2
+    );
+    assert_eq!(body(r).await, "vẫn còn");
+    o.down();
+    let r = cache.handle(get("/e", &[]), &f).await;
+    assert_eq!(body(r).await, "vẫn còn");
+    // Nothing stored and nobody answering: a clear 502.
+    let r = cache.handle(get("/never", &[]), &f).await;
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+}
+
+#[tokio::test]
+async fn the_cache_stays_within_its_bytes() {
+    let cache = HttpCache::new(CacheConfig {
+        max_bytes: 64 * 1024,
+        ..Default::default()
+    });
+    let o = Origin::default();
+    o.set(200, &[("cache-control", FRESH)], include_str!("mod.rs"));
+    let f = o.fetch();
+    for i in 0..50 {
+        cache.handle(get(&format!("/big/{i}"), &[]), &f).await;
+    }
+    let (_, bytes) = cache.size();
+    assert!(bytes <= 64 * 1024, "{bytes} bytes kept");
+    assert!(cache.stats().evictions.load(Ordering::Relaxed) > 0);
+}

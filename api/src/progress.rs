@@ -1,0 +1,72 @@
+//! How far each follower of the event log has come, for readiness, metrics and the
+//! invalidation stream's long poll.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use tokio::sync::watch;
+
+/// Cursors of the followers on this node; `-1` until a follower has started.
+pub struct Progress {
+    head: AtomicI64,
+    indexed: AtomicI64,
+    purged: watch::Sender<i64>,
+    /// Scheduler runs, failures, and whether the last one succeeded.
+    pub scheduler_runs: AtomicU64,
+    pub scheduler_failures: AtomicU64,
+    pub scheduler_ok: AtomicBool,
+    stopping: watch::Sender<bool>,
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Progress {
+            head: AtomicI64::new(-1),
+            indexed: AtomicI64::new(-1),
+            purged: watch::channel(-1).0,
+            scheduler_runs: AtomicU64::new(0),
+            scheduler_failures: AtomicU64::new(0),
+            scheduler_ok: AtomicBool::new(true),
+            stopping: watch::channel(false).0,
+        }
+    }
+}
+
+impl Progress {
+    /// The last event in the log, as last seen.
+    pub fn head(&self) -> i64 {
+        self.head.load(Ordering::Acquire)
+    }
+    pub(crate) fn set_head(&self, seq: i64) {
+        self.head.fetch_max(seq, Ordering::AcqRel);
+    }
+    /// The last event the search index has taken in.
+    pub fn indexed(&self) -> i64 {
+        self.indexed.load(Ordering::Acquire)
+    }
+    pub(crate) fn set_indexed(&self, seq: i64) {
+        self.indexed.store(seq, Ordering::Release);
+        self.set_head(seq);
+    }
+    /// The last event whose purge this node's cache has applied.
+    pub fn purged(&self) -> i64 {
+        *self.purged.borrow()
+    }
+    pub(crate) fn set_purged(&self, seq: i64) {
+        self.purged.send_if_modified(|v| {
+            let moved = *v != seq;
+            *v = seq;
+            moved
+        });
+    }
+    /// Marks the node as shutting down: long polls answer at once, so that the graceful
+    /// shutdown need not wait for them.
+    pub(crate) fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+    pub(crate) fn watch_stopping(&self) -> watch::Receiver<bool> {
+        self.stopping.subscribe()
+    }
+    /// Wakes when the purge cursor moves.
+    pub(crate) fn watch_purged(&self) -> watch::Receiver<i64> {
+        self.purged.subscribe()
+    }
+}

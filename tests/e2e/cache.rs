@@ -1,0 +1,348 @@
+//! The response cache of `portico serve` and the `portico edge` proxy, over real sockets.
+
+use crate::support::Server;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "the-edge-token-of-this-test";
+
+struct Got {
+    status: StatusCode,
+    cache: String,
+    age: Option<u64>,
+    body: String,
+}
+
+async fn get(http: &reqwest::Client, url: &str) -> Got {
+    let r = http.get(url).send().await.expect("request");
+    let h = |k: &str| {
+        r.headers()
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (status, cache, age) = (
+        r.status(),
+        h("x-cache").unwrap_or_default(),
+        h("age").and_then(|a| a.parse().ok()),
+    );
+    Got {
+        status,
+        cache,
+        age,
+        body: r.text().await.unwrap_or_default(),
+    }
+}
+
+/// A counter from `/metrics`.
+async fn metric(s: &Server, name: &str) -> u64 {
+    let text = s
+        .http
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} not in /metrics:\n{text}"))
+}
+
+/// Waits until the node's search index and purger have taken in every event, so that no
+/// purge still on its way lands in the middle of what a test checks.
+async fn settled(s: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let e = s.engine.clone();
+    let head = tokio::task::spawn_blocking(move || e.last_event_seq())
+        .await
+        .unwrap()
+        .unwrap() as u64;
+    while metric(s, "portico_event_log_head").await < head
+        || metric(s, "portico_search_lag_events").await > 0
+        || metric(s, "portico_purge_lag_events").await > 0
+    {
+        assert!(Instant::now() < deadline, "the node never caught up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn item_page(site: &str, created: &serde_json::Value) -> String {
+    format!(
+        "/{site}/tin-tuc-su-kien/{}",
+        created["slug"].as_str().unwrap()
+    )
+}
+
+#[tokio::test]
+async fn publishing_purges_its_page_its_sites_lists_and_the_network_feeds_and_nothing_else() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let x = s.publish(&admin, "main", "Bài X về chuyển đổi số").await;
+    let y = s.publish(&admin, "main", "Bài Y về giao thông").await;
+    let z = s
+        .publish(&admin, "so-tai-chinh", "Bài Z về ngân sách")
+        .await;
+    let xid = x["id"].as_i64().unwrap();
+    let x_api = format!(
+        "/api/v1/public/sites/main/items/{}",
+        x["slug"].as_str().unwrap()
+    );
+    let changed = [
+        item_page("main", &x),
+        x_api.clone(),
+        "/main/".to_owned(),
+        "/main/feed.rss".to_owned(),
+        "/feed.rss".to_owned(),
+        "/api/v1/public/sites/main/items".to_owned(),
+        "/api/v1/public/search?q=chuyen+doi+so".to_owned(),
+    ];
+    let untouched = [
+        item_page("main", &y),
+        item_page("so-tai-chinh", &z),
+        "/so-tai-chinh/".to_owned(),
+        "/so-tai-chinh/feed.rss".to_owned(),
+        "/api/v1/public/sites/so-tai-chinh/items".to_owned(),
+    ];
+    settled(&s).await;
+    for p in changed.iter().chain(&untouched) {
+        let url = format!("{}{p}", s.base);
+        assert_eq!(get(&s.http, &url).await.status, StatusCode::OK, "{p}");
+        assert_eq!(get(&s.http, &url).await.cache, "HIT", "{p} is kept");
+    }
+
+    // A new version of X, published.
+    let r = s
+        .send(
+            "PUT",
+            &format!("/api/v1/items/{xid}"),
+            Some(&admin),
+            Some(json!({"base_revision": 1, "fields": {"title": "Bài X đã sửa", "body": "Nội dung mới."}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    for action in ["submit", "forward", "publish"] {
+        assert_eq!(s.act(&admin, xid, action).await.status, StatusCode::OK);
+    }
+    // The writer's node purged at once: no waiting here.
+    for p in &changed[..5] {
+        let g = get(&s.http, &format!("{}{p}", s.base)).await;
+        assert_eq!(g.cache, "MISS", "{p} was purged");
+        assert!(g.body.contains("Bài X đã sửa"), "{p} shows the new title");
+    }
+    for p in &untouched {
+        let g = get(&s.http, &format!("{}{p}", s.base)).await;
+        assert_eq!(g.cache, "HIT", "{p} belongs elsewhere and stays cached");
+    }
+
+    // Withdrawn: gone from its page and its lists at once, never served from memory.
+    assert_eq!(s.act(&admin, xid, "unpublish").await.status, StatusCode::OK);
+    let g = get(&s.http, &format!("{}{x_api}", s.base)).await;
+    assert_eq!(g.status, StatusCode::NOT_FOUND);
+    let g = get(&s.http, &format!("{}/main/feed.rss", s.base)).await;
+    assert!(!g.body.contains("Bài X đã sửa"));
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_requests_for_one_page_make_one_render() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    s.publish(&admin, "so-tai-chinh", "Thông báo về thu ngân sách")
+        .await;
+    settled(&s).await;
+    let before = metric(&s, "portico_cache_origin_fetches_total").await;
+    let url = format!("{}/so-tai-chinh/", s.base);
+    let all = futures::future::join_all((0..100).map(|_| get(&s.http, &url))).await;
+    assert!(all.iter().all(|g| g.status == StatusCode::OK));
+    assert!(all.iter().all(|g| g.body == all[0].body));
+    assert!(all[0].body.contains("Thông báo về thu ngân sách"));
+    let after = metric(&s, "portico_cache_origin_fetches_total").await;
+    assert_eq!(after - before, 1, "one render for 100 concurrent requests");
+    assert!(metric(&s, "portico_cache_coalesced_total").await >= 1);
+}
+
+#[tokio::test]
+async fn metrics_and_readiness_describe_the_node() {
+    let s = Server::start().await;
+    // Ready once the search index and the purger have started.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = s
+            .http
+            .get(format!("{}/readyz", s.base))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::OK {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never ready: {}",
+            r.text().await.unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    s.fetch("/main/").await;
+    s.fetch("/main/").await;
+    let text = s
+        .http
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "portico_http_requests_total{method=\"GET\",route=\"/{site}/\",status=\"200\"} 1",
+        "portico_http_requests_total{method=\"GET\",route=\"cached\",status=\"200\"} 1",
+        "portico_http_request_duration_seconds_bucket{le=",
+        "portico_cache_hits_total 1",
+        "portico_cache_bytes ",
+        "portico_search_lag_events 0",
+        "portico_purge_lag_events ",
+        "portico_scheduler_ok 1",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+}
+
+async fn start_edge(origins: &[&Server]) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = portico_api::edge::EdgeConfig {
+        origins: origins.iter().map(|s| s.base.parse().unwrap()).collect(),
+        token: Some(TOKEN.into()),
+        health_interval: Duration::from_millis(200),
+        ..Default::default()
+    };
+    tokio::spawn(portico_api::edge::run(listener, config, async {
+        let _ = stopped.await;
+    }));
+    (base, stop)
+}
+
+async fn origin() -> Server {
+    Server::start_with(portico_api::ApiConfig {
+        scheduler_interval: Duration::from_millis(100),
+        edge_token: Some(TOKEN.into()),
+        ..Default::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_edge_shows_a_publish_within_a_second_and_serves_stale_when_its_origin_dies() {
+    let a = origin().await;
+    let admin = a.login("admin").await;
+    a.publish(&admin, "main", "Tin đầu tiên").await;
+    let (edge, _stop) = start_edge(&[&a]).await;
+    let home = format!("{edge}/main/");
+    let first = get(&a.http, &home).await;
+    assert_eq!(
+        (first.status, first.cache.as_str()),
+        (StatusCode::OK, "MISS")
+    );
+    assert_eq!(get(&a.http, &home).await.cache, "HIT");
+    // Let the edge's invalidation stream reach the origin's head.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let started = Instant::now();
+    a.publish(&admin, "main", "Tin mới nhất về lũ quét").await;
+    loop {
+        let g = get(&a.http, &home).await;
+        if g.body.contains("Tin mới nhất về lũ quét") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "the edge still shows the old home after 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Operators purge by tag, with the token only.
+    let purge = |token: Option<&str>| {
+        let mut r = a
+            .http
+            .request(reqwest::Method::from_bytes(b"PURGE").unwrap(), &home)
+            .header("surrogate-key", "sites");
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    assert_eq!(
+        purge(None).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(get(&a.http, &home).await.cache, "HIT");
+    let r = purge(Some(TOKEN)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(get(&a.http, &home).await.cache, "MISS");
+    assert_eq!(get(&a.http, &home).await.cache, "HIT");
+
+    // Admin calls pass through, uncached.
+    let r = a
+        .http
+        .get(format!("{edge}/api/v1/me"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // The origin dies: the edge keeps serving what it has, with an honest Age.
+    let http = a.http.clone();
+    drop(a);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let g = get(&http, &home).await;
+    assert_eq!(g.status, StatusCode::OK);
+    assert!(g.body.contains("Tin mới nhất về lũ quét"));
+    assert!(g.age.is_some_and(|a| a >= 1), "Age {:?}", g.age);
+    let g = get(&http, &format!("{edge}/main/feed.atom")).await;
+    assert_eq!(
+        g.status,
+        StatusCode::BAD_GATEWAY,
+        "nothing cached, nobody to ask"
+    );
+}
+
+#[tokio::test]
+async fn the_edge_fails_over_to_the_next_origin() {
+    let a = origin().await;
+    let b = origin().await;
+    for s in [&a, &b] {
+        let admin = s.login("admin").await;
+        s.publish(&admin, "main", "Tin có ở cả hai nút").await;
+    }
+    let (edge, _stop) = start_edge(&[&a, &b]).await;
+    let http = a.http.clone();
+    drop(a);
+    // Every request succeeds, cached or not, whichever origin the edge tries first.
+    for p in [
+        "/main/",
+        "/so-tai-chinh/",
+        "/feed.rss",
+        "/api/v1/public/sites/main/items",
+        "/main/",
+    ] {
+        let g = get(&http, &format!("{edge}{p}")).await;
+        assert_eq!(g.status, StatusCode::OK, "{p}: {}", g.body);
+    }
+    let status: serde_json::Value = http
+        .get(format!("{edge}/_edge/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["origins"][0]["up"], false, "{status}");
+    assert_eq!(status["origins"][1]["up"], true, "{status}");
+}
