@@ -6,11 +6,14 @@
 use super::*;
 use std::sync::atomic::AtomicUsize;
 
+/// Status, headers and body of the scripted answer.
+type Answer = (u16, Vec<(&'static str, String)>, &'static str);
+
 /// An origin whose answer the test sets, counting the requests it gets.
 #[derive(Clone, Default)]
 struct Origin {
     calls: Arc<AtomicUsize>,
-    answer: Arc<Mutex<Option<(u16, Vec<(&'static str, String)>, &'static str)>>>,
+    answer: Arc<Mutex<Option<Answer>>>,
     seen: Arc<Mutex<Vec<HeaderMap>>>,
 }
 
