@@ -593,14 +593,19 @@ async fn read_whole(resp: Response<Body>, max: usize) -> Result<Response<Bytes>,
     Ok(Response::from_parts(parts, body))
 }
 
-fn entry_from(policy: CachePolicy, status: StatusCode, headers: HeaderMap, body: Bytes) -> Entry {
-    let tags = headers
+/// The tags named by `Surrogate-Key` headers.
+pub(crate) fn surrogate_keys(headers: &HeaderMap) -> Vec<String> {
+    headers
         .get_all("surrogate-key")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split_ascii_whitespace())
         .map(str::to_owned)
-        .collect();
+        .collect()
+}
+
+fn entry_from(policy: CachePolicy, status: StatusCode, headers: HeaderMap, body: Bytes) -> Entry {
+    let tags = surrogate_keys(&headers);
     let now = SystemTime::now();
     Entry {
         lifetime: policy.time_to_live(now) + policy.age(now),

@@ -176,15 +176,7 @@ fn purge_header(st: &EdgeState, req: &Request) -> Response {
     if !authorized(st, req.headers()) {
         return unauthorized();
     }
-    let tags: Vec<String> = req
-        .headers()
-        .get_all("surrogate-key")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split_ascii_whitespace())
-        .map(str::to_owned)
-        .collect();
-    purged(st, &tags)
+    purged(st, &crate::cache::surrogate_keys(req.headers()))
 }
 
 /// `POST /_edge/purge` `{"tags": [...]}` or `{"all": true}`.
