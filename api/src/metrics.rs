@@ -82,6 +82,21 @@ impl Metrics {
             .observe(seconds);
     }
 
+    /// `/metrics` (a node) or `/_edge/metrics` (an edge).
+    pub(crate) fn response(&self) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
+            )],
+            self.render(),
+        )
+            .into_response()
+    }
+
     /// The text a scraper reads.
     pub fn render(&self) -> String {
         let mut out = String::new();

@@ -102,31 +102,29 @@ impl Entry {
     }
 }
 
-/// A `Cache-Control` directive's number of seconds.
-fn directive(headers: &HeaderMap, name: &str) -> Option<Duration> {
+/// The `Cache-Control` directives of `headers`, as (name, value) pairs.
+fn directives(headers: &HeaderMap) -> impl Iterator<Item = (&str, Option<&str>)> {
     headers
         .get_all(header::CACHE_CONTROL)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|d| d.trim().split_once('='))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
-        .and_then(|(_, v)| v.trim().trim_matches('"').parse::<u64>().ok())
+        .map(|d| match d.split_once('=') {
+            Some((k, v)) => (k.trim(), Some(v.trim().trim_matches('"'))),
+            None => (d.trim(), None),
+        })
+}
+
+/// A `Cache-Control` directive's number of seconds.
+fn directive(headers: &HeaderMap, name: &str) -> Option<Duration> {
+    directives(headers)
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v?.parse::<u64>().ok())
         .map(Duration::from_secs)
 }
 
 fn has_directive(headers: &HeaderMap, name: &str) -> bool {
-    headers
-        .get_all(header::CACHE_CONTROL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|d| {
-            d.trim()
-                .split('=')
-                .next()
-                .is_some_and(|k| k.trim().eq_ignore_ascii_case(name))
-        })
+    directives(headers).any(|(k, _)| k.eq_ignore_ascii_case(name))
 }
 
 /// Counters for `/metrics`.

@@ -15,7 +15,7 @@ use crate::handlers::health::bearer_is;
 use crate::metrics::Metrics;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -222,14 +222,7 @@ fn purged(st: &EdgeState, tags: &[String]) -> Response {
 }
 
 async fn edge_metrics(State(st): State<EdgeState>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-        )],
-        st.metrics.render(),
-    )
-        .into_response()
+    st.metrics.response()
 }
 
 /// The origins as the edge sees them.

@@ -50,14 +50,7 @@ pub(crate) async fn readyz(State(st): State<AppState>) -> Response {
 
 /// Prometheus scrapes this.
 pub(crate) async fn metrics(State(st): State<AppState>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-        )],
-        st.metrics.render(),
-    )
-        .into_response()
+    st.metrics.response()
 }
 
 /// Whether the request carries `token` as its bearer token (compared as digests, so the
