@@ -14,7 +14,7 @@ cargo build --release --locked -p portico >&2
 DATA=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 B="http://127.0.0.1:$PORT"
-PORTICO_LOG=warn target/release/portico serve --demo --data "$DATA" --listen "127.0.0.1:$PORT" >"$DATA/log" 2>&1 &
+PORTICO_LOG=warn target/release/portico serve --demo --cache-mb 0 --data "$DATA" --listen "127.0.0.1:$PORT" >"$DATA/log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 120); do curl -sf "$B/healthz" >/dev/null && break; sleep 0.5; done

@@ -29,6 +29,10 @@ struct Args {
     /// (create, submit, forward, publish), then time the rebuild `portico reindex` does.
     #[arg(long)]
     from_store: bool,
+    /// Keep the index in this folder, and when it already holds one, skip generating and
+    /// indexing and go straight to the queries (for trying query changes quickly).
+    #[arg(long)]
+    keep: Option<std::path::PathBuf>,
 }
 
 const SITES: usize = 92;
@@ -365,6 +369,15 @@ fn reindex_from_store(docs: Vec<IndexDoc>) -> Result<()> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if let Some(dir) = args
+        .keep
+        .as_deref()
+        .filter(|d| d.join("meta.json").exists())
+    {
+        let index = Arc::new(SearchIndex::open(dir)?);
+        println!("using the index in {} ({})", dir.display(), mem());
+        return queries(&args, &index);
+    }
     let t = Instant::now();
     let docs = generate(&args);
     if args.from_store {
@@ -378,20 +391,26 @@ fn main() -> Result<()> {
         "generated {} items ({} documents, {} procedures, {} articles; {:.0} MB of text) in {:.1} s",
         docs.len(), args.documents, args.procedures, args.articles, bytes as f64 / 1e6, t.elapsed().as_secs_f64()
     );
-    let dir = tempfile::tempdir()?;
-    let index = Arc::new(SearchIndex::open(dir.path())?);
+    let temp = tempfile::tempdir()?;
+    let dir = args.keep.clone().unwrap_or_else(|| temp.path().to_owned());
+    let index = Arc::new(SearchIndex::open(&dir)?);
     let t = Instant::now();
     let n = index.rebuild(docs.chunks(1000).map(|c| Ok(c.to_vec())), 0, |_| {})?;
     let secs = t.elapsed().as_secs_f64();
     println!(
         "indexed {n} items in {secs:.1} s: {:.0} items/s; index size {:.0} MB; {}",
         n as f64 / secs,
-        dir_size(dir.path()) as f64 / 1e6,
+        dir_size(&dir) as f64 / 1e6,
         mem()
     );
     drop(docs);
+    queries(&args, &index)
+}
+
+/// The latency figures.
+fn queries(args: &Args, index: &Arc<SearchIndex>) -> Result<()> {
     // Warm up, then one query kind at a time from one thread.
-    latency(&index, 1, 300);
+    latency(index, 1, 300);
     for (name, req) in mix() {
         let mut times = Vec::new();
         let mut total = 0;
@@ -413,7 +432,7 @@ fn main() -> Result<()> {
         } else {
             (args.queries / 4).max(100)
         };
-        let (times, qps) = latency(&index, threads, per);
+        let (times, qps) = latency(index, threads, per);
         println!(
             "query mix from {threads:>2} thread(s): p50 {:.2} ms, p99 {:.2} ms, {qps:.0} queries/s; {}",
             pct(&times, 0.5), pct(&times, 0.99), mem()
