@@ -66,8 +66,15 @@ impl SearchIndex {
         Self::from_index(Index::create_in_ram(schema))
     }
 
-    fn from_index(index: Index) -> Result<SearchIndex, SearchError> {
+    fn from_index(mut index: Index) -> Result<SearchIndex, SearchError> {
         analyzer::register(&index);
+        // Segments are searched in parallel, one thread a core: a lone query uses the machine.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores > 1 {
+            index
+                .set_multithread_executor(cores)
+                .map_err(SearchError::Index)?;
+        }
         let (_, fields) = Fields::schema();
         let writer = index.writer(WRITER_BUDGET).map_err(|e| match e {
             tantivy::TantivyError::LockFailure(..) => SearchError::Locked,

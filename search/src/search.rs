@@ -179,9 +179,9 @@ impl SearchIndex {
         let mut title_snippets = SnippetGenerator::create(&searcher, &*query, f.title_folded)
             .map_err(SearchError::Index)?;
         title_snippets.set_max_num_chars(600);
-        let mut hits = Vec::with_capacity(docs.len());
-        for (score, addr) in docs {
-            let doc: TantivyDocument = searcher.doc(addr).map_err(SearchError::Index)?;
+        // Reading and highlighting the hits are independent: spread over the cores.
+        let hit = |(score, addr): (f32, DocAddress)| -> tantivy::Result<Hit> {
+            let doc: TantivyDocument = searcher.doc(addr)?;
             let title = text_of(&doc, f.title_folded).unwrap_or_default();
             let title_html = title_snippets.snippet_from_doc(&doc).to_html();
             // The snippet comes from the opening of the text: tokenising a long decree whole,
@@ -192,7 +192,7 @@ impl SearchIndex {
                 .unwrap_or_default();
             let snippet = body_snippets.snippet(prefix(body, SNIPPET_SOURCE_BYTES));
             let published = doc.get_first(f.published_at).and_then(|v| v.as_i64());
-            hits.push(Hit {
+            Ok(Hit {
                 id: doc
                     .get_first(f.id)
                     .and_then(|v| v.as_i64())
@@ -219,8 +219,13 @@ impl SearchIndex {
                     .unwrap_or_default(),
                 published_at: published.and_then(chrono::DateTime::from_timestamp_micros),
                 score,
-            });
-        }
+            })
+        };
+        let hits = searcher
+            .index()
+            .search_executor()
+            .map(hit, docs.into_iter())
+            .map_err(SearchError::Index)?;
         Ok(SearchResults {
             total,
             page,
