@@ -117,6 +117,14 @@ struct ServeArgs {
     /// it, `/_portico/invalidations` is off. Every node and edge shares it.
     #[arg(long, env = "PORTICO_EDGE_TOKEN", hide_env_values = true)]
     edge_token: Option<String>,
+    /// The address of a `portico edge` (or other proxy) in front of this node: its
+    /// `X-Forwarded-For` names the client, for per-client login limits. Repeatable.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PORTICO_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     media: MediaArgs,
 }
@@ -363,6 +371,7 @@ fn serve(args: ServeArgs) -> Result<()> {
                 ..Default::default()
             }),
             edge_token: edge_token(args.edge_token.clone())?,
+            trusted_proxies: args.trusted_proxies.clone(),
             ..Default::default()
         };
         portico_api::serve(

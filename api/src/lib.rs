@@ -73,6 +73,9 @@ pub struct ApiConfig {
     /// The bearer token edges present to follow `/_portico/invalidations`; the stream is off
     /// without one.
     pub edge_token: Option<String>,
+    /// Proxies (`portico edge`) whose `X-Forwarded-For` names the client, for per-client
+    /// login limits; nobody else's is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ApiConfig {
@@ -90,6 +93,7 @@ impl Default for ApiConfig {
             cache: Some(cache::CacheConfig::default()),
             purge_interval: Duration::from_millis(100),
             edge_token: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::cache::{cacheable_request, CacheConfig, Fetch, HttpCache};
 use crate::handlers::health::bearer_is;
 use crate::metrics::Metrics;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -137,7 +137,11 @@ pub async fn run(
 }
 
 /// Everything that is not the edge's own: from the cache, or passed to an origin.
-async fn proxy(State(st): State<EdgeState>, req: Request) -> Response {
+async fn proxy(
+    State(st): State<EdgeState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut req: Request,
+) -> Response {
     if req.method().as_str() == "PURGE" {
         return purge_header(&st, &req);
     }
@@ -146,6 +150,10 @@ async fn proxy(State(st): State<EdgeState>, req: Request) -> Response {
         return st.cache.handle(parts, &st.fetch).await;
     }
     st.cache.count_bypass();
+    // The origin sees the edge; it learns the client from here (if it trusts this edge).
+    if let Ok(v) = axum::http::HeaderValue::from_str(&peer.ip().to_string()) {
+        req.headers_mut().append("x-forwarded-for", v);
+    }
     let (parts, body) = req.into_parts();
     // Only requests without a body are retried on another origin.
     let retry = parts.method == Method::GET || parts.method == Method::HEAD;

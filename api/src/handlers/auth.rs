@@ -5,10 +5,12 @@ use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody};
 use crate::AppState;
 use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::net::IpAddr;
 use std::net::SocketAddr;
 
 #[derive(Deserialize)]
@@ -18,13 +20,32 @@ pub(crate) struct Login {
     password: String,
 }
 
+/// The client's address: the peer's, or, when the peer is a trusted proxy (`portico edge`),
+/// the address that proxy appended last to `X-Forwarded-For`. Entries before it were written
+/// by the client or by proxies we do not know, so they are never believed.
+pub(crate) fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer.ip()) {
+        return peer.ip();
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .last()
+        .and_then(|ip| ip.trim().parse().ok())
+        .unwrap_or(peer.ip())
+}
+
 pub(crate) async fn login(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<Login>,
 ) -> Result<Json<Value>, ApiError> {
     let user_key = format!("user:{}", body.username.trim().to_lowercase());
-    let keys = [user_key.clone(), format!("ip:{}", peer.ip())];
+    let ip = client_ip(peer, &headers, &st.config.trusted_proxies);
+    let keys = [user_key.clone(), format!("ip:{ip}")];
     if let Some(wait) = st.login_limit.blocked(&keys) {
         return Err(ApiError::TooMany(wait));
     }
@@ -65,4 +86,41 @@ pub(crate) async fn me(State(st): State<AppState>, auth: Auth) -> Result<Json<Va
         "network_admin": actor.network_admin,
         "roles": roles,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::client_ip;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let edge = "10.0.0.9:5000".parse().unwrap();
+        let trusted = ["10.0.0.9".parse().unwrap()];
+        let mut h = HeaderMap::new();
+        // The client wrote the first entry itself; the edge appended the second.
+        h.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.7"),
+        );
+        assert_eq!(
+            client_ip(edge, &h, &trusted),
+            "203.0.113.7".parse::<std::net::IpAddr>().unwrap()
+        );
+        let stranger = "198.51.100.1:5000".parse().unwrap();
+        assert_eq!(
+            client_ip(stranger, &h, &trusted),
+            "198.51.100.1".parse::<std::net::IpAddr>().unwrap()
+        );
+        let mut junk = HeaderMap::new();
+        junk.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("not an address"),
+        );
+        assert_eq!(
+            client_ip(edge, &junk, &trusted),
+            "10.0.0.9".parse::<std::net::IpAddr>().unwrap()
+        );
+    }
 }
