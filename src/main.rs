@@ -79,6 +79,18 @@ struct DataArgs {
     /// `full` also a power cut (slower writes).
     #[arg(long, env = "PORTICO_DURABILITY", value_enum, default_value_t = DurabilityArg::Normal)]
     durability: DurabilityArg,
+    /// The search index folder; by default `<data>/index`. Every node keeps its own, so nodes
+    /// on one machine that share a data folder need one each.
+    #[arg(long, env = "PORTICO_INDEX")]
+    index: Option<PathBuf>,
+}
+
+impl DataArgs {
+    fn index_path(&self) -> PathBuf {
+        self.index
+            .clone()
+            .unwrap_or_else(|| self.data.join("index"))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -274,10 +286,6 @@ fn db_path(data: &Path) -> PathBuf {
     data.join("portico.db")
 }
 
-fn index_path(data: &Path) -> PathBuf {
-    data.join("index")
-}
-
 fn main() -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PORTICO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
@@ -317,7 +325,7 @@ fn serve(args: ServeArgs) -> Result<()> {
                 .with_context(|| format!("loading the themes in {}", dir.display()))?;
             themes_note = format!("  themes: {} (from {})", loaded.names().join(", "), dir.display());
         }
-        let search = portico_search::SearchIndex::open(&index_path(&args.data.data))?;
+        let search = portico_search::SearchIndex::open(&args.data.index_path())?;
         let media = args.media.config(&args.data.data)?;
         let blobs = portico_storage::ObjectBlobs::open(&args.media.blobs(&args.data.data)?)?;
         let empty = {
@@ -540,7 +548,7 @@ fn reindex(data: &DataArgs) -> Result<()> {
         bail!("no Portico database in {}", data.data.display());
     }
     let engine = open(data)?;
-    let index = portico_search::SearchIndex::open(&index_path(&data.data))?;
+    let index = portico_search::SearchIndex::open(&data.index_path())?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(

@@ -266,6 +266,12 @@ impl Collector for StateCollector {
                 "Whether the last scheduler pass succeeded",
                 i64::from(p.scheduler_ok.load(Ordering::Relaxed)),
             )?;
+            gauge(
+                &mut e,
+                "leader",
+                "Whether this node leads: runs the scheduler and sends webhooks",
+                i64::from(p.scheduler_leads.load(Ordering::Relaxed)),
+            )?;
         }
         Ok(())
     }

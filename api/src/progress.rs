@@ -13,6 +13,8 @@ pub struct Progress {
     pub scheduler_runs: AtomicU64,
     pub scheduler_failures: AtomicU64,
     pub scheduler_ok: AtomicBool,
+    /// Whether this node leads (runs the scheduler and sends webhooks).
+    pub scheduler_leads: AtomicBool,
     stopping: watch::Sender<bool>,
 }
 
@@ -25,6 +27,7 @@ impl Default for Progress {
             scheduler_runs: AtomicU64::new(0),
             scheduler_failures: AtomicU64::new(0),
             scheduler_ok: AtomicBool::new(true),
+            scheduler_leads: AtomicBool::new(false),
             stopping: watch::channel(false).0,
         }
     }

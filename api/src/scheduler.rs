@@ -16,7 +16,16 @@ pub(crate) async fn run(
 ) {
     loop {
         let e = engine.clone();
-        let outcome = tokio::task::spawn_blocking(move || e.publish_due()).await;
+        // Only the leading node publishes; the others wait to take over.
+        let outcome = tokio::task::spawn_blocking(move || {
+            let lead = e.lead()?;
+            Ok::<_, portico_engine::EngineError>((lead, if lead { e.publish_due()? } else { 0 }))
+        })
+        .await;
+        if let Ok(Ok((lead, _))) = &outcome {
+            progress.scheduler_leads.store(*lead, Ordering::Relaxed);
+        }
+        let outcome = outcome.map(|r| r.map(|(_, n)| n));
         progress.scheduler_runs.fetch_add(1, Ordering::Relaxed);
         let ok = matches!(outcome, Ok(Ok(_)));
         progress.scheduler_ok.store(ok, Ordering::Relaxed);

@@ -88,7 +88,15 @@ pub(crate) async fn run(engine: Engine, config: WebhookConfig, mut stop: watch::
     let mut tasks: HashMap<WebhookId, JoinHandle<()>> = HashMap::new();
     loop {
         let e = engine.clone();
-        match tokio::task::spawn_blocking(move || e.all_webhooks()).await {
+        // Only the leading node sends: a follower has no endpoints to serve.
+        let listed = tokio::task::spawn_blocking(move || {
+            if e.lead()? {
+                e.all_webhooks()
+            } else {
+                Ok(Vec::new())
+            }
+        });
+        match listed.await {
             Ok(Ok(hooks)) => {
                 // Removed endpoints stop at once; new ones start.
                 tasks.retain(|id, task| {

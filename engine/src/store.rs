@@ -404,4 +404,10 @@ pub trait Store: Send + Sync + 'static {
     fn media_published(&self, id: MediaId) -> StoreResult<bool>;
     /// How many library rows keep bytes with this checksum (identical uploads share a blob).
     fn media_checksum_uses(&self, checksum: &str) -> StoreResult<u64>;
+
+    /// Whether this process leads the nodes that share the store: the one node that runs the
+    /// scheduler and sends webhooks. Leadership is taken when free and kept until the process
+    /// ends (a lock the operating system or the database releases when the holder dies), so a
+    /// dead leader's place is taken at the next call on another node.
+    fn lead(&self) -> StoreResult<bool>;
 }

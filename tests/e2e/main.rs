@@ -12,6 +12,7 @@ mod cache;
 mod delivery;
 mod feeds;
 mod media;
+mod nodes;
 mod openapi;
 mod pages;
 mod permissions;

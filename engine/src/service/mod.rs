@@ -81,6 +81,11 @@ impl Engine {
     }
 
     /// Every event after `after`, at most `limit`.
+    /// Whether this node leads (runs the scheduler and sends webhooks); see [`crate::Store::lead`].
+    pub fn lead(&self) -> Result<bool, EngineError> {
+        Ok(self.store.lead()?)
+    }
+
     pub fn events_after(&self, after: i64, limit: usize) -> Result<Vec<crate::Event>, EngineError> {
         Ok(self.store.events_after(after, limit.min(10_000))?)
     }

@@ -57,6 +57,8 @@ pub struct SqliteStore {
     /// Signalled when a reader is handed back.
     reader_back: Condvar,
     max_readers: usize,
+    /// The leadership lock, once taken (see [`SqliteStore::lead`]).
+    leader: Mutex<Option<std::fs::File>>,
 }
 
 /// The pool of read-only connections: those idle, and how many exist.
@@ -113,7 +115,33 @@ impl SqliteStore {
             }),
             reader_back: Condvar::new(),
             max_readers: max_readers(),
+            leader: Mutex::new(None),
         })
+    }
+
+    /// Nodes sharing this database (processes on one machine) elect a leader with an
+    /// exclusive lock on `<database>.leader`: the operating system releases it when the
+    /// holder dies, however it dies.
+    pub(crate) fn lead(&self) -> Result<bool, StoreError> {
+        let mut held = lock(&self.leader);
+        if held.is_some() {
+            return Ok(true);
+        }
+        let path = self.path.with_extension("leader");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        match file.try_lock() {
+            Ok(()) => {
+                *held = Some(file);
+                Ok(true)
+            }
+            Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Backend(Box::new(e))),
+        }
     }
 
     /// Runs `f` in an immediate write transaction and commits it.

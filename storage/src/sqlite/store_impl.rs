@@ -181,6 +181,10 @@ impl Store for SqliteStore {
             .map_err(super::backend)
         })
     }
+    fn lead(&self) -> StoreResult<bool> {
+        self.lead()
+    }
+
     fn last_event_seq(&self) -> StoreResult<i64> {
         self.read(|c| {
             c.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))

@@ -61,3 +61,18 @@ fn a_refused_change_writes_no_event_and_no_audit_entry() {
         assert!(f.engine.check().unwrap().is_empty());
     });
 }
+
+#[test]
+fn of_two_stores_on_one_database_one_leads_until_it_is_gone() {
+    use portico_engine::Store;
+    use portico_storage::{Durability, SqliteStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portico.db");
+    let a = SqliteStore::open(&path, Durability::Normal).unwrap();
+    let b = SqliteStore::open(&path, Durability::Normal).unwrap();
+    assert!(a.lead().unwrap(), "the first to ask leads");
+    assert!(!b.lead().unwrap(), "the lock is taken");
+    assert!(a.lead().unwrap(), "and kept");
+    drop(a);
+    assert!(b.lead().unwrap(), "the leader's end frees the place");
+}
