@@ -298,7 +298,16 @@ impl HttpCache {
     }
 
     /// Answers a `GET` or `HEAD` from the cache or through `fetch`, storing what may be stored.
-    pub async fn handle(self: &Arc<Self>, req: request::Parts, fetch: &Fetch) -> Response<Body> {
+    pub async fn handle(
+        self: &Arc<Self>,
+        mut req: request::Parts,
+        fetch: &Fetch,
+    ) -> Response<Body> {
+        // A shared cache in front of a public portal does not let a client force the origin
+        // (a reload sends `max-age=0`; a crowd pressing F5 during a flood warning would
+        // otherwise reach the origin every time). Purges keep answers right instead.
+        req.headers.remove(header::CACHE_CONTROL);
+        req.headers.remove(header::PRAGMA);
         let head = req.method == Method::HEAD;
         let url = url_key(&req);
         let key = self.variant_key(&url, &req.headers);
@@ -306,12 +315,8 @@ impl HttpCache {
         let cached = self.entries.get(&key);
         let (entry, outcome) = match cached {
             // The common case without the policy's general check (which copies the headers):
-            // the key already matched `Vary`, and the client asked nothing special.
-            Some(e)
-                if !req.headers.contains_key(header::CACHE_CONTROL)
-                    && !req.headers.contains_key(header::PRAGMA)
-                    && !e.policy.is_stale(now) =>
-            {
+            // the key already matched `Vary`.
+            Some(e) if !e.policy.is_stale(now) => {
                 self.stats.hits.fetch_add(1, Ordering::Relaxed);
                 (e, Outcome::Hit)
             }
@@ -322,12 +327,7 @@ impl HttpCache {
                 }
                 BeforeRequest::Stale { request, matches } => {
                     let stale = e.staleness(now);
-                    let client_no_cache = has_directive(&req.headers, "no-cache");
-                    if matches
-                        && !client_no_cache
-                        && !has_directive(&e.headers, "must-revalidate")
-                        && stale <= e.swr
-                    {
+                    if matches && !has_directive(&e.headers, "must-revalidate") && stale <= e.swr {
                         // Serve stale now; refresh behind the client's back.
                         self.stats.stale_served.fetch_add(1, Ordering::Relaxed);
                         let flight =

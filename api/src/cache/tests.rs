@@ -302,3 +302,20 @@ async fn the_cache_stays_within_its_bytes() {
     assert!(bytes <= 64 * 1024, "{bytes} bytes kept");
     assert!(cache.stats().evictions.load(Ordering::Relaxed) > 0);
 }
+
+#[tokio::test]
+async fn a_reload_does_not_reach_the_origin() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    o.set(200, &[("cache-control", FRESH)], "cảnh báo lũ");
+    let f = o.fetch();
+    cache.handle(get("/canh-bao", &[]), &f).await;
+    for asked in [
+        &[("cache-control", "max-age=0")][..],
+        &[("cache-control", "no-cache"), ("pragma", "no-cache")][..],
+    ] {
+        let r = cache.handle(get("/canh-bao", asked), &f).await;
+        assert_eq!(xcache(&r), "HIT", "{asked:?}");
+    }
+    assert_eq!(o.calls(), 1);
+}
