@@ -173,6 +173,7 @@ pub async fn serve(
     ));
     let hooks = tokio::spawn(webhooks::run(
         engine.clone(),
+        progress.clone(),
         config.webhooks.clone(),
         stop_tx.subscribe(),
     ));

@@ -266,6 +266,14 @@ impl Collector for StateCollector {
                 "Whether the last scheduler pass succeeded",
                 i64::from(p.scheduler_ok.load(Ordering::Relaxed)),
             )?;
+            if let Some(d) = p.delivered() {
+                gauge(
+                    &mut e,
+                    "webhook_lag_events",
+                    "Events the webhook endpoint furthest behind has yet to be sent or skip",
+                    (head - d).max(0),
+                )?;
+            }
             gauge(
                 &mut e,
                 "leader",

@@ -8,6 +8,8 @@ use tokio::sync::watch;
 pub struct Progress {
     head: AtomicI64,
     indexed: AtomicI64,
+    /// The cursor of the webhook endpoint furthest behind; -1 with none (or not leading).
+    delivered: AtomicI64,
     purged: watch::Sender<i64>,
     /// Scheduler runs, failures, and whether the last one succeeded.
     pub scheduler_runs: AtomicU64,
@@ -23,6 +25,7 @@ impl Default for Progress {
         Progress {
             head: AtomicI64::new(-1),
             indexed: AtomicI64::new(-1),
+            delivered: AtomicI64::new(-1),
             purged: watch::channel(-1).0,
             scheduler_runs: AtomicU64::new(0),
             scheduler_failures: AtomicU64::new(0),
@@ -48,6 +51,14 @@ impl Progress {
     pub(crate) fn set_indexed(&self, seq: i64) {
         self.indexed.store(seq, Ordering::Release);
         self.set_head(seq);
+    }
+    /// The cursor of the webhook endpoint furthest behind, if this node sends any.
+    pub fn delivered(&self) -> Option<i64> {
+        Some(self.delivered.load(Ordering::Acquire)).filter(|c| *c >= 0)
+    }
+    pub(crate) fn set_delivered(&self, cursor: Option<i64>) {
+        self.delivered
+            .store(cursor.unwrap_or(-1), Ordering::Release);
     }
     /// The last event whose purge this node's cache has applied.
     pub fn purged(&self) -> i64 {

@@ -9,10 +9,12 @@
 //! Each request carries `X-Portico-Timestamp` (Unix seconds) and `X-Portico-Signature:
 //! sha256=<hex>`, the HMAC-SHA256 of `"{timestamp}.{body}"` under the endpoint's secret.
 
+use crate::progress::Progress;
 use hmac::{Hmac, Mac};
 use portico_engine::{Change, DeliveryAttempt, Engine, Webhook, WebhookId};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -71,7 +73,12 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
 }
 
 /// Runs the delivery tasks until `stop` turns true.
-pub(crate) async fn run(engine: Engine, config: WebhookConfig, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn run(
+    engine: Engine,
+    progress: Arc<Progress>,
+    config: WebhookConfig,
+    mut stop: watch::Receiver<bool>,
+) {
     let client = match reqwest::Client::builder()
         .timeout(config.timeout)
         .connect_timeout(config.timeout.min(Duration::from_secs(5)))
@@ -98,6 +105,8 @@ pub(crate) async fn run(engine: Engine, config: WebhookConfig, mut stop: watch::
         });
         match listed.await {
             Ok(Ok(hooks)) => {
+                // The endpoint furthest behind is the sender's lag.
+                progress.set_delivered(hooks.iter().map(|h| h.cursor).min());
                 // Removed endpoints stop at once; new ones start.
                 tasks.retain(|id, task| {
                     let keep = hooks.iter().any(|h| h.id == *id) && !task.is_finished();

@@ -227,6 +227,24 @@ async fn publish_update_and_withdrawal_arrive_signed_in_order_and_are_logged() {
         3,
         "nothing delivered twice or extra"
     );
+    // Nothing left to send: the sender's lag in /metrics comes back to zero.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = s
+            .http
+            .get(format!("{}/metrics", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.lines().any(|l| l == "portico_webhook_lag_events 0") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "webhook lag never 0:\n{text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     let gone = s
         .send(
