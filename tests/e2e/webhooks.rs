@@ -242,7 +242,10 @@ async fn publish_update_and_withdrawal_arrive_signed_in_order_and_are_logged() {
         if text.lines().any(|l| l == "portico_webhook_lag_events 0") {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "webhook lag never 0:\n{text}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "webhook lag never 0:\n{text}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
