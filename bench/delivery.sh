@@ -4,15 +4,13 @@
 # wrk on the same machine. Usage: bench/delivery.sh [seconds per URL, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECS=${1:-10}
 CONNS=50
-if ! command -v wrk >/dev/null; then
-  echo "wrk is missing; installing it from Debian's packages" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get install -y wrk >&2; else sudo apt-get install -y wrk >&2; fi
-fi
+need wrk wrk
 cargo build --release --locked -p portico >&2
 DATA=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 B="http://127.0.0.1:$PORT"
 PORTICO_LOG=warn target/release/portico serve --demo --cache-mb 0 --data "$DATA" --listen "127.0.0.1:$PORT" >"$DATA/log" 2>&1 &
 PID=$!
@@ -25,25 +23,15 @@ ITEM=$(curl -sf "$B/api/v1/public/sites/main/items?kind=article&limit=1")
 SLUG=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["slug"])' <<<"$ITEM")
 CHANNEL=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["channels"][0])' <<<"$ITEM")
 
-echo "== machine"
-echo "date:   $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "cpu:    $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ($(nproc) cores)"
-echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
-echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+machine
 echo "load:   wrk, 1 thread, $CONNS connections, ${SECS}s per URL, on the same machine; no response cache"
 echo "== figures"
 printf '%-28s %10s %10s %10s  %s\n' "what" "req/s" "p50" "p99" "url"
 run() {
-  local name=$1 path=$2 out
-  curl -sf -o /dev/null "$B$path" || { echo "$name: $B$path does not answer 200" >&2; exit 1; }
-  out=$(wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "$B$path")
-  local rps p50 p99 errors
-  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)
-  printf '%-28s %10s %10s %10s  %s\n' "$name" "$rps" "$p50" "$p99" "$path"
-  [ -z "$errors" ] || echo "  $errors"
+  local name=$1 path=$2
+  measure "$B$path" "$CONNS" "$SECS" || exit 1
+  printf '%-28s %10s %10s %10s  %s\n' "$name" "$RPS" "$P50" "$P99" "$path"
+  [ -z "$ERRORS" ] || echo "  $ERRORS"
 }
 run "article page" "/main/$CHANNEL/$SLUG"
 run "channel list page" "/main/$CHANNEL"

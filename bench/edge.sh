@@ -6,19 +6,14 @@
 # Usage: bench/edge.sh [seconds per URL, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECS=${1:-10}
 CONNS=50
-need() {
-  command -v "$1" >/dev/null && return
-  echo "$1 is missing; installing $2 from Debian's packages" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get install -y "$2" >&2; else sudo apt-get install -y "$2" >&2; fi
-}
 need wrk wrk
 need varnishd varnish
 cargo build --release --locked -p portico >&2
 DATA=$(mktemp -d)
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-P_NODE=$(port); P_EDGE=$(port); P_VARNISH=$(port)
+P_NODE=$(free_port); P_EDGE=$(free_port); P_VARNISH=$(free_port)
 NODE="http://127.0.0.1:$P_NODE"; EDGE="http://127.0.0.1:$P_EDGE"; VARNISH="http://127.0.0.1:$P_VARNISH"
 TOKEN=bench-edge-token-0123456789
 PIDS=()
@@ -59,29 +54,17 @@ ITEM=$(curl -sf "$NODE/api/v1/public/sites/main/items?kind=article&limit=1")
 SLUG=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["slug"])' <<<"$ITEM")
 CHANNEL=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["channels"][0])' <<<"$ITEM")
 
-echo "== machine"
-echo "date:   $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "cpu:    $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ($(nproc) cores)"
-echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
-echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+machine
 echo "varnish: $(varnishd -V 2>&1 | head -1)"
 echo "load:   wrk, 1 thread, $CONNS connections, ${SECS}s per URL, on the same machine"
 echo "== cached answers"
 printf '%-10s %-18s %10s %10s %10s\n' "server" "what" "req/s" "p50" "p99"
 run() {
-  local server=$1 base=$2 name=$3 path=$4 out
-  local code
-  code=$(curl -s -o /dev/null -w "%{http_code}" "$base$path")
-  [ "$code" = 200 ] || { echo "$server: $base$path answers $code, not 200" >&2; tail -5 "$DATA/$server.log" >&2 || true; exit 1; }
-  curl -sf -o /dev/null "$base$path"
-  out=$(wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "$base$path")
-  local rps p50 p99 errors
-  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)
-  printf '%-10s %-18s %10s %10s %10s\n' "$server" "$name" "$rps" "$p50" "$p99"
-  [ -z "$errors" ] || echo "  $errors"
+  local server=$1 base=$2 name=$3 path=$4
+  measure "$base$path" "$CONNS" 1 >/dev/null || { tail -5 "$DATA/$server.log" >&2 || true; exit 1; }
+  measure "$base$path" "$CONNS" "$SECS"
+  printf '%-10s %-18s %10s %10s %10s\n' "$server" "$name" "$RPS" "$P50" "$P99"
+  [ -z "$ERRORS" ] || echo "  $ERRORS"
 }
 for what in "article page|/main/$CHANNEL/$SLUG" "API item|/api/v1/public/sites/main/items/$SLUG"; do
   name=${what%%|*}; path=${what#*|}

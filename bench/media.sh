@@ -8,6 +8,7 @@
 # Usage: bench/media.sh [photos, default 12]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 PHOTOS=${1:-12}
 if ! command -v vipsthumbnail >/dev/null; then
   echo "vipsthumbnail is missing; installing libvips-tools from Debian's packages" >&2
@@ -18,17 +19,13 @@ WORK=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 
-echo "== machine"
-echo "date:   $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "cpu:    $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ($(nproc) cores)"
-echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
-echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+machine
 echo "libvips: $(vips --version 2>/dev/null || echo unknown)"
 echo "== resizing 4000x3000 JPEG -> 800 px wide, quality 80 (Lanczos3 both; libvips with VIPS_CONCURRENCY=1 per process)"
 target/release/portico-media-bench --photos "$PHOTOS" --out "$WORK/photos"
 
 echo "== peak memory of portico serve during 16 concurrent resizes"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 B="http://127.0.0.1:$PORT"
 PORTICO_LOG=warn target/release/portico serve --demo --data "$WORK/data" --listen "127.0.0.1:$PORT" \
   --media-preset bench=800x:inside:jpeg >"$WORK/log" 2>&1 &

@@ -1,0 +1,35 @@
+# Shared by the bench scripts (sourced): the machine banner, missing tools, free ports, wrk.
+
+# Prints what machine the figures come from.
+machine() {
+  echo "== machine"
+  echo "date:   $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "cpu:    $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ($(nproc) cores)"
+  echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
+  echo "kernel: $(uname -sr)"
+  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+}
+
+# need COMMAND PACKAGE: installs PACKAGE from Debian's packages when COMMAND is missing.
+need() {
+  command -v "$1" >/dev/null && return
+  echo "$1 is missing; installing $2 from Debian's packages" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get install -y "$2" >&2; else sudo apt-get install -y "$2" >&2; fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# measure URL CONNECTIONS SECONDS: loads URL with wrk (one thread) after checking it answers
+# 200; sets RPS, P50, P99 and ERRORS (wrk's non-2xx and socket error lines, if any).
+measure() {
+  local url=$1 conns=$2 secs=$3 code out
+  code=$(curl -s -o /dev/null -w "%{http_code}" "$url")
+  [ "$code" = 200 ] || { echo "$url answers $code, not 200" >&2; return 1; }
+  out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$url")
+  RPS=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  P50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  P99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  ERRORS=$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)
+}
