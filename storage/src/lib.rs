@@ -1,6 +1,6 @@
 //! Portico's persistence: the engine's [`portico_engine::Store`] on SQLite, the embedded
-//! default for one node. (PostgreSQL, for several nodes, arrives with the multi-node issue and
-//! runs the same contract tests in `storage/tests/store`.)
+//! default for one node, and on PostgreSQL, shared by several nodes. Both run the same
+//! queries (`sql`) and pass the same contract tests in `storage/tests/store`.
 //!
 //! ```no_run
 //! let store = portico_storage::SqliteStore::open(std::path::Path::new("data/portico.db"),
@@ -9,7 +9,10 @@
 //! ```
 
 mod blobs;
+mod pg;
+mod sql;
 mod sqlite;
 
 pub use blobs::{BlobConfig, BlobSetupError, ObjectBlobs, S3Config};
+pub use pg::{PgOpenError, PgStore};
 pub use sqlite::{Durability, OpenError, SqliteStore};

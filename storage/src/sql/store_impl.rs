@@ -1,6 +1,13 @@
-//! `Store` for `SqliteStore`: each method picks the writer (in a transaction) or a reader.
+//! The engine's `Store` for every backend: each method runs its query module in a write
+//! transaction (`write`) or on a read connection (`read`). A backend supplies those two and
+//! `lead`, and gets the rest from `impl_store!`.
 
-use super::{check, items, log, media, sites, users, webhooks, SqliteStore};
+/// Implements `portico_engine::Store` for a backend type with inherent `write`, `read` and
+/// `lead` methods.
+macro_rules! impl_store {
+    ($store:ty) => {
+const _: () = {
+use $crate::sql::{check, items, log, media, sites, users, webhooks};
 use chrono::{DateTime, Utc};
 use portico_engine::{
     AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt, Event,
@@ -10,7 +17,7 @@ use portico_engine::{
     User, UserId, UserRecord, Webhook, WebhookId,
 };
 
-impl Store for SqliteStore {
+impl Store for $store {
     fn insert_site(
         &self,
         site: &NewSiteRecord,
@@ -97,11 +104,7 @@ impl Store for SqliteStore {
         self.read(|c| users::token_user(c, hash, now))
     }
     fn delete_token(&self, hash: &str) -> StoreResult<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM tokens WHERE hash = ?1", [hash])
-                .map(|_| ())
-                .map_err(super::backend)
-        })
+        self.write(|tx| users::delete_token(tx, hash))
     }
     fn insert_item(&self, item: &NewItemRecord) -> StoreResult<ItemRecord> {
         self.write(|tx| items::insert_item(tx, item))
@@ -154,13 +157,7 @@ impl Store for SqliteStore {
         self.read(|c| items::live_items(c, after, limit))
     }
     fn live_count(&self) -> StoreResult<u64> {
-        self.read(|c| {
-            c.query_row("SELECT COUNT(*) FROM items WHERE live = 1", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map(|n| n.max(0) as u64)
-            .map_err(super::backend)
-        })
+        self.read(items::live_count)
     }
     fn list_live(
         &self,
@@ -171,25 +168,14 @@ impl Store for SqliteStore {
         self.read(|c| items::list_live(c, filter, cursor, limit))
     }
     fn catalog_version(&self) -> StoreResult<i64> {
-        self.read(|c| {
-            // Two index probes (events_by_kind), whatever the length of the log.
-            c.prepare_cached(
-                "SELECT MAX(COALESCE((SELECT MAX(seq) FROM events WHERE kind = 'site_created'), 0),
-                            COALESCE((SELECT MAX(seq) FROM events WHERE kind = 'channel_changed'), 0))",
-            )
-            .and_then(|mut st| st.query_row([], |r| r.get(0)))
-            .map_err(super::backend)
-        })
+        self.read(log::catalog_version)
     }
     fn lead(&self) -> StoreResult<bool> {
-        self.lead()
+        <$store>::lead(self)
     }
 
     fn last_event_seq(&self) -> StoreResult<i64> {
-        self.read(|c| {
-            c.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
-                .map_err(super::backend)
-        })
+        self.read(log::last_event_seq)
     }
     fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>> {
         self.read(|c| log::events_after(c, after, limit))
@@ -257,3 +243,7 @@ impl Store for SqliteStore {
         self.read(|c| media::checksum_uses(c, checksum))
     }
 }
+};
+    };
+}
+pub(crate) use impl_store;

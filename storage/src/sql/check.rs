@@ -1,8 +1,7 @@
 //! The consistency check behind `portico check` and the crash-safety test.
 
-use super::backend;
+use super::{Db, Dialect};
 use portico_engine::StoreError;
-use rusqlite::Connection;
 
 /// Each query returns the rows that break one invariant, as text.
 const INVARIANTS: &[(&str, &str)] = &[
@@ -47,38 +46,24 @@ const INVARIANTS: &[(&str, &str)] = &[
     ),
 ];
 
-pub(crate) fn check(c: &Connection) -> Result<Vec<String>, StoreError> {
+pub(crate) fn check(c: &dyn Db) -> Result<Vec<String>, StoreError> {
     let mut problems = Vec::new();
-    let integrity: String = c
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .map_err(backend)?;
-    if integrity != "ok" {
-        problems.push(format!("integrity_check: {integrity}"));
+    if c.dialect() == Dialect::Sqlite {
+        // PostgreSQL checks its pages and foreign keys itself; SQLite is asked to.
+        let integrity: String = c.value("PRAGMA integrity_check", &[])?;
+        if integrity != "ok" {
+            problems.push(format!("integrity_check: {integrity}"));
+        }
+        for r in c.query("PRAGMA foreign_key_check", &[])? {
+            problems.push(format!(
+                "foreign key broken in {}:{}",
+                r.get::<String>(0)?,
+                r.get::<i64>(1)?
+            ));
+        }
     }
-    let mut fk = c.prepare("PRAGMA foreign_key_check").map_err(backend)?;
-    let fk_rows: Vec<String> = fk
-        .query_map([], |r| {
-            Ok(format!(
-                "{}:{}",
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?
-            ))
-        })
-        .map_err(backend)?
-        .collect::<Result<_, _>>()
-        .map_err(backend)?;
-    problems.extend(
-        fk_rows
-            .into_iter()
-            .map(|r| format!("foreign key broken in {r}")),
-    );
     for (what, sql) in INVARIANTS {
-        let mut st = c.prepare(sql).map_err(backend)?;
-        let ids: Vec<i64> = st
-            .query_map([], |r| r.get(0))
-            .map_err(backend)?
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
+        let ids: Vec<i64> = c.column(sql, &[])?;
         problems.extend(ids.into_iter().map(|id| format!("{what}: {id}")));
     }
     Ok(problems)

@@ -1,0 +1,133 @@
+//! The audit log and the event log, written inside the caller's transaction.
+
+use super::rows::{json, micros, name, time};
+use super::{args, Db, Dialect};
+use portico_engine::{
+    AuditEntry, AuditRow, Event, EventKind, ItemId, NewEvent, SiteId, StoreError,
+};
+
+/// The PostgreSQL advisory lock that serialises appends to the event log (any constant
+/// the application owns; this one spells "portico" in ASCII).
+const EVENT_LOG_LOCK: i64 = 0x706f_7274_6963_6f;
+
+pub(crate) fn append_audit(
+    tx: &dyn Db,
+    a: &AuditEntry,
+    item: Option<ItemId>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit (at, actor_id, site_id, item_id, action, from_state, to_state, revision, comment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        args![
+            micros(a.at),
+            a.actor.map(|u| u.0),
+            a.site_id.map(|s| s.0),
+            item.or(a.item_id).map(|i| i.0),
+            &a.action,
+            a.from_state.map(|s| s.as_str()),
+            a.to_state.map(|s| s.as_str()),
+            a.revision.map(|r| r.0),
+            &a.comment,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Appends an event. On PostgreSQL, sequence numbers are handed out before commit, so two
+/// writers could commit 8 after a follower has read 9 and moved its cursor past 8 for good.
+/// Appends therefore take a transaction-scoped advisory lock first: the next writer gets
+/// its number only after this transaction has committed (or rolled back), so the log
+/// becomes visible in order. The lock is the last one a write transaction takes, so it
+/// cannot be part of a deadlock, and it is held only from the append to the commit.
+/// (SQLite has one writer at a time anyway.)
+pub(crate) fn append_event(
+    tx: &dyn Db,
+    e: &NewEvent,
+    at: i64,
+    item: Option<ItemId>,
+) -> Result<(), StoreError> {
+    if tx.dialect() == Dialect::Postgres {
+        tx.query("SELECT pg_advisory_xact_lock(?1)", args![EVENT_LOG_LOCK])?;
+    }
+    tx.execute(
+        "INSERT INTO events (at, kind, site_id, item_id, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+        args![
+            at,
+            e.kind.as_str(),
+            e.site_id.map(|s| s.0),
+            item.or(e.item_id).map(|i| i.0),
+            e.data.to_string(),
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn events_after(c: &dyn Db, after: i64, limit: usize) -> Result<Vec<Event>, StoreError> {
+    let rows = c.query(
+        "SELECT seq, at, kind, site_id, item_id, data FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2 + 0",
+        args![after, limit],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let kind: String = r.get(2)?;
+        out.push(Event {
+            seq: r.get(0)?,
+            at: time(r.get(1)?)?,
+            kind: EventKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("event kind '{kind}'")))?,
+            site_id: r.get::<Option<i64>>(3)?.map(SiteId),
+            item_id: r.get::<Option<i64>>(4)?.map(ItemId),
+            data: json(&r.get::<String>(5)?)?,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn history(c: &dyn Db, item: ItemId) -> Result<Vec<AuditRow>, StoreError> {
+    let rows = c.query(
+        "SELECT a.at, a.actor_id, a.site_id, a.item_id, a.action, a.from_state, a.to_state,
+                a.revision, a.comment, u.username
+         FROM audit a LEFT JOIN users u ON u.id = a.actor_id
+         WHERE a.item_id = ?1 ORDER BY a.id",
+        args![item.0],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(AuditRow {
+            entry: AuditEntry {
+                at: time(r.get(0)?)?,
+                actor: r.get::<Option<i64>>(1)?.map(portico_engine::UserId),
+                site_id: r.get::<Option<i64>>(2)?.map(SiteId),
+                item_id: r.get::<Option<i64>>(3)?.map(ItemId),
+                action: r.get(4)?,
+                from_state: r
+                    .get::<Option<String>>(5)?
+                    .map(|s| name("state", &s))
+                    .transpose()?,
+                to_state: r
+                    .get::<Option<String>>(6)?
+                    .map(|s| name("state", &s))
+                    .transpose()?,
+                revision: r.get::<Option<u32>>(7)?.map(portico_engine::RevisionNo),
+                comment: r.get(8)?,
+            },
+            username: r.get(9)?,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn last_event_seq(c: &dyn Db) -> Result<i64, StoreError> {
+    Ok(c.value("SELECT COALESCE(MAX(seq), 0) FROM events", &[])?)
+}
+
+/// The newest event that changed the catalogue (sites, channels): two index probes on
+/// `events_by_kind`, whatever the length of the log.
+pub(crate) fn catalog_version(c: &dyn Db) -> Result<i64, StoreError> {
+    Ok(c.value(
+        "SELECT CASE WHEN a > b THEN a ELSE b END FROM (SELECT
+             COALESCE((SELECT MAX(seq) FROM events WHERE kind = 'site_created'), 0) AS a,
+             COALESCE((SELECT MAX(seq) FROM events WHERE kind = 'channel_changed'), 0) AS b) t",
+        &[],
+    )?)
+}

@@ -1,0 +1,169 @@
+//! Users, roles and tokens.
+
+use super::log::{append_audit, append_event};
+use super::rows::{micros, name, time};
+use super::{args, duplicate, Db, Row};
+use chrono::{DateTime, Utc};
+use portico_engine::{
+    AuditEntry, NewEvent, NewUserRecord, Role, SiteId, StoreError, User, UserId, UserRecord,
+};
+
+const USER_COLS: &str = "id, username, display_name, network_admin, created_at, password_hash";
+
+/// A user from the first five columns of `USER_COLS`.
+fn user_row(r: &Row) -> Result<User, StoreError> {
+    Ok(User {
+        id: UserId(r.get(0)?),
+        username: r.get(1)?,
+        display_name: r.get(2)?,
+        network_admin: r.get(3)?,
+        created_at: time(r.get(4)?)?,
+    })
+}
+
+fn record(r: &Row) -> Result<UserRecord, StoreError> {
+    Ok(UserRecord {
+        user: user_row(r)?,
+        password_hash: r.get(5)?,
+    })
+}
+
+pub(crate) fn insert_user(
+    tx: &dyn Db,
+    u: &NewUserRecord,
+    audit: &AuditEntry,
+    event: &NewEvent,
+) -> Result<User, StoreError> {
+    let id: i64 = tx
+        .value(
+            "INSERT INTO users (username, display_name, password_hash, network_admin, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            args![
+                &u.username,
+                &u.display_name,
+                &u.password_hash,
+                u.network_admin,
+                micros(u.at)
+            ],
+        )
+        .map_err(|e| {
+            duplicate(e, "username", || {
+                format!("the username '{}' is taken", u.username)
+            })
+        })?;
+    append_audit(tx, audit, None)?;
+    append_event(tx, event, micros(u.at), None)?;
+    user(tx, UserId(id))?.ok_or_else(|| StoreError::NotFound("user".into()))
+}
+
+pub(crate) fn user_by_name(c: &dyn Db, username: &str) -> Result<Option<UserRecord>, StoreError> {
+    c.opt_row(
+        &format!("SELECT {USER_COLS} FROM users WHERE username = ?1"),
+        args![username],
+    )?
+    .map(|r| record(&r))
+    .transpose()
+}
+
+pub(crate) fn user(c: &dyn Db, id: UserId) -> Result<Option<User>, StoreError> {
+    c.opt_row(
+        &format!("SELECT {USER_COLS} FROM users WHERE id = ?1"),
+        args![id.0],
+    )?
+    .map(|r| user_row(&r))
+    .transpose()
+}
+
+pub(crate) fn users(c: &dyn Db) -> Result<Vec<User>, StoreError> {
+    c.query(
+        &format!("SELECT {USER_COLS} FROM users ORDER BY username"),
+        &[],
+    )?
+    .iter()
+    .map(user_row)
+    .collect()
+}
+
+pub(crate) fn roles_of(c: &dyn Db, user: UserId) -> Result<Vec<(SiteId, Role)>, StoreError> {
+    c.query(
+        "SELECT site_id, role FROM roles WHERE user_id = ?1",
+        args![user.0],
+    )?
+    .iter()
+    .map(|r| Ok((SiteId(r.get(0)?), name("role", &r.get::<String>(1)?)?)))
+    .collect()
+}
+
+pub(crate) fn site_roles(c: &dyn Db, site: SiteId) -> Result<Vec<(User, Role)>, StoreError> {
+    c.query(
+        "SELECT u.id, u.username, u.display_name, u.network_admin, u.created_at, r.role
+         FROM roles r JOIN users u ON u.id = r.user_id
+         WHERE r.site_id = ?1 ORDER BY u.username, r.role",
+        args![site.0],
+    )?
+    .iter()
+    .map(|r| Ok((user_row(r)?, name("role", &r.get::<String>(5)?)?)))
+    .collect()
+}
+
+pub(crate) fn set_role(
+    tx: &dyn Db,
+    user: UserId,
+    site: SiteId,
+    role: Role,
+    granted: bool,
+    audit: &AuditEntry,
+    event: &NewEvent,
+) -> Result<bool, StoreError> {
+    let n = if granted {
+        tx.execute(
+            "INSERT INTO roles (user_id, site_id, role) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            args![user.0, site.0, role.as_str()],
+        )
+    } else {
+        tx.execute(
+            "DELETE FROM roles WHERE user_id = ?1 AND site_id = ?2 AND role = ?3",
+            args![user.0, site.0, role.as_str()],
+        )
+    }?;
+    if n > 0 {
+        append_audit(tx, audit, None)?;
+        append_event(tx, event, micros(audit.at), None)?;
+    }
+    Ok(n > 0)
+}
+
+pub(crate) fn insert_token(
+    tx: &dyn Db,
+    hash: &str,
+    user: UserId,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    // Expired tokens are swept here, where writing happens anyway.
+    tx.execute(
+        "DELETE FROM tokens WHERE expires_at < ?1",
+        args![micros(Utc::now())],
+    )?;
+    tx.execute(
+        "INSERT INTO tokens (hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+        args![hash, user.0, micros(expires_at)],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn token_user(
+    c: &dyn Db,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<UserId>, StoreError> {
+    let row = c.opt_row(
+        "SELECT user_id FROM tokens WHERE hash = ?1 AND expires_at > ?2",
+        args![hash, micros(now)],
+    )?;
+    Ok(row.map(|r| r.get(0)).transpose()?.map(UserId))
+}
+
+pub(crate) fn delete_token(tx: &dyn Db, hash: &str) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM tokens WHERE hash = ?1", args![hash])?;
+    Ok(())
+}
