@@ -301,8 +301,11 @@ fn migrate(client: &mut Client, target: &str) -> Result<(), PgOpenError> {
         for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 > found) {
             let mut tx = client.transaction().map_err(err)?;
             tx.batch_execute(sql).map_err(err)?;
-            tx.execute("INSERT INTO portico_schema (version) VALUES ($1)", &[version])
-                .map_err(err)?;
+            tx.execute(
+                "INSERT INTO portico_schema (version) VALUES ($1)",
+                &[version],
+            )
+            .map_err(err)?;
             tx.commit().map_err(err)?;
             tracing::info!(version, "PostgreSQL schema migrated");
         }
@@ -347,11 +350,7 @@ impl Db for PgDb<'_, '_> {
     fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, DbError> {
         let st = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a as _).collect();
-        let rows = self
-            .tx
-            .borrow_mut()
-            .query(&st, &params)
-            .map_err(db_error)?;
+        let rows = self.tx.borrow_mut().query(&st, &params).map_err(db_error)?;
         rows.iter()
             .map(|r| {
                 (0..r.len())
@@ -369,10 +368,7 @@ impl Db for PgDb<'_, '_> {
     fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, DbError> {
         let st = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a as _).collect();
-        self.tx
-            .borrow_mut()
-            .execute(&st, &params)
-            .map_err(db_error)
+        self.tx.borrow_mut().execute(&st, &params).map_err(db_error)
     }
 }
 
@@ -465,7 +461,9 @@ impl<'a> FromSql<'a> for Cell {
             Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
             Type::FLOAT4 => Value::Real(f32::from_sql(ty, raw)?.into()),
             Type::BYTEA => Value::Blob(raw.to_vec()),
-            Type::JSONB => Value::Text(std::str::from_utf8(raw.get(1..).unwrap_or_default())?.into()),
+            Type::JSONB => {
+                Value::Text(std::str::from_utf8(raw.get(1..).unwrap_or_default())?.into())
+            }
             Type::JSON => Value::Text(std::str::from_utf8(raw)?.into()),
             _ => Value::Text(<&str>::from_sql(ty, raw)?.into()),
         }))

@@ -30,7 +30,7 @@ fn brief_of(dialect: Dialect, json: &str) -> String {
                 .iter()
                 .map(|f| format!(" - '{f}'"))
                 .collect();
-            format!("(CAST({json} AS jsonb){keys})::text")
+            format!("CAST(CAST(CAST({json} AS text) AS jsonb){keys} AS text)")
         }
     }
 }
@@ -303,7 +303,9 @@ pub(crate) fn revision(
 
 pub(crate) fn revisions(c: &dyn Db, item: ItemId) -> Result<Vec<RevisionRecord>, StoreError> {
     c.query(
-        &format!("SELECT {REVISION_COLS} FROM revisions r WHERE r.item_id = ?1 ORDER BY r.rev DESC"),
+        &format!(
+            "SELECT {REVISION_COLS} FROM revisions r WHERE r.item_id = ?1 ORDER BY r.rev DESC"
+        ),
         args![item.0],
     )?
     .iter()
@@ -335,15 +337,14 @@ pub(crate) fn queue(
 }
 
 pub(crate) fn due_scheduled(c: &dyn Db, now: i64, limit: usize) -> Result<Vec<ItemId>, StoreError> {
-    Ok(c
-        .column(
-            "SELECT id FROM items WHERE state = 'scheduled' AND scheduled_at <= ?1
+    Ok(c.column(
+        "SELECT id FROM items WHERE state = 'scheduled' AND scheduled_at <= ?1
              ORDER BY scheduled_at LIMIT ?2 + 0",
-            args![now, limit],
-        )?
-        .into_iter()
-        .map(ItemId)
-        .collect())
+        args![now, limit],
+    )?
+    .into_iter()
+    .map(ItemId)
+    .collect())
 }
 
 pub(crate) fn live_item_by_slug(
@@ -402,7 +403,9 @@ pub(crate) fn live_items(
     limit: usize,
 ) -> Result<Vec<(ItemRecord, RevisionRecord)>, StoreError> {
     let rows = c.query(
-        &format!("SELECT {ITEM_COLS} FROM items WHERE live = 1 AND id > ?1 ORDER BY id LIMIT ?2 + 0"),
+        &format!(
+            "SELECT {ITEM_COLS} FROM items WHERE live = 1 AND id > ?1 ORDER BY id LIMIT ?2 + 0"
+        ),
         args![after.0, limit],
     )?;
     live_pairs(c, rows)

@@ -47,7 +47,7 @@ pub(crate) fn append_event(
     item: Option<ItemId>,
 ) -> Result<(), StoreError> {
     if tx.dialect() == Dialect::Postgres {
-        tx.query("SELECT pg_advisory_xact_lock(?1)", args![EVENT_LOG_LOCK])?;
+        tx.execute("SELECT pg_advisory_xact_lock(?1)", args![EVENT_LOG_LOCK])?;
     }
     tx.execute(
         "INSERT INTO events (at, kind, site_id, item_id, data) VALUES (?1, ?2, ?3, ?4, ?5)",

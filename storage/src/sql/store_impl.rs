@@ -6,244 +6,286 @@
 /// `lead` methods.
 macro_rules! impl_store {
     ($store:ty) => {
-const _: () = {
-use $crate::sql::{check, items, log, media, sites, users, webhooks};
-use chrono::{DateTime, Utc};
-use portico_engine::{
-    AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt, Event,
-    ItemId, ItemRecord, ItemUpdate, ListCursor, ListFilter, Media, MediaFile, MediaFilter, MediaId,
-    MediaUse, NewEvent, NewItemRecord, NewMediaRecord, NewSiteRecord, NewUserRecord,
-    NewWebhookRecord, RevisionNo, RevisionRecord, Role, Site, SiteId, State, Store, StoreResult,
-    User, UserId, UserRecord, Webhook, WebhookId,
-};
+        const _: () = {
+            use chrono::{DateTime, Utc};
+            use portico_engine::{
+                AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt,
+                Event, ItemId, ItemRecord, ItemUpdate, ListCursor, ListFilter, Media, MediaFile,
+                MediaFilter, MediaId, MediaUse, NewEvent, NewItemRecord, NewMediaRecord,
+                NewSiteRecord, NewUserRecord, NewWebhookRecord, RevisionNo, RevisionRecord, Role,
+                Site, SiteId, State, Store, StoreResult, User, UserId, UserRecord, Webhook,
+                WebhookId,
+            };
+            use $crate::sql::{check, items, log, media, sites, users, webhooks};
 
-impl Store for $store {
-    fn insert_site(
-        &self,
-        site: &NewSiteRecord,
-        audit: &AuditEntry,
-        event: &NewEvent,
-    ) -> StoreResult<Site> {
-        self.write(|tx| sites::insert_site(tx, site, audit, event))
-    }
-    fn sites(&self) -> StoreResult<Vec<Site>> {
-        self.read(sites::sites)
-    }
-    fn site_by_slug(&self, slug: &str) -> StoreResult<Option<Site>> {
-        self.read(|c| sites::site_by_slug(c, slug))
-    }
-    fn site(&self, id: SiteId) -> StoreResult<Option<Site>> {
-        self.read(|c| sites::site(c, id))
-    }
-    fn channels(&self, site: SiteId) -> StoreResult<Vec<Channel>> {
-        self.read(|c| sites::channels(c, site))
-    }
-    fn insert_channel(
-        &self,
-        ch: &ChannelChange,
-        audit: &AuditEntry,
-        event: &NewEvent,
-    ) -> StoreResult<Channel> {
-        self.write(|tx| sites::insert_channel(tx, ch, audit, event))
-    }
-    fn update_channel(
-        &self,
-        id: ChannelId,
-        ch: &ChannelChange,
-        audit: &AuditEntry,
-        event: &NewEvent,
-    ) -> StoreResult<Channel> {
-        self.write(|tx| sites::update_channel(tx, id, ch, audit, event))
-    }
-    fn delete_channel(
-        &self,
-        id: ChannelId,
-        audit: &AuditEntry,
-        event: &NewEvent,
-    ) -> StoreResult<()> {
-        self.write(|tx| sites::delete_channel(tx, id, audit, event))
-    }
-    fn insert_user(
-        &self,
-        user: &NewUserRecord,
-        audit: &AuditEntry,
-        event: &NewEvent,
-    ) -> StoreResult<User> {
-        self.write(|tx| users::insert_user(tx, user, audit, event))
-    }
-    fn user_by_name(&self, username: &str) -> StoreResult<Option<UserRecord>> {
-        self.read(|c| users::user_by_name(c, username))
-    }
-    fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        self.read(|c| users::user(c, id))
-    }
-    fn users(&self) -> StoreResult<Vec<User>> {
-        self.read(users::users)
-    }
-    fn roles_of(&self, user: UserId) -> StoreResult<Vec<(SiteId, Role)>> {
-        self.read(|c| users::roles_of(c, user))
-    }
-    fn site_roles(&self, site: SiteId) -> StoreResult<Vec<(User, Role)>> {
-        self.read(|c| users::site_roles(c, site))
-    }
-    fn set_role(
-        &self,
-        user: UserId,
-        site: SiteId,
-        role: Role,
-        granted: bool,
-        audit: &AuditEntry,
-        event: &NewEvent,
-    ) -> StoreResult<bool> {
-        self.write(|tx| users::set_role(tx, user, site, role, granted, audit, event))
-    }
-    fn insert_token(&self, hash: &str, user: UserId, expires_at: DateTime<Utc>) -> StoreResult<()> {
-        self.write(|tx| users::insert_token(tx, hash, user, expires_at))
-    }
-    fn token_user(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserId>> {
-        self.read(|c| users::token_user(c, hash, now))
-    }
-    fn delete_token(&self, hash: &str) -> StoreResult<()> {
-        self.write(|tx| users::delete_token(tx, hash))
-    }
-    fn insert_item(&self, item: &NewItemRecord) -> StoreResult<ItemRecord> {
-        self.write(|tx| items::insert_item(tx, item))
-    }
-    fn item(&self, id: ItemId) -> StoreResult<Option<ItemRecord>> {
-        self.read(|c| items::item(c, id))
-    }
-    fn update_item(&self, update: &ItemUpdate) -> StoreResult<ItemRecord> {
-        self.write(|tx| items::update_item(tx, update))
-    }
-    fn item_by_slug(&self, site: SiteId, slug: &str) -> StoreResult<Option<ItemRecord>> {
-        self.read(|c| items::item_by_slug(c, site, slug))
-    }
-    fn copies_of(&self, source: ItemId) -> StoreResult<Vec<ItemRecord>> {
-        self.read(|c| items::copies_of(c, source))
-    }
-    fn slug_exists(&self, site: SiteId, slug: &str) -> StoreResult<bool> {
-        self.read(|c| items::slug_exists(c, site, slug))
-    }
-    fn revision(&self, item: ItemId, rev: RevisionNo) -> StoreResult<Option<RevisionRecord>> {
-        self.read(|c| items::revision(c, item, rev))
-    }
-    fn revisions(&self, item: ItemId) -> StoreResult<Vec<RevisionRecord>> {
-        self.read(|c| items::revisions(c, item))
-    }
-    fn history(&self, item: ItemId) -> StoreResult<Vec<AuditRow>> {
-        self.read(|c| log::history(c, item))
-    }
-    fn queue(&self, site: SiteId, states: &[State], limit: usize) -> StoreResult<Vec<ItemRecord>> {
-        self.read(|c| items::queue(c, site, states, limit))
-    }
-    fn due_scheduled(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ItemId>> {
-        self.read(|c| items::due_scheduled(c, now.timestamp_micros(), limit))
-    }
-    fn live_item_by_slug(
-        &self,
-        site: SiteId,
-        slug: &str,
-    ) -> StoreResult<Option<(ItemRecord, RevisionRecord)>> {
-        self.read(|c| items::live_item_by_slug(c, site, slug))
-    }
-    fn live_item(&self, id: ItemId) -> StoreResult<Option<(ItemRecord, RevisionRecord)>> {
-        self.read(|c| items::live_item(c, id))
-    }
-    fn live_items(
-        &self,
-        after: ItemId,
-        limit: usize,
-    ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>> {
-        self.read(|c| items::live_items(c, after, limit))
-    }
-    fn live_count(&self) -> StoreResult<u64> {
-        self.read(items::live_count)
-    }
-    fn list_live(
-        &self,
-        filter: &ListFilter,
-        cursor: Option<ListCursor>,
-        limit: usize,
-    ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>> {
-        self.read(|c| items::list_live(c, filter, cursor, limit))
-    }
-    fn catalog_version(&self) -> StoreResult<i64> {
-        self.read(log::catalog_version)
-    }
-    fn lead(&self) -> StoreResult<bool> {
-        <$store>::lead(self)
-    }
+            impl Store for $store {
+                fn insert_site(
+                    &self,
+                    site: &NewSiteRecord,
+                    audit: &AuditEntry,
+                    event: &NewEvent,
+                ) -> StoreResult<Site> {
+                    self.write(|tx| sites::insert_site(tx, site, audit, event))
+                }
+                fn sites(&self) -> StoreResult<Vec<Site>> {
+                    self.read(sites::sites)
+                }
+                fn site_by_slug(&self, slug: &str) -> StoreResult<Option<Site>> {
+                    self.read(|c| sites::site_by_slug(c, slug))
+                }
+                fn site(&self, id: SiteId) -> StoreResult<Option<Site>> {
+                    self.read(|c| sites::site(c, id))
+                }
+                fn channels(&self, site: SiteId) -> StoreResult<Vec<Channel>> {
+                    self.read(|c| sites::channels(c, site))
+                }
+                fn insert_channel(
+                    &self,
+                    ch: &ChannelChange,
+                    audit: &AuditEntry,
+                    event: &NewEvent,
+                ) -> StoreResult<Channel> {
+                    self.write(|tx| sites::insert_channel(tx, ch, audit, event))
+                }
+                fn update_channel(
+                    &self,
+                    id: ChannelId,
+                    ch: &ChannelChange,
+                    audit: &AuditEntry,
+                    event: &NewEvent,
+                ) -> StoreResult<Channel> {
+                    self.write(|tx| sites::update_channel(tx, id, ch, audit, event))
+                }
+                fn delete_channel(
+                    &self,
+                    id: ChannelId,
+                    audit: &AuditEntry,
+                    event: &NewEvent,
+                ) -> StoreResult<()> {
+                    self.write(|tx| sites::delete_channel(tx, id, audit, event))
+                }
+                fn insert_user(
+                    &self,
+                    user: &NewUserRecord,
+                    audit: &AuditEntry,
+                    event: &NewEvent,
+                ) -> StoreResult<User> {
+                    self.write(|tx| users::insert_user(tx, user, audit, event))
+                }
+                fn user_by_name(&self, username: &str) -> StoreResult<Option<UserRecord>> {
+                    self.read(|c| users::user_by_name(c, username))
+                }
+                fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+                    self.read(|c| users::user(c, id))
+                }
+                fn users(&self) -> StoreResult<Vec<User>> {
+                    self.read(users::users)
+                }
+                fn roles_of(&self, user: UserId) -> StoreResult<Vec<(SiteId, Role)>> {
+                    self.read(|c| users::roles_of(c, user))
+                }
+                fn site_roles(&self, site: SiteId) -> StoreResult<Vec<(User, Role)>> {
+                    self.read(|c| users::site_roles(c, site))
+                }
+                fn set_role(
+                    &self,
+                    user: UserId,
+                    site: SiteId,
+                    role: Role,
+                    granted: bool,
+                    audit: &AuditEntry,
+                    event: &NewEvent,
+                ) -> StoreResult<bool> {
+                    self.write(|tx| users::set_role(tx, user, site, role, granted, audit, event))
+                }
+                fn insert_token(
+                    &self,
+                    hash: &str,
+                    user: UserId,
+                    expires_at: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    self.write(|tx| users::insert_token(tx, hash, user, expires_at))
+                }
+                fn token_user(
+                    &self,
+                    hash: &str,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Option<UserId>> {
+                    self.read(|c| users::token_user(c, hash, now))
+                }
+                fn delete_token(&self, hash: &str) -> StoreResult<()> {
+                    self.write(|tx| users::delete_token(tx, hash))
+                }
+                fn insert_item(&self, item: &NewItemRecord) -> StoreResult<ItemRecord> {
+                    self.write(|tx| items::insert_item(tx, item))
+                }
+                fn item(&self, id: ItemId) -> StoreResult<Option<ItemRecord>> {
+                    self.read(|c| items::item(c, id))
+                }
+                fn update_item(&self, update: &ItemUpdate) -> StoreResult<ItemRecord> {
+                    self.write(|tx| items::update_item(tx, update))
+                }
+                fn item_by_slug(
+                    &self,
+                    site: SiteId,
+                    slug: &str,
+                ) -> StoreResult<Option<ItemRecord>> {
+                    self.read(|c| items::item_by_slug(c, site, slug))
+                }
+                fn copies_of(&self, source: ItemId) -> StoreResult<Vec<ItemRecord>> {
+                    self.read(|c| items::copies_of(c, source))
+                }
+                fn slug_exists(&self, site: SiteId, slug: &str) -> StoreResult<bool> {
+                    self.read(|c| items::slug_exists(c, site, slug))
+                }
+                fn revision(
+                    &self,
+                    item: ItemId,
+                    rev: RevisionNo,
+                ) -> StoreResult<Option<RevisionRecord>> {
+                    self.read(|c| items::revision(c, item, rev))
+                }
+                fn revisions(&self, item: ItemId) -> StoreResult<Vec<RevisionRecord>> {
+                    self.read(|c| items::revisions(c, item))
+                }
+                fn history(&self, item: ItemId) -> StoreResult<Vec<AuditRow>> {
+                    self.read(|c| log::history(c, item))
+                }
+                fn queue(
+                    &self,
+                    site: SiteId,
+                    states: &[State],
+                    limit: usize,
+                ) -> StoreResult<Vec<ItemRecord>> {
+                    self.read(|c| items::queue(c, site, states, limit))
+                }
+                fn due_scheduled(
+                    &self,
+                    now: DateTime<Utc>,
+                    limit: usize,
+                ) -> StoreResult<Vec<ItemId>> {
+                    self.read(|c| items::due_scheduled(c, now.timestamp_micros(), limit))
+                }
+                fn live_item_by_slug(
+                    &self,
+                    site: SiteId,
+                    slug: &str,
+                ) -> StoreResult<Option<(ItemRecord, RevisionRecord)>> {
+                    self.read(|c| items::live_item_by_slug(c, site, slug))
+                }
+                fn live_item(
+                    &self,
+                    id: ItemId,
+                ) -> StoreResult<Option<(ItemRecord, RevisionRecord)>> {
+                    self.read(|c| items::live_item(c, id))
+                }
+                fn live_items(
+                    &self,
+                    after: ItemId,
+                    limit: usize,
+                ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>> {
+                    self.read(|c| items::live_items(c, after, limit))
+                }
+                fn live_count(&self) -> StoreResult<u64> {
+                    self.read(items::live_count)
+                }
+                fn list_live(
+                    &self,
+                    filter: &ListFilter,
+                    cursor: Option<ListCursor>,
+                    limit: usize,
+                ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>> {
+                    self.read(|c| items::list_live(c, filter, cursor, limit))
+                }
+                fn catalog_version(&self) -> StoreResult<i64> {
+                    self.read(log::catalog_version)
+                }
+                fn lead(&self) -> StoreResult<bool> {
+                    <$store>::lead(self)
+                }
 
-    fn last_event_seq(&self) -> StoreResult<i64> {
-        self.read(log::last_event_seq)
-    }
-    fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>> {
-        self.read(|c| log::events_after(c, after, limit))
-    }
-    fn check(&self) -> StoreResult<Vec<String>> {
-        self.read(check::check)
-    }
-    fn insert_webhook(&self, hook: &NewWebhookRecord, audit: &AuditEntry) -> StoreResult<Webhook> {
-        self.write(|tx| webhooks::insert(tx, hook, audit))
-    }
-    fn webhooks(&self, site: Option<SiteId>) -> StoreResult<Vec<Webhook>> {
-        self.read(|c| webhooks::list(c, site))
-    }
-    fn webhook(&self, id: WebhookId) -> StoreResult<Option<Webhook>> {
-        self.read(|c| webhooks::get(c, id))
-    }
-    fn delete_webhook(&self, id: WebhookId, audit: &AuditEntry) -> StoreResult<()> {
-        self.write(|tx| webhooks::delete(tx, id, audit))
-    }
-    fn record_delivery(&self, attempt: &DeliveryAttempt) -> StoreResult<()> {
-        self.write(|tx| webhooks::record(tx, attempt))
-    }
-    fn advance_webhook(&self, id: WebhookId, seq: i64) -> StoreResult<()> {
-        self.write(|tx| webhooks::advance(tx, id, seq))
-    }
-    fn deliveries(&self, id: WebhookId, limit: usize) -> StoreResult<Vec<Delivery>> {
-        self.read(|c| webhooks::deliveries(c, id, limit))
-    }
-    fn insert_media(&self, m: &NewMediaRecord, audit: &AuditEntry) -> StoreResult<Media> {
-        self.write(|tx| media::insert(tx, m, audit))
-    }
-    fn media(&self, id: MediaId) -> StoreResult<Option<Media>> {
-        self.read(|c| media::get(c, id))
-    }
-    fn list_media(&self, site: SiteId, filter: &MediaFilter) -> StoreResult<Vec<Media>> {
-        self.read(|c| media::list(c, site, filter))
-    }
-    fn replace_media(
-        &self,
-        id: MediaId,
-        file: &MediaFile,
-        audit: &AuditEntry,
-    ) -> StoreResult<Media> {
-        self.write(|tx| media::replace(tx, id, file, audit))
-    }
-    fn update_media(
-        &self,
-        id: MediaId,
-        public: bool,
-        title: &str,
-        audit: &AuditEntry,
-    ) -> StoreResult<Media> {
-        self.write(|tx| media::update(tx, id, public, title, audit))
-    }
-    fn delete_media(&self, id: MediaId, audit: &AuditEntry) -> StoreResult<()> {
-        self.write(|tx| media::delete(tx, id, audit))
-    }
-    fn media_uses(&self, id: MediaId) -> StoreResult<Vec<MediaUse>> {
-        self.read(|c| media::uses(c, id))
-    }
-    fn media_published(&self, id: MediaId) -> StoreResult<bool> {
-        self.read(|c| media::published(c, id))
-    }
-    fn media_checksum_uses(&self, checksum: &str) -> StoreResult<u64> {
-        self.read(|c| media::checksum_uses(c, checksum))
-    }
-}
-};
+                fn last_event_seq(&self) -> StoreResult<i64> {
+                    self.read(log::last_event_seq)
+                }
+                fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>> {
+                    self.read(|c| log::events_after(c, after, limit))
+                }
+                fn check(&self) -> StoreResult<Vec<String>> {
+                    self.read(check::check)
+                }
+                fn insert_webhook(
+                    &self,
+                    hook: &NewWebhookRecord,
+                    audit: &AuditEntry,
+                ) -> StoreResult<Webhook> {
+                    self.write(|tx| webhooks::insert(tx, hook, audit))
+                }
+                fn webhooks(&self, site: Option<SiteId>) -> StoreResult<Vec<Webhook>> {
+                    self.read(|c| webhooks::list(c, site))
+                }
+                fn webhook(&self, id: WebhookId) -> StoreResult<Option<Webhook>> {
+                    self.read(|c| webhooks::get(c, id))
+                }
+                fn delete_webhook(&self, id: WebhookId, audit: &AuditEntry) -> StoreResult<()> {
+                    self.write(|tx| webhooks::delete(tx, id, audit))
+                }
+                fn record_delivery(&self, attempt: &DeliveryAttempt) -> StoreResult<()> {
+                    self.write(|tx| webhooks::record(tx, attempt))
+                }
+                fn advance_webhook(&self, id: WebhookId, seq: i64) -> StoreResult<()> {
+                    self.write(|tx| webhooks::advance(tx, id, seq))
+                }
+                fn deliveries(&self, id: WebhookId, limit: usize) -> StoreResult<Vec<Delivery>> {
+                    self.read(|c| webhooks::deliveries(c, id, limit))
+                }
+                fn insert_media(
+                    &self,
+                    m: &NewMediaRecord,
+                    audit: &AuditEntry,
+                ) -> StoreResult<Media> {
+                    self.write(|tx| media::insert(tx, m, audit))
+                }
+                fn media(&self, id: MediaId) -> StoreResult<Option<Media>> {
+                    self.read(|c| media::get(c, id))
+                }
+                fn list_media(
+                    &self,
+                    site: SiteId,
+                    filter: &MediaFilter,
+                ) -> StoreResult<Vec<Media>> {
+                    self.read(|c| media::list(c, site, filter))
+                }
+                fn replace_media(
+                    &self,
+                    id: MediaId,
+                    file: &MediaFile,
+                    audit: &AuditEntry,
+                ) -> StoreResult<Media> {
+                    self.write(|tx| media::replace(tx, id, file, audit))
+                }
+                fn update_media(
+                    &self,
+                    id: MediaId,
+                    public: bool,
+                    title: &str,
+                    audit: &AuditEntry,
+                ) -> StoreResult<Media> {
+                    self.write(|tx| media::update(tx, id, public, title, audit))
+                }
+                fn delete_media(&self, id: MediaId, audit: &AuditEntry) -> StoreResult<()> {
+                    self.write(|tx| media::delete(tx, id, audit))
+                }
+                fn media_uses(&self, id: MediaId) -> StoreResult<Vec<MediaUse>> {
+                    self.read(|c| media::uses(c, id))
+                }
+                fn media_published(&self, id: MediaId) -> StoreResult<bool> {
+                    self.read(|c| media::published(c, id))
+                }
+                fn media_checksum_uses(&self, checksum: &str) -> StoreResult<u64> {
+                    self.read(|c| media::checksum_uses(c, checksum))
+                }
+            }
+        };
     };
 }
 pub(crate) use impl_store;

@@ -138,10 +138,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` in an immediate write transaction and commits it.
-    fn write<T>(
-        &self,
-        f: impl FnOnce(&dyn Db) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn write<T>(&self, f: impl FnOnce(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut conn = lock(&self.writer);
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -152,10 +149,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection, waiting for one when all are busy.
-    fn read<T>(
-        &self,
-        f: impl FnOnce(&dyn Db) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn read<T>(&self, f: impl FnOnce(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let conn = {
             let mut pool = lock(&self.readers);
             loop {

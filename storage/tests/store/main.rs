@@ -13,5 +13,7 @@ mod webhooks;
 
 mod blobs;
 mod media;
+#[path = "../support/pg_server.rs"]
+mod pg_server;
 #[path = "../support/s3_server.rs"]
 mod s3_server;

@@ -5,9 +5,13 @@ use portico_engine::{
     Actor, Engine, ItemView, ManualClock, NewChannelInput, NewItemInput, NewSiteInput,
     NewUserInput, PasswordRule, SaveInput, Store, TransitionInput,
 };
-use portico_storage::{Durability, SqliteStore};
+use portico_storage::{Durability, PgStore, SqliteStore};
 use serde_json::json;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::pg_server;
 
 pub struct Fixture {
     pub engine: Engine,
@@ -19,18 +23,42 @@ pub struct Fixture {
     pub approver: Actor,
     /// An author on `so-tai-chinh` only.
     pub outsider: Actor,
+    /// The backend under test ("sqlite", "postgres") and how to open it again.
+    pub backend: &'static str,
+    pub open: Opener,
 }
 
-/// Every backend under test, as a way to open a store in a folder.
-/// Opens a store of one backend in a folder.
-pub type Opener = fn(&std::path::Path) -> Arc<dyn Store>;
+/// Opens a store of one backend for a folder: the SQLite database in it, or the PostgreSQL
+/// database made for it (the same one each time the same folder is opened).
+pub type Opener = fn(&Path) -> Arc<dyn Store>;
 
+/// Every backend under test: SQLite always, PostgreSQL unless opted out (never in CI).
 pub fn backends() -> Vec<(&'static str, Opener)> {
-    vec![("sqlite", |dir| {
+    let mut all: Vec<(&'static str, Opener)> = vec![("sqlite", |dir| {
         Arc::new(
             SqliteStore::open(&dir.join("portico.db"), Durability::Normal).expect("open sqlite"),
         )
-    })]
+    })];
+    if pg_server::cluster().is_some() {
+        all.push(("postgres", |dir| {
+            Arc::new(PgStore::connect(&pg_url(dir)).expect("connect to postgres"))
+        }));
+    }
+    all
+}
+
+/// The PostgreSQL database of a test folder, created on first use.
+pub fn pg_url(dir: &Path) -> String {
+    static DATABASES: Mutex<Option<HashMap<PathBuf, String>>> = Mutex::new(None);
+    let mut dbs = DATABASES.lock().unwrap();
+    let dbs = dbs.get_or_insert_with(HashMap::new);
+    dbs.entry(dir.to_owned())
+        .or_insert_with(|| {
+            pg_server::cluster()
+                .expect("postgres is under test")
+                .fresh_database()
+        })
+        .clone()
 }
 
 /// Runs `test` once per backend on a fresh fixture.
@@ -39,11 +67,16 @@ pub fn each_backend(test: impl Fn(Fixture)) {
         eprintln!("backend: {name}");
         let dir = tempfile::tempdir().expect("tempdir");
         let store = open(dir.path());
-        test(fixture(store, dir));
+        test(fixture(store, dir, name, open));
     }
 }
 
-fn fixture(store: Arc<dyn Store>, dir: tempfile::TempDir) -> Fixture {
+fn fixture(
+    store: Arc<dyn Store>,
+    dir: tempfile::TempDir,
+    backend: &'static str,
+    open: Opener,
+) -> Fixture {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap(),
     ));
@@ -106,6 +139,8 @@ fn fixture(store: Arc<dyn Store>, dir: tempfile::TempDir) -> Fixture {
         store,
         clock,
         dir,
+        backend,
+        open,
     }
 }
 
