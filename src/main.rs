@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use portico_engine::{Engine, NewUserInput, PasswordRule, SystemClock};
-use portico_storage::{Durability, SqliteStore};
+use portico_storage::{Durability, PgStore, SqliteStore};
 use std::io::BufRead;
 
 /// mimalloc: page rendering allocates and frees many short strings and JSON values from
@@ -72,9 +72,15 @@ struct EdgeArgs {
 
 #[derive(clap::Args)]
 struct DataArgs {
-    /// The data folder: the SQLite database and, later, media and the search index.
+    /// The data folder: the SQLite database (unless `--store` names PostgreSQL), the media
+    /// files (unless they go to S3) and the search index.
     #[arg(long, env = "PORTICO_DATA", default_value = "./data")]
     data: PathBuf,
+    /// The store: `postgres://user:password@host:port/database` for a PostgreSQL database
+    /// that several nodes share (it is migrated on start); by default SQLite in the data
+    /// folder.
+    #[arg(long, env = "PORTICO_STORE", hide_env_values = true)]
+    store: Option<String>,
     /// How hard commits try to survive failures: `normal` survives a crash of the process,
     /// `full` also a power cut (slower writes).
     #[arg(long, env = "PORTICO_DURABILITY", value_enum, default_value_t = DurabilityArg::Normal)]
@@ -270,16 +276,50 @@ enum UserCommand {
     },
 }
 
+/// Opens the store and the engine on it. Not on an async thread: the PostgreSQL client
+/// runs a small runtime of its own.
 fn open(data: &DataArgs) -> Result<Engine> {
     std::fs::create_dir_all(&data.data)
         .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
-    let durability = match data.durability {
-        DurabilityArg::Normal => Durability::Normal,
-        DurabilityArg::Full => Durability::Full,
+    let store: Arc<dyn portico_engine::Store> = match &data.store {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Arc::new(PgStore::connect(url)?)
+        }
+        Some(other) => bail!(
+            "--store {}: only PostgreSQL URLs (postgres://user:password@host:port/database) \
+             are known; leave it out for SQLite in the data folder",
+            other.split('@').next_back().unwrap_or_default()
+        ),
+        None => {
+            let durability = match data.durability {
+                DurabilityArg::Normal => Durability::Normal,
+                DurabilityArg::Full => Durability::Full,
+            };
+            Arc::new(SqliteStore::open(&db_path(&data.data), durability)?)
+        }
     };
-    let store = SqliteStore::open(&db_path(&data.data), durability)?;
-    Ok(Engine::new(Arc::new(store), Arc::new(SystemClock))
+    Ok(Engine::new(store, Arc::new(SystemClock))
         .with_renderer(Arc::new(portico_themes::MarkdownRenderer)))
+}
+
+/// Where the store is, for messages (never the password).
+fn store_label(data: &DataArgs) -> String {
+    match &data.store {
+        Some(url) => format!(
+            "PostgreSQL at {}",
+            url.split('@').next_back().unwrap_or_default()
+        ),
+        None => format!("SQLite in {}", db_path(&data.data).display()),
+    }
+}
+
+/// `check` and `reindex` read an existing store: refuse an empty data folder rather than
+/// create a database in it.
+fn existing(data: &DataArgs) -> Result<()> {
+    if data.store.is_none() && !db_path(&data.data).exists() {
+        bail!("no Portico database in {}", data.data.display());
+    }
+    Ok(())
 }
 
 fn db_path(data: &Path) -> PathBuf {
@@ -308,12 +348,12 @@ fn main() -> Result<()> {
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
+    let started = Instant::now();
+    let engine = open(&args.data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let started = Instant::now();
-        let engine = open(&args.data)?;
         // Themes first: a broken template stops the start before anything listens.
         let mut themes_note = String::new();
         let themes_dir = args.themes.clone().or_else(|| {
@@ -355,6 +395,7 @@ fn serve(args: ServeArgs) -> Result<()> {
             println!("{themes_note}");
         }
         println!("  data: {}", args.data.data.display());
+        println!("  store: {}", store_label(&args.data));
         println!("  media: {}", blobs.describe());
         if args.demo {
             println!("  demo users (password '{}'):", portico_demo::DEMO_PASSWORD);
@@ -527,9 +568,7 @@ fn user(command: UserCommand) -> Result<()> {
 }
 
 fn check(data: &DataArgs) -> Result<()> {
-    if !db_path(&data.data).exists() {
-        bail!("no Portico database in {}", data.data.display());
-    }
+    existing(data)?;
     let engine = open(data)?;
     let problems = engine.check().map_err(|e| anyhow::anyhow!("{e}"))?;
     if problems.is_empty() {
@@ -544,9 +583,7 @@ fn check(data: &DataArgs) -> Result<()> {
 }
 
 fn reindex(data: &DataArgs) -> Result<()> {
-    if !db_path(&data.data).exists() {
-        bail!("no Portico database in {}", data.data.display());
-    }
+    existing(data)?;
     let engine = open(data)?;
     let index = portico_search::SearchIndex::open(&data.index_path())?;
     let bar = indicatif::ProgressBar::new(0);

@@ -6,6 +6,11 @@
 
 mod support;
 
+#[path = "../../storage/tests/support/pg_server.rs"]
+mod pg_server;
+#[path = "../../storage/tests/support/s3_server.rs"]
+mod s3_server;
+
 mod bad_input;
 mod binary;
 mod cache;

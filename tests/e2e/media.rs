@@ -8,8 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-#[path = "../../storage/tests/support/s3_server.rs"]
-mod s3_server;
+use crate::s3_server;
 
 /// A 64 × 48 JPEG as a phone writes it: EXIF saying "rotate 90° clockwise to view" and a GPS
 /// position of the Lào Cai provincial offices.

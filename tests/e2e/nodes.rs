@@ -1,11 +1,11 @@
 //! Two nodes and an edge, as an operator runs them: real `portico` processes on 127.0.0.1.
-//! The nodes share one data folder (SQLite in WAL mode and the media folder, standing in for
-//! PostgreSQL and a bucket until the PostgreSQL store exists), each with its own search index.
+//! In production the nodes share a PostgreSQL database and an S3 bucket, each with its own
+//! data folder (search index); on one machine they may instead share one data folder
+//! (SQLite in WAL mode and the media folder). Both ways are tested.
 
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -57,16 +57,71 @@ fn start(args: &[String], base: String, health: &str, wait: Duration) -> Proc {
     }
 }
 
-fn node(data: &Path, name: &str, port: u16, demo: bool) -> Proc {
+/// What the nodes share.
+struct Shared {
+    dir: tempfile::TempDir,
+    /// A PostgreSQL URL; without it, SQLite in the shared folder.
+    store: Option<String>,
+    /// An S3-compatible server; without it, a shared media folder.
+    s3: Option<S3Server>,
+}
+
+impl Shared {
+    fn describe(&self) -> String {
+        format!(
+            "store: {}, media: {}",
+            if self.store.is_some() {
+                "PostgreSQL"
+            } else {
+                "shared SQLite folder"
+            },
+            if self.s3.is_some() {
+                "S3"
+            } else {
+                "shared folder"
+            }
+        )
+    }
+}
+
+fn node(shared: &Shared, name: &str, port: u16, demo: bool) -> Proc {
+    let data = shared.dir.path();
     let mut args: Vec<String> = ["serve", "--listen"]
         .iter()
         .map(|s| s.to_string())
         .collect();
     args.push(format!("127.0.0.1:{port}"));
-    args.push("--data".into());
-    args.push(data.display().to_string());
-    args.push("--index".into());
-    args.push(data.join(format!("index-{name}")).display().to_string());
+    match &shared.store {
+        Some(url) => {
+            args.extend(["--store".into(), url.clone(), "--data".into()]);
+            args.push(data.join(format!("node-{name}")).display().to_string());
+        }
+        None => {
+            args.extend(["--data".into(), data.display().to_string()]);
+            args.push("--index".into());
+            args.push(data.join(format!("index-{name}")).display().to_string());
+        }
+    }
+    match &shared.s3 {
+        Some(s3) => args.extend([
+            "--s3-bucket".into(),
+            s3_server::BUCKET.into(),
+            "--s3-endpoint".into(),
+            s3.endpoint.clone(),
+            "--s3-access-key".into(),
+            s3_server::ACCESS_KEY.into(),
+            "--s3-secret-key".into(),
+            s3_server::SECRET_KEY.into(),
+        ]),
+        None => {
+            args.push("--media-dir".into());
+            args.push(data.join("media").display().to_string());
+        }
+    }
+    args.extend([
+        "--media-key".into(),
+        "the-media-key-of-the-node-test".into(),
+    ]);
     args.push("--edge-token".into());
     args.push(TOKEN.into());
     if demo {
@@ -167,12 +222,46 @@ fn until_shows(http: &Client, url: &str, needle: &str, within: Duration) -> Dura
     }
 }
 
+use crate::{pg_server, s3_server, s3_server::S3Server};
+
+/// The production shape: a PostgreSQL database and an S3 bucket shared by the nodes.
 #[test]
-fn two_nodes_and_an_edge_survive_the_nodes_and_catch_up() {
-    let dir = tempfile::tempdir().expect("tempdir");
+fn two_nodes_on_postgresql_and_an_edge_survive_the_nodes_and_catch_up() {
+    let Some(pg) = pg_server::cluster() else {
+        return;
+    };
+    scenario(Shared {
+        dir: tempfile::tempdir().expect("tempdir"),
+        store: Some(pg.fresh_database()),
+        s3: S3Server::start(),
+    });
+}
+
+/// Nodes on one machine may share a data folder instead.
+#[test]
+fn two_nodes_sharing_a_sqlite_folder_and_an_edge_survive_the_nodes() {
+    scenario(Shared {
+        dir: tempfile::tempdir().expect("tempdir"),
+        store: None,
+        s3: None,
+    });
+}
+
+fn small_png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 5) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+fn scenario(shared: Shared) {
+    eprintln!("{}", shared.describe());
     let (pa, pb, pe) = (free_port(), free_port(), free_port());
-    let a = node(dir.path(), "a", pa, true);
-    let b = node(dir.path(), "b", pb, false);
+    let a = node(&shared, "a", pa, true);
+    let b = node(&shared, "b", pb, false);
     let e = edge(pe, &[&a, &b]);
     let http = Client::new();
     let admin = call(
@@ -214,6 +303,37 @@ fn two_nodes_and_an_edge_survive_the_nodes_and_catch_up() {
         "phòng chống lũ quét",
         second,
     );
+
+    // A file uploaded through A is in the shared blob store: B resizes it.
+    let form = reqwest::blocking::multipart::Form::new().part(
+        "file",
+        reqwest::blocking::multipart::Part::bytes(small_png()).file_name("toan-canh.png"),
+    );
+    let r = http
+        .post(format!("{}/api/v1/sites/main/media", a.base))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .expect("upload");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let media: Value = r.json().expect("media");
+    let mid = media["id"].as_i64().expect("media id");
+    call(
+        &http,
+        "PATCH",
+        &format!("{}/api/v1/media/{mid}", a.base),
+        &admin,
+        json!({"public": true}),
+    );
+    let r = http
+        .get(format!("{}/media/{mid}/thumb", b.base))
+        .send()
+        .expect("thumb from B");
+    assert_eq!(r.status(), StatusCode::OK, "B serves what A stored");
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("image/"));
 
     // A dies: the edge fails over to B; no request fails.
     let paths = [
@@ -276,7 +396,7 @@ fn two_nodes_and_an_edge_survive_the_nodes_and_catch_up() {
 
     // A comes back: its scheduler publishes what came due meanwhile, and the edge, resuming
     // its stream where it stopped, drops the old home page.
-    let a = node(dir.path(), "a", pa, false);
+    let a = node(&shared, "a", pa, false);
     let took = until_shows(&http, &home, later, Duration::from_secs(5));
     eprintln!("scheduled item at the edge {took:?} after A was ready again");
     drop(a);

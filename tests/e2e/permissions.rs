@@ -180,14 +180,14 @@ async fn perform(
     match (what, item) {
         (Do::Transition(action), Some(id)) => s.act(token, id, action).await,
         (Do::Edit, Some(id)) => {
-            let current = s
-                .engine
-                .store()
-                .item(portico_engine::ItemId(id))
-                .unwrap()
-                .unwrap()
-                .current_rev
-                .0;
+            let e = s.engine.clone();
+            let current = tokio::task::spawn_blocking(move || {
+                e.store().item(portico_engine::ItemId(id)).unwrap().unwrap()
+            })
+            .await
+            .unwrap()
+            .current_rev
+            .0;
             s.send(
                 "PUT",
                 &format!("/api/v1/items/{id}"),

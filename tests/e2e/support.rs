@@ -36,6 +36,15 @@ impl Reply {
 }
 
 impl Server {
+    /// How many events the log holds (off the async threads, as the server calls the store).
+    pub async fn event_count(&self) -> usize {
+        let e = self.engine.clone();
+        tokio::task::spawn_blocking(move || e.events_after(0, 100_000).map(|v| v.len()))
+            .await
+            .expect("join")
+            .expect("events")
+    }
+
     pub async fn start() -> Server {
         Self::start_with(portico_api::ApiConfig {
             scheduler_interval: Duration::from_millis(100),
@@ -57,9 +66,8 @@ impl Server {
         let blobs =
             blobs.unwrap_or_else(|| portico_storage::BlobConfig::Local(dir.path().join("media")));
         let blobs = Arc::new(portico_storage::ObjectBlobs::open(&blobs).expect("blob store"));
-        let store = SqliteStore::open(&dir.path().join("portico.db"), Durability::Normal)
-            .expect("open store");
-        let engine = Engine::new(Arc::new(store), Arc::new(SystemClock))
+        let store = open_store(dir.path()).await;
+        let engine = Engine::new(store, Arc::new(SystemClock))
             .with_renderer(Arc::new(portico_themes::MarkdownRenderer));
         let e = engine.clone();
         tokio::task::spawn_blocking(move || seed(&e))
@@ -264,4 +272,21 @@ fn seed(e: &Engine) {
     ] {
         e.set_role(None, "main", user, role, true).expect("role");
     }
+}
+
+/// The store a test server runs on: SQLite in its folder, or with
+/// `PORTICO_TEST_STORE=postgres` a fresh PostgreSQL database (to run every HTTP test on
+/// PostgreSQL; the store contract tests and the multi-node test always cover both).
+async fn open_store(dir: &std::path::Path) -> Arc<dyn portico_engine::Store> {
+    if std::env::var("PORTICO_TEST_STORE").is_ok_and(|v| v == "postgres") {
+        // Connecting runs the client's own runtime: not on this async thread.
+        return tokio::task::spawn_blocking(|| {
+            let cluster = crate::pg_server::cluster().expect("PostgreSQL for PORTICO_TEST_STORE");
+            let store = portico_storage::PgStore::connect(&cluster.fresh_database());
+            Arc::new(store.expect("connect to postgres")) as Arc<dyn portico_engine::Store>
+        })
+        .await
+        .expect("open store");
+    }
+    Arc::new(SqliteStore::open(&dir.join("portico.db"), Durability::Normal).expect("open store"))
 }

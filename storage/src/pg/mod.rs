@@ -21,9 +21,9 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The session-scoped advisory lock whose holder leads (runs the scheduler, sends webhooks).
-const LEADER_LOCK: i64 = 0x706f_7274_6963_01;
+const LEADER_LOCK: i64 = 0x0070_6f72_7469_6301;
 /// The advisory lock held while migrating, so that nodes starting together migrate once.
-const MIGRATE_LOCK: i64 = 0x706f_7274_6963_02;
+const MIGRATE_LOCK: i64 = 0x0070_6f72_7469_6302;
 
 /// How many prepared statements one connection keeps.
 const STATEMENT_CACHE: usize = 256;

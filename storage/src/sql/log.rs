@@ -7,8 +7,9 @@ use portico_engine::{
 };
 
 /// The PostgreSQL advisory lock that serialises appends to the event log (any constant
-/// the application owns; this one spells "portico" in ASCII).
-const EVENT_LOG_LOCK: i64 = 0x706f_7274_6963_6f;
+/// the application owns: "portic" in ASCII and a number; the leader and migration locks in
+/// `pg` follow it).
+const EVENT_LOG_LOCK: i64 = 0x0070_6f72_7469_6300;
 
 pub(crate) fn append_audit(
     tx: &dyn Db,

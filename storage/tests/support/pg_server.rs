@@ -15,8 +15,6 @@ use std::time::{Duration, Instant};
 pub struct PgCluster {
     pub port: u16,
     bin: PathBuf,
-    /// The user that runs the server when the tests run as root (PostgreSQL refuses root).
-    owner: Option<(u32, u32)>,
 }
 
 const USER: &str = "portico";
@@ -106,6 +104,7 @@ fn start() -> Result<PgCluster, String> {
     };
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
+    // PostgreSQL refuses to run as root: its programs then run as the `postgres` user.
     let owner = if root {
         Some((id_of("-u")?, id_of("-g")?))
     } else {
@@ -203,7 +202,7 @@ fn start() -> Result<PgCluster, String> {
     });
     rx.recv()
         .map_err(|_| "the PostgreSQL starter thread died".to_owned())??;
-    let cluster = PgCluster { port, bin, owner };
+    let cluster = PgCluster { port, bin };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if cluster.psql("postgres", "SELECT 1").is_ok() {
