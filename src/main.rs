@@ -373,7 +373,10 @@ fn serve(args: ServeArgs) -> Result<()> {
             tokio::task::spawn_blocking(move || e.sites()).await??.is_empty()
         };
         if args.demo && empty {
-            println!("Creating the demo network in {} (once; takes a few seconds)...", args.data.data.display());
+            println!(
+                "Creating the demo network in {} (once; a few seconds on SQLite, half a minute on PostgreSQL)...",
+                store_label(&args.data)
+            );
             let e = engine.clone();
             let t = Instant::now();
             let summary = tokio::task::spawn_blocking(move || {

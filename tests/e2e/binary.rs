@@ -444,3 +444,44 @@ fn a_damaged_search_index_is_rebuilt_and_reindex_rebuilds_on_demand() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn a_store_that_cannot_be_used_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    for (store, says) in [
+        ("mysql://root@127.0.0.1/portico", "only PostgreSQL URLs"),
+        (
+            "postgres://portico:secret@127.0.0.1:1/portico",
+            "cannot connect to PostgreSQL at 127.0.0.1:1/portico",
+        ),
+        (
+            "postgres://portico@127.0.0.1:1/p?sslmode=bogus",
+            "invalid PostgreSQL URL",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--store",
+                store,
+            ])
+            .arg("--data")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{store}");
+        assert!(err.contains(says), "{store}: {err}");
+        assert!(!err.contains("panicked"), "{store}: {err}");
+        assert!(
+            !err.contains("secret"),
+            "the password stays out of messages: {err}"
+        );
+    }
+}

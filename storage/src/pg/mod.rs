@@ -286,11 +286,17 @@ fn migrate(client: &mut Client, target: &str) -> Result<(), PgOpenError> {
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK])
         .map_err(err)?;
     let result = (|| {
-        client
-            .batch_execute(
-                "CREATE TABLE IF NOT EXISTS portico_schema (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-            )
+        let exists: bool = client
+            .query_one("SELECT to_regclass('portico_schema') IS NOT NULL", &[])
+            .and_then(|r| r.try_get(0))
             .map_err(err)?;
+        if !exists {
+            client
+                .batch_execute(
+                    "CREATE TABLE portico_schema (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                )
+                .map_err(err)?;
+        }
         let found: i64 = client
             .query_one("SELECT COALESCE(MAX(version), 0) FROM portico_schema", &[])
             .and_then(|r| r.try_get(0))
