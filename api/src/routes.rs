@@ -14,6 +14,7 @@ use axum::Extension;
 use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -255,7 +256,23 @@ pub fn router(state: AppState) -> Router {
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id)
-            }),
+            })
+            .on_failure(
+                |class: ServerErrorsFailureClass, latency: std::time::Duration, _: &tracing::Span| {
+                    match class {
+                        // `/readyz` answers 503 while a node catches up, once per probe: the
+                        // state is in /readyz itself and in /metrics, not worth an error line.
+                        ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
+                            tracing::debug!(latency_ms = latency.as_millis() as u64, "503 Service Unavailable")
+                        }
+                        other => tracing::error!(
+                            classification = %other,
+                            latency_ms = latency.as_millis() as u64,
+                            "response failed"
+                        ),
+                    }
+                },
+            ),
         )
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, Counter::default()))
