@@ -147,6 +147,10 @@ pub struct RevisionRecord {
     pub fields: serde_json::Value,
     /// The HTML rendered at publication, by field name; `Null` if never published.
     pub rendered: serde_json::Value,
+    /// The channels this revision files the item under, the main one first. They reach the
+    /// public (the item's `channels`) when the revision is published, not when it is saved;
+    /// `None` for revisions written before channels were kept per revision.
+    pub channels: Option<Vec<ChannelId>>,
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
 }

@@ -5,7 +5,7 @@ use super::{check_slug, parse_enum, Engine};
 use crate::content::{Content, ItemKind};
 use crate::error::EngineError;
 use crate::event::{AuditEntry, EventKind, NewEvent};
-use crate::ids::{ItemId, RevisionNo, UserId};
+use crate::ids::{ChannelId, ItemId, RevisionNo, UserId};
 use crate::policy::{authorize, Actor, Permission, Role};
 use crate::site::Site;
 use crate::store::{
@@ -387,14 +387,13 @@ impl Engine {
     pub(super) fn channel_slugs(
         &self,
         site: &Site,
-        item: &ItemRecord,
+        channels: &[ChannelId],
     ) -> Result<Vec<String>, EngineError> {
-        if item.channels.is_empty() {
+        if channels.is_empty() {
             return Ok(Vec::new());
         }
         let all = self.store.channels(site.id)?;
-        Ok(item
-            .channels
+        Ok(channels
             .iter()
             .filter_map(|id| all.iter().find(|c| c.id == *id).map(|c| c.slug.clone()))
             .collect())
@@ -455,7 +454,10 @@ impl Engine {
         Ok(ItemView {
             source,
             source_changed: item.source_changed,
-            channels: self.channel_slugs(site, &item)?,
+            // Editors see the channels of the revision they work on; the public sees the
+            // item's, which are the published revision's.
+            channels: self
+                .channel_slugs(site, rev.channels.as_deref().unwrap_or(&item.channels))?,
             id: item.id,
             site: site.slug.clone(),
             kind: item.kind,

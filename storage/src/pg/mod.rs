@@ -27,7 +27,10 @@ const MIGRATE_LOCK: i64 = 0x0070_6f72_7469_6302;
 /// How many prepared statements one connection keeps.
 const STATEMENT_CACHE: usize = 256;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/001_init.sql")),
+    (2, include_str!("migrations/002_revision_channels.sql")),
+];
 
 /// Why the PostgreSQL store could not be opened.
 #[derive(Debug, thiserror::Error)]

@@ -86,6 +86,7 @@ pub(crate) fn item(c: &dyn Db, id: ItemId) -> Result<Option<ItemRecord>, StoreEr
     .transpose()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn insert_revision(
     tx: &dyn Db,
     item: i64,
@@ -93,13 +94,15 @@ fn insert_revision(
     based_on: Option<u32>,
     r: &NewRevision,
     at: i64,
+    channels: &[ChannelId],
 ) -> Result<(), StoreError> {
     let c = &r.columns;
     tx.execute(
         &format!(
             "INSERT INTO revisions (item_id, rev, based_on, title, fields, number, doc_type, issuer,
-                     field, issued_on, effect_status, code, level, created_by, created_at, brief)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, {})",
+                     field, issued_on, effect_status, code, level, created_by, created_at, channels,
+                     brief)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, {})",
             brief_of(tx.dialect(), "?5")
         ),
         args![
@@ -118,9 +121,30 @@ fn insert_revision(
             &c.level,
             r.created_by.0,
             at,
+            channels_text(channels),
         ],
     )?;
     super::media::link_revision(tx, item, rev, &c.media)
+}
+
+/// Channel ids as stored in `revisions.channels` and aggregated for brief lists: "3,7".
+fn parse_channels(text: &str) -> Result<Vec<ChannelId>, StoreError> {
+    text.split(',')
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            c.parse()
+                .map(ChannelId)
+                .map_err(|_| StoreError::Corrupt(format!("channel id '{c}'")))
+        })
+        .collect()
+}
+
+fn channels_text(channels: &[ChannelId]) -> String {
+    channels
+        .iter()
+        .map(|c| c.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn set_channels(tx: &dyn Db, item: i64, channels: &[ChannelId]) -> Result<(), StoreError> {
@@ -158,7 +182,7 @@ pub(crate) fn insert_item(tx: &dyn Db, n: &NewItemRecord) -> Result<ItemRecord, 
                 format!("the site already has an item with slug '{}'", n.slug)
             })
         })?;
-    insert_revision(tx, id, 1, None, &n.revision, at)?;
+    insert_revision(tx, id, 1, None, &n.revision, at, &n.channels)?;
     set_channels(tx, id, &n.channels)?;
     append_audit(tx, &n.audit, Some(ItemId(id)))?;
     for e in &n.events {
@@ -193,7 +217,11 @@ pub(crate) fn update_item(tx: &dyn Db, u: &ItemUpdate) -> Result<ItemRecord, Sto
     let new_rev = match &u.new_revision {
         Some(r) => {
             let no = rev + 1;
-            insert_revision(tx, u.item_id.0, no, Some(rev), r, at)?;
+            let channels = match &u.channels {
+                Some(c) => c.clone(),
+                None => revision_channels(tx, u.item_id.0, rev)?,
+            };
+            insert_revision(tx, u.item_id.0, no, Some(rev), r, at, &channels)?;
             no
         }
         None => rev,
@@ -218,8 +246,16 @@ pub(crate) fn update_item(tx: &dyn Db, u: &ItemUpdate) -> Result<ItemRecord, Sto
             title,
         ],
     )?;
-    if let Some(ch) = &u.channels {
-        set_channels(tx, u.item_id.0, ch)?;
+    // The public sees the channels of the revision it sees: the published one while the
+    // item is live (a draft's new channels wait for approval), the current one otherwise.
+    let public_rev = if u.live {
+        u.published_rev.map(|r| r.0)
+    } else {
+        Some(new_rev)
+    };
+    if let Some(public_rev) = public_rev {
+        let channels = revision_channels(tx, u.item_id.0, public_rev)?;
+        set_channels(tx, u.item_id.0, &channels)?;
     }
     if u.published_anew {
         tx.execute(
@@ -247,6 +283,30 @@ pub(crate) fn update_item(tx: &dyn Db, u: &ItemUpdate) -> Result<ItemRecord, Sto
     item(tx, u.item_id)?.ok_or_else(|| StoreError::NotFound("item".into()))
 }
 
+/// The channels a revision files the item under; for revisions older than that column, the
+/// item's channels.
+fn revision_channels(tx: &dyn Db, item: i64, rev: u32) -> Result<Vec<ChannelId>, StoreError> {
+    let stored: Option<String> = tx
+        .opt_row(
+            "SELECT channels FROM revisions WHERE item_id = ?1 AND rev = ?2",
+            args![item, rev],
+        )?
+        .map(|r| r.get(0))
+        .transpose()?
+        .flatten();
+    match stored {
+        Some(text) => parse_channels(&text),
+        None => Ok(tx
+            .column(
+                "SELECT channel_id FROM item_channels WHERE item_id = ?1 ORDER BY position",
+                args![item],
+            )?
+            .into_iter()
+            .map(ChannelId)
+            .collect()),
+    }
+}
+
 pub(crate) fn slug_exists(c: &dyn Db, site: SiteId, slug: &str) -> Result<bool, StoreError> {
     Ok(c.exists(
         "SELECT 1 FROM items WHERE site_id = ?1 AND slug = ?2",
@@ -254,16 +314,17 @@ pub(crate) fn slug_exists(c: &dyn Db, site: SiteId, slug: &str) -> Result<bool, 
     )?)
 }
 
-/// The revision columns `revision_at` reads, with the fields and the rendered HTML.
-const REVISION_COLS: &str = "r.item_id, r.rev, r.based_on, r.title, r.created_by, r.created_at";
+/// The revision columns `revision_at` reads before the fields and the rendered HTML.
+const REVISION_COLS: &str =
+    "r.item_id, r.rev, r.based_on, r.title, r.created_by, r.created_at, r.channels";
 
 /// A revision whose columns (`REVISION_COLS`, then optionally fields and rendered HTML as
 /// JSON text) start at `at` in the row.
 fn revision_at(r: &Row, at: usize, with_fields: bool) -> Result<RevisionRecord, StoreError> {
     let (fields, rendered) = if with_fields {
         (
-            r.get::<Option<String>>(at + 6)?,
             r.get::<Option<String>>(at + 7)?,
+            r.get::<Option<String>>(at + 8)?,
         )
     } else {
         (None, None)
@@ -279,6 +340,10 @@ fn revision_at(r: &Row, at: usize, with_fields: bool) -> Result<RevisionRecord, 
         title: r.get(at + 3)?,
         fields: json_or_null(fields)?,
         rendered: json_or_null(rendered)?,
+        channels: r
+            .get::<Option<String>>(at + 6)?
+            .map(|c| parse_channels(&c))
+            .transpose()?,
         created_by: UserId(r.get(at + 4)?),
         created_at: time(r.get(at + 5)?)?,
     })
@@ -523,17 +588,8 @@ pub(crate) fn list_live(
     }
     rows.iter()
         .map(|r| {
-            let channels = r
-                .get::<Option<String>>(ITEM_WIDTH)?
-                .unwrap_or_default()
-                .split(',')
-                .filter(|c| !c.is_empty())
-                .map(|c| {
-                    c.parse()
-                        .map(ChannelId)
-                        .map_err(|_| StoreError::Corrupt(format!("channel id '{c}'")))
-                })
-                .collect::<Result<_, _>>()?;
+            let channels =
+                parse_channels(&r.get::<Option<String>>(ITEM_WIDTH)?.unwrap_or_default())?;
             Ok((
                 item_row(r, channels)?,
                 revision_at(r, ITEM_WIDTH + 1, true)?,

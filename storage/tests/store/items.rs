@@ -111,6 +111,92 @@ fn the_public_keeps_the_published_revision_while_a_new_draft_is_worked_on() {
     });
 }
 
+/// A draft of a live item may file it under other channels; the public sees the move only
+/// when that draft is published (before, an author could re-file a published article with
+/// no review).
+#[test]
+fn a_drafts_new_channels_reach_the_public_only_when_it_is_published() {
+    each_backend(|f| {
+        f.engine
+            .create_channel(
+                None,
+                "main",
+                portico_engine::NewChannelInput {
+                    name: "Thông báo".into(),
+                    slug: Some("thong-bao".into()),
+                    parent: None,
+                    position: None,
+                },
+            )
+            .unwrap();
+        let site = f.store.site_by_slug("main").unwrap().unwrap();
+        let channel = |slug: &str| {
+            f.store
+                .channels(site.id)
+                .unwrap()
+                .into_iter()
+                .find(|c| c.slug == slug)
+                .unwrap()
+                .id
+        };
+        let (news, notices) = (channel("tin-tuc-su-kien"), channel("thong-bao"));
+        let listed = |ch| {
+            let filter = portico_engine::ListFilter {
+                site: Some(site.id),
+                channel: Some(ch),
+                ..Default::default()
+            };
+            let brief = portico_engine::ListFilter {
+                brief: true,
+                ..filter.clone()
+            };
+            let full: Vec<_> = f.store.list_live(&filter, None, 50).unwrap();
+            let short: Vec<_> = f.store.list_live(&brief, None, 50).unwrap();
+            assert_eq!(full.len(), short.len());
+            full.into_iter().map(|(i, _)| i.id).collect::<Vec<_>>()
+        };
+        let item = f.published("Lịch tiếp công dân");
+        let moved = f
+            .engine
+            .save_item(
+                &f.author,
+                item.id,
+                portico_engine::SaveInput {
+                    base_revision: 1,
+                    fields: json!({"title": "Lịch tiếp công dân (sửa)"}),
+                    channels: Some(vec!["thong-bao".into()]),
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            moved.channels,
+            vec!["thong-bao"],
+            "the editor sees the draft's"
+        );
+        let (public, _) = f.store.live_item(item.id).unwrap().unwrap();
+        assert_eq!(
+            public.channels,
+            vec![news],
+            "the public still sees the published one's"
+        );
+        assert_eq!(listed(news), vec![item.id]);
+        assert!(listed(notices).is_empty());
+        // Another save without channels keeps the draft's.
+        let again = f
+            .save(&f.author, &moved, 2, "Lịch tiếp công dân (sửa lần hai)")
+            .unwrap();
+        assert_eq!(again.channels, vec!["thong-bao"]);
+        f.act(&f.author, &again, "submit");
+        f.act(&f.editor, &again, "forward");
+        f.act(&f.approver, &again, "publish");
+        let (public, _) = f.store.live_item(item.id).unwrap().unwrap();
+        assert_eq!(public.channels, vec![notices]);
+        assert!(listed(news).is_empty());
+        assert_eq!(listed(notices), vec![item.id]);
+        assert!(f.store.check().unwrap().is_empty());
+    });
+}
+
 #[test]
 fn nothing_but_live_items_is_public() {
     each_backend(|f| {
