@@ -187,8 +187,12 @@ impl PgStore {
                 if !s.client.is_closed() {
                     return Ok(s);
                 }
+                // The database went away under this session (restart, network): drop it
+                // (outside the lock) and take or open another.
                 pool.open -= 1;
+                drop(pool);
                 drop_off_thread(s);
+                pool = lock(&self.pool);
                 continue;
             }
             if pool.open < self.max {
@@ -212,14 +216,13 @@ impl PgStore {
     }
 
     fn give_back(&self, s: Session) {
-        let mut pool = lock(&self.pool);
         if s.client.is_closed() {
-            pool.open -= 1;
+            lock(&self.pool).open -= 1;
+            self.back.notify_one();
             drop_off_thread(s);
-        } else {
-            pool.idle.push(s);
+            return;
         }
-        drop(pool);
+        lock(&self.pool).idle.push(s);
         self.back.notify_one();
     }
 
