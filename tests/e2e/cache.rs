@@ -88,6 +88,15 @@ fn item_page(site: &str, created: &serde_json::Value) -> String {
 async fn publishing_purges_its_page_its_sites_lists_and_the_network_feeds_and_nothing_else() {
     let s = Server::start().await;
     let admin = s.login("admin").await;
+    let r = s
+        .send(
+            "POST",
+            "/api/v1/sites/main/channels",
+            Some(&admin),
+            Some(json!({"name": "Thông báo", "slug": "thong-bao"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let x = s.publish(&admin, "main", "Bài X về chuyển đổi số").await;
     let y = s.publish(&admin, "main", "Bài Y về giao thông").await;
     let z = s
@@ -106,6 +115,10 @@ async fn publishing_purges_its_page_its_sites_lists_and_the_network_feeds_and_no
         "/feed.rss".to_owned(),
         "/api/v1/public/sites/main/items".to_owned(),
         "/api/v1/public/search?q=chuyen+doi+so".to_owned(),
+        // X's channel and kind.
+        "/main/tin-tuc-su-kien/".to_owned(),
+        "/api/v1/public/sites/main/items?channel=tin-tuc-su-kien".to_owned(),
+        "/api/v1/public/sites/main/items?kind=article".to_owned(),
     ];
     let untouched = [
         item_page("main", &y),
@@ -113,6 +126,12 @@ async fn publishing_purges_its_page_its_sites_lists_and_the_network_feeds_and_no
         "/so-tai-chinh/".to_owned(),
         "/so-tai-chinh/feed.rss".to_owned(),
         "/api/v1/public/sites/so-tai-chinh/items".to_owned(),
+        // Lists of its own site that cannot contain X: another channel, another kind.
+        "/main/thong-bao/".to_owned(),
+        "/main/thong-bao/feed.rss".to_owned(),
+        "/api/v1/public/sites/main/items?channel=thong-bao".to_owned(),
+        "/main/van-ban".to_owned(),
+        "/api/v1/public/sites/main/items?kind=document".to_owned(),
     ];
     settled(&s).await;
     for p in changed.iter().chain(&untouched) {
@@ -144,6 +163,37 @@ async fn publishing_purges_its_page_its_sites_lists_and_the_network_feeds_and_no
         let g = get(&s.http, &format!("{}{p}", s.base)).await;
         assert_eq!(g.cache, "HIT", "{p} belongs elsewhere and stays cached");
     }
+
+    for p in &changed[5..] {
+        let g = get(&s.http, &format!("{}{p}", s.base)).await;
+        assert_eq!(g.cache, "MISS", "{p} was purged");
+    }
+
+    // Moved to the other channel by its next version: both channels' lists change, when
+    // that version is published (saving the draft changes nothing public).
+    let r = s
+        .send(
+            "PUT",
+            &format!("/api/v1/items/{xid}"),
+            Some(&admin),
+            Some(json!({"base_revision": 2, "fields": {"title": "Bài X đã sửa", "body": "Nội dung mới."},
+                        "channels": ["thong-bao"]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let news = format!("{}/main/tin-tuc-su-kien/", s.base);
+    let notices = format!("{}/main/thong-bao/", s.base);
+    assert!(get(&s.http, &news).await.body.contains("Bài X đã sửa"));
+    assert!(!get(&s.http, &notices).await.body.contains("Bài X đã sửa"));
+    for action in ["submit", "forward", "publish"] {
+        assert_eq!(s.act(&admin, xid, action).await.status, StatusCode::OK);
+    }
+    let g = get(&s.http, &news).await;
+    assert_eq!(g.cache, "MISS");
+    assert!(!g.body.contains("Bài X đã sửa"), "X left this channel");
+    let g = get(&s.http, &notices).await;
+    assert_eq!(g.cache, "MISS");
+    assert!(g.body.contains("Bài X đã sửa"), "X entered this channel");
 
     // Withdrawn: gone from its page and its lists at once, never served from memory.
     assert_eq!(s.act(&admin, xid, "unpublish").await.status, StatusCode::OK);

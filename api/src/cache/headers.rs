@@ -28,6 +28,46 @@ impl Tags {
         self.add(format!("site:{site}"));
         self.add(format!("list:{site}"));
     }
+
+    /// A list of a site narrowed to one channel or one kind: a publish purges it only when
+    /// the item is (or was) in that channel, or is of that kind. Other filters narrow it
+    /// further, which only makes the purge a superset.
+    pub(crate) fn list_scoped(
+        &mut self,
+        site: portico_engine::SiteId,
+        kind: Option<&str>,
+        channel: Option<portico_engine::ChannelId>,
+    ) {
+        self.add(format!("site:{site}"));
+        match (channel, kind) {
+            (Some(c), _) => self.add(format!("channel:{c}")),
+            (None, Some(k)) => self.add(format!("kind:{site}:{k}")),
+            (None, None) => self.add(format!("list:{site}")),
+        }
+    }
+}
+
+/// The tags of a site's list with the query `q` (see [`Tags::list_scoped`]).
+pub(crate) fn list_tags(
+    engine: &portico_engine::Engine,
+    site: &portico_engine::Site,
+    q: &portico_engine::ListQuery,
+) -> Result<Tags, portico_engine::EngineError> {
+    let channel = match &q.channel {
+        Some(slug) => engine
+            .channels(&site.slug)?
+            .into_iter()
+            .find(|c| &c.slug == slug)
+            .map(|c| c.id),
+        None => None,
+    };
+    let mut tags = Tags::default();
+    match (&q.channel, channel) {
+        // An unknown channel lists nothing, until the site's channels change (`site:S`).
+        (Some(_), None) => tags.add(format!("site:{}", site.id)),
+        _ => tags.list_scoped(site.id, q.kind.as_deref(), channel),
+    }
+    Ok(tags)
 }
 
 /// A public JSON answer with validators, honouring `If-None-Match` and `If-Modified-Since`.

@@ -247,11 +247,20 @@ async fn feed(
             None => title,
         };
         let items = engine.public_recent(site.as_deref(), channel.as_deref(), FEED_ITEMS)?;
-        let mut tags = Tags::default();
-        match &site_row {
-            Some(s) => tags.list_of(s.id),
-            None => tags.add("network".into()),
-        }
+        let tags = match &site_row {
+            Some(s) => {
+                let q = portico_engine::ListQuery {
+                    channel: channel.clone(),
+                    ..Default::default()
+                };
+                crate::cache::headers::list_tags(&engine, s, &q)?
+            }
+            None => {
+                let mut t = Tags::default();
+                t.add("network".into());
+                t
+            }
+        };
         let items: Vec<(PublicItem, String)> = items
             .into_iter()
             .map(|i| {

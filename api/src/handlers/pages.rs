@@ -407,8 +407,7 @@ fn list_page(
         params.push(format!("cursor={c}"));
         format!("{prefix}{}?{}", spec.path, params.join("&"))
     });
-    let mut tags = Tags::default();
-    tags.list_of(site.id);
+    let tags = crate::cache::headers::list_tags(engine, &site, &q)?;
     Ok(Page::Ok {
         site: Some((site.slug.clone(), site.theme.clone())),
         template: spec.template,

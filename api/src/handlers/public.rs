@@ -64,21 +64,20 @@ async fn list(
     let cursor = p.get("cursor").cloned();
     let n = limit(&p, 20)?;
     let engine = st.engine.clone();
-    let (page, site_id) = blocking(move || {
+    let (page, tags) = blocking(move || {
         let page = engine.public_list(site.as_deref(), &q, cursor.as_deref(), n)?;
-        let id = match &site {
-            Some(s) => Some(engine.site_named(s)?.id),
-            None => None,
+        let tags = match &site {
+            // A list of a site changes when an item of its channel or kind is published.
+            Some(s) => crate::cache::headers::list_tags(&engine, &engine.site_named(s)?, &q)?,
+            None => {
+                let mut t = Tags::default();
+                t.add("network".to_owned());
+                t
+            }
         };
-        Ok((page, id))
+        Ok((page, tags))
     })
     .await?;
-    let mut tags = Tags::default();
-    match site_id {
-        // A list of a site can change whenever anything of that site is published.
-        Some(id) => tags.list_of(id),
-        None => tags.add("network".to_owned()),
-    }
     let last = page.items.iter().filter_map(|i| i.published_at).max();
     let body = serde_json::to_value(&page).map_err(ApiError::internal)?;
     Ok(public_json(

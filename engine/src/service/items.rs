@@ -77,6 +77,19 @@ pub(super) fn item_event(kind: EventKind, item: &ItemRecord, state: State) -> Ne
     }
 }
 
+/// An event that changes public lists (publish, withdraw): it also names the channels whose
+/// lists it changes, so caches purge those and not every channel page of the site.
+pub(super) fn list_event(
+    kind: EventKind,
+    item: &ItemRecord,
+    state: State,
+    channels: &[ChannelId],
+) -> NewEvent {
+    let mut e = item_event(kind, item, state);
+    e.data["channels"] = serde_json::json!(channels);
+    e
+}
+
 impl Engine {
     /// Creates an item as a draft owned by the actor.
     pub fn create_item(

@@ -1,6 +1,6 @@
 //! Workflow transitions and scheduled publication.
 
-use super::items::item_event;
+use super::items::{item_event, list_event};
 use super::views::ItemView;
 use super::{parse_enum, Engine};
 use crate::error::{EngineError, InvalidKind};
@@ -216,15 +216,32 @@ impl Engine {
                 u.scheduled_at = None;
                 u.published_at = Some(now);
                 u.first_published_at = item.first_published_at.or(Some(now));
+                // The lists that change: those of the channels the item leaves and enters.
+                let mut channels = item.channels.clone();
+                let entering = self
+                    .store
+                    .revision(item.id, item.current_rev)
+                    .ok()
+                    .flatten()
+                    .and_then(|r| r.channels);
+                for c in entering.into_iter().flatten() {
+                    if !channels.contains(&c) {
+                        channels.push(c);
+                    }
+                }
                 u.events
-                    .push(item_event(EventKind::ItemPublished, item, to));
+                    .push(list_event(EventKind::ItemPublished, item, to, &channels));
             }
             Action::Schedule => u.scheduled_at = at,
             Action::Unpublish if item.state == State::Scheduled => u.scheduled_at = None,
             Action::Unpublish => {
                 u.live = false;
-                u.events
-                    .push(item_event(EventKind::ItemUnpublished, item, to));
+                u.events.push(list_event(
+                    EventKind::ItemUnpublished,
+                    item,
+                    to,
+                    &item.channels,
+                ));
             }
             _ => {}
         }
