@@ -120,6 +120,18 @@ fn engine_response(e: EngineError) -> Response {
             ),
         )
             .into_response(),
+        EngineError::Store(portico_engine::StoreError::Unavailable(_)) => {
+            tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "store unreachable");
+            let mut r = body(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the database cannot be reached just now; try again in a few seconds",
+                None,
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            r
+        }
         EngineError::Store(_) | EngineError::Internal(_) => {
             tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "internal error");
             body(
@@ -144,5 +156,23 @@ impl From<crate::media::MediaError> for ApiError {
             M::Internal(cause) => return ApiError::internal(cause),
         };
         ApiError::http(status, code, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::engine_response;
+    use axum::http::{header, StatusCode};
+    use portico_engine::{EngineError, StoreError};
+
+    #[test]
+    fn an_unreachable_database_is_503_with_retry_after_and_other_store_failures_500() {
+        let gone = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let r = engine_response(EngineError::Store(StoreError::Unavailable(Box::new(gone))));
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "5");
+        let broken = std::io::Error::other("disk I/O error");
+        let r = engine_response(EngineError::Store(StoreError::Backend(Box::new(broken))));
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -42,6 +42,10 @@ pub enum StoreError {
     /// The database itself failed.
     #[error("database error")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database cannot be reached (a database server down or cut off): worth retrying
+    /// shortly, unlike [`StoreError::Backend`].
+    #[error("the database cannot be reached")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// A site to create.

@@ -33,13 +33,20 @@ fn free_port() -> u16 {
 
 /// Starts the binary with `args` and waits until `health` answers 200.
 fn start(args: &[String], base: String, health: &str, wait: Duration) -> Proc {
-    let child = Command::new(BIN)
-        .args(args)
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
         .env("PORTICO_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn portico");
+        .stderr(Stdio::inherit());
+    // Should the test process die without unwinding, the nodes go with it.
+    // SAFETY: prctl is async-signal-safe; the closure allocates nothing.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().expect("spawn portico");
     let p = Proc { child, base };
     let http = Client::new();
     let deadline = Instant::now() + wait;

@@ -210,9 +210,20 @@ impl PgStore {
             Err(e) => {
                 lock(&self.pool).open -= 1;
                 self.back.notify_one();
-                Err(backend(e))
+                Err(StoreError::Unavailable(Box::new(e)))
             }
         }
+    }
+
+    fn drain_idle(&self) {
+        let idle = {
+            let mut pool = lock(&self.pool);
+            let idle = std::mem::take(&mut pool.idle);
+            pool.open -= idle.len();
+            idle
+        };
+        self.back.notify_all();
+        drop_off_thread(idle);
     }
 
     fn give_back(&self, s: Session) {
@@ -230,41 +241,66 @@ impl PgStore {
     /// succeeded, reads statement by statement (READ COMMITTED, as SQLite's readers see the
     /// database), without the two round trips of BEGIN and ROLLBACK. Reads are nine in ten
     /// store calls.
+    ///
+    /// A pooled session may have died since it was last used (the database restarted): a
+    /// read, or a write whose BEGIN failed (nothing was sent), is then tried once more on a
+    /// new connection, so a restart costs no request. What still fails with the connection
+    /// gone is `Unavailable`, which the server answers with 503 rather than 500.
     fn run<T>(
         &self,
         write: bool,
-        f: impl FnOnce(&dyn Db) -> Result<T, StoreError>,
+        f: impl Fn(&dyn Db) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut session = self.take()?;
-        let out = (|| {
-            let Session { client, statements } = &mut session;
-            if !write {
+        let mut retried = false;
+        loop {
+            let mut session = self.take()?;
+            let mut began = false;
+            let out = (|| {
+                let Session { client, statements } = &mut session;
+                if !write {
+                    let db = PgDb {
+                        conn: RefCell::new(Conn::Client(client)),
+                        statements: RefCell::new(statements),
+                    };
+                    return f(&db);
+                }
+                let tx = client.transaction().map_err(backend)?;
+                began = true;
                 let db = PgDb {
-                    conn: RefCell::new(Conn::Client(client)),
+                    conn: RefCell::new(Conn::Tx(tx)),
                     statements: RefCell::new(statements),
                 };
-                return f(&db);
+                let out = f(&db)?;
+                if let Conn::Tx(tx) = db.conn.into_inner() {
+                    tx.commit().map_err(backend)?;
+                }
+                Ok(out)
+            })();
+            let closed = session.client.is_closed();
+            self.give_back(session);
+            if closed {
+                // One dead session usually means the database restarted: the idle ones are
+                // dead too, though they do not know it until used. Start afresh.
+                self.drain_idle();
             }
-            let tx = client.transaction().map_err(backend)?;
-            let db = PgDb {
-                conn: RefCell::new(Conn::Tx(tx)),
-                statements: RefCell::new(statements),
-            };
-            let out = f(&db)?;
-            if let Conn::Tx(tx) = db.conn.into_inner() {
-                tx.commit().map_err(backend)?;
+            match out {
+                Err(StoreError::Backend(e)) if closed => {
+                    if !retried && (!write || !began) {
+                        retried = true;
+                        continue;
+                    }
+                    return Err(StoreError::Unavailable(e));
+                }
+                other => return other,
             }
-            Ok(out)
-        })();
-        self.give_back(session);
-        out
+        }
     }
 
-    fn write<T>(&self, f: impl FnOnce(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn write<T>(&self, f: impl Fn(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
         self.run(true, f)
     }
 
-    fn read<T>(&self, f: impl FnOnce(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn read<T>(&self, f: impl Fn(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
         self.run(false, f)
     }
 }

@@ -148,3 +148,51 @@ fn a_follower_misses_no_event_while_two_nodes_write_at_once() {
         assert_eq!(seen, all, "the follower saw every event once, in order");
     });
 }
+
+/// The database restarts under a node (here: every connection of the node is terminated):
+/// reads go on at once on new connections, and what cannot be done is `Unavailable`.
+#[test]
+fn a_postgres_restart_costs_no_read() {
+    use portico_engine::{Store, StoreError};
+    let Some(pg) = crate::pg_server::cluster() else {
+        return;
+    };
+    let url = pg.fresh_database();
+    let db = url.rsplit('/').next().unwrap().to_owned();
+    let store = portico_storage::PgStore::connect(&url).unwrap();
+    // Several pooled sessions, all idle.
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| store.sites().unwrap());
+        }
+    });
+    let kill = format!(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{db}'"
+    );
+    assert_ne!(pg.psql("postgres", &kill).unwrap(), "0");
+    for _ in 0..3 {
+        assert!(
+            store.sites().unwrap().is_empty(),
+            "read on a new connection"
+        );
+    }
+    assert_eq!(store.last_event_seq().unwrap(), 0);
+    // Gone for good: a clear `Unavailable`, not a generic failure.
+    let dead = portico_storage::PgStore::connect(&url).unwrap();
+    pg.psql("postgres", &kill).unwrap();
+    pg.psql(
+        "postgres",
+        &format!("ALTER DATABASE {db} ALLOW_CONNECTIONS false"),
+    )
+    .unwrap();
+    match dead.sites() {
+        Err(StoreError::Unavailable(_)) => {}
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    pg.psql(
+        "postgres",
+        &format!("ALTER DATABASE {db} ALLOW_CONNECTIONS true"),
+    )
+    .unwrap();
+    assert!(dead.sites().unwrap().is_empty(), "and back when it is");
+}
