@@ -2,9 +2,9 @@
 //!
 //! Each node keeps a small pool of connections. A write runs in a transaction; a read runs
 //! statement by statement at READ COMMITTED, seeing what was committed when each statement
-//! began, as SQLite's readers do. Writers on
-//! different nodes run at once: the item compare-and-swap takes a row lock, and appends to
-//! the event log are serialised by an advisory lock (see `sql::log::append_event`).
+//! began, as SQLite's readers do. Writers on different nodes run at once: the item
+//! compare-and-swap takes a row lock, and appends to the event log are serialised by an
+//! advisory lock (see `sql::log::append_event`).
 //!
 //! The synchronous `postgres` client fits the engine's synchronous `Store`, which the server
 //! only ever calls off its async threads. It must not be used (connected, queried or dropped)

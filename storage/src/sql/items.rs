@@ -200,7 +200,7 @@ pub(crate) fn update_item(tx: &dyn Db, u: &ItemUpdate) -> Result<ItemRecord, Sto
         Dialect::Postgres => " FOR UPDATE",
     };
     let current = tx.opt_row(
-        &format!("SELECT current_rev, state FROM items WHERE id = ?1{lock}"),
+        &format!("SELECT current_rev, state, live, published_rev FROM items WHERE id = ?1{lock}"),
         args![u.item_id.0],
     )?;
     let Some(current) = current else {
@@ -214,6 +214,7 @@ pub(crate) fn update_item(tx: &dyn Db, u: &ItemUpdate) -> Result<ItemRecord, Sto
     if state != u.expect_state {
         return Err(StoreError::StaleState { current: state });
     }
+    let was_public = public_revision(current.get(2)?, current.get(3)?, rev);
     let new_rev = match &u.new_revision {
         Some(r) => {
             let no = rev + 1;
@@ -246,14 +247,10 @@ pub(crate) fn update_item(tx: &dyn Db, u: &ItemUpdate) -> Result<ItemRecord, Sto
             title,
         ],
     )?;
-    // The public sees the channels of the revision it sees: the published one while the
-    // item is live (a draft's new channels wait for approval), the current one otherwise.
-    let public_rev = if u.live {
-        u.published_rev.map(|r| r.0)
-    } else {
-        Some(new_rev)
-    };
-    if let Some(public_rev) = public_rev {
+    // The public item is filed under the channels of the revision it shows, so they change
+    // only when that revision does (publish, withdraw, a new draft of an unpublished item).
+    let public_rev = public_revision(u.live, u.published_rev.map(|r| r.0), new_rev);
+    if let Some(public_rev) = public_rev.filter(|r| Some(*r) != was_public) {
         let channels = revision_channels(tx, u.item_id.0, public_rev)?;
         set_channels(tx, u.item_id.0, &channels)?;
     }
@@ -281,6 +278,16 @@ pub(crate) fn update_item(tx: &dyn Db, u: &ItemUpdate) -> Result<ItemRecord, Sto
         append_event(tx, e, at, Some(u.item_id))?;
     }
     item(tx, u.item_id)?.ok_or_else(|| StoreError::NotFound("item".into()))
+}
+
+/// The revision whose channels `item_channels` holds: the published one while the item is
+/// live (a draft's new channels wait for approval), the current one otherwise.
+fn public_revision(live: bool, published: Option<u32>, current: u32) -> Option<u32> {
+    if live {
+        published
+    } else {
+        Some(current)
+    }
 }
 
 /// The channels a revision files the item under; for revisions older than that column, the
