@@ -19,9 +19,7 @@ for _ in $(seq 1 120); do curl -sf "$B/healthz" >/dev/null && break; sleep 0.5; 
 # Let the search index finish taking in the demo network, so it does not compete.
 sleep 3
 
-ITEM=$(curl -sf "$B/api/v1/public/sites/main/items?kind=article&limit=1")
-SLUG=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["slug"])' <<<"$ITEM")
-CHANNEL=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["channels"][0])' <<<"$ITEM")
+sample_article "$B"
 
 machine
 echo "load:   wrk, 1 thread, $CONNS connections, ${SECS}s per URL, on the same machine; no response cache"

@@ -50,9 +50,7 @@ for _ in $(seq 1 60); do
 done
 [ $up = yes ] || { echo "the edge or Varnish did not start:" >&2; tail -5 "$DATA/edge.log" "$DATA/varnish.log" >&2; exit 1; }
 
-ITEM=$(curl -sf "$NODE/api/v1/public/sites/main/items?kind=article&limit=1")
-SLUG=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["slug"])' <<<"$ITEM")
-CHANNEL=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["channels"][0])' <<<"$ITEM")
+sample_article "$NODE"
 
 machine
 echo "varnish: $(varnishd -V 2>&1 | head -1)"

@@ -33,3 +33,11 @@ measure() {
   P99=$(awk '$1=="99%" {print $2}' <<<"$out")
   ERRORS=$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)
 }
+
+# Sets SLUG and CHANNEL to those of the newest article of the main portal at $1 (a node's base URL).
+sample_article() {
+  local item
+  item=$(curl -sf "$1/api/v1/public/sites/main/items?kind=article&limit=1")
+  SLUG=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["slug"])' <<<"$item")
+  CHANNEL=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["channels"][0])' <<<"$item")
+}
