@@ -1,0 +1,275 @@
+//! The command line: every command, flag and environment variable, as one typed tree that
+//! `config` layers a TOML file under (file, then environment, then flags).
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(
+    name = "portico",
+    version,
+    about = "Headless CMS and content delivery for a network of government portals"
+)]
+pub struct Cli {
+    /// A TOML file of settings, keys named like the long flags (see `portico.example.toml`);
+    /// the environment and the flags override it.
+    #[arg(long, global = true, env = "PORTICO_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the admin and delivery APIs.
+    Serve(Box<ServeArgs>),
+    /// Manage user accounts from the machine the data lives on.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Rebuild the search index from the store (stop the server first).
+    Reindex {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Check the store's consistency; exits non-zero when something is wrong.
+    Check {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Run a caching reverse proxy in front of one or more `portico serve` nodes.
+    Edge(EdgeArgs),
+}
+
+#[derive(clap::Args)]
+pub struct EdgeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PORTICO_EDGE_LISTEN", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+    /// A `portico serve` node, e.g. `http://10.0.0.5:8080`. Repeat for fail-over.
+    #[arg(
+        long = "origin",
+        env = "PORTICO_EDGE_ORIGINS",
+        value_delimiter = ',',
+        required = true
+    )]
+    pub origins: Vec<String>,
+    /// The nodes' `--edge-token`: to follow their invalidations and to accept purges.
+    #[arg(long, env = "PORTICO_EDGE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Memory for cached responses, in megabytes.
+    #[arg(long, env = "PORTICO_EDGE_CACHE_MB", default_value_t = 512)]
+    pub cache_mb: u64,
+}
+
+#[derive(clap::Args)]
+pub struct DataArgs {
+    /// The data folder: the SQLite database (unless `--store` names PostgreSQL), the media
+    /// files (unless they go to S3) and the search index.
+    #[arg(long, env = "PORTICO_DATA", default_value = "./data")]
+    pub data: PathBuf,
+    /// The store: `postgres://user:password@host:port/database` for a PostgreSQL database
+    /// that several nodes share (it is migrated on start); by default SQLite in the data
+    /// folder.
+    #[arg(long, env = "PORTICO_STORE", hide_env_values = true)]
+    pub store: Option<String>,
+    /// How hard commits try to survive failures: `normal` survives a crash of the process,
+    /// `full` also a power cut (slower writes).
+    #[arg(long, env = "PORTICO_DURABILITY", value_enum, default_value_t = DurabilityArg::Normal)]
+    pub durability: DurabilityArg,
+    /// The search index folder; by default `<data>/index`. Every node keeps its own, so nodes
+    /// on one machine that share a data folder need one each.
+    #[arg(long, env = "PORTICO_INDEX")]
+    pub index: Option<PathBuf>,
+}
+
+impl DataArgs {
+    pub fn index_path(&self) -> PathBuf {
+        self.index
+            .clone()
+            .unwrap_or_else(|| self.data.join("index"))
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum DurabilityArg {
+    Normal,
+    Full,
+}
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on.
+    #[arg(long, env = "PORTICO_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// On an empty data folder, create the demo network: 92 portals, users `author`,
+    /// `editor`, `approver` and `admin` (password `demo`) and a few thousand items.
+    #[arg(long)]
+    pub demo: bool,
+    /// Where the public reaches the portals (e.g. `https://laocai.gov.vn`), for absolute URLs
+    /// in feeds and sitemaps; without it the request's Host header is used.
+    #[arg(long, env = "PORTICO_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Largest JSON request body in bytes.
+    #[arg(long, env = "PORTICO_MAX_BODY", default_value_t = 4 * 1024 * 1024)]
+    pub max_body: usize,
+    /// A folder of themes (`<theme>/templates`, `<theme>/static`) and per-site templates
+    /// (`sites/<site>/`); by default `<data>/themes` when it exists.
+    #[arg(long, env = "PORTICO_THEMES")]
+    pub themes: Option<PathBuf>,
+    /// Memory for the response cache in front of the public pages and API, in megabytes;
+    /// 0 turns the cache off.
+    #[arg(long, env = "PORTICO_CACHE_MB", default_value_t = 256)]
+    pub cache_mb: u64,
+    /// A secret that `portico edge` presents to follow this node's invalidations; without
+    /// it, `/_portico/invalidations` is off. Every node and edge shares it.
+    #[arg(long, env = "PORTICO_EDGE_TOKEN", hide_env_values = true)]
+    pub edge_token: Option<String>,
+    /// The address of a `portico edge` (or other proxy) in front of this node: its
+    /// `X-Forwarded-For` names the client, for per-client login limits. Repeatable.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PORTICO_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    #[command(flatten)]
+    pub media: MediaArgs,
+}
+
+/// Where uploads live and how they are served.
+#[derive(clap::Args)]
+pub struct MediaArgs {
+    /// The folder of uploaded files when no S3 bucket is given; by default `<data>/media`.
+    #[arg(long, env = "PORTICO_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
+    /// Keep uploads in this S3 bucket (shared by every node) instead of a folder.
+    #[arg(long, env = "PORTICO_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// The S3-compatible service, e.g. `https://s3.laocai.gov.vn` or `http://127.0.0.1:9000`;
+    /// AWS when absent.
+    #[arg(long, env = "PORTICO_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// The bucket's region (most self-hosted services accept any).
+    #[arg(long, env = "PORTICO_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+    /// The access key id for the bucket.
+    #[arg(long, env = "PORTICO_S3_ACCESS_KEY", default_value = "")]
+    pub s3_access_key: String,
+    /// The secret key for the bucket.
+    #[arg(
+        long,
+        env = "PORTICO_S3_SECRET_KEY",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub s3_secret_key: String,
+    /// Address buckets as `host/bucket` (most self-hosted services) rather than `bucket.host`.
+    #[arg(long, env = "PORTICO_S3_PATH_STYLE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub s3_path_style: bool,
+    /// Largest upload in megabytes.
+    #[arg(long, env = "PORTICO_MAX_UPLOAD_MB", default_value_t = 50)]
+    pub max_upload_mb: u64,
+    /// Largest image in megapixels; bigger ones are refused before decoding.
+    #[arg(long, env = "PORTICO_MAX_MEGAPIXELS", default_value_t = 50)]
+    pub max_megapixels: u64,
+    /// A resize preset `name=WxH:fit[:fmt[:quality]]` (e.g. `card=480x320:cover`); adds to or
+    /// replaces the defaults thumb, card, content, hero and og. Repeatable.
+    #[arg(
+        long = "media-preset",
+        env = "PORTICO_MEDIA_PRESETS",
+        value_delimiter = ','
+    )]
+    pub presets: Vec<String>,
+    /// The key that signs explicit size parameters; every node must share it. By default a
+    /// random key kept in `<data>/media.key`.
+    #[arg(long, env = "PORTICO_MEDIA_KEY", hide_env_values = true)]
+    pub media_key: Option<String>,
+}
+
+impl MediaArgs {
+    pub fn blobs(&self, data: &Path) -> Result<portico_storage::BlobConfig> {
+        Ok(match &self.s3_bucket {
+            Some(bucket) => portico_storage::BlobConfig::S3(portico_storage::S3Config {
+                endpoint: self.s3_endpoint.clone(),
+                bucket: bucket.clone(),
+                region: self.s3_region.clone(),
+                access_key: self.s3_access_key.clone(),
+                secret_key: self.s3_secret_key.clone(),
+                path_style: self.s3_path_style,
+            }),
+            None => portico_storage::BlobConfig::Local(
+                self.media_dir.clone().unwrap_or_else(|| data.join("media")),
+            ),
+        })
+    }
+
+    pub fn config(&self, data: &Path) -> Result<portico_media::MediaConfig> {
+        let mut c = portico_media::MediaConfig {
+            max_upload_bytes: self.max_upload_mb.saturating_mul(1024 * 1024),
+            max_pixels: self.max_megapixels.saturating_mul(1_000_000),
+            signing_key: match &self.media_key {
+                Some(k) if k.len() >= 16 => k.as_bytes().to_vec(),
+                Some(_) => bail!("--media-key must be at least 16 characters"),
+                None => stored_key(&data.join("media.key"))?,
+            },
+            ..Default::default()
+        };
+        for p in &self.presets {
+            let (name, v) = portico_media::parse_preset(p).map_err(anyhow::Error::msg)?;
+            c.presets.insert(name, v);
+        }
+        Ok(c)
+    }
+}
+
+/// The signing key kept beside the data, made on first start, so that signed URLs in
+/// published pages keep working across restarts.
+fn stored_key(path: &Path) -> Result<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(k) if k.len() >= 32 => return Ok(k),
+        Ok(_) => bail!(
+            "{} is too short to be a signing key; delete it to make a new one",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    let key = portico_media::random_key();
+    std::fs::write(path, &key).with_context(|| format!("writing {}", path.display()))?;
+    Ok(key)
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is asked for, or read from standard input with
+    /// `--password-stdin`.
+    Add {
+        username: String,
+        /// Make the user a network admin (all rights on every portal).
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Grant a role on a site: author, editor, approver or site_admin.
+    Grant {
+        username: String,
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        role: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}

@@ -1,0 +1,129 @@
+//! `portico serve`: the admin and delivery APIs, the pages and the background followers.
+
+use crate::cli::ServeArgs;
+use crate::store::{open, store_label};
+use anyhow::{bail, Context, Result};
+use std::sync::Arc;
+use std::time::Instant;
+
+pub fn run(args: ServeArgs) -> Result<()> {
+    let started = Instant::now();
+    let engine = open(&args.data)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        // Themes first: a broken template stops the start before anything listens.
+        let mut themes_note = String::new();
+        let themes_dir = args.themes.clone().or_else(|| {
+            let d = args.data.data.join("themes");
+            d.is_dir().then_some(d)
+        });
+        if let Some(dir) = &themes_dir {
+            let loaded = portico_themes::Themes::load(dir)
+                .with_context(|| format!("loading the themes in {}", dir.display()))?;
+            themes_note = format!("  themes: {} (from {})", loaded.names().join(", "), dir.display());
+        }
+        let search = portico_search::SearchIndex::open(&args.data.index_path())?;
+        let media = args.media.config(&args.data.data)?;
+        let blobs = portico_storage::ObjectBlobs::open(&args.media.blobs(&args.data.data)?)?;
+        let empty = {
+            let e = engine.clone();
+            tokio::task::spawn_blocking(move || e.sites()).await??.is_empty()
+        };
+        if args.demo && empty {
+            println!(
+                "Creating the demo network in {} (once; a few seconds on SQLite, half a minute on PostgreSQL)...",
+                store_label(&args.data)
+            );
+            let e = engine.clone();
+            let t = Instant::now();
+            let summary = tokio::task::spawn_blocking(move || {
+                portico_demo::seed(&e, portico_demo::DemoSize::default(), 2026)
+            })
+            .await??;
+            println!(
+                "  {} portals, {} channels, {} items ({} published) in {:.1} s",
+                summary.sites, summary.channels, summary.items, summary.published,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        println!("Portico is serving on http://{addr}  (ready in {} ms)", started.elapsed().as_millis());
+        if !themes_note.is_empty() {
+            println!("{themes_note}");
+        }
+        println!("  data: {}", args.data.data.display());
+        println!("  store: {}", store_label(&args.data));
+        println!("  media: {}", blobs.describe());
+        if args.demo {
+            println!("  demo users (password '{}'):", portico_demo::DEMO_PASSWORD);
+            for (name, what) in portico_demo::DEMO_USERS {
+                println!("    {name:<9} {what}");
+            }
+            println!("  try: curl -s http://{addr}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"username\":\"author\",\"password\":\"demo\"}}'");
+        } else {
+            let e = engine.clone();
+            if !tokio::task::spawn_blocking(move || e.has_users()).await?? {
+                println!("  No users yet. Create the first network admin with:");
+                println!("    portico user add --admin --data {} <username>", args.data.data.display());
+            }
+        }
+        let config = portico_api::ApiConfig {
+            max_body_bytes: args.max_body,
+            public_url: args.public_url.clone(),
+            themes_dir,
+            media,
+            cache: (args.cache_mb > 0).then(|| portico_api::cache::CacheConfig {
+                max_bytes: args.cache_mb.saturating_mul(1024 * 1024),
+                ..Default::default()
+            }),
+            edge_token: edge_token(args.edge_token.clone())?,
+            trusted_proxies: args.trusted_proxies.clone(),
+            ..Default::default()
+        };
+        portico_api::serve(
+            listener,
+            engine,
+            Arc::new(search),
+            Arc::new(blobs),
+            config,
+            shutdown_signal(),
+        )
+        .await?;
+        println!("Portico stopped.");
+        Ok(())
+    })
+}
+
+pub fn edge_token(t: Option<String>) -> Result<Option<String>> {
+    match t {
+        Some(t) if t.len() < 16 => bail!("the edge token must be at least 16 characters"),
+        t => Ok(t),
+    }
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
