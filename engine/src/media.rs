@@ -6,6 +6,7 @@
 //! published revision refers to it, so that a scan attached to a draft stays private.
 
 use crate::ids::{ItemId, SiteId, UserId};
+use crate::names::named;
 use crate::workflow::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -41,44 +42,21 @@ pub enum MediaType {
     Odp,
 }
 
+named!(MediaType, "file type", {
+    Jpeg => "jpeg",
+    Png => "png",
+    Webp => "webp",
+    Gif => "gif",
+    Pdf => "pdf",
+    Docx => "docx",
+    Xlsx => "xlsx",
+    Pptx => "pptx",
+    Odt => "odt",
+    Ods => "ods",
+    Odp => "odp",
+});
+
 impl MediaType {
-    /// Every accepted type.
-    pub const ALL: [MediaType; 11] = [
-        MediaType::Jpeg,
-        MediaType::Png,
-        MediaType::Webp,
-        MediaType::Gif,
-        MediaType::Pdf,
-        MediaType::Docx,
-        MediaType::Xlsx,
-        MediaType::Pptx,
-        MediaType::Odt,
-        MediaType::Ods,
-        MediaType::Odp,
-    ];
-
-    /// The stable name used in the API and the store.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaType::Jpeg => "jpeg",
-            MediaType::Png => "png",
-            MediaType::Webp => "webp",
-            MediaType::Gif => "gif",
-            MediaType::Pdf => "pdf",
-            MediaType::Docx => "docx",
-            MediaType::Xlsx => "xlsx",
-            MediaType::Pptx => "pptx",
-            MediaType::Odt => "odt",
-            MediaType::Ods => "ods",
-            MediaType::Odp => "odp",
-        }
-    }
-
-    /// The type by its stable name.
-    pub fn parse(s: &str) -> Option<MediaType> {
-        MediaType::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
     /// The `Content-Type` it is served with.
     pub fn mime(self) -> &'static str {
         match self {
@@ -123,12 +101,6 @@ impl MediaType {
             self,
             MediaType::Jpeg | MediaType::Png | MediaType::Webp | MediaType::Gif
         )
-    }
-}
-
-impl fmt::Display for MediaType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -17,10 +17,10 @@
 //! - `network_admin` may do everything everywhere, and alone creates users and sites.
 
 use crate::ids::{SiteId, UserId};
+use crate::names::named;
 use crate::workflow::{Action, State};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
 /// A role a user holds on one site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -32,38 +32,12 @@ pub enum Role {
     SiteAdmin,
 }
 
-impl Role {
-    /// All per-site roles.
-    pub const ALL: [Role; 4] = [Role::Author, Role::Editor, Role::Approver, Role::SiteAdmin];
-
-    /// The stable name used in the API and the store.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Author => "author",
-            Role::Editor => "editor",
-            Role::Approver => "approver",
-            Role::SiteAdmin => "site_admin",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown role '{s}'; expected one of: author, editor, approver, site_admin")
-            })
-    }
-}
+named!(Role, "role", {
+    Author => "author",
+    Editor => "editor",
+    Approver => "approver",
+    SiteAdmin => "site_admin",
+});
 
 /// The authenticated user as the policy sees them: identity and every role they hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

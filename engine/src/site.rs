@@ -1,10 +1,9 @@
 //! Sites (portals) in a tree and their channels (chuyên mục).
 
 use crate::ids::{ChannelId, SiteId};
+use crate::names::named;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// What sort of body a portal belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -26,52 +25,15 @@ pub enum SiteKind {
     Commune,
 }
 
-impl SiteKind {
-    /// All kinds.
-    pub const ALL: [SiteKind; 7] = [
-        SiteKind::Main,
-        SiteKind::Council,
-        SiteKind::Party,
-        SiteKind::Department,
-        SiteKind::District,
-        SiteKind::Union,
-        SiteKind::Commune,
-    ];
-
-    /// The stable name used in the API and the store.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SiteKind::Main => "main",
-            SiteKind::Council => "council",
-            SiteKind::Party => "party",
-            SiteKind::Department => "department",
-            SiteKind::District => "district",
-            SiteKind::Union => "union",
-            SiteKind::Commune => "commune",
-        }
-    }
-}
-
-impl fmt::Display for SiteKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for SiteKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        SiteKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown site kind '{s}'; expected one of: {}",
-                    SiteKind::ALL.map(SiteKind::as_str).join(", ")
-                )
-            })
-    }
-}
+named!(SiteKind, "site kind", {
+    Main => "main",
+    Council => "council",
+    Party => "party",
+    Department => "department",
+    District => "district",
+    Union => "union",
+    Commune => "commune",
+});
 
 /// A portal of the network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

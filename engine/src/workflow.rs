@@ -2,9 +2,8 @@
 //!
 //! This file answers only "does the state allow it"; *who* may do it is `policy.rs`.
 
+use crate::names::named;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// Where an item's working copy stands in the workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -19,55 +18,20 @@ pub enum State {
     Archived,
 }
 
+named!(State, "state", {
+    Draft => "draft",
+    InReview => "in_review",
+    InApproval => "in_approval",
+    Scheduled => "scheduled",
+    Published => "published",
+    Unpublished => "unpublished",
+    Archived => "archived",
+});
+
 impl State {
-    /// All states, in workflow order.
-    pub const ALL: [State; 7] = [
-        State::Draft,
-        State::InReview,
-        State::InApproval,
-        State::Scheduled,
-        State::Published,
-        State::Unpublished,
-        State::Archived,
-    ];
-
-    /// The stable name used in the API and the store.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Draft => "draft",
-            State::InReview => "in_review",
-            State::InApproval => "in_approval",
-            State::Scheduled => "scheduled",
-            State::Published => "published",
-            State::Unpublished => "unpublished",
-            State::Archived => "archived",
-        }
-    }
-
     /// Whether a save in this state starts a new draft instead of changing the working copy.
     pub fn edit_starts_new_draft(self) -> bool {
         matches!(self, State::Published | State::Unpublished)
-    }
-}
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for State {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        State::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown state '{s}'; expected one of: {}",
-                    State::ALL.map(State::as_str).join(", ")
-                )
-            })
     }
 }
 
@@ -84,52 +48,15 @@ pub enum Action {
     Archive,
 }
 
-impl Action {
-    /// All actions.
-    pub const ALL: [Action; 7] = [
-        Action::Submit,
-        Action::Forward,
-        Action::Return,
-        Action::Publish,
-        Action::Schedule,
-        Action::Unpublish,
-        Action::Archive,
-    ];
-
-    /// The stable name used in the API and the audit log.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Submit => "submit",
-            Action::Forward => "forward",
-            Action::Return => "return",
-            Action::Publish => "publish",
-            Action::Schedule => "schedule",
-            Action::Unpublish => "unpublish",
-            Action::Archive => "archive",
-        }
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Action {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Action::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown action '{s}'; expected one of: {}",
-                    Action::ALL.map(Action::as_str).join(", ")
-                )
-            })
-    }
-}
+named!(Action, "action", {
+    Submit => "submit",
+    Forward => "forward",
+    Return => "return",
+    Publish => "publish",
+    Schedule => "schedule",
+    Unpublish => "unpublish",
+    Archive => "archive",
+});
 
 /// The state an action leads to from `from`, or `None` when the state does not allow it.
 ///
