@@ -5,8 +5,8 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use portico_api::media::{derive, Fit, FormatChoice, OutputFormat, Variant};
 use portico_engine::MediaType;
+use portico_media::{derive, Fit, FormatChoice, OutputFormat, Variant};
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 use std::process::Command;

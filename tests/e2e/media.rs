@@ -403,7 +403,7 @@ async fn concurrent_requests_make_a_derivative_once_and_explicit_sizes_need_a_si
 #[tokio::test]
 async fn hostile_uploads_and_paths_get_a_quick_4xx_and_the_server_stays_up() {
     let config = portico_api::ApiConfig {
-        media: portico_api::media::MediaConfig {
+        media: portico_media::MediaConfig {
             max_upload_bytes: 1024 * 1024,
             ..Default::default()
         },

@@ -1,25 +1,23 @@
-//! Media in the HTTP layer: upload preparation, the resize pipeline, presets and signed
-//! parameters, and the store of derivatives in object storage.
+//! Image and file processing, with no HTTP and no I/O: sniffing a file's type from its bytes,
+//! stripping metadata, decoding with limits (a decompression bomb is refused before it is
+//! decoded), resizing and encoding, presets and the signatures on explicit sizes.
 //!
-//! Derivatives live under `derived/<checksum>/` beside the originals, so the second request
-//! for one never resizes again, after a restart or on another node. Concurrent requests for
-//! one derivative wait for a single computation. Resizing runs on the blocking pool behind
-//! a semaphore sized to the cores, so a burst of new sizes queues instead of thrashing.
+//! Everything here is CPU work: callers run it off the async threads (`api` on a bounded
+//! blocking pool, `bench` directly). `api` serves the results and keeps the derivatives.
 
-pub(crate) mod encode;
-pub(crate) mod resize;
-pub(crate) mod sniff;
-pub(crate) mod upload;
+mod encode;
+mod resize;
+mod sniff;
+mod upload;
 
 pub use encode::OutputFormat;
 pub use resize::{derive, Fit, FormatChoice, Variant, MAX_EDGE};
 pub use upload::{prepare, Prepared};
 
 use hmac::{Hmac, Mac};
-use portico_engine::{Blobs, MediaId, MediaType};
+use portico_engine::{MediaId, MediaType};
 use sha2::Sha256;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
 
 /// Why a file or a request for one was refused.
 #[derive(Debug, thiserror::Error)]
@@ -170,54 +168,6 @@ pub fn verify(key: &[u8], id: MediaId, v: &Variant, sig: &str) -> bool {
             .zip(sig.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0
-}
-
-/// The shared parts of media serving: object storage, the resize gate, and the table of
-/// derivatives being computed.
-pub struct MediaService {
-    pub(crate) blobs: Arc<dyn Blobs>,
-    pub(crate) config: MediaConfig,
-    gate: tokio::sync::Semaphore,
-    inflight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-}
-
-impl MediaService {
-    /// Media over `blobs` with `config`.
-    pub fn new(blobs: Arc<dyn Blobs>, config: MediaConfig) -> MediaService {
-        MediaService {
-            blobs,
-            gate: tokio::sync::Semaphore::new(config.workers.max(1)),
-            config,
-            inflight: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Runs CPU-heavy media work (decoding, resizing, encoding) on the blocking pool, at most
-    /// `workers` at a time.
-    pub(crate) async fn cpu<T: Send + 'static>(
-        &self,
-        f: impl FnOnce() -> Result<T, MediaError> + Send + 'static,
-    ) -> Result<T, MediaError> {
-        let _permit = self.gate.acquire().await.ok();
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| MediaError::Internal(format!("media worker failed: {e}")))?
-    }
-
-    /// The lock that makes concurrent requests for one derivative compute it once.
-    pub(crate) fn lock_for(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(key.to_owned()).or_default().clone()
-    }
-
-    /// Forgets the lock of a derivative once it is stored (if nobody else holds it).
-    pub(crate) fn release(&self, key: &str, lock: Arc<tokio::sync::Mutex<()>>) {
-        let mut map = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
-        // Two references: the map's and ours. More means someone is waiting on it.
-        if Arc::strong_count(&lock) <= 2 {
-            map.remove(key);
-        }
-    }
 }
 
 #[cfg(test)]
