@@ -1,49 +1,55 @@
 //! HTTP caching of public answers, in one place: validators (`ETag`, `Last-Modified`),
 //! conditional requests (`304`), freshness (`Cache-Control` with stale-while-revalidate and
 //! stale-if-error) and `Surrogate-Key` tags naming what an answer depends on, so a purge can
-//! be exact (the vocabulary is in `tags.rs`).
+//! be exact (the vocabulary is `portico_engine::Dependency`).
 
+use super::conditional;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use portico_engine::{ChannelId, Dependency, ItemKind, SiteId};
 use sha2::{Digest, Sha256};
 
 /// How long shared caches may serve an answer without asking, and how long stale.
 pub(crate) const PUBLIC_CACHE_CONTROL: &str =
     "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400";
 
-/// What an answer depends on.
+/// What an answer depends on (sent as its `Surrogate-Key`).
 #[derive(Default)]
-pub(crate) struct Tags(Vec<String>);
+pub(crate) struct Tags(Vec<Dependency>);
 
 impl Tags {
-    pub(crate) fn add(&mut self, tag: String) {
-        if !self.0.contains(&tag) {
-            self.0.push(tag);
+    pub(crate) fn add(&mut self, dep: Dependency) {
+        if !self.0.contains(&dep) {
+            self.0.push(dep);
         }
     }
 
     /// An answer listing what is live on a site (a list, a feed, search results).
-    pub(crate) fn list_of(&mut self, site: portico_engine::SiteId) {
-        self.add(format!("site:{site}"));
-        self.add(format!("list:{site}"));
+    pub(crate) fn list_of(&mut self, site: SiteId) {
+        self.add(Dependency::Site(site));
+        self.add(Dependency::List(site));
     }
 
-    /// A list of a site narrowed to one channel or one kind: a publish purges it only when
-    /// the item is (or was) in that channel, or is of that kind. Other filters narrow it
-    /// further, which only makes the purge a superset.
+    /// A list of a site narrowed to one channel or one kind ([`Dependency::of_list`]).
     pub(crate) fn list_scoped(
         &mut self,
-        site: portico_engine::SiteId,
-        kind: Option<&str>,
-        channel: Option<portico_engine::ChannelId>,
+        site: SiteId,
+        kind: Option<ItemKind>,
+        channel: Option<ChannelId>,
     ) {
-        self.add(format!("site:{site}"));
-        match (channel, kind) {
-            (Some(c), _) => self.add(format!("channel:{c}")),
-            (None, Some(k)) => self.add(format!("kind:{site}:{k}")),
-            (None, None) => self.add(format!("list:{site}")),
+        for d in Dependency::of_list(site, kind, channel) {
+            self.add(d);
         }
+    }
+
+    /// The `Surrogate-Key` header's text.
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -64,8 +70,12 @@ pub(crate) fn list_tags(
     let mut tags = Tags::default();
     match (&q.channel, channel) {
         // An unknown channel lists nothing, until the site's channels change (`site:S`).
-        (Some(_), None) => tags.add(format!("site:{}", site.id)),
-        _ => tags.list_scoped(site.id, q.kind.as_deref(), channel),
+        (Some(_), None) => tags.add(Dependency::Site(site.id)),
+        _ => tags.list_scoped(
+            site.id,
+            q.kind.as_deref().and_then(ItemKind::parse),
+            channel,
+        ),
     }
     Ok(tags)
 }
@@ -89,18 +99,6 @@ pub(crate) fn public_json(
     )
 }
 
-/// Whether the request's `If-None-Match` names `etag` (weakly) or is `*`.
-pub(crate) fn etag_matches(request: &HeaderMap, etag: &str) -> bool {
-    request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|inm| {
-            inm.split(',')
-                .map(str::trim)
-                .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
-        })
-}
-
 /// A public answer of any type with validators, honouring conditional requests.
 pub(crate) fn public_bytes(
     request: &HeaderMap,
@@ -119,22 +117,9 @@ pub(crate) fn public_bytes(
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    let last_modified = last_modified.map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
-    let not_modified = match request.get(header::IF_NONE_MATCH) {
-        Some(_) => etag_matches(request, &etag),
-        None => match (
-            &last_modified,
-            request
-                .get(header::IF_MODIFIED_SINCE)
-                .and_then(|v| v.to_str().ok()),
-        ) {
-            (Some(lm), Some(ims)) => {
-                let parse = |s: &str| DateTime::parse_from_rfc2822(&s.replace("GMT", "+0000")).ok();
-                matches!((parse(lm), parse(ims)), (Some(a), Some(b)) if a <= b)
-            }
-            _ => false,
-        },
-    };
+    let last_modified =
+        last_modified.and_then(|t| HeaderValue::from_str(&conditional::http_date(t.into())).ok());
+    let not_modified = conditional::not_modified(request, Some(&etag), last_modified.as_ref());
     let mut resp = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -148,14 +133,14 @@ pub(crate) fn public_bytes(
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
-    if let Some(v) = last_modified.and_then(|lm| HeaderValue::from_str(&lm).ok()) {
+    if let Some(v) = last_modified {
         h.insert(header::LAST_MODIFIED, v);
     }
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(cache_control),
     );
-    if let Ok(v) = HeaderValue::from_str(&tags.0.join(" ")) {
+    if let Ok(v) = HeaderValue::from_str(&tags.header()) {
         h.insert("surrogate-key", v);
     }
     resp

@@ -2,7 +2,7 @@
 //! and the public originals and derivatives.
 
 use super::{blocking, limit_param, path_id};
-use crate::cache::headers::etag_matches;
+use crate::cache::conditional::etag_matches;
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody};
 use crate::media::{self, FormatChoice, MediaError, OutputFormat, Prepared, Variant};
@@ -11,6 +11,8 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use portico_engine::Dependency;
+use portico_engine::ErrorCode;
 use portico_engine::{
     parse_media_type, Media, MediaDetail, MediaFile, MediaFilter, MediaId, MediaPatch,
 };
@@ -58,8 +60,7 @@ fn out(st: &AppState, media: Media) -> MediaOut {
 
 fn too_large(max: u64) -> ApiError {
     ApiError::http(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
+        ErrorCode::TooLarge,
         format!(
             "the file is larger than the limit of {} MB",
             max / (1024 * 1024)
@@ -84,8 +85,7 @@ async fn read_upload(
     }
     let bad = |e: axum::extract::multipart::MultipartError| {
         ApiError::http(
-            StatusCode::BAD_REQUEST,
-            "malformed",
+            ErrorCode::Malformed,
             format!("the multipart body cannot be read: {}", e.body_text()),
         )
     };
@@ -107,18 +107,13 @@ async fn read_upload(
             Some("title") => {
                 let t = field.text().await.map_err(bad)?;
                 if t.len() > 4096 {
-                    return Err(ApiError::http(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "too_long",
-                        "title is too long",
-                    ));
+                    return Err(ApiError::http(ErrorCode::TooLong, "title is too long"));
                 }
                 title = Some(t);
             }
             other => {
                 return Err(ApiError::http(
-                    StatusCode::BAD_REQUEST,
-                    "unknown_field",
+                    ErrorCode::UnknownField,
                     format!(
                         "unexpected form field '{}'; send 'file' (and optionally 'title')",
                         other.unwrap_or("")
@@ -127,19 +122,10 @@ async fn read_upload(
             }
         }
     }
-    let (name, bytes) = file.ok_or_else(|| {
-        ApiError::http(
-            StatusCode::BAD_REQUEST,
-            "missing_file",
-            "the form has no 'file' part",
-        )
-    })?;
+    let (name, bytes) =
+        file.ok_or_else(|| ApiError::http(ErrorCode::MissingFile, "the form has no 'file' part"))?;
     if bytes.is_empty() {
-        return Err(ApiError::http(
-            StatusCode::BAD_REQUEST,
-            "empty_file",
-            "the file is empty",
-        ));
+        return Err(ApiError::http(ErrorCode::EmptyFile, "the file is empty"));
     }
     Ok((name, title, bytes))
 }
@@ -176,8 +162,7 @@ async fn prepare_and_store(
 fn blob_unavailable(e: &dyn std::fmt::Display) -> ApiError {
     tracing::error!(error = %e, "object storage failed");
     ApiError::http(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "storage_unavailable",
+        ErrorCode::StorageUnavailable,
         "the file store is not reachable; try again shortly",
     )
 }
@@ -416,9 +401,7 @@ pub(crate) async fn original(
             .get("sig")
             .is_some_and(|s| media::verify(&st.media.config.signing_key, id, &v, s));
         if !signed {
-            return Err(ApiError::http(
-                StatusCode::FORBIDDEN,
-                "unsigned_parameters",
+            return Err(ApiError::http(ErrorCode::UnsignedParameters,
                 "explicit size parameters need a valid signature (sig); use a preset such as /media/ID/card, or ask the admin API for a signed URL",
             ));
         }
@@ -456,8 +439,7 @@ pub(crate) async fn preset(
     let id = media_id(&id)?;
     let v = *st.media.config.presets.get(&preset).ok_or_else(|| {
         ApiError::http(
-            StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!(
                 "no preset '{preset}'; presets: {}",
                 st.media
@@ -488,11 +470,14 @@ async fn public(st: &AppState, id: MediaId) -> Result<Media, ApiError> {
 /// A file not marked public is public only while a published item shows it, so any
 /// publication or withdrawal on its site may change that (`list:S`).
 fn tags(m: &Media) -> String {
-    if m.public {
-        format!("media:{} site:{}", m.id, m.site_id)
-    } else {
-        format!("media:{} site:{} list:{}", m.id, m.site_id, m.site_id)
+    let mut deps = vec![Dependency::Media(m.id), Dependency::Site(m.site_id)];
+    if !m.public {
+        deps.push(Dependency::List(m.site_id));
     }
+    deps.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Versioned URLs (`?v=` the current version) never change: cache them for a year.
