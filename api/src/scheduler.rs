@@ -1,6 +1,7 @@
 //! Publishes scheduled items when due. It runs once at start-up first, so items that came
 //! due while the process was down are published at once.
 
+use crate::follow::Loop;
 use crate::progress::Progress;
 use portico_engine::Engine;
 use std::sync::atomic::Ordering;
@@ -12,35 +13,38 @@ pub(crate) async fn run(
     engine: Engine,
     progress: Arc<Progress>,
     every: Duration,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
+    let mut task = Loop::new("scheduler", stop);
     loop {
         let e = engine.clone();
         // Only the leading node publishes; the others wait to take over.
-        let outcome = tokio::task::spawn_blocking(move || {
-            let lead = e.lead()?;
-            Ok::<_, portico_engine::EngineError>((lead, if lead { e.publish_due()? } else { 0 }))
-        })
-        .await;
-        if let Ok(Ok((lead, _))) = &outcome {
-            progress.scheduler_leads.store(*lead, Ordering::Relaxed);
-        }
-        let outcome = outcome.map(|r| r.map(|(_, n)| n));
+        let outcome = task
+            .blocking(move || {
+                let lead = e.lead()?;
+                Ok::<_, portico_engine::EngineError>((
+                    lead,
+                    if lead { e.publish_due()? } else { 0 },
+                ))
+            })
+            .await;
         progress.scheduler_runs.fetch_add(1, Ordering::Relaxed);
-        let ok = matches!(outcome, Ok(Ok(_)));
-        progress.scheduler_ok.store(ok, Ordering::Relaxed);
-        if !ok {
-            progress.scheduler_failures.fetch_add(1, Ordering::Relaxed);
-        }
+        progress
+            .scheduler_ok
+            .store(outcome.is_some(), Ordering::Relaxed);
         match outcome {
-            Ok(Ok(0)) => {}
-            Ok(Ok(n)) => tracing::info!(published = n, "scheduler published due items"),
-            Ok(Err(err)) => tracing::error!(error = %err, "scheduler failed; retrying"),
-            Err(join) => tracing::error!(error = %join, "scheduler task panicked; retrying"),
+            Some((lead, published)) => {
+                progress.scheduler_leads.store(lead, Ordering::Relaxed);
+                if published > 0 {
+                    tracing::info!(published, "scheduler published due items");
+                }
+            }
+            None => {
+                progress.scheduler_failures.fetch_add(1, Ordering::Relaxed);
+            }
         }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
+        if !task.sleep(every).await {
+            return;
         }
     }
 }

@@ -9,6 +9,7 @@
 //! Each request carries `X-Portico-Timestamp` (Unix seconds) and `X-Portico-Signature:
 //! sha256=<hex>`, the HMAC-SHA256 of `"{timestamp}.{body}"` under the endpoint's secret.
 
+use crate::follow::Loop;
 use crate::progress::Progress;
 use hmac::{Hmac, Mac};
 use portico_engine::{Change, DeliveryAttempt, Engine, Webhook, WebhookId};
@@ -77,7 +78,7 @@ pub(crate) async fn run(
     engine: Engine,
     progress: Arc<Progress>,
     config: WebhookConfig,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
     let client = match reqwest::Client::builder()
         .timeout(config.timeout)
@@ -93,46 +94,42 @@ pub(crate) async fn run(
         }
     };
     let mut tasks: HashMap<WebhookId, JoinHandle<()>> = HashMap::new();
+    let mut task = Loop::new("webhook sender", stop.clone());
     loop {
         let e = engine.clone();
         // Only the leading node sends: a follower has no endpoints to serve.
-        let listed = tokio::task::spawn_blocking(move || {
+        let listed = task.blocking(move || {
             if e.lead()? {
                 e.all_webhooks()
             } else {
                 Ok(Vec::new())
             }
         });
-        match listed.await {
-            Ok(Ok(hooks)) => {
-                // The endpoint furthest behind is the sender's lag.
-                progress.set_delivered(hooks.iter().map(|h| h.cursor).min());
-                // Removed endpoints stop at once; new ones start.
-                tasks.retain(|id, task| {
-                    let keep = hooks.iter().any(|h| h.id == *id) && !task.is_finished();
-                    if !keep {
-                        task.abort();
-                    }
-                    keep
-                });
-                for hook in hooks {
-                    tasks.entry(hook.id).or_insert_with(|| {
-                        tokio::spawn(deliver_all(
-                            engine.clone(),
-                            client.clone(),
-                            hook.id,
-                            config.clone(),
-                            stop.clone(),
-                        ))
-                    });
+        if let Some(hooks) = listed.await {
+            // The endpoint furthest behind is the sender's lag.
+            progress.set_delivered(hooks.iter().map(|h| h.cursor).min());
+            // Removed endpoints stop at once; new ones start.
+            tasks.retain(|id, task| {
+                let keep = hooks.iter().any(|h| h.id == *id) && !task.is_finished();
+                if !keep {
+                    task.abort();
                 }
+                keep
+            });
+            for hook in hooks {
+                tasks.entry(hook.id).or_insert_with(|| {
+                    tokio::spawn(deliver_all(
+                        engine.clone(),
+                        client.clone(),
+                        hook.id,
+                        config.clone(),
+                        stop.clone(),
+                    ))
+                });
             }
-            Ok(Err(err)) => tracing::error!(error = %err, "listing webhooks failed; retrying"),
-            Err(err) => tracing::error!(error = %err, "listing webhooks panicked; retrying"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(config.interval) => {}
-            _ = stop.changed() => break,
+        if !task.sleep(config.interval).await {
+            break;
         }
     }
     for (_, task) in tasks {
@@ -146,19 +143,16 @@ async fn deliver_all(
     client: reqwest::Client,
     id: WebhookId,
     config: WebhookConfig,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
+    let mut task = Loop::new("webhook delivery", stop);
     let mut failures: u32 = 0;
     loop {
         let e = engine.clone();
-        let pending = match tokio::task::spawn_blocking(move || e.webhook_pending(id, 100)).await {
-            Ok(Ok(Some(p))) => Some(p),
-            Ok(Ok(None)) => return,
-            Ok(Err(err)) => {
-                tracing::error!(webhook = %id, error = %err, "reading pending changes failed");
-                None
-            }
-            Err(_) => return,
+        let pending = match task.blocking(move || e.webhook_pending(id, 100)).await {
+            Some(None) => return,
+            Some(Some(p)) => Some(p),
+            None => None,
         };
         let mut idle = true;
         if let Some((hook, page)) = pending {
@@ -171,42 +165,27 @@ async fn deliver_all(
                         tracing::warn!(webhook = %id, seq = change.seq, error = ?attempt.error, "webhook delivery failed");
                     }
                     let e = engine.clone();
-                    match tokio::task::spawn_blocking(move || e.record_delivery(&attempt)).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(err)) => {
-                            // Not recorded: sending again later is the at-least-once promise.
-                            tracing::error!(webhook = %id, error = %err, "recording a delivery failed");
-                        }
-                        Err(_) => return,
-                    }
+                    // Not recorded: sending again later is the at-least-once promise.
+                    task.blocking(move || e.record_delivery(&attempt)).await;
                     if ok {
                         failures = 0;
                         break;
                     }
                     failures = failures.saturating_add(1);
-                    let wait = backoff(&config, failures);
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = stop.changed() => return,
+                    if !task.sleep(backoff(&config, failures)).await {
+                        return;
                     }
                 }
             }
             if page.next > hook.cursor {
                 let e = engine.clone();
                 let next = page.next;
-                if let Ok(Err(err)) =
-                    tokio::task::spawn_blocking(move || e.advance_webhook(id, next)).await
-                {
-                    tracing::error!(webhook = %id, error = %err, "moving the webhook cursor failed");
-                }
+                task.blocking(move || e.advance_webhook(id, next)).await;
             }
             idle = idle && !page.more;
         }
-        if idle {
-            tokio::select! {
-                _ = tokio::time::sleep(config.interval) => {}
-                _ = stop.changed() => return,
-            }
+        if idle && !task.sleep(config.interval).await {
+            return;
         }
     }
 }

@@ -6,8 +6,9 @@
 //! should the index be stuck), so that a search answer cached right after a purge already
 //! shows the change.
 
-use super::tags::purge_tags;
+use super::purge_tags;
 use super::HttpCache;
+use crate::follow::Loop;
 use crate::progress::Progress;
 use portico_engine::Engine;
 use std::sync::Arc;
@@ -23,55 +24,45 @@ pub(crate) async fn run(
     cache: Option<Arc<HttpCache>>,
     progress: Arc<Progress>,
     every: Duration,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
+    let mut task = Loop::new("cache purger", stop);
     let mut cursor = loop {
         let e = engine.clone();
-        match tokio::task::spawn_blocking(move || e.last_event_seq()).await {
-            Ok(Ok(seq)) => break seq,
-            Ok(Err(err)) => {
-                tracing::error!(error = %err, "cache purger cannot read the event log; retrying")
-            }
-            Err(join) => tracing::error!(error = %join, "cache purger panicked; retrying"),
+        if let Some(seq) = task.blocking(move || e.last_event_seq()).await {
+            break seq;
         }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
+        if !task.sleep(every).await {
+            return;
         }
     };
     progress.set_purged(cursor);
     loop {
         let e = engine.clone();
-        let head = tokio::task::spawn_blocking(move || {
+        let read = task.blocking(move || {
             let head = e.last_event_seq()?;
             let events = e.events_after(cursor, 1000)?;
             Ok::<_, portico_engine::EngineError>((head, events))
-        })
-        .await;
-        match head {
-            Ok(Ok((head, events))) => {
-                progress.set_head(head);
-                let indexed = progress.indexed();
-                let now = chrono::Utc::now();
-                for ev in events {
-                    if ev.seq > indexed && now - ev.at < SEARCH_GRACE {
-                        break;
-                    }
-                    let tags = purge_tags(&ev);
-                    if let (false, Some(cache)) = (tags.is_empty(), &cache) {
-                        let n = cache.purge(&tags);
-                        tracing::debug!(seq = ev.seq, ?tags, entries = n, "purged");
-                    }
-                    cursor = ev.seq;
+        });
+        if let Some((head, events)) = read.await {
+            progress.set_head(head);
+            let indexed = progress.indexed();
+            let now = chrono::Utc::now();
+            for ev in events {
+                if ev.seq > indexed && now - ev.at < SEARCH_GRACE {
+                    break;
                 }
-                progress.set_purged(cursor);
+                let tags = purge_tags(&ev);
+                if let (false, Some(cache)) = (tags.is_empty(), &cache) {
+                    let n = cache.purge(&tags);
+                    tracing::debug!(seq = ev.seq, ?tags, entries = n, "purged");
+                }
+                cursor = ev.seq;
             }
-            Ok(Err(err)) => tracing::error!(error = %err, "cache purger failed; retrying"),
-            Err(join) => tracing::error!(error = %join, "cache purger panicked; retrying"),
+            progress.set_purged(cursor);
         }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
+        if !task.sleep(every).await {
+            return;
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use super::origins::Origins;
 use crate::cache::HttpCache;
+use crate::follow::Loop;
 use serde::Deserialize;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -31,7 +32,7 @@ pub(super) async fn follow(
     i: usize,
     cache: Arc<HttpCache>,
     token: Option<String>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
     let Some(token) = token else {
         tracing::warn!(
@@ -40,6 +41,7 @@ pub(super) async fn follow(
         return;
     };
     let origin = origins.get(i);
+    let mut task = Loop::new("invalidation stream", stop).expected_failures();
     let mut pause = Duration::from_millis(200);
     loop {
         let cursor = origin.cursor.load(Ordering::Acquire);
@@ -48,42 +50,40 @@ pub(super) async fn follow(
         if cursor >= 0 {
             url.set_query(Some(&format!("after={cursor}&wait=20")));
         }
-        let call = origins
-            .client()
-            .get(url)
-            .bearer_auth(&token)
-            .timeout(Duration::from_secs(30))
-            .send();
-        let answer = tokio::select! {
-            r = call => r,
-            _ = stop.changed() => return,
-        };
-        let parsed = match answer {
-            Ok(r) if r.status().is_success() => r.json::<Answer>().await.map_err(|e| e.to_string()),
-            Ok(r) => Err(format!("status {}", r.status())),
-            Err(e) => Err(e.to_string()),
-        };
-        match parsed {
-            Ok(a) => {
-                pause = Duration::from_millis(200);
-                if a.reset {
-                    tracing::warn!(origin = %origin.base, "origin's log does not hold our position: flushing the cache");
-                    cache.flush();
-                } else if cursor >= 0 {
-                    for p in &a.purges {
-                        cache.purge(&p.tags);
-                    }
+        let call = async {
+            match origins
+                .client()
+                .get(url)
+                .bearer_auth(&token)
+                .timeout(Duration::from_secs(30))
+                .send()
+                .await
+            {
+                Ok(r) if r.status().is_success() => {
+                    r.json::<Answer>().await.map_err(|e| e.to_string())
                 }
-                origin.cursor.store(a.last, Ordering::Release);
-                continue;
+                Ok(r) => Err(format!("{} answered {}", origin.base, r.status())),
+                Err(e) => Err(format!("{}: {e}", origin.base)),
             }
-            Err(e) => {
-                tracing::debug!(origin = %origin.base, error = %e, "invalidation stream unavailable; retrying");
+        };
+        let Some(answer) = task.unless_stopped(call).await else {
+            return;
+        };
+        if let Some(a) = task.outcome(answer) {
+            pause = Duration::from_millis(200);
+            if a.reset {
+                tracing::warn!(origin = %origin.base, "origin's log does not hold our position: flushing the cache");
+                cache.flush();
+            } else if cursor >= 0 {
+                for p in &a.purges {
+                    cache.purge(&p.tags);
+                }
             }
+            origin.cursor.store(a.last, Ordering::Release);
+            continue;
         }
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = stop.changed() => return,
+        if !task.sleep(pause).await {
+            return;
         }
         pause = (pause * 2).min(Duration::from_secs(2));
     }
