@@ -5,7 +5,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use portico_engine::{EngineError, InvalidKind};
+use portico_engine::{EngineError, ErrorCode};
 use serde_json::json;
 
 /// An error on its way to the client.
@@ -15,8 +15,7 @@ pub enum ApiError {
     Engine(EngineError),
     /// Errors the HTTP layer finds itself (body too large, bad content type, bad path).
     Http {
-        status: StatusCode,
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         field: Option<String>,
     },
@@ -25,17 +24,17 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn http(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn http(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Http {
-            status,
             code,
             message: message.into(),
             field: None,
         }
     }
 
+    /// A failure inside the server, described (the message goes to the log only).
     pub(crate) fn internal(cause: impl std::fmt::Display) -> Self {
-        ApiError::Engine(EngineError::Internal(cause.to_string()))
+        ApiError::Engine(EngineError::internal(cause.to_string()))
     }
 }
 
@@ -45,10 +44,14 @@ impl From<EngineError> for ApiError {
     }
 }
 
-fn body(status: StatusCode, code: &str, message: &str, field: Option<&str>) -> Response {
+fn status(code: ErrorCode) -> StatusCode {
+    StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn body(code: ErrorCode, message: &str, field: Option<&str>) -> Response {
     (
-        status,
-        Json(json!({"error": {"code": code, "message": message, "field": field}})),
+        status(code),
+        Json(json!({"error": {"code": code.as_str(), "message": message, "field": field}})),
     )
         .into_response()
 }
@@ -57,15 +60,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             ApiError::Http {
-                status,
                 code,
                 message,
                 field,
-            } => body(status, code, &message, field.as_deref()),
+            } => body(code, &message, field.as_deref()),
             ApiError::TooMany(secs) => {
                 let mut r = body(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_attempts",
+                    ErrorCode::TooManyAttempts,
                     &format!("too many failed logins; try again in {secs} seconds"),
                     None,
                 );
@@ -85,37 +86,26 @@ fn engine_response(e: EngineError) -> Response {
             kind,
             field,
             message,
-        } => {
-            let status = match kind {
-                InvalidKind::Malformed | InvalidKind::UnknownField | InvalidKind::Parameter => {
-                    StatusCode::BAD_REQUEST
-                }
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            body(status, kind.code(), message, field.as_deref())
-        }
+        } => body(kind.code(), message, field.as_deref()),
         EngineError::Unauthenticated(m) => {
-            let mut r = body(StatusCode::UNAUTHORIZED, "unauthenticated", m, None);
+            let mut r = body(ErrorCode::Unauthenticated, m, None);
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             r
         }
-        EngineError::Forbidden(m) => body(StatusCode::FORBIDDEN, "forbidden", m, None),
-        EngineError::NotFound(what) => body(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            &format!("{what} not found"),
-            None,
-        ),
+        EngineError::Forbidden(m) => body(ErrorCode::Forbidden, m, None),
+        EngineError::NotFound(what) => {
+            body(ErrorCode::NotFound, &format!("{what} not found"), None)
+        }
         EngineError::Conflict {
             code,
             message,
             field,
             current_revision,
         } => (
-            StatusCode::CONFLICT,
+            status(*code),
             Json(
-                json!({"error": {"code": code, "message": message, "field": field,
+                json!({"error": {"code": code.as_str(), "message": message, "field": field,
                         "current_revision": current_revision}}),
             ),
         )
@@ -123,8 +113,7 @@ fn engine_response(e: EngineError) -> Response {
         EngineError::Store(portico_engine::StoreError::Unavailable(_)) => {
             tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "store unreachable");
             let mut r = body(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store_unavailable",
+                ErrorCode::StoreUnavailable,
                 "the database cannot be reached just now; try again in a few seconds",
                 None,
             );
@@ -132,11 +121,10 @@ fn engine_response(e: EngineError) -> Response {
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             r
         }
-        EngineError::Store(_) | EngineError::Internal(_) => {
+        EngineError::Store(_) | EngineError::Internal { .. } => {
             tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "internal error");
             body(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
+                ErrorCode::Internal,
                 "internal error; the server log has the details under this response's x-request-id",
                 None,
             )
@@ -147,15 +135,15 @@ fn engine_response(e: EngineError) -> Response {
 impl From<crate::media::MediaError> for ApiError {
     fn from(e: crate::media::MediaError) -> Self {
         use crate::media::MediaError as M;
-        let (status, code) = match &e {
-            M::Unsupported(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file"),
-            M::Mismatch { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "type_mismatch"),
-            M::Corrupt(_) => (StatusCode::UNPROCESSABLE_ENTITY, "corrupt_file"),
-            M::TooManyPixels { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "image_too_large"),
-            M::BadParameter(_) => (StatusCode::BAD_REQUEST, "invalid_parameter"),
+        let code = match &e {
+            M::Unsupported(_) => ErrorCode::UnsupportedFile,
+            M::Mismatch { .. } => ErrorCode::TypeMismatch,
+            M::Corrupt(_) => ErrorCode::CorruptFile,
+            M::TooManyPixels { .. } => ErrorCode::ImageTooLarge,
+            M::BadParameter(_) => ErrorCode::InvalidParameter,
             M::Internal(cause) => return ApiError::internal(cause),
         };
-        ApiError::http(status, code, e.to_string())
+        ApiError::http(code, e.to_string())
     }
 }
 

@@ -6,6 +6,7 @@ use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts, StatusCode};
+use portico_engine::ErrorCode;
 use portico_engine::{Actor, EngineError, InvalidKind};
 use serde::de::DeserializeOwned;
 
@@ -27,8 +28,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for JsonBody<T> {
             });
         if !is_json {
             return Err(ApiError::http(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
@@ -36,12 +36,11 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for JsonBody<T> {
         let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
             if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::http(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    ErrorCode::PayloadTooLarge,
                     format!("the body is larger than the limit of {limit} bytes"),
                 )
             } else {
-                ApiError::http(StatusCode::BAD_REQUEST, "malformed", rej.body_text())
+                ApiError::http(ErrorCode::Malformed, rej.body_text())
             }
         })?;
         parse(&bytes).map(JsonBody)

@@ -12,6 +12,7 @@ use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::routing::{get, on, MethodFilter, MethodRouter};
 use axum::Extension;
 use axum::Router;
+use portico_engine::ErrorCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::classify::ServerErrorsFailureClass;
@@ -296,13 +297,12 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::http(StatusCode::NOT_FOUND, "not_found", "no such path")
+    ApiError::http(ErrorCode::NotFound, "no such path")
 }
 
 async fn method_not_allowed() -> ApiError {
     ApiError::http(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "this path does not take that method",
     )
 }

@@ -1,7 +1,11 @@
 //! The engine's error type: it says whose fault a failure is, so `api` can map it to HTTP
 //! in one place.
 
+use crate::error_code::ErrorCode;
 use crate::store::StoreError;
+
+/// A cause kept inside an error, for the server log.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 /// What was wrong with the input, when the caller sent something we cannot accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,16 +27,16 @@ pub enum InvalidKind {
 }
 
 impl InvalidKind {
-    /// The stable snake_case code that clients see.
-    pub fn code(self) -> &'static str {
+    /// The code that clients see.
+    pub fn code(self) -> ErrorCode {
         match self {
-            InvalidKind::Malformed => "malformed",
-            InvalidKind::UnknownField => "unknown_field",
-            InvalidKind::Required => "required",
-            InvalidKind::TooLong => "too_long",
-            InvalidKind::InvalidDate => "invalid_date",
-            InvalidKind::InvalidValue => "invalid_value",
-            InvalidKind::Parameter => "invalid_parameter",
+            InvalidKind::Malformed => ErrorCode::Malformed,
+            InvalidKind::UnknownField => ErrorCode::UnknownField,
+            InvalidKind::Required => ErrorCode::Required,
+            InvalidKind::TooLong => ErrorCode::TooLong,
+            InvalidKind::InvalidDate => ErrorCode::InvalidDate,
+            InvalidKind::InvalidValue => ErrorCode::InvalidValue,
+            InvalidKind::Parameter => ErrorCode::InvalidParameter,
         }
     }
 }
@@ -60,7 +64,7 @@ pub enum EngineError {
     /// transition the state does not allow, a channel that still holds items.
     #[error("{message}")]
     Conflict {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         field: Option<String>,
         current_revision: Option<u32>,
@@ -68,9 +72,14 @@ pub enum EngineError {
     /// The store failed; nothing was written.
     #[error("store failure")]
     Store(#[source] StoreError),
-    /// A bug or broken invariant inside the engine.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A bug or broken invariant inside the engine (or a failure below it), with its cause
+    /// when there is one.
+    #[error("internal error: {message}")]
+    Internal {
+        message: String,
+        #[source]
+        source: Option<Cause>,
+    },
 }
 
 impl EngineError {
@@ -86,7 +95,26 @@ impl EngineError {
         }
     }
 
-    pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    /// A broken invariant, described.
+    pub fn internal(message: impl Into<String>) -> Self {
+        EngineError::Internal {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A failure below the engine, kept as the source.
+    pub fn internal_from(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        EngineError::Internal {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    pub(crate) fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         EngineError::Conflict {
             code,
             message: message.into(),
@@ -104,7 +132,7 @@ impl From<StoreError> for EngineError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::StaleRevision { current } => EngineError::Conflict {
-                code: "stale_revision",
+                code: ErrorCode::StaleRevision,
                 message: format!(
                     "the item was changed meanwhile: your base revision is stale, the current revision is {current}; reload and apply your changes again"
                 ),
@@ -112,7 +140,7 @@ impl From<StoreError> for EngineError {
                 current_revision: Some(current),
             },
             StoreError::Duplicate { field, message } => EngineError::Conflict {
-                code: "duplicate",
+                code: ErrorCode::Duplicate,
                 message,
                 field: Some(field),
                 current_revision: None,

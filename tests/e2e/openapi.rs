@@ -897,3 +897,29 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
         "operations this test never called: {missed:?}"
     );
 }
+
+/// The description's error codes are the server's catalogue, each with its status.
+#[test]
+fn the_error_codes_described_are_the_catalogue() {
+    let spec: Value = serde_json::from_str(portico_api::OPENAPI).unwrap();
+    let error = &spec["components"]["schemas"]["Error"];
+    let listed: Vec<&str> = error["properties"]["error"]["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let catalogue: Vec<&str> = portico_engine::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(listed, catalogue);
+    for c in portico_engine::ErrorCode::ALL {
+        assert_eq!(
+            error["x-error-codes"][c.as_str()].as_u64(),
+            Some(u64::from(c.status())),
+            "{}",
+            c.as_str()
+        );
+    }
+}

@@ -7,6 +7,7 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use portico_engine::ErrorCode;
 use portico_engine::{
     HistoryEntry, ItemView, NewItemInput, QueueEntry, RevisionSummary, SaveInput, TransitionInput,
 };
@@ -77,13 +78,9 @@ pub(crate) async fn revision(
     Path((id, rev)): Path<(String, String)>,
 ) -> Result<Json<RevisionSummary>, ApiError> {
     let id = item_id(&id)?;
-    let rev: u32 = rev.parse().map_err(|_| {
-        ApiError::http(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("revision '{rev}' not found"),
-        )
-    })?;
+    let rev: u32 = rev
+        .parse()
+        .map_err(|_| ApiError::http(ErrorCode::NotFound, format!("revision '{rev}' not found")))?;
     let engine = st.engine.clone();
     Ok(Json(
         blocking(move || engine.revision(&auth.actor, id, rev)).await?,

@@ -7,6 +7,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use portico_engine::ErrorCode;
 use portico_engine::{NewSiteInput, NewUserInput, Site, SiteNode, User};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -36,8 +37,7 @@ pub(crate) async fn create_site(
     // Themes are files of this server, which the engine does not see.
     if let Some(theme) = body.theme.as_deref().filter(|t| !st.themes.has(t)) {
         return Err(ApiError::Http {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "invalid_value",
+            code: ErrorCode::InvalidValue,
             message: format!(
                 "there is no theme '{theme}'; the themes are: {}",
                 st.themes.names().join(", ")
@@ -124,8 +124,7 @@ pub(crate) async fn revoke(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::http(
-            StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             "the user does not hold that role on this site",
         ))
     }

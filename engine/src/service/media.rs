@@ -6,6 +6,7 @@ use crate::error::{EngineError, InvalidKind};
 use crate::media::{Media, MediaFile, MediaFilter, MediaId, MediaType, MediaUse, NewMediaRecord};
 use crate::policy::{Actor, Permission};
 use crate::site::Site;
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
@@ -249,7 +250,7 @@ impl Engine {
         let uses = self.store.media_uses(id)?;
         if let Some(u) = uses.iter().find(|u| u.published) {
             return Err(EngineError::conflict(
-                "media_in_use",
+                ErrorCode::MediaInUse,
                 format!(
                     "file {id} is shown by the published item {} ('{}'); unpublish the item or remove the file from it first",
                     u.item_id, u.title

@@ -12,6 +12,7 @@ use crate::ids::{ItemId, RevisionNo};
 use crate::policy::{Actor, Permission};
 use crate::store::{NewItemRecord, NewRevision};
 use crate::workflow::State;
+use crate::ErrorCode;
 
 impl Engine {
     /// Proposes the published item `id` to the portal `parent`, which must be above the
@@ -26,7 +27,7 @@ impl Engine {
         self.allow(actor, &site, Permission::Propose)?;
         let Some(published) = item.published_rev.filter(|_| item.live) else {
             return Err(EngineError::conflict(
-                "not_published",
+                ErrorCode::NotPublished,
                 "only a published item can be proposed to a parent portal",
             ));
         };
@@ -56,12 +57,12 @@ impl Engine {
             .any(|c| c.site_id == target.id)
         {
             return Err(EngineError::conflict(
-                "already_proposed",
+                ErrorCode::AlreadyProposed,
                 format!("this item was already proposed to '{}'", target.slug),
             ));
         }
         let rev = self.store.revision(item.id, published)?.ok_or_else(|| {
-            EngineError::Internal(format!("item {} lacks its published revision", item.id))
+            EngineError::internal(format!("item {} lacks its published revision", item.id))
         })?;
         let content = Content::from_stored(item.kind, rev.fields)?;
         // The copy goes into the parent's channel of the same name, when it has one.

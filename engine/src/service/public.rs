@@ -335,7 +335,7 @@ impl Engine {
             std::collections::hash_map::Entry::Vacant(e) => {
                 let catalog = self.catalog()?;
                 let site = catalog.by_id(id).cloned().ok_or_else(|| {
-                    EngineError::Internal(format!("site {id} referenced but missing"))
+                    EngineError::internal(format!("site {id} referenced but missing"))
                 })?;
                 let channels = catalog.channels(id).to_vec();
                 e.insert((site, channels))

@@ -7,6 +7,7 @@ use crate::ids::ChannelId;
 use crate::policy::{Actor, Permission};
 use crate::site::{Channel, Site, SiteKind};
 use crate::store::{ChannelChange, NewSiteRecord};
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 /// A site to create.
@@ -115,7 +116,7 @@ impl Engine {
             (None, SiteKind::Main) => {
                 if self.store.sites()?.iter().any(|s| s.parent_id.is_none()) {
                     return Err(EngineError::conflict(
-                        "duplicate",
+                        ErrorCode::Duplicate,
                         "the network already has its main portal; give this site a parent",
                     ));
                 }

@@ -9,6 +9,7 @@ use crate::ids::ItemId;
 use crate::policy::{Actor, Permission};
 use crate::store::{ItemRecord, ItemUpdate, StoreError};
 use crate::workflow::{allowed_actions, next_state, Action, State};
+use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -50,7 +51,7 @@ impl Engine {
                     .join(", ")
             };
             return Err(EngineError::Conflict {
-                code: "invalid_transition",
+                code: ErrorCode::InvalidTransition,
                 message: format!(
                     "cannot '{action}' an item that is {}; allowed from {}: {allowed}",
                     item.state, item.state
@@ -145,7 +146,7 @@ impl Engine {
             .store
             .revision(item.id, item.current_rev)?
             .ok_or_else(|| {
-                EngineError::Internal(format!(
+                EngineError::internal(format!(
                     "item {} has no revision {}",
                     item.id, item.current_rev
                 ))
@@ -273,7 +274,7 @@ fn parse_future(at: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, EngineErr
 fn moved_meanwhile(e: StoreError) -> EngineError {
     match e {
         StoreError::StaleState { current } => EngineError::conflict(
-            "invalid_transition",
+            ErrorCode::InvalidTransition,
             format!("the item was moved to {current} meanwhile; reload it"),
         ),
         other => other.into(),

@@ -7,6 +7,7 @@ use crate::error::{EngineError, InvalidKind};
 use crate::ids::SiteId;
 use crate::policy::{Actor, Permission};
 use crate::webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -106,7 +107,7 @@ impl Engine {
         }
         if self.store.webhooks(Some(site.id))?.len() >= MAX_PER_SITE {
             return Err(EngineError::conflict(
-                "too_many_webhooks",
+                ErrorCode::TooManyWebhooks,
                 format!(
                     "site '{}' already has {MAX_PER_SITE} webhooks; remove one first",
                     site.slug

@@ -4,8 +4,8 @@ use super::log::{append_audit, append_event};
 use super::rows::{micros, name, time};
 use super::{args, duplicate, Db, Row};
 use portico_engine::{
-    AuditEntry, Channel, ChannelChange, ChannelId, NewEvent, NewSiteRecord, Site, SiteId,
-    StoreError,
+    AuditEntry, Channel, ChannelChange, ChannelId, ErrorCode, NewEvent, NewSiteRecord, Site,
+    SiteId, StoreError,
 };
 
 const SITE_COLS: &str = "id, slug, name, kind, parent_id, theme, created_at";
@@ -215,7 +215,7 @@ pub(crate) fn delete_channel(
     )?;
     if items > 0 {
         return Err(StoreError::Refused {
-            code: "channel_not_empty",
+            code: ErrorCode::ChannelNotEmpty,
             message: format!("the channel holds {items} items; move them to another channel first"),
         });
     }
@@ -225,7 +225,7 @@ pub(crate) fn delete_channel(
     )?;
     if children > 0 {
         return Err(StoreError::Refused {
-            code: "channel_not_empty",
+            code: ErrorCode::ChannelNotEmpty,
             message: format!("the channel has {children} sub-channels; move or delete them first"),
         });
     }

@@ -71,7 +71,7 @@ fn slugs_are_unique_per_site_and_folded_from_vietnamese() {
             matches!(
                 taken,
                 Err(EngineError::Conflict {
-                    code: "slug_taken",
+                    code: portico_engine::ErrorCode::SlugTaken,
                     ..
                 })
             ),

@@ -60,7 +60,7 @@ fn channels_nest_order_and_refuse_cycles_and_deleting_when_in_use() {
             matches!(
                 busy,
                 Err(EngineError::Conflict {
-                    code: "channel_not_empty",
+                    code: portico_engine::ErrorCode::ChannelNotEmpty,
                     ..
                 })
             ),
