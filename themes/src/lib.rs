@@ -4,6 +4,7 @@
 
 mod markdown;
 mod pages;
+pub mod urls;
 
 pub use markdown::MarkdownRenderer;
 pub use pages::{ThemeError, Themes, DEFAULT_CSS, DEFAULT_THEME};

@@ -1,6 +1,6 @@
 //! The cache in front of `portico serve`'s own router.
 
-use super::tags::purge_tags;
+use super::purge_tags;
 use super::{cacheable_request, Fetch, FetchError, HttpCache};
 use crate::progress::Progress;
 use axum::body::Body;

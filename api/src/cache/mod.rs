@@ -8,10 +8,10 @@
 //! index for purges, coalescing of concurrent misses into one origin request, and the two
 //! grace periods (`stale-while-revalidate`, `stale-if-error`).
 
+pub(crate) mod conditional;
 pub(crate) mod follower;
 pub(crate) mod headers;
 pub(crate) mod layer;
-pub(crate) mod tags;
 
 use axum::body::Body;
 use axum::http::{
@@ -791,25 +791,16 @@ fn respond(
     r
 }
 
-/// `If-None-Match` (weak comparison) or, without it, `If-Modified-Since`.
+/// The cache tags an event purges: the text form of what it invalidates
+/// ([`portico_engine::Dependency`], the same vocabulary the answers' `Surrogate-Key` uses).
+pub(crate) fn purge_tags(e: &portico_engine::Event) -> Vec<String> {
+    e.invalidates().iter().map(ToString::to_string).collect()
+}
+
+/// Whether the stored answer is `304` for this request.
 fn not_modified(req: &HeaderMap, stored: &HeaderMap) -> bool {
-    if req.contains_key(header::IF_NONE_MATCH) {
-        return stored
-            .get(header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|etag| headers::etag_matches(req, etag.trim_start_matches("W/")));
-    }
-    let parse = |v: Option<&HeaderValue>| {
-        v.and_then(|v| v.to_str().ok())
-            .and_then(|s| chrono::DateTime::parse_from_rfc2822(&s.replace("GMT", "+0000")).ok())
-    };
-    match (
-        parse(stored.get(header::LAST_MODIFIED)),
-        parse(req.get(header::IF_MODIFIED_SINCE)),
-    ) {
-        (Some(lm), Some(ims)) => lm <= ims,
-        _ => false,
-    }
+    let etag = stored.get(header::ETAG).and_then(|v| v.to_str().ok());
+    conditional::not_modified(req, etag, stored.get(header::LAST_MODIFIED))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use portico_engine::Dependency;
 use portico_engine::{Engine, PublicItem, Site};
 use serde_json::json;
 
@@ -66,12 +67,10 @@ struct Feed {
 }
 
 fn item_url(origin: &str, prefix: &str, item: &PublicItem) -> String {
-    let channel = item
-        .channels
-        .first()
-        .map(String::as_str)
-        .unwrap_or("bai-viet");
-    format!("{origin}{prefix}/{channel}/{}", item.slug)
+    format!(
+        "{origin}{}",
+        portico_themes::urls::public_item_path(prefix, item)
+    )
 }
 
 fn summary(item: &PublicItem) -> String {
@@ -257,7 +256,7 @@ async fn feed(
             }
             None => {
                 let mut t = Tags::default();
-                t.add("network".into());
+                t.add(Dependency::Network);
                 t
             }
         };
@@ -460,7 +459,7 @@ pub(crate) async fn sitemap_index(
         Ok(())
     })?;
     let mut tags = Tags::default();
-    tags.add("sites".into());
+    tags.add(Dependency::Sites);
     Ok(public_bytes(
         &headers,
         body,

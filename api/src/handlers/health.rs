@@ -1,13 +1,14 @@
 //! Operations: liveness, readiness, metrics, and the invalidation stream edges follow.
 
 use super::blocking;
-use crate::cache::tags::purge_tags;
+use crate::cache::purge_tags;
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use portico_engine::ErrorCode;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -79,15 +80,13 @@ pub(crate) async fn invalidations(
 ) -> Result<Response, ApiError> {
     let Some(token) = st.config.edge_token.as_deref() else {
         return Err(ApiError::http(
-            StatusCode::NOT_FOUND,
-            "not_enabled",
+            ErrorCode::NotEnabled,
             "the invalidation stream is off: start the server with --edge-token",
         ));
     };
     if !bearer_is(&headers, token) {
         return Err(ApiError::http(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "the invalidation stream needs the edge token as a bearer token",
         ));
     }
@@ -101,8 +100,7 @@ pub(crate) async fn invalidations(
                 .map(Some)
                 .ok_or_else(|| {
                     ApiError::http(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_parameter",
+                        ErrorCode::InvalidParameter,
                         format!("{k} must be a whole number from 0 to {max}"),
                     )
                 }),

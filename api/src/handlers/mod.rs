@@ -14,7 +14,7 @@ pub(crate) mod search;
 pub(crate) mod webhooks;
 
 use crate::error::ApiError;
-use axum::http::StatusCode;
+use portico_engine::ErrorCode;
 use portico_engine::{EngineError, ItemId};
 
 /// How many requests may work on the blocking pool at once: a little more than the cores,
@@ -51,8 +51,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
 pub(crate) fn path_id(what: &str, s: &str) -> Result<i64, ApiError> {
     s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
         ApiError::http(
-            StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{what} '{s}' not found: {what} ids are positive numbers"),
         )
     })
@@ -68,8 +67,7 @@ pub(crate) fn limit_param(v: Option<&str>, default: usize) -> Result<usize, ApiE
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(default),
         Some(l) => l.parse().map_err(|_| ApiError::Http {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid_parameter",
+            code: ErrorCode::InvalidParameter,
             message: format!("limit '{l}' is not a number"),
             field: Some("limit".into()),
         }),

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use portico_engine::Dependency;
 use portico_engine::{Engine, EngineError, ListQuery, PublicItem, Site, SiteKind};
 use portico_search::{Filters, SearchRequest, Sort};
 use serde_json::{json, Value};
@@ -70,12 +71,7 @@ fn base(site: &Site, host_routed: bool) -> String {
 
 /// Where an item's page is.
 fn item_url(prefix: &str, item: &PublicItem) -> String {
-    let channel = item
-        .channels
-        .first()
-        .map(String::as_str)
-        .unwrap_or("bai-viet");
-    format!("{prefix}/{channel}/{}", item.slug)
+    portico_themes::urls::public_item_path(prefix, item)
 }
 
 /// What every page of a site shows: the portal, the site, its parent, its top channels.
@@ -297,8 +293,8 @@ pub(crate) async fn network_home(State(st): State<AppState>, headers: HeaderMap)
         .collect();
         let portal = sites.iter().find(|s| s.parent_id.is_none()).map(|m| m.name.clone()).unwrap_or_else(|| "Portico".into());
         let mut tags = Tags::default();
-        tags.add("network".into());
-        tags.add("sites".into());
+        tags.add(Dependency::Network);
+        tags.add(Dependency::Sites);
         Ok(Page::Ok {
             site: None,
             template: "network.html",
@@ -342,7 +338,7 @@ pub(crate) async fn site_home(
             .collect();
         let mut tags = Tags::default();
         tags.list_of(site.id);
-        tags.add("sites".into());
+        tags.add(Dependency::Sites);
         Ok(Page::Ok {
             site: Some((site.slug.clone(), site.theme.clone())),
             template: "site.html",
@@ -567,8 +563,8 @@ pub(crate) async fn item_page(
         }
         trail.push((None, item.title.clone()));
         let mut tags = Tags::default();
-        tags.add(format!("site:{}", site.id));
-        tags.add(format!("item:{}", item.id));
+        tags.add(Dependency::Site(site.id));
+        tags.add(Dependency::Item(item.id));
         let cover = cover_base(&item.fields);
         let mut item_ctx = json!(item);
         if let Some(c) = cover {
@@ -608,7 +604,7 @@ pub(crate) async fn search_page(
         let breadcrumbs = crumbs(&site, &prefix, &[(None, "Tìm kiếm".to_owned())]);
         let mut tags = Tags::default();
         tags.list_of(site.id);
-        tags.add("sites".into());
+        tags.add(Dependency::Sites);
         let base_ctx = merge(ctx, json!({"title": "Tìm kiếm", "q": q, "filters": filters_ctx, "breadcrumbs": breadcrumbs}));
         if q.is_empty() && kind.is_none() && get("doc_type").is_none() {
             return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: base_ctx, tags, last_modified: None });
@@ -631,7 +627,7 @@ pub(crate) async fn search_page(
             Err(portico_search::SearchError::Invalid { message, .. }) => {
                 return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: merge(base_ctx, json!({"error": message})), tags, last_modified: None });
             }
-            Err(e) => return Err(EngineError::Internal(e.to_string())),
+            Err(e) => return Err(EngineError::internal_from("search failed", e)),
         };
         let all_sites = engine.sites()?;
         for s in all_sites.iter().filter(|s| req.filters.sites.contains(&s.slug)) {
@@ -653,9 +649,8 @@ pub(crate) async fn search_page(
             .iter()
             .map(|h| {
                 let mut v = serde_json::to_value(h).unwrap_or_default();
-                let channel = h.channel.clone().unwrap_or_else(|| "bai-viet".into());
                 let hit_prefix = if h.site == site.slug { prefix.clone() } else { format!("/{}", h.site) };
-                v["url"] = json!(format!("{hit_prefix}/{channel}/{}", h.slug));
+                v["url"] = json!(portico_themes::urls::item_path(&hit_prefix, h.channel.as_deref(), &h.slug));
                 v["site_name"] = json!(names.get(&h.site).cloned().unwrap_or_default());
                 v
             })

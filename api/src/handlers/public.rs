@@ -6,15 +6,17 @@ use crate::cache::headers::{public_json, Tags, PUBLIC_CACHE_CONTROL};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
+use portico_engine::Dependency;
+use portico_engine::ErrorCode;
 use portico_engine::{ListQuery, PublicItem};
 use serde::Deserialize;
 use std::collections::HashMap;
 
 fn item_tags(tags: &mut Tags, item: &PublicItem) {
-    tags.add(format!("site:{}", item.site_id));
-    tags.add(format!("item:{}", item.id));
+    tags.add(Dependency::Site(item.site_id));
+    tags.add(Dependency::Item(item.id));
 }
 
 pub(crate) async fn item(
@@ -71,7 +73,7 @@ async fn list(
             Some(s) => crate::cache::headers::list_tags(&engine, &engine.site_named(s)?, &q)?,
             None => {
                 let mut t = Tags::default();
-                t.add("network".to_owned());
+                t.add(Dependency::Network);
                 t
             }
         };
@@ -119,8 +121,7 @@ pub(crate) async fn changes(
     Query(q): Query<ChangesQuery>,
 ) -> Result<Response, ApiError> {
     let bad = |field: &'static str, v: &str| ApiError::Http {
-        status: StatusCode::BAD_REQUEST,
-        code: "invalid_parameter",
+        code: ErrorCode::InvalidParameter,
         message: format!("{field} '{v}' is not a number"),
         field: Some(field.into()),
     };
@@ -153,7 +154,7 @@ pub(crate) async fn site_tree(
     let engine = st.engine.clone();
     let tree = blocking(move || engine.site_tree()).await?;
     let mut tags = Tags::default();
-    tags.add("sites".to_owned());
+    tags.add(Dependency::Sites);
     let body = serde_json::to_value(&tree).map_err(ApiError::internal)?;
     Ok(public_json(
         &headers,
@@ -177,7 +178,7 @@ pub(crate) async fn channels(
     })
     .await?;
     let mut tags = Tags::default();
-    tags.add(format!("site:{}", site.id));
+    tags.add(Dependency::Site(site.id));
     let body = serde_json::to_value(&channels).map_err(ApiError::internal)?;
     Ok(public_json(
         &headers,

@@ -6,9 +6,10 @@ use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::http::StatusCode;
 use axum::response::Response;
+use portico_engine::Dependency;
 use portico_engine::EngineError;
+use portico_engine::ErrorCode;
 use portico_search::{Filters, SearchError, SearchRequest, Sort};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -16,8 +17,7 @@ use std::time::Instant;
 
 fn bad(field: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::Http {
-        status: StatusCode::BAD_REQUEST,
-        code: "invalid_parameter",
+        code: ErrorCode::InvalidParameter,
         message: message.into(),
         field: Some(field.to_owned()),
     }
@@ -137,9 +137,9 @@ fn search_error(e: SearchError) -> ApiError {
 /// site is named), and on the site tree when a portal's search takes in those below it.
 fn search_tags(engine: &portico_engine::Engine, sites: &[String]) -> Result<Tags, ApiError> {
     let mut tags = Tags::default();
-    tags.add("sites".into());
+    tags.add(Dependency::Sites);
     if sites.is_empty() {
-        tags.add("network".into());
+        tags.add(Dependency::Network);
         return Ok(tags);
     }
     for s in engine.sites()?.iter().filter(|s| sites.contains(&s.slug)) {
