@@ -1,7 +1,7 @@
 //! The real `portico` binary: the demo network, first start-up, the CLI, and crash safety
 //! under SIGKILL.
 
-use portico_engine::{State, Store};
+use portico_engine::{EventLog, ItemStore, SiteStore, State};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};

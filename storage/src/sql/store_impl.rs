@@ -10,15 +10,15 @@ macro_rules! impl_store {
             use chrono::{DateTime, Utc};
             use portico_engine::{
                 AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt,
-                Event, ItemId, ItemRecord, ItemUpdate, ListCursor, ListFilter, Media, MediaFile,
-                MediaFilter, MediaId, MediaUse, NewEvent, NewItemRecord, NewMediaRecord,
-                NewSiteRecord, NewUserRecord, NewWebhookRecord, RevisionNo, RevisionRecord, Role,
-                Site, SiteId, State, Store, StoreResult, User, UserId, UserRecord, Webhook,
-                WebhookId,
+                Event, EventLog, ItemId, ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter,
+                Media, MediaFile, MediaFilter, MediaId, MediaStore, MediaUse, NewEvent,
+                NewItemRecord, NewMediaRecord, NewSiteRecord, NewUserRecord, NewWebhookRecord,
+                RevisionNo, RevisionRecord, Role, Site, SiteId, SiteStore, State, StoreResult,
+                User, UserId, UserRecord, UserStore, Webhook, WebhookId, WebhookStore,
             };
             use $crate::sql::{check, items, log, media, sites, users, webhooks};
 
-            impl Store for $store {
+            impl SiteStore for $store {
                 fn insert_site(
                     &self,
                     site: &NewSiteRecord,
@@ -64,6 +64,12 @@ macro_rules! impl_store {
                 ) -> StoreResult<()> {
                     self.write(|tx| sites::delete_channel(tx, id, audit, event))
                 }
+                fn catalog_version(&self) -> StoreResult<i64> {
+                    self.read(log::catalog_version)
+                }
+            }
+
+            impl UserStore for $store {
                 fn insert_user(
                     &self,
                     user: &NewUserRecord,
@@ -116,6 +122,9 @@ macro_rules! impl_store {
                 fn delete_token(&self, hash: &str) -> StoreResult<()> {
                     self.write(|tx| users::delete_token(tx, hash))
                 }
+            }
+
+            impl ItemStore for $store {
                 fn insert_item(&self, item: &NewItemRecord) -> StoreResult<ItemRecord> {
                     self.write(|tx| items::insert_item(tx, item))
                 }
@@ -197,13 +206,12 @@ macro_rules! impl_store {
                 ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>> {
                     self.read(|c| items::list_live(c, filter, cursor, limit))
                 }
-                fn catalog_version(&self) -> StoreResult<i64> {
-                    self.read(log::catalog_version)
-                }
+            }
+
+            impl EventLog for $store {
                 fn lead(&self) -> StoreResult<bool> {
                     <$store>::lead(self)
                 }
-
                 fn last_event_seq(&self) -> StoreResult<i64> {
                     self.read(log::last_event_seq)
                 }
@@ -213,6 +221,9 @@ macro_rules! impl_store {
                 fn check(&self) -> StoreResult<Vec<String>> {
                     self.read(check::check)
                 }
+            }
+
+            impl WebhookStore for $store {
                 fn insert_webhook(
                     &self,
                     hook: &NewWebhookRecord,
@@ -238,6 +249,9 @@ macro_rules! impl_store {
                 fn deliveries(&self, id: WebhookId, limit: usize) -> StoreResult<Vec<Delivery>> {
                     self.read(|c| webhooks::deliveries(c, id, limit))
                 }
+            }
+
+            impl MediaStore for $store {
                 fn insert_media(
                     &self,
                     m: &NewMediaRecord,

@@ -25,7 +25,7 @@ fn of_eight_concurrent_saves_on_one_base_exactly_one_wins() {
                     current_revision,
                     ..
                 }) => {
-                    assert_eq!(*code, "stale_revision");
+                    assert_eq!(*code, portico_engine::ErrorCode::StaleRevision);
                     assert_eq!(*current_revision, Some(2));
                 }
                 other => panic!("expected a conflict, got {other:?}"),
@@ -153,7 +153,7 @@ fn a_follower_misses_no_event_while_two_nodes_write_at_once() {
 /// reads go on at once on new connections, and what cannot be done is `Unavailable`.
 #[test]
 fn a_postgres_restart_costs_no_read() {
-    use portico_engine::{Store, StoreError};
+    use portico_engine::{EventLog, SiteStore, StoreError};
     let Some(pg) = crate::pg_server::cluster() else {
         return;
     };

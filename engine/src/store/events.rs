@@ -1,0 +1,19 @@
+//! The event log that followers read, the store's self-check, and leadership among nodes.
+
+use super::StoreResult;
+use crate::event::Event;
+
+/// The event log that followers read, the store's self-check, and leadership among nodes.
+pub trait EventLog {
+    /// The last event's sequence number, 0 when there are none.
+    fn last_event_seq(&self) -> StoreResult<i64>;
+    /// Events with `seq > after`, in order.
+    fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>>;
+    /// Checks the stored data against its invariants; returns what is wrong.
+    fn check(&self) -> StoreResult<Vec<String>>;
+    /// Whether this process leads the nodes that share the store: the one node that runs the
+    /// scheduler and sends webhooks. Leadership is taken when free and kept until the process
+    /// ends (a lock the operating system or the database releases when the holder dies), so a
+    /// dead leader's place is taken at the next call on another node.
+    fn lead(&self) -> StoreResult<bool>;
+}

@@ -1,0 +1,205 @@
+//! Items, their revisions and audit trail, and the public lists of what is live.
+
+use super::StoreResult;
+use crate::event::{AuditEntry, NewEvent};
+use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
+use crate::media::MediaId;
+use crate::workflow::State;
+use crate::ItemKind;
+use chrono::{DateTime, Utc};
+
+/// The values of a revision that lists and filters need, kept in columns beside the JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevisionColumns {
+    pub number: Option<String>,
+    pub doc_type: Option<String>,
+    pub issuer: Option<String>,
+    pub field: Option<String>,
+    pub issued_on: Option<String>,
+    pub effect_status: Option<String>,
+    pub code: Option<String>,
+    pub level: Option<String>,
+    /// The library files the revision refers to ([`crate::media_refs`]).
+    pub media: Vec<MediaId>,
+}
+
+/// A revision to append.
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    pub title: String,
+    pub fields: serde_json::Value,
+    pub columns: RevisionColumns,
+    pub created_by: UserId,
+}
+
+/// An item as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRecord {
+    pub id: ItemId,
+    pub site_id: SiteId,
+    pub kind: ItemKind,
+    pub slug: String,
+    pub state: State,
+    /// Who may edit the working copy while it is a draft.
+    pub owner_id: UserId,
+    pub created_by: UserId,
+    pub current_rev: RevisionNo,
+    /// The revision the public sees while `live`.
+    pub published_rev: Option<RevisionNo>,
+    pub live: bool,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub first_published_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// The working revision's title.
+    pub title: String,
+    pub channels: Vec<ChannelId>,
+    /// For a copy proposed by a component portal: the item it was copied from.
+    pub source_item_id: Option<ItemId>,
+    /// The source was published anew since this copy was last published.
+    pub source_changed: bool,
+}
+
+/// One revision as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevisionRecord {
+    pub item_id: ItemId,
+    pub rev: RevisionNo,
+    pub based_on: Option<RevisionNo>,
+    pub title: String,
+    /// `Null` in listings, which leave the (possibly large) fields out.
+    pub fields: serde_json::Value,
+    /// The HTML rendered at publication, by field name; `Null` if never published.
+    pub rendered: serde_json::Value,
+    /// The channels this revision files the item under, the main one first. They reach the
+    /// public (the item's `channels`) when the revision is published, not when it is saved;
+    /// `None` for revisions written before channels were kept per revision.
+    pub channels: Option<Vec<ChannelId>>,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An item to create, with its first revision.
+#[derive(Debug, Clone)]
+pub struct NewItemRecord {
+    pub site_id: SiteId,
+    pub kind: ItemKind,
+    /// `draft`, or `in_review` for a proposal entering a parent portal's queue.
+    pub state: State,
+    pub source_item_id: Option<ItemId>,
+    pub slug: String,
+    pub created_by: UserId,
+    pub channels: Vec<ChannelId>,
+    pub revision: NewRevision,
+    pub at: DateTime<Utc>,
+    pub audit: AuditEntry,
+    pub events: Vec<NewEvent>,
+}
+
+/// A change to an item, applied only if the item still has `expect_rev` and `expect_state`.
+#[derive(Debug, Clone)]
+pub struct ItemUpdate {
+    pub item_id: ItemId,
+    pub expect_rev: RevisionNo,
+    pub expect_state: State,
+    /// Appended as revision `expect_rev + 1`, based on `expect_rev`.
+    pub new_revision: Option<NewRevision>,
+    pub channels: Option<Vec<ChannelId>>,
+    pub state: State,
+    pub owner_id: UserId,
+    pub published_rev: Option<RevisionNo>,
+    pub live: bool,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub first_published_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+    pub audit: AuditEntry,
+    pub events: Vec<NewEvent>,
+    /// HTML rendered from the revision being published (`expect_rev`), stored beside it.
+    pub rendered: Option<serde_json::Value>,
+    /// Publishing: flag every copy proposed from this item for re-review, and clear this
+    /// item's own flag.
+    pub published_anew: bool,
+}
+
+/// What a public list may be narrowed by; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub site: Option<SiteId>,
+    pub kind: Option<ItemKind>,
+    pub channel: Option<ChannelId>,
+    pub doc_type: Option<String>,
+    pub issuer: Option<String>,
+    pub field: Option<String>,
+    pub effect_status: Option<String>,
+    pub level: Option<String>,
+    /// Documents issued in this year; other kinds first published in it.
+    pub year: Option<i32>,
+    /// For lists: leave out the long fields ([`crate::LONG_FIELDS`]) and the rendered HTML,
+    /// which lists never show and which dominate the cost of loading a page of items.
+    pub brief: bool,
+}
+
+/// Where a page of a public list starts: after this (first publication time, item id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCursor {
+    pub first_published_at: i64,
+    pub id: ItemId,
+}
+
+/// One audit entry with the name of who acted, for history views.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    pub entry: AuditEntry,
+    pub username: Option<String>,
+}
+
+/// Items, their revisions and audit trail, and the public lists of what is live.
+pub trait ItemStore {
+    /// Creates an item with revision 1.
+    fn insert_item(&self, item: &NewItemRecord) -> StoreResult<ItemRecord>;
+    /// One item.
+    fn item(&self, id: ItemId) -> StoreResult<Option<ItemRecord>>;
+    /// Applies a compare-and-swap change to an item.
+    fn update_item(&self, update: &ItemUpdate) -> StoreResult<ItemRecord>;
+    /// An item by slug, in any state (for telling withdrawn from never published).
+    fn item_by_slug(&self, site: SiteId, slug: &str) -> StoreResult<Option<ItemRecord>>;
+    /// The copies proposed from `source`, on any site.
+    fn copies_of(&self, source: ItemId) -> StoreResult<Vec<ItemRecord>>;
+    /// Whether a slug is taken on a site.
+    fn slug_exists(&self, site: SiteId, slug: &str) -> StoreResult<bool>;
+    /// One revision with its fields.
+    fn revision(&self, item: ItemId, rev: RevisionNo) -> StoreResult<Option<RevisionRecord>>;
+    /// Every revision of an item, newest first, without fields.
+    fn revisions(&self, item: ItemId) -> StoreResult<Vec<RevisionRecord>>;
+    /// The audit trail of an item, oldest first.
+    fn history(&self, item: ItemId) -> StoreResult<Vec<AuditRow>>;
+    /// Items of a site in the given states, oldest change first (first come, first served).
+    fn queue(&self, site: SiteId, states: &[State], limit: usize) -> StoreResult<Vec<ItemRecord>>;
+    /// Scheduled items whose time has come.
+    fn due_scheduled(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ItemId>>;
+    /// A live item by slug with its published revision.
+    fn live_item_by_slug(
+        &self,
+        site: SiteId,
+        slug: &str,
+    ) -> StoreResult<Option<(ItemRecord, RevisionRecord)>>;
+    /// A live item with its published revision, by id.
+    fn live_item(&self, id: ItemId) -> StoreResult<Option<(ItemRecord, RevisionRecord)>>;
+    /// Live items with ids above `after`, in id order, with their published revisions.
+    fn live_items(
+        &self,
+        after: ItemId,
+        limit: usize,
+    ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>>;
+    /// How many items are live.
+    fn live_count(&self) -> StoreResult<u64>;
+    /// Live items matching `filter`, newest first publication first, after `cursor`.
+    fn list_live(
+        &self,
+        filter: &ListFilter,
+        cursor: Option<ListCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>>;
+}

@@ -1,0 +1,62 @@
+//! Accounts, their roles on sites, and login tokens.
+
+use super::StoreResult;
+use crate::event::{AuditEntry, NewEvent};
+use crate::ids::{SiteId, UserId};
+use crate::policy::Role;
+use crate::user::User;
+use chrono::{DateTime, Utc};
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUserRecord {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub network_admin: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// A user with their password hash, for login only.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// Accounts, their roles on sites, and login tokens.
+pub trait UserStore {
+    /// Creates a user; the username must be free.
+    fn insert_user(
+        &self,
+        user: &NewUserRecord,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<User>;
+    /// A user with their password hash, by username.
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// A user by id.
+    fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// Every user.
+    fn users(&self) -> StoreResult<Vec<User>>;
+    /// Every role a user holds.
+    fn roles_of(&self, user: UserId) -> StoreResult<Vec<(SiteId, Role)>>;
+    /// Every role held on a site.
+    fn site_roles(&self, site: SiteId) -> StoreResult<Vec<(User, Role)>>;
+    /// Grants (`granted`) or revokes a role; returns whether anything changed.
+    fn set_role(
+        &self,
+        user: UserId,
+        site: SiteId,
+        role: Role,
+        granted: bool,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<bool>;
+    /// Stores a token's hash.
+    fn insert_token(&self, hash: &str, user: UserId, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    /// The user a token (by hash) belongs to, if it has not expired at `now`.
+    fn token_user(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserId>>;
+    /// Forgets a token.
+    fn delete_token(&self, hash: &str) -> StoreResult<()>;
+}
