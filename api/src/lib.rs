@@ -21,6 +21,7 @@ pub mod cache;
 pub mod edge;
 mod error;
 mod extract;
+mod follow;
 mod handlers;
 mod login_limit;
 pub mod media;

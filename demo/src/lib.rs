@@ -3,9 +3,11 @@
 //! through the engine's own use cases (so every item has real revisions, audit entries and
 //! events). The same seed gives the same network.
 
+mod fixture;
 mod network;
 pub mod words;
 
+pub use fixture::seed_small_network;
 pub use network::{initials, COMPONENTS, MAIN};
 
 use chrono::{Duration, Utc};

@@ -3,7 +3,7 @@
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
-use argon2::Argon2;
+use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -20,10 +20,37 @@ pub struct LoginToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// How much work hashing a new password costs. Verifying reads the parameters from the stored
+/// hash, so either kind of hash verifies whatever the engine is set to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HashCost {
+    /// argon2id's recommended parameters (19 MiB, 2 passes): every real account.
+    #[default]
+    Production,
+    /// The smallest parameters argon2id allows, for test suites that create users and sign
+    /// in hundreds of times. Never for real accounts: such a hash is cheap to guess at.
+    TestsOnly,
+}
+
+fn hasher(cost: HashCost) -> Argon2<'static> {
+    match cost {
+        HashCost::Production => Argon2::default(),
+        HashCost::TestsOnly => match Params::new(Params::MIN_M_COST, 1, 1, None) {
+            Ok(p) => Argon2::new(Algorithm::Argon2id, Version::V0x13, p),
+            Err(_) => Argon2::default(),
+        },
+    }
+}
+
 /// Hashes a password with argon2id and a random salt, in PHC string form.
 pub fn hash_password(password: &str) -> Result<String, String> {
+    hash_password_at(password, HashCost::Production)
+}
+
+/// Hashes a password at the given cost.
+pub(crate) fn hash_password_at(password: &str, cost: HashCost) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
+    hasher(cost)
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| e.to_string())
@@ -65,6 +92,15 @@ mod tests {
         assert!(verify_password("mật khẩu", &h));
         assert!(!verify_password("mat khau", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn cheap_test_hashes_are_argon2id_and_verify_like_the_others() {
+        let h = hash_password_at("mật khẩu", HashCost::TestsOnly).unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=8,t=1,p=1$"), "{h}");
+        assert!(verify_password("mật khẩu", &h));
+        assert!(!verify_password("mat khau", &h));
+        assert!(hash_password("x").unwrap().contains("m=19456,t=2,p=1"));
     }
 
     #[test]

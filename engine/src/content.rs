@@ -5,10 +5,10 @@
 //! not silently dropped) and checked against [`Limits`]; the error names the field.
 
 use crate::error::{EngineError, InvalidKind};
+use crate::names::named;
 use crate::text;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
-use std::str::FromStr;
 
 /// The kinds of item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,43 +20,16 @@ pub enum ItemKind {
     Page,
 }
 
-impl ItemKind {
-    /// All kinds.
-    pub const ALL: [ItemKind; 4] = [
-        ItemKind::Article,
-        ItemKind::Document,
-        ItemKind::Procedure,
-        ItemKind::Page,
-    ];
+named!(ItemKind, "kind", {
+    Article => "article",
+    Document => "document",
+    Procedure => "procedure",
+    Page => "page",
+});
 
-    /// The stable name used in the API and the store.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemKind::Article => "article",
-            ItemKind::Document => "document",
-            ItemKind::Procedure => "procedure",
-            ItemKind::Page => "page",
-        }
-    }
-}
-
-impl fmt::Display for ItemKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ItemKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        ItemKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown kind '{s}'; expected one of: article, document, procedure, page")
-            })
-    }
-}
+/// "bài viết": the path segment of an item in no channel (`/{site}/bai-viet/{slug}`), and the
+/// slug of an item whose title gives none.
+pub const DEFAULT_SEGMENT: &str = "bai-viet";
 
 /// The long fields that lists leave out: full texts, steps, papers, attachments.
 pub const LONG_FIELDS: [&str; 5] = ["body", "steps", "papers", "legal_basis", "attachments"];
@@ -133,6 +106,14 @@ pub enum EffectStatus {
     Unknown,
 }
 
+named!(EffectStatus, "effect status", {
+    InForce => "in_force",
+    NotYetInForce => "not_yet_in_force",
+    PartlyExpired => "partly_expired",
+    Expired => "expired",
+    Unknown => "unknown",
+});
+
 /// The administrative level that carries out a procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -141,6 +122,12 @@ pub enum ProcedureLevel {
     District,
     Commune,
 }
+
+named!(ProcedureLevel, "procedure level", {
+    Province => "province",
+    District => "district",
+    Commune => "commune",
+});
 
 /// How far a procedure can be done online (dịch vụ công trực tuyến).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +140,12 @@ pub enum OnlineLevel {
     /// Not online.
     None,
 }
+
+named!(OnlineLevel, "online level", {
+    Full => "full",
+    Partial => "partial",
+    None => "none",
+});
 
 /// A link from a document to another one it replaces or amends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +167,14 @@ pub enum RelationKind {
     AmendedBy,
     Guides,
 }
+
+named!(RelationKind, "relation", {
+    Replaces => "replaces",
+    Amends => "amends",
+    ReplacedBy => "replaced_by",
+    AmendedBy => "amended_by",
+    Guides => "guides",
+});
 
 /// A file attached to a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -312,7 +313,7 @@ impl Content {
 
     /// Reads fields that the store wrote earlier; no limits are applied again.
     pub fn from_stored(kind: ItemKind, fields: serde_json::Value) -> Result<Content, EngineError> {
-        let bad = |e: EngineError| EngineError::Internal(format!("stored {kind} fields: {e}"));
+        let bad = |e: EngineError| EngineError::internal(format!("stored {kind} fields: {e}"));
         Ok(match kind {
             ItemKind::Article => Content::Article(from_value(fields).map_err(bad)?),
             ItemKind::Document => Content::Document(from_value(fields).map_err(bad)?),

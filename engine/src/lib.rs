@@ -8,7 +8,7 @@
 //! by the HTTP layer; the engine decides who may touch a file and when the public sees it.
 //!
 //! ```text
-//! api / binary ──► Engine ──► Store (storage crate: SQLite, later PostgreSQL)
+//! api / binary ──► Engine ──► Store (storage crate: SQLite or PostgreSQL)
 //!      │                 └──► Clock
 //!      └─────────────────────► Blobs (storage crate: a folder or S3, via object_store)
 //! ```
@@ -16,10 +16,13 @@
 mod auth;
 mod clock;
 mod content;
+mod dependency;
 mod error;
+mod error_code;
 mod event;
 mod ids;
 mod media;
+mod names;
 mod policy;
 mod render;
 mod service;
@@ -30,13 +33,16 @@ mod user;
 mod webhook;
 mod workflow;
 
-pub use auth::{hash_password, verify_password, LoginToken, TOKEN_TTL_HOURS};
+pub use auth::{hash_password, verify_password, HashCost, LoginToken, TOKEN_TTL_HOURS};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use content::{
     serde_error, Article, Attachment, Content, Date, Document, EffectStatus, ItemKind, Limits,
-    OnlineLevel, Page, Procedure, ProcedureLevel, Relation, RelationKind, LONG_FIELDS,
+    OnlineLevel, Page, Procedure, ProcedureLevel, Relation, RelationKind, DEFAULT_SEGMENT,
+    LONG_FIELDS,
 };
-pub use error::{EngineError, InvalidKind};
+pub use dependency::Dependency;
+pub use error::{Cause, EngineError, InvalidKind};
+pub use error_code::ErrorCode;
 pub use event::{AuditEntry, Event, EventKind, NewEvent};
 pub use ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
 pub use media::{
@@ -53,9 +59,9 @@ pub use service::{
 };
 pub use site::{Channel, Site, SiteKind};
 pub use store::{
-    AuditRow, ChannelChange, ItemRecord, ItemUpdate, ListCursor, ListFilter, NewItemRecord,
-    NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns, RevisionRecord, Store, StoreError,
-    StoreResult, UserRecord,
+    AuditRow, ChannelChange, EventLog, ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter,
+    MediaStore, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns,
+    RevisionRecord, SiteStore, Store, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
 };
 pub use user::{User, Username};
 pub use webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};

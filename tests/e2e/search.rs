@@ -61,7 +61,7 @@ async fn published_items_are_found_and_nothing_unpublished_ever_is() {
     assert_eq!(search(&s, q).await["total"], 0);
     s.act(&a, id, "submit").await;
     s.act(&e, id, "forward").await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    s.settled().await;
     assert_eq!(
         search(&s, q).await["total"],
         0,
@@ -86,7 +86,7 @@ async fn published_items_are_found_and_nothing_unpublished_ever_is() {
         .send("PUT", &format!("/api/v1/items/{id}"), Some(&a), Some(json!({"base_revision": 1, "fields": {"title": "Lễ hội hoa tam giác mạch Sàng Chải lần thứ nhất", "body": "từ khóa bí mật xyzzy"}})))
         .await;
     assert_eq!(edit.status, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    s.settled().await;
     assert_eq!(
         search(&s, "q=xyzzy").await["total"],
         0,

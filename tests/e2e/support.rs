@@ -1,9 +1,7 @@
 //! Starts a real server on 127.0.0.1:0 over a fresh data folder, with a small network:
 //! `main` and `so-tai-chinh`, each with a channel, and users holding one role on `main`.
 
-use portico_engine::{
-    Engine, NewChannelInput, NewSiteInput, NewUserInput, PasswordRule, SystemClock,
-};
+use portico_engine::{Engine, HashCost, SystemClock};
 use portico_storage::{Durability, SqliteStore};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -45,6 +43,45 @@ impl Server {
             .expect("events")
     }
 
+    /// Waits until this node's followers (search index, cache purger) have taken in every
+    /// event in the log now: after it, a change that should not show does not show because
+    /// it was hidden, not because it had not arrived yet. Reads the node's own `/metrics`.
+    pub async fn settled(&self) {
+        let e = self.engine.clone();
+        let head = tokio::task::spawn_blocking(move || e.last_event_seq())
+            .await
+            .expect("join")
+            .expect("head");
+        let started = std::time::Instant::now();
+        loop {
+            let text = self
+                .http
+                .get(format!("{}/metrics", self.base))
+                .send()
+                .await
+                .expect("metrics")
+                .text()
+                .await
+                .expect("metrics body");
+            let gauge = |name: &str| -> i64 {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+                    .unwrap_or(-1)
+            };
+            if gauge("portico_event_log_head") >= head
+                && gauge("portico_search_lag_events") == 0
+                && gauge("portico_purge_lag_events") == 0
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the followers did not reach event {head} in 10 s:\n{text}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub async fn start() -> Server {
         Self::start_with(portico_api::ApiConfig {
             scheduler_interval: Duration::from_millis(100),
@@ -68,7 +105,8 @@ impl Server {
         let blobs = Arc::new(portico_storage::ObjectBlobs::open(&blobs).expect("blob store"));
         let store = open_store(dir.path()).await;
         let engine = Engine::new(store, Arc::new(SystemClock))
-            .with_renderer(Arc::new(portico_themes::MarkdownRenderer));
+            .with_renderer(Arc::new(portico_themes::MarkdownRenderer))
+            .with_hash_cost(HashCost::TestsOnly);
         let e = engine.clone();
         tokio::task::spawn_blocking(move || seed(&e))
             .await
@@ -216,62 +254,7 @@ impl Server {
 }
 
 fn seed(e: &Engine) {
-    for (name, admin) in [
-        ("admin", true),
-        ("author", false),
-        ("editor", false),
-        ("approver", false),
-        ("siteadmin", false),
-        ("author2", false),
-    ] {
-        e.create_user_as_operator(
-            NewUserInput {
-                username: name.into(),
-                password: PASSWORD.into(),
-                display_name: None,
-                network_admin: admin,
-            },
-            PasswordRule::Strong,
-        )
-        .expect("user");
-    }
-    for (slug, kind, parent) in [
-        ("main", "main", None),
-        ("so-tai-chinh", "department", Some("main")),
-    ] {
-        e.create_site(
-            None,
-            NewSiteInput {
-                slug: slug.into(),
-                name: format!("Cổng {slug}"),
-                kind: kind.into(),
-                parent: parent.map(Into::into),
-                domains: vec![],
-                theme: None,
-            },
-        )
-        .expect("site");
-        e.create_channel(
-            None,
-            slug,
-            NewChannelInput {
-                name: "Tin tức – Sự kiện".into(),
-                slug: None,
-                parent: None,
-                position: None,
-            },
-        )
-        .expect("channel");
-    }
-    for (user, role) in [
-        ("author", "author"),
-        ("author2", "author"),
-        ("editor", "editor"),
-        ("approver", "approver"),
-        ("siteadmin", "site_admin"),
-    ] {
-        e.set_role(None, "main", user, role, true).expect("role");
-    }
+    portico_demo::seed_small_network(e, PASSWORD).expect("the small network");
 }
 
 /// The store a test server runs on: SQLite in its folder, or with

@@ -12,6 +12,7 @@ use crate::store::{
     ItemRecord, ItemUpdate, NewItemRecord, NewRevision, RevisionColumns, StoreError,
 };
 use crate::workflow::{allowed_actions, State};
+use crate::ErrorCode;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -168,7 +169,7 @@ impl Engine {
     pub(super) fn free_slug(&self, site: &Site, source: &str) -> Result<String, EngineError> {
         let mut base = crate::text::slugify(source, SLUG_MAX);
         if base.is_empty() {
-            base = "bai-viet".to_owned();
+            base = crate::DEFAULT_SEGMENT.to_owned();
         }
         if !self.store.slug_exists(site.id, &base)? {
             return Ok(base);
@@ -194,12 +195,12 @@ impl Engine {
         let (item, site) = self.visible_item(actor, id)?;
         match item.state {
             State::Scheduled => return Err(EngineError::conflict(
-                "invalid_state",
+                ErrorCode::InvalidState,
                 "a scheduled item cannot be edited; cancel the schedule first (action 'unpublish')",
             )),
             State::Archived => {
                 return Err(EngineError::conflict(
-                    "invalid_state",
+                    ErrorCode::InvalidState,
                     "an archived item cannot be edited",
                 ))
             }
@@ -422,7 +423,7 @@ impl Engine {
             .store
             .revision(item.id, item.current_rev)?
             .ok_or_else(|| {
-                EngineError::Internal(format!(
+                EngineError::internal(format!(
                     "item {} has no revision {}",
                     item.id, item.current_rev
                 ))
@@ -494,7 +495,7 @@ impl Engine {
 
 fn slug_taken(site: &Site, slug: &str) -> EngineError {
     EngineError::Conflict {
-        code: "slug_taken",
+        code: ErrorCode::SlugTaken,
         message: format!(
             "site '{}' already has an item with slug '{slug}'",
             site.slug

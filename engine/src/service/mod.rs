@@ -43,6 +43,7 @@ pub struct Engine {
     renderer: Arc<dyn crate::Renderer>,
     limits: Limits,
     catalog: catalog::CatalogCell,
+    hash_cost: crate::HashCost,
 }
 
 impl Engine {
@@ -54,7 +55,13 @@ impl Engine {
             renderer: Arc::new(crate::EscapingRenderer),
             limits: Limits::default(),
             catalog: Default::default(),
+            hash_cost: crate::HashCost::Production,
         }
+    }
+
+    /// The same engine hashing new passwords at `cost`; only test suites lower it.
+    pub fn with_hash_cost(self, hash_cost: crate::HashCost) -> Engine {
+        Engine { hash_cost, ..self }
     }
 
     /// The same engine rendering Markdown with `renderer` when items are published.
@@ -106,7 +113,7 @@ impl Engine {
         self.catalog()?
             .by_id(id)
             .cloned()
-            .ok_or_else(|| EngineError::Internal(format!("site {id} referenced but missing")))
+            .ok_or_else(|| EngineError::internal(format!("site {id} referenced but missing")))
     }
 
     fn allow(&self, actor: &Actor, site: &Site, perm: Permission) -> Result<(), EngineError> {

@@ -2,7 +2,7 @@
 
 use super::{parse_enum, Engine};
 use crate::auth::{
-    hash_password, new_token, token_hash, verify_password, LoginToken, TOKEN_TTL_HOURS,
+    hash_password_at, new_token, token_hash, verify_password, HashCost, LoginToken, TOKEN_TTL_HOURS,
 };
 use crate::error::{EngineError, InvalidKind};
 use crate::event::{EventKind, NewEvent};
@@ -34,9 +34,14 @@ pub enum PasswordRule {
 
 /// Verified against on unknown usernames so that a login's timing does not reveal which
 /// names exist.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password("portico-dummy").unwrap_or_default())
+fn dummy_hash(cost: HashCost) -> &'static str {
+    static PRODUCTION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static TESTS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let cell = match cost {
+        HashCost::Production => &PRODUCTION,
+        HashCost::TestsOnly => &TESTS,
+    };
+    cell.get_or_init(|| hash_password_at("portico-dummy", cost).unwrap_or_default())
 }
 
 impl Engine {
@@ -45,7 +50,7 @@ impl Engine {
         let bad = || EngineError::Unauthenticated("wrong username or password".to_owned());
         let name = Username::parse(username).map_err(|_| bad())?;
         let Some(rec) = self.store.user_by_name(name.as_str())? else {
-            verify_password(password, dummy_hash());
+            verify_password(password, dummy_hash(self.hash_cost));
             return Err(bad());
         };
         if !verify_password(password, &rec.password_hash) {
@@ -138,7 +143,8 @@ impl Engine {
             Some(d) => super::clean_name("display_name", d, 200)?,
             None => username.as_str().to_owned(),
         };
-        let password_hash = hash_password(&input.password).map_err(EngineError::Internal)?;
+        let password_hash =
+            hash_password_at(&input.password, self.hash_cost).map_err(EngineError::internal)?;
         let mut audit = self.audit(actor.map(|a| a.user_id), "user.create");
         audit.comment = Some(format!("created user '{}'", username.as_str()));
         let event = NewEvent {

@@ -2,8 +2,7 @@
 
 use chrono::{TimeZone, Utc};
 use portico_engine::{
-    Actor, Engine, ItemView, ManualClock, NewChannelInput, NewItemInput, NewSiteInput,
-    NewUserInput, PasswordRule, SaveInput, Store, TransitionInput,
+    Actor, Engine, ItemView, ManualClock, NewItemInput, SaveInput, Store, TransitionInput,
 };
 use portico_storage::{Durability, PgStore, SqliteStore};
 use serde_json::json;
@@ -80,56 +79,9 @@ fn fixture(
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap(),
     ));
-    let engine = Engine::new(store.clone(), clock.clone());
-    for name in ["author", "editor", "approver", "outsider"] {
-        engine
-            .create_user_as_operator(
-                NewUserInput {
-                    username: name.into(),
-                    password: "pw".into(),
-                    display_name: None,
-                    network_admin: false,
-                },
-                PasswordRule::DemoOnly,
-            )
-            .unwrap();
-    }
-    for (slug, kind, parent) in [
-        ("main", "main", None),
-        ("so-tai-chinh", "department", Some("main")),
-    ] {
-        engine
-            .create_site(
-                None,
-                NewSiteInput {
-                    slug: slug.into(),
-                    name: format!("Cổng {slug}"),
-                    kind: kind.into(),
-                    parent: parent.map(Into::into),
-                    domains: vec![],
-                    theme: None,
-                },
-            )
-            .unwrap();
-        engine
-            .create_channel(
-                None,
-                slug,
-                NewChannelInput {
-                    name: "Tin tức – Sự kiện".into(),
-                    slug: None,
-                    parent: None,
-                    position: None,
-                },
-            )
-            .unwrap();
-    }
-    for role in ["author", "editor", "approver"] {
-        engine.set_role(None, "main", role, role, true).unwrap();
-    }
-    engine
-        .set_role(None, "so-tai-chinh", "outsider", "author", true)
-        .unwrap();
+    let engine = Engine::new(store.clone(), clock.clone())
+        .with_hash_cost(portico_engine::HashCost::TestsOnly);
+    portico_demo::seed_small_network(&engine, "pw").unwrap();
     Fixture {
         author: engine.actor_by_name("author").unwrap(),
         editor: engine.actor_by_name("editor").unwrap(),
