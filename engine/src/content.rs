@@ -388,8 +388,10 @@ impl Content {
                 c.max("body", &a.body, l.body);
                 c.max("author_line", &a.author_line, l.short);
                 c.max("source", &a.source, l.short);
+                c.link("source", &a.source, Link::TextOrWeb);
                 if let Some(cover) = &a.cover {
                     c.max("cover", cover, l.short);
+                    c.link("cover", cover, Link::MediaOrWeb);
                 }
                 c.list("tags", &a.tags, l);
             }
@@ -405,7 +407,9 @@ impl Content {
                 c.count("attachments", d.attachments.len(), l.list);
                 for (i, a) in d.attachments.iter().enumerate() {
                     c.required(&format!("attachments[{i}].name"), &a.name, l.short);
-                    c.required(&format!("attachments[{i}].href"), &a.href, 2_000);
+                    let field = format!("attachments[{i}].href");
+                    c.required(&field, &a.href, 2_000);
+                    c.link(&field, &a.href, Link::MediaOrWeb);
                 }
                 c.count("relations", d.relations.len(), l.list);
                 for (i, r) in d.relations.iter().enumerate() {
@@ -447,6 +451,45 @@ impl Content {
         }
         c.finish()
     }
+}
+
+/// What a field that may hold an address accepts. Pages and feeds hand these values on as
+/// links, so a `javascript:` or `data:` one would run in a reader's browser.
+#[derive(Clone, Copy)]
+enum Link {
+    /// A library file (`12`, `/media/12`, `/media/12/card`) or an `http(s)://` address.
+    MediaOrWeb,
+    /// Free text (a newspaper's name), or an `http(s)://` address when it has a scheme.
+    TextOrWeb,
+}
+
+/// The scheme of `v` (`javascript`, `https`...) as a browser would read it: leading spaces
+/// and control characters, and tabs and newlines anywhere, are ignored (WHATWG URL).
+fn scheme(v: &str) -> Option<String> {
+    let cleaned: String = v
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let (head, _) = cleaned.split_once(':')?;
+    let mut chars = head.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then(|| head.to_ascii_lowercase())
+}
+
+fn web_or_media(v: &str) -> bool {
+    let v = v.trim();
+    let web = matches!(scheme(v).as_deref(), Some("http" | "https"))
+        && (v
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
+            || v.get(..8)
+                .is_some_and(|p| p.eq_ignore_ascii_case("https://")));
+    let media =
+        v.starts_with("/media/") || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
+    (web || media) && !v.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Collects the first validation failure.
@@ -497,6 +540,28 @@ impl Checker {
                 InvalidKind::InvalidValue,
                 field,
                 format!("{field} contains control characters"),
+            );
+        }
+    }
+
+    fn link(&mut self, field: &str, v: &str, rule: Link) {
+        let ok = match rule {
+            Link::MediaOrWeb => v.trim().is_empty() || web_or_media(v),
+            Link::TextOrWeb => match scheme(v).as_deref() {
+                None => true,
+                Some("http" | "https") => web_or_media(v),
+                // "Báo Lào Cai: số 12" reads as a scheme only if the part before ':' is one
+                // word of letters; a name with spaces or diacritics is text.
+                Some(_) => false,
+            },
+        };
+        if !ok {
+            self.fail(
+                InvalidKind::InvalidValue,
+                field,
+                format!(
+                    "{field} must be an http:// or https:// address or a library file (/media/ID); other kinds of link are refused"
+                ),
             );
         }
     }
@@ -574,6 +639,55 @@ mod tests {
             EngineError::Invalid { kind, field, .. } => (kind, field.unwrap_or_default()),
             other => panic!("not invalid: {other:?}"),
         }
+    }
+
+    fn document_linking(href: &str) -> Result<Content, EngineError> {
+        Content::parse(
+            ItemKind::Document,
+            json!({"number": "1/QĐ-UBND", "doc_type": "Quyết định", "issuer": "UBND",
+                   "issued_on": "2018-10-02", "status": "in_force", "title": "t",
+                   "attachments": [{"name": "a.pdf", "href": href}]}),
+            &Limits::default(),
+        )
+    }
+
+    #[test]
+    fn links_that_would_run_in_a_browser_are_refused() {
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox",
+            "//evil.example/x.pdf",
+            "https://a b",
+            "ftp://x/y.pdf",
+        ] {
+            let e = document_linking(bad).unwrap_err();
+            assert_eq!(
+                field_of(e),
+                (
+                    InvalidKind::InvalidValue,
+                    "fields.attachments[0].href".into()
+                ),
+                "{bad:?}"
+            );
+        }
+        for good in [
+            "https://laocai.gov.vn/qd.pdf",
+            "HTTP://x.vn/a",
+            "/media/12",
+            "/media/12/card",
+        ] {
+            assert!(document_linking(good).is_ok(), "{good}");
+        }
+        let article =
+            |f: serde_json::Value| Content::parse(ItemKind::Article, f, &Limits::default());
+        assert!(article(json!({"title": "t", "cover": "12"})).is_ok());
+        assert!(article(json!({"title": "t", "cover": "data:image/png;base64,AAAA"})).is_err());
+        assert!(article(json!({"title": "t", "source": "Báo Lào Cai"})).is_ok());
+        assert!(article(json!({"title": "t", "source": "https://baolaocai.vn/x"})).is_ok());
+        assert!(article(json!({"title": "t", "source": "javascript:alert(1)"})).is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Bad input gets a clear 4xx naming the field, never a 500, never a half-written change.
 
-use crate::support::Server;
+use crate::support::{Server, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -116,6 +116,33 @@ async fn bad_bodies_get_the_error_shape_with_the_field() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_value",
             Some("slug"),
+        ),
+        (
+            "a javascript: attachment",
+            doc(with(
+                "attachments",
+                json!([{"name": "qd.pdf", "href": "javascript:alert(document.cookie)"}]),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            Some("fields.attachments[0].href"),
+        ),
+        (
+            "a data: attachment",
+            doc(with(
+                "attachments",
+                json!([{"name": "qd.pdf", "href": "data:text/html;base64,PHNjcmlwdD4="}]),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            Some("fields.attachments[0].href"),
+        ),
+        (
+            "a javascript: cover",
+            json!({"kind": "article", "fields": {"title": "x", "cover": "javascript:alert(1)"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            Some("fields.cover"),
         ),
         (
             "control characters",
@@ -246,42 +273,123 @@ async fn bad_paths_tokens_and_logins() {
     assert!(me.headers.get("x-request-id").is_some());
 }
 
+/// A sign-in from a client address, as the edge in front reports it (`X-Forwarded-For`
+/// from a trusted proxy: the test client on 127.0.0.1).
+async fn login_from(s: &Server, from: &str, user: &str, password: &str) -> crate::support::Reply {
+    let r = s
+        .http
+        .post(format!("{}/api/v1/auth/login", s.base))
+        .header("x-forwarded-for", from)
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let headers = r.headers().clone();
+    crate::support::Reply {
+        status,
+        headers,
+        body: r.json().await.unwrap_or_default(),
+    }
+}
+
 #[tokio::test]
-async fn repeated_failed_logins_are_slowed_down() {
+async fn failed_sign_ins_slow_down_the_guesser_not_the_user() {
     let s = Server::start_with(portico_api::ApiConfig {
-        login_failures: 3,
+        login_limits: portico_api::login_limit::LoginLimits {
+            free_failures: 3,
+            per_address: 8,
+            ..Default::default()
+        },
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
         ..Default::default()
     })
     .await;
-    let wrong = json!({"username": "editor", "password": "sai-mat-khau"});
+    let (guesser, office, home) = ("203.0.113.5", "198.51.100.7", "192.0.2.44");
+    // Three wrong passwords for `editor` from one address: then that pair waits.
     for _ in 0..3 {
-        let r = s
-            .send("POST", "/api/v1/auth/login", None, Some(wrong.clone()))
-            .await;
+        let r = login_from(&s, guesser, "editor", "sai-mat-khau").await;
         assert_eq!(
             (r.status, r.code()),
             (StatusCode::UNAUTHORIZED, "unauthenticated")
         );
     }
-    let r = s
-        .send("POST", "/api/v1/auth/login", None, Some(wrong))
-        .await;
+    let r = login_from(&s, guesser, "editor", "sai-mat-khau").await;
     assert_eq!(
         (r.status, r.code()),
         (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
     );
     assert!(r.headers.get("retry-after").is_some());
-    let unknown = s
-        .send(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "nobody", "password": "x"})),
-        )
-        .await;
+    // Even the right password waits there...
+    let r = login_from(&s, guesser, "editor", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // ...but the user signs in from anywhere else, and that address's other users are not held up.
+    let r = login_from(&s, office, "editor", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = login_from(&s, guesser, "author", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    // One address trying many usernames meets the looser cap per address.
+    for i in 0..8 {
+        let r = login_from(&s, home, &format!("khach{i}"), "x").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = login_from(&s, home, "approver", PASSWORD).await;
     assert_eq!(
-        unknown.status,
+        r.status,
         StatusCode::TOO_MANY_REQUESTS,
-        "the client address is limited too"
+        "the address is capped"
+    );
+    assert_eq!(
+        login_from(&s, office, "approver", PASSWORD).await.status,
+        StatusCode::OK
+    );
+
+    // Operators see what was limited: /metrics and the audit log.
+    let metrics = s
+        .http
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("portico_login_refused_total{scope=\"username_and_address\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("portico_login_refused_total{scope=\"address\"} 1"),
+        "{metrics}"
+    );
+    let admin = s.login("admin").await;
+    let audit = s.get("/api/v1/audit?limit=20", &admin).await;
+    assert_eq!(audit.status, StatusCode::OK, "{:?}", audit.body);
+    let limited: Vec<&str> = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "login.limited")
+        .map(|e| e["comment"].as_str().unwrap())
+        .collect();
+    assert_eq!(limited.len(), 2, "{limited:?}");
+    assert!(
+        limited
+            .iter()
+            .any(|c| c.contains("'editor' from 203.0.113.5")),
+        "{limited:?}"
+    );
+    assert!(
+        limited
+            .iter()
+            .any(|c| c.contains("limited by address") && c.contains("192.0.2.44")),
+        "{limited:?}"
+    );
+    let editor = s.login("editor").await;
+    assert_eq!(
+        s.get("/api/v1/audit", &editor).await.status,
+        StatusCode::FORBIDDEN
     );
 }
