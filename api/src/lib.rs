@@ -23,7 +23,7 @@ mod error;
 mod extract;
 mod follow;
 mod handlers;
-mod login_limit;
+pub mod login_limit;
 pub mod media;
 pub mod metrics;
 pub mod progress;
@@ -56,10 +56,8 @@ pub struct ApiConfig {
     pub public_url: Option<String>,
     /// How often the search follower looks for new events.
     pub search_interval: Duration,
-    /// Failed logins allowed per user name and per client address within `login_window`.
-    pub login_failures: u32,
-    /// The window for counting failed logins.
-    pub login_window: Duration,
+    /// How failed sign-ins are slowed down (per username and address, and per address).
+    pub login_limits: login_limit::LoginLimits,
     /// Timeouts and retry pacing of webhook deliveries.
     pub webhooks: WebhookConfig,
     /// A folder of themes and per-site templates (see `portico_themes`); the built-in
@@ -86,8 +84,7 @@ impl Default for ApiConfig {
             scheduler_interval: Duration::from_secs(1),
             search_interval: Duration::from_millis(200),
             public_url: None,
-            login_failures: 10,
-            login_window: Duration::from_secs(600),
+            login_limits: login_limit::LoginLimits::default(),
             webhooks: WebhookConfig::default(),
             themes_dir: None,
             media: media::MediaConfig::default(),
@@ -132,10 +129,7 @@ impl AppState {
                 None => portico_themes::Themes::new()?,
             }),
             search,
-            login_limit: Arc::new(login_limit::LoginLimit::new(
-                config.login_failures,
-                config.login_window,
-            )),
+            login_limit: Arc::new(login_limit::LoginLimit::new(config.login_limits.clone())),
             engine,
             config: Arc::new(config),
         })

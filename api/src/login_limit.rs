@@ -1,53 +1,277 @@
-//! Slows down password guessing: too many failed logins for one user name or from one
-//! client address within a window get `429` until the window passes.
+//! Sign-in limits, for every way of signing in (the JSON API and the editors' interface).
+//!
+//! Guessing is slowed per (username, client address): after a few free failures, each further
+//! failure of that pair doubles a delay during which that pair is refused (`429` with
+//! `Retry-After`). A looser cap per address across usernames stops one address from trying
+//! many accounts. Nothing is counted per username alone, so a stranger elsewhere cannot lock a
+//! user out: a correct password from an address that has not been failing always gets in, and
+//! one person mistyping behind an office's NAT slows down only their own username there.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub(crate) struct LoginLimit {
-    max: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+/// How sign-ins are limited.
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    /// Failures of one (username, address) pair that cost nothing; from the last of them on,
+    /// the pair waits.
+    pub free_failures: u32,
+    /// The first delay; each further failure doubles it.
+    pub first_delay: Duration,
+    /// The longest delay.
+    pub max_delay: Duration,
+    /// Failures from one address, over all usernames, within `window`, before that address is
+    /// refused until the window passes.
+    pub per_address: u32,
+    /// How long failures are remembered.
+    pub window: Duration,
 }
 
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            free_failures: 5,
+            first_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(15 * 60),
+            per_address: 100,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Why a sign-in was refused before its password was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limited {
+    /// This username from this address failed too often just now.
+    Pair { retry_after: Duration },
+    /// This address failed too often, over all usernames.
+    Address { retry_after: Duration },
+}
+
+impl Limited {
+    /// Whole seconds to wait, at least one.
+    pub(crate) fn seconds(self) -> u64 {
+        let d = match self {
+            Limited::Pair { retry_after } | Limited::Address { retry_after } => retry_after,
+        };
+        d.as_secs() + u64::from(d.subsec_nanos() > 0)
+    }
+
+    pub(crate) fn scope(self) -> &'static str {
+        match self {
+            Limited::Pair { .. } => "username_and_address",
+            Limited::Address { .. } => "address",
+        }
+    }
+}
+
+/// What a failure did: `Some` when it started a limit (worth one audit entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Started {
+    pub(crate) limited: Limited,
+    pub(crate) failures: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Count {
+    failures: u32,
+    last: Instant,
+    until: Option<Instant>,
+}
+
+/// The counters of one node.
+pub(crate) struct LoginLimit {
+    limits: LoginLimits,
+    pairs: Mutex<HashMap<(String, IpAddr), Count>>,
+    addresses: Mutex<HashMap<IpAddr, Count>>,
+}
+
+/// Tables are swept of forgotten entries when they grow past this.
+const SWEEP_AT: usize = 100_000;
+
 impl LoginLimit {
-    pub(crate) fn new(max: u32, window: Duration) -> Self {
+    pub(crate) fn new(limits: LoginLimits) -> Self {
         LoginLimit {
-            max,
-            window,
-            failures: Mutex::new(HashMap::new()),
+            limits,
+            pairs: Mutex::new(HashMap::new()),
+            addresses: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Seconds to wait when any of `keys` is over its limit.
-    pub(crate) fn blocked(&self, keys: &[String]) -> Option<u64> {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        keys.iter().find_map(|k| {
-            let (n, since) = map.get(k)?;
-            let elapsed = since.elapsed();
-            (*n >= self.max && elapsed < self.window)
-                .then(|| (self.window - elapsed).as_secs().max(1))
+    fn key(username: &str, ip: IpAddr) -> (String, IpAddr) {
+        (username.trim().to_lowercase(), ip)
+    }
+
+    /// Whether a sign-in as `username` from `ip` must wait.
+    pub(crate) fn check(&self, username: &str, ip: IpAddr) -> Option<Limited> {
+        let now = Instant::now();
+        let waiting = |c: Option<&Count>| {
+            c.and_then(|c| c.until)
+                .and_then(|u| u.checked_duration_since(now))
+                .filter(|d| !d.is_zero())
+        };
+        let address = {
+            let addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
+            waiting(addresses.get(&ip)).map(|retry_after| Limited::Address { retry_after })
+        };
+        address.or_else(|| {
+            let pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
+            waiting(pairs.get(&Self::key(username, ip)))
+                .map(|retry_after| Limited::Pair { retry_after })
         })
     }
 
-    pub(crate) fn failed(&self, keys: &[String]) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            let window = self.window;
-            map.retain(|_, (_, since)| since.elapsed() < window);
-        }
-        for k in keys {
-            let e = map.entry(k.clone()).or_insert((0, Instant::now()));
-            if e.1.elapsed() >= self.window {
-                *e = (0, Instant::now());
+    /// Counts a failed sign-in; says when it started a limit.
+    pub(crate) fn failed(&self, username: &str, ip: IpAddr) -> Option<Started> {
+        let now = Instant::now();
+        let l = &self.limits;
+        let fresh = |c: &mut Count| {
+            if now.duration_since(c.last) >= l.window {
+                *c = Count {
+                    failures: 0,
+                    last: now,
+                    until: None,
+                };
             }
-            e.0 += 1;
-        }
+        };
+        let pair = {
+            let mut pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
+            sweep(&mut pairs, now, l.window);
+            let c = pairs.entry(Self::key(username, ip)).or_insert(Count {
+                failures: 0,
+                last: now,
+                until: None,
+            });
+            fresh(c);
+            c.failures = c.failures.saturating_add(1);
+            c.last = now;
+            let over = c.failures.saturating_add(1).saturating_sub(l.free_failures);
+            (over > 0).then(|| {
+                let delay = l
+                    .first_delay
+                    .saturating_mul(2u32.saturating_pow(over.saturating_sub(1).min(30)))
+                    .min(l.max_delay);
+                c.until = Some(now + delay);
+                Started {
+                    limited: Limited::Pair { retry_after: delay },
+                    failures: c.failures,
+                }
+            })
+        };
+        let address = {
+            let mut addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
+            sweep(&mut addresses, now, l.window);
+            let c = addresses.entry(ip).or_insert(Count {
+                failures: 0,
+                last: now,
+                until: None,
+            });
+            fresh(c);
+            c.failures = c.failures.saturating_add(1);
+            c.last = now;
+            (c.failures == l.per_address).then(|| {
+                c.until = Some(now + l.window);
+                Started {
+                    limited: Limited::Address {
+                        retry_after: l.window,
+                    },
+                    failures: c.failures,
+                }
+            })
+        };
+        // Audit the start of a limit once: the first delay of a pair, the cap of an address.
+        address.or(pair.filter(|p| p.failures == l.free_failures))
     }
 
-    pub(crate) fn succeeded(&self, user_key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(user_key);
+    /// A correct password: the pair starts afresh (the address's count stays, so an address
+    /// that tries many accounts is not reset by one it owns).
+    pub(crate) fn succeeded(&self, username: &str, ip: IpAddr) {
+        let mut pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
+        pairs.remove(&Self::key(username, ip));
+    }
+}
+
+fn sweep<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Count>, now: Instant, window: Duration) {
+    if map.len() > SWEEP_AT {
+        map.retain(|_, c| now.duration_since(c.last) < window || c.until.is_some_and(|u| u > now));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit() -> LoginLimit {
+        LoginLimit::new(LoginLimits {
+            free_failures: 3,
+            first_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(60),
+            per_address: 20,
+            window: Duration::from_secs(600),
+        })
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn delays_grow_per_username_and_address_only() {
+        let l = limit();
+        let a = ip("203.0.113.5");
+        for _ in 0..2 {
+            assert_eq!(l.check("admin", a), None);
+            assert_eq!(l.failed("admin", a), None);
+        }
+        assert_eq!(l.check("admin", a), None);
+        let started = l.failed("admin", a).unwrap();
+        assert_eq!(
+            started.limited,
+            Limited::Pair {
+                retry_after: Duration::from_secs(2)
+            }
+        );
+        assert!(matches!(l.check("Admin ", a), Some(Limited::Pair { .. })));
+        // The next failure doubles the delay and is not audited again.
+        assert_eq!(l.failed("admin", a), None);
+        match l.check("admin", a) {
+            Some(Limited::Pair { retry_after }) => assert!(retry_after > Duration::from_secs(3)),
+            other => panic!("{other:?}"),
+        }
+        // The same user from elsewhere, and another user from here, are not held up.
+        assert_eq!(l.check("admin", ip("198.51.100.7")), None);
+        assert_eq!(l.check("editor", a), None);
+    }
+
+    #[test]
+    fn one_address_trying_many_usernames_hits_the_looser_cap() {
+        let l = limit();
+        let a = ip("2001:db8::1");
+        let mut started = None;
+        for i in 0..20 {
+            started = started.or(l
+                .failed(&format!("user{i}"), a)
+                .filter(|s| matches!(s.limited, Limited::Address { .. })));
+        }
+        assert_eq!(started.map(|s| s.failures), Some(20));
+        assert!(matches!(
+            l.check("someone-else", a),
+            Some(Limited::Address { .. })
+        ));
+        assert_eq!(l.check("someone-else", ip("2001:db8::2")), None);
+    }
+
+    #[test]
+    fn success_clears_the_pair() {
+        let l = limit();
+        let a = ip("192.0.2.1");
+        for _ in 0..3 {
+            l.failed("editor", a);
+        }
+        assert!(l.check("editor", a).is_some());
+        l.succeeded("editor", a);
+        assert_eq!(l.check("editor", a), None);
     }
 }

@@ -36,6 +36,7 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<Labels, Counter>,
     latency: Latency,
+    login_refused: Family<Labels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -60,12 +61,26 @@ impl Metrics {
             "Time to answer, by route",
             latency.clone(),
         );
+        let login_refused = Family::<Labels, Counter>::default();
+        registry.register(
+            "login_refused",
+            "Sign-ins refused by a limit, by what was limited (username_and_address, address)",
+            login_refused.clone(),
+        );
         registry.register_collector(Box::new(StateCollector { cache, progress }));
         Metrics {
             registry,
             requests,
             latency,
+            login_refused,
         }
+    }
+
+    /// Counts a sign-in refused by a limit of `scope`.
+    pub fn login_refused(&self, scope: &'static str) {
+        self.login_refused
+            .get_or_create(&vec![("scope", scope.to_owned())])
+            .inc();
     }
 
     /// Counts one answered request.

@@ -53,6 +53,7 @@ fn admin_table() -> Vec<Endpoint> {
         ("/auth/login", vec![ep!(POST auth::login)]),
         ("/auth/logout", vec![ep!(POST auth::logout)]),
         ("/me", vec![ep!(GET auth::me)]),
+        ("/audit", vec![ep!(GET network::audit)]),
         (
             "/users",
             vec![ep!(GET network::users), ep!(POST network::create_user)],

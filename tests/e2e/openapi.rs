@@ -199,6 +199,12 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
     c.call("GET", "/api/v1/me", "/api/v1/me", None, None).await;
 
     // The network.
+    c.call("GET", "/api/v1/audit", "/api/v1/audit?limit=5", a, None)
+        .await;
+    c.call("GET", "/api/v1/audit", "/api/v1/audit", Some(&author), None)
+        .await;
+    c.call("GET", "/api/v1/audit", "/api/v1/audit?limit=x", a, None)
+        .await;
     c.call("GET", "/api/v1/users", "/api/v1/users", a, None)
         .await;
     c.call("GET", "/api/v1/users", "/api/v1/users", Some(&author), None)

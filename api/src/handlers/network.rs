@@ -4,13 +4,14 @@ use super::blocking;
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use portico_engine::ErrorCode;
 use portico_engine::{NewSiteInput, NewUserInput, Site, SiteNode, User};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 pub(crate) async fn site_tree(
     State(st): State<AppState>,
@@ -56,6 +57,19 @@ pub(crate) async fn users(
 ) -> Result<Json<Vec<User>>, ApiError> {
     let engine = st.engine.clone();
     Ok(Json(blocking(move || engine.users(&auth.actor)).await?))
+}
+
+/// The network's audit log, newest first (network admins).
+pub(crate) async fn audit(
+    State(st): State<AppState>,
+    auth: Auth,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Vec<portico_engine::HistoryEntry>>, ApiError> {
+    let limit = super::limit_param(q.get("limit").map(String::as_str), 100)?;
+    let engine = st.engine.clone();
+    Ok(Json(
+        blocking(move || engine.recent_audit(&auth.actor, limit)).await?,
+    ))
 }
 
 pub(crate) async fn create_user(

@@ -336,15 +336,7 @@ impl Engine {
             .store
             .history(item.id)?
             .into_iter()
-            .map(|row| HistoryEntry {
-                at: row.entry.at,
-                user: row.username,
-                action: row.entry.action,
-                from_state: row.entry.from_state,
-                to_state: row.entry.to_state,
-                revision: row.entry.revision,
-                comment: row.entry.comment,
-            })
+            .map(HistoryEntry::from)
             .collect())
     }
 

@@ -222,4 +222,50 @@ impl Engine {
     pub fn has_users(&self) -> Result<bool, EngineError> {
         Ok(!self.store.users()?.is_empty())
     }
+
+    /// Records that sign-ins of `username` from `address` (or every sign-in from `address`,
+    /// for the `address` scope) started being refused after `failures` failures: once per
+    /// limit, not per refused attempt, so a flood of guesses cannot flood the audit log.
+    pub fn record_login_limited(
+        &self,
+        username: &str,
+        address: &str,
+        scope: &str,
+        failures: u32,
+    ) -> Result<(), EngineError> {
+        let name: String = username.chars().take(64).collect();
+        self.store.append_audit(&crate::AuditEntry {
+            at: self.clock.now(),
+            actor: None,
+            site_id: None,
+            item_id: None,
+            action: "login.limited".to_owned(),
+            from_state: None,
+            to_state: None,
+            revision: None,
+            comment: Some(format!(
+                "{failures} failed sign-ins; limited by {scope}: username '{name}' from {address}"
+            )),
+        })?;
+        Ok(())
+    }
+
+    /// The newest entries of the network's audit log, newest first (network admins only).
+    pub fn recent_audit(
+        &self,
+        actor: &Actor,
+        limit: usize,
+    ) -> Result<Vec<crate::HistoryEntry>, EngineError> {
+        if !actor.network_admin {
+            return Err(EngineError::Forbidden(
+                "the network's audit log needs the network_admin role".to_owned(),
+            ));
+        }
+        Ok(self
+            .store
+            .recent_audit(limit.min(1000))?
+            .into_iter()
+            .map(crate::HistoryEntry::from)
+            .collect())
+    }
 }

@@ -142,3 +142,17 @@ pub struct HistoryEntry {
     pub revision: Option<RevisionNo>,
     pub comment: Option<String>,
 }
+
+impl From<crate::AuditRow> for HistoryEntry {
+    fn from(row: crate::AuditRow) -> Self {
+        HistoryEntry {
+            at: row.entry.at,
+            user: row.username,
+            action: row.entry.action,
+            from_state: row.entry.from_state,
+            to_state: row.entry.to_state,
+            revision: row.entry.revision,
+            comment: row.entry.comment,
+        }
+    }
+}

@@ -1,7 +1,8 @@
 //! The event log that followers read, the store's self-check, and leadership among nodes.
 
+use super::AuditRow;
 use super::StoreResult;
-use crate::event::Event;
+use crate::event::{AuditEntry, Event};
 
 /// The event log that followers read, the store's self-check, and leadership among nodes.
 pub trait EventLog {
@@ -9,6 +10,10 @@ pub trait EventLog {
     fn last_event_seq(&self) -> StoreResult<i64>;
     /// Events with `seq > after`, in order.
     fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>>;
+    /// Records an entry that goes with no change (a sign-in limit that started, ...).
+    fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// The newest audit entries of the whole network, newest first.
+    fn recent_audit(&self, limit: usize) -> StoreResult<Vec<AuditRow>>;
     /// Checks the stored data against its invariants; returns what is wrong.
     fn check(&self) -> StoreResult<Vec<String>>;
     /// Whether this process leads the nodes that share the store: the one node that runs the

@@ -1,7 +1,7 @@
 //! The audit log and the event log, written inside the caller's transaction.
 
 use super::rows::{json, micros, name, time};
-use super::{args, Db, Dialect};
+use super::{args, Db, Dialect, Value};
 use portico_engine::{
     AuditEntry, AuditRow, Event, EventKind, ItemId, NewEvent, SiteId, StoreError,
 };
@@ -85,12 +85,26 @@ pub(crate) fn events_after(c: &dyn Db, after: i64, limit: usize) -> Result<Vec<E
 }
 
 pub(crate) fn history(c: &dyn Db, item: ItemId) -> Result<Vec<AuditRow>, StoreError> {
+    audit_rows(c, "WHERE a.item_id = ?1 ORDER BY a.id", args![item.0])
+}
+
+/// The newest audit entries of the whole network, newest first.
+pub(crate) fn recent_audit(c: &dyn Db, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
+    audit_rows(
+        c,
+        "ORDER BY a.id DESC LIMIT ?1",
+        args![i64::try_from(limit).unwrap_or(i64::MAX)],
+    )
+}
+
+fn audit_rows(c: &dyn Db, tail: &str, params: &[Value]) -> Result<Vec<AuditRow>, StoreError> {
     let rows = c.query(
-        "SELECT a.at, a.actor_id, a.site_id, a.item_id, a.action, a.from_state, a.to_state,
-                a.revision, a.comment, u.username
-         FROM audit a LEFT JOIN users u ON u.id = a.actor_id
-         WHERE a.item_id = ?1 ORDER BY a.id",
-        args![item.0],
+        &format!(
+            "SELECT a.at, a.actor_id, a.site_id, a.item_id, a.action, a.from_state, a.to_state,
+                    a.revision, a.comment, u.username
+             FROM audit a LEFT JOIN users u ON u.id = a.actor_id {tail}"
+        ),
+        params,
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {

@@ -209,6 +209,12 @@ macro_rules! impl_store {
             }
 
             impl EventLog for $store {
+                fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+                    self.write(|tx| log::append_audit(tx, entry, None))
+                }
+                fn recent_audit(&self, limit: usize) -> StoreResult<Vec<AuditRow>> {
+                    self.read(|c| log::recent_audit(c, limit))
+                }
                 fn lead(&self) -> StoreResult<bool> {
                     <$store>::lead(self)
                 }
