@@ -138,6 +138,19 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A network that may receive webhooks although it is not public (e.g. the province's
+    /// integration bus, `10.20.0.0/16`); loopback, private, link-local and other internal
+    /// addresses are refused otherwise. Repeatable.
+    #[arg(
+        long = "webhook-allow",
+        env = "PORTICO_WEBHOOK_ALLOW",
+        value_delimiter = ','
+    )]
+    pub webhook_allow: Vec<ipnet::IpNet>,
+    /// Hours an endpoint may keep failing before its deliveries stop until a site admin
+    /// resumes it.
+    #[arg(long, env = "PORTICO_WEBHOOK_GIVE_UP_HOURS", default_value_t = 72)]
+    pub webhook_give_up_hours: u64,
     #[command(flatten)]
     pub media: MediaArgs,
 }

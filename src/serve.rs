@@ -83,6 +83,13 @@ pub fn run(args: ServeArgs) -> Result<()> {
             }),
             edge_token: edge_token(args.edge_token.clone())?,
             trusted_proxies: args.trusted_proxies.clone(),
+            webhooks: portico_api::WebhookConfig {
+                allow: args.webhook_allow.clone(),
+                give_up_after: std::time::Duration::from_secs(
+                    args.webhook_give_up_hours.saturating_mul(3600),
+                ),
+                ..Default::default()
+            },
             ..Default::default()
         };
         portico_api::serve(

@@ -147,6 +147,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let engine = engine.with_webhook_targets(config.webhooks.targets());
     let progress = Arc::new(progress::Progress::default());
     let response_cache = config.cache.clone().map(cache::HttpCache::new);
     let metrics = Arc::new(metrics::Metrics::new(

@@ -88,6 +88,10 @@ fn admin_table() -> Vec<Endpoint> {
             vec![ep!(GET webhooks::get), ep!(DELETE webhooks::delete)],
         ),
         (
+            "/sites/{site}/webhooks/{id}/resume",
+            vec![ep!(POST webhooks::resume)],
+        ),
+        (
             "/sites/{site}/webhooks/{id}/deliveries",
             vec![ep!(GET webhooks::deliveries)],
         ),

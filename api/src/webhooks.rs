@@ -15,6 +15,7 @@ use hmac::{Hmac, Mac};
 use portico_engine::{Change, DeliveryAttempt, Engine, Webhook, WebhookId};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -31,6 +32,83 @@ pub struct WebhookConfig {
     pub retry_max: Duration,
     /// How often idle endpoints look for new changes, and the list of endpoints is reread.
     pub interval: Duration,
+    /// Networks that may receive webhooks although they are not public
+    /// (`--webhook-allow`); see `portico_engine::refused_address`.
+    pub allow: Vec<ipnet::IpNet>,
+    /// How long an endpoint may keep failing before its deliveries stop until a site admin
+    /// resumes it.
+    pub give_up_after: Duration,
+}
+
+impl WebhookConfig {
+    /// The engine's rules for endpoints: these settings, with the system's resolver.
+    pub fn targets(&self) -> portico_engine::WebhookTargets {
+        portico_engine::WebhookTargets {
+            resolver: Some(Arc::new(SystemResolver)),
+            allow: self.allow.clone(),
+            give_up_after: self.give_up_after,
+        }
+    }
+}
+
+/// The system's resolver, for checking an endpoint when it is registered (the engine calls
+/// it on a blocking thread).
+struct SystemResolver;
+
+impl portico_engine::Resolver for SystemResolver {
+    fn resolve(&self, host: &str, port: u16) -> Result<Vec<IpAddr>, String> {
+        use std::net::ToSocketAddrs;
+        (host, port)
+            .to_socket_addrs()
+            .map(|a| a.map(|s| s.ip()).collect())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The sender's resolver: what a name resolves to at delivery, less the addresses webhooks
+/// may not reach. A name that resolves only to refused addresses is not sent to at all, so a
+/// name re-pointed at an internal address after registration gains nothing.
+struct GuardedResolver {
+    allow: Arc<Vec<ipnet::IpNet>>,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow = self.allow.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let (ok, refused): (Vec<SocketAddr>, Vec<SocketAddr>) = found
+                .into_iter()
+                .partition(|a| portico_engine::refused_address(a.ip(), &allow).is_none());
+            if ok.is_empty() {
+                let why = refused
+                    .first()
+                    .and_then(|a| portico_engine::refused_address(a.ip(), &allow))
+                    .unwrap_or("no address");
+                return Err(format!(
+                    "{host} resolves to {why}; webhooks go to public addresses only"
+                )
+                .into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(ok.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// Why a delivery to `url` must not be attempted: a literal address webhooks may not reach
+/// (names are checked by [`GuardedResolver`]).
+fn refused_literal(url: &str, allow: &[ipnet::IpNet]) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let ip = match parsed.host()? {
+        url::Host::Ipv4(ip) => IpAddr::V4(ip),
+        url::Host::Ipv6(ip) => IpAddr::V6(ip),
+        url::Host::Domain(_) => return None,
+    };
+    portico_engine::refused_address(ip, allow)
+        .map(|why| format!("refused: {ip} is {why}; webhooks go to public addresses only"))
 }
 
 impl Default for WebhookConfig {
@@ -40,6 +118,8 @@ impl Default for WebhookConfig {
             retry_base: Duration::from_secs(1),
             retry_max: Duration::from_secs(600),
             interval: Duration::from_millis(500),
+            allow: Vec::new(),
+            give_up_after: Duration::from_secs(3 * 24 * 3600),
         }
     }
 }
@@ -84,6 +164,9 @@ pub(crate) async fn run(
         .timeout(config.timeout)
         .connect_timeout(config.timeout.min(Duration::from_secs(5)))
         .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(GuardedResolver {
+            allow: Arc::new(config.allow.clone()),
+        }))
         .user_agent(concat!("Portico-Webhook/", env!("CARGO_PKG_VERSION")))
         .build()
     {
@@ -147,6 +230,7 @@ async fn deliver_all(
 ) {
     let mut task = Loop::new("webhook delivery", stop);
     let mut failures: u32 = 0;
+    let mut suspended = false;
     loop {
         let e = engine.clone();
         let pending = match task.blocking(move || e.webhook_pending(id, 100)).await {
@@ -155,29 +239,46 @@ async fn deliver_all(
             None => None,
         };
         let mut idle = true;
+        // An endpoint failing for longer than the operator allows rests until resumed.
+        let pending = match pending {
+            Some((hook, _)) if hook.suspended => {
+                if !suspended {
+                    tracing::warn!(webhook = %id, site = %hook.site, since = ?hook.failing_since, "webhook suspended: it kept failing; a site admin can resume it");
+                    suspended = true;
+                }
+                None
+            }
+            other => {
+                suspended = false;
+                other
+            }
+        };
         if let Some((hook, page)) = pending {
+            let mut all_sent = true;
             for change in &page.changes {
                 idle = false;
-                loop {
-                    let attempt = deliver(&client, &engine, &hook, change).await;
-                    let ok = attempt.succeeded();
-                    if !ok {
-                        tracing::warn!(webhook = %id, seq = change.seq, error = ?attempt.error, "webhook delivery failed");
-                    }
-                    let e = engine.clone();
-                    // Not recorded: sending again later is the at-least-once promise.
-                    task.blocking(move || e.record_delivery(&attempt)).await;
-                    if ok {
-                        failures = 0;
-                        break;
-                    }
-                    failures = failures.saturating_add(1);
-                    if !task.sleep(backoff(&config, failures)).await {
-                        return;
-                    }
+                let attempt = deliver(&client, &engine, &hook, change, &config.allow).await;
+                let ok = attempt.succeeded();
+                if !ok {
+                    tracing::warn!(webhook = %id, seq = change.seq, error = ?attempt.error, "webhook delivery failed");
                 }
+                let e = engine.clone();
+                // Not recorded: sending again later is the at-least-once promise.
+                task.blocking(move || e.record_delivery(&attempt)).await;
+                if ok {
+                    failures = 0;
+                    continue;
+                }
+                // Wait, then read the endpoint again (it may have been suspended or removed)
+                // and retry from the change that failed.
+                failures = failures.saturating_add(1);
+                all_sent = false;
+                if !task.sleep(backoff(&config, failures)).await {
+                    return;
+                }
+                break;
             }
-            if page.next > hook.cursor {
+            if all_sent && page.next > hook.cursor {
                 let e = engine.clone();
                 let next = page.next;
                 task.blocking(move || e.advance_webhook(id, next)).await;
@@ -204,6 +305,7 @@ async fn deliver(
     engine: &Engine,
     hook: &Webhook,
     change: &Change,
+    allow: &[ipnet::IpNet],
 ) -> DeliveryAttempt {
     let at = engine.now();
     let started = Instant::now();
@@ -213,8 +315,10 @@ async fn deliver(
         webhook: hook.id,
         change,
     });
+    let refused = refused_literal(&hook.url, allow);
     let (status, error) = match body {
         Err(err) => (None, Some(format!("could not encode the change: {err}"))),
+        Ok(_) if refused.is_some() => (None, refused),
         Ok(body) => {
             let timestamp = at.timestamp();
             let sent = client

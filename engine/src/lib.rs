@@ -31,6 +31,7 @@ mod store;
 pub mod text;
 mod user;
 mod webhook;
+mod webhook_targets;
 mod workflow;
 
 pub use auth::{hash_password, verify_password, HashCost, LoginToken, TOKEN_TTL_HOURS};
@@ -65,4 +66,5 @@ pub use store::{
 };
 pub use user::{User, Username};
 pub use webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};
+pub use webhook_targets::{refused_address, Resolver, WebhookTargets};
 pub use workflow::{Action, State};

@@ -48,6 +48,9 @@ pub struct Webhook {
     pub last_error: Option<String>,
     /// When the current run of failures began; `None` while deliveries succeed.
     pub failing_since: Option<DateTime<Utc>>,
+    /// Deliveries stopped: the endpoint kept failing longer than the operator allows. A site
+    /// admin resumes it (filled in by the engine).
+    pub suspended: bool,
 }
 
 /// An endpoint to store.

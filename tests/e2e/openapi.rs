@@ -355,8 +355,17 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
     // Webhooks.
     let hooks = "/api/v1/sites/{site}/webhooks";
     let r = c.call("POST", hooks, "/api/v1/sites/main/webhooks", a,
-        Some(json!({"url": "http://127.0.0.1:9/hook", "kinds": ["document"], "descendants": true}))).await;
+        Some(json!({"url": "http://203.0.113.9:9/hook", "kinds": ["document"], "descendants": true}))).await;
     assert_eq!(r.status, StatusCode::CREATED);
+    // An internal address is refused, with the error shape.
+    c.call(
+        "POST",
+        hooks,
+        "/api/v1/sites/main/webhooks",
+        a,
+        Some(json!({"url": "http://127.0.0.1:9/hook"})),
+    )
+    .await;
     let hook = r.body["id"].as_i64().unwrap();
     c.call(
         "POST",
@@ -382,6 +391,23 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
         one,
         &format!("/api/v1/sites/main/webhooks/{hook}"),
         a,
+        None,
+    )
+    .await;
+    let resume = "/api/v1/sites/{site}/webhooks/{id}/resume";
+    c.call(
+        "POST",
+        resume,
+        &format!("/api/v1/sites/main/webhooks/{hook}/resume"),
+        a,
+        None,
+    )
+    .await;
+    c.call(
+        "POST",
+        resume,
+        &format!("/api/v1/sites/main/webhooks/{hook}/resume"),
+        Some(&author),
         None,
     )
     .await;

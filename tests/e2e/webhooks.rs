@@ -80,6 +80,8 @@ impl Receiver {
     }
 }
 
+/// Quick retries, and the loopback network allowed (`--webhook-allow 127.0.0.0/8`) for the
+/// test's own receiver.
 fn fast_retries() -> portico_api::ApiConfig {
     portico_api::ApiConfig {
         webhooks: portico_api::WebhookConfig {
@@ -87,9 +89,15 @@ fn fast_retries() -> portico_api::ApiConfig {
             retry_base: Duration::from_millis(50),
             retry_max: Duration::from_millis(200),
             interval: Duration::from_millis(50),
+            allow: vec![loopback()],
+            ..Default::default()
         },
         ..Default::default()
     }
+}
+
+fn loopback() -> ipnet::IpNet {
+    "127.0.0.0/8".parse().unwrap()
 }
 
 /// Checks the signature the way a receiver must: HMAC-SHA256 of "timestamp.body".
@@ -390,4 +398,141 @@ async fn a_dead_endpoint_never_slows_publishing() {
         1,
         "one delivery in flight; the later changes wait behind it, in order"
     );
+}
+
+#[tokio::test]
+async fn webhooks_cannot_reach_inside_the_network() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    for url in [
+        "http://127.0.0.1:8080/hook",
+        "http://[::1]:8080/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/hook",
+        "http://192.168.1.10/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://localhost:5432/",
+    ] {
+        let r = register(&s, &admin, url, json!({})).await;
+        assert_eq!(
+            (r.status, r.code(), r.body["error"]["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_value",
+                Some("url")
+            ),
+            "{url}: {:?}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("--webhook-allow"),
+            "{:?}",
+            r.body
+        );
+    }
+
+    // An endpoint that got in anyway (registered while the operator allowed loopback, or a
+    // name re-pointed since) is not sent to: the sender checks every delivery.
+    let rx = Receiver::start(Mode::Accept).await;
+    let permissive = s
+        .engine
+        .clone()
+        .with_webhook_targets(portico_engine::WebhookTargets {
+            allow: vec![loopback()],
+            ..Default::default()
+        });
+    let actor = {
+        let e = s.engine.clone();
+        tokio::task::spawn_blocking(move || e.actor_by_name("admin"))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let url = rx.url.clone();
+    let hook = tokio::task::spawn_blocking(move || {
+        permissive.create_webhook(
+            &actor,
+            "main",
+            portico_engine::NewWebhookInput {
+                url,
+                secret: None,
+                kinds: vec![],
+                descendants: false,
+            },
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    s.publish(&admin, "main", "Tin không được gửi vào mạng nội bộ")
+        .await;
+    let path = format!("/api/v1/sites/main/webhooks/{}", hook.webhook.id);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let state = loop {
+        let state = s.get(&path, &admin).await.body;
+        if state["last_error"].is_string() {
+            break state;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no failed delivery recorded: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        state["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("public addresses only"),
+        "{state}"
+    );
+    assert!(
+        rx.got.lock().unwrap().is_empty(),
+        "nothing reached the internal receiver"
+    );
+}
+
+#[tokio::test]
+async fn an_endpoint_failing_too_long_is_suspended_until_an_admin_resumes_it() {
+    let mut config = fast_retries();
+    config.webhooks.give_up_after = Duration::from_millis(400);
+    let s = Server::start_with(config).await;
+    let admin = s.login("admin").await;
+    let rx = Receiver::start(Mode::FailFirst(usize::MAX)).await;
+    let r = register(&s, &admin, &rx.url, json!({})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let path = format!("/api/v1/sites/main/webhooks/{}", r.body["id"]);
+    s.publish(&admin, "main", "Tin cho điểm nhận hỏng").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let state = s.get(&path, &admin).await.body;
+        if state["suspended"] == true {
+            assert!(state["failing_since"].is_string(), "{state}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never suspended: {state}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Suspended: no more attempts.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let attempts = rx.got.lock().unwrap().len();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        rx.got.lock().unwrap().len(),
+        attempts,
+        "attempts went on while suspended"
+    );
+
+    // Only a site admin resumes it; then it is tried again.
+    let author = s.login("author").await;
+    let refused = s.post(&format!("{path}/resume"), &author, json!({})).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let resumed = s.post(&format!("{path}/resume"), &admin, json!({})).await;
+    assert_eq!(resumed.status, StatusCode::OK, "{:?}", resumed.body);
+    assert_eq!(resumed.body["suspended"], false);
+    let more = rx.wait_for(attempts + 1).await;
+    assert!(more.len() > attempts, "a resumed endpoint is tried again");
 }

@@ -59,6 +59,19 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Starts deliveries again to an endpoint suspended after failing too long.
+pub(crate) async fn resume(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path((site, id)): Path<(String, String)>,
+) -> Result<Json<Webhook>, ApiError> {
+    let id = webhook_id(&id)?;
+    let engine = st.engine.clone();
+    Ok(Json(
+        blocking(move || engine.resume_webhook(&auth.actor, &site, id)).await?,
+    ))
+}
+
 #[derive(Deserialize)]
 pub(crate) struct LogQuery {
     limit: Option<String>,

@@ -44,6 +44,7 @@ pub struct Engine {
     limits: Limits,
     catalog: catalog::CatalogCell,
     hash_cost: crate::HashCost,
+    webhook_targets: crate::WebhookTargets,
 }
 
 impl Engine {
@@ -56,7 +57,22 @@ impl Engine {
             limits: Limits::default(),
             catalog: Default::default(),
             hash_cost: crate::HashCost::Production,
+            webhook_targets: crate::WebhookTargets::default(),
         }
+    }
+
+    /// The same engine checking webhook endpoints against `targets` (the server's resolver
+    /// and the operator's allowed networks).
+    pub fn with_webhook_targets(self, webhook_targets: crate::WebhookTargets) -> Engine {
+        Engine {
+            webhook_targets,
+            ..self
+        }
+    }
+
+    /// The rules for webhook endpoints this engine applies.
+    pub fn webhook_targets(&self) -> &crate::WebhookTargets {
+        &self.webhook_targets
     }
 
     /// The same engine hashing new passwords at `cost`; only test suites lower it.

@@ -72,6 +72,35 @@ fn check_url(raw: &str) -> Result<String, EngineError> {
     Ok(url.to_string())
 }
 
+/// Refuses an endpoint whose host is, or resolves to, an address webhooks may not reach. A
+/// name that does not resolve now is accepted: the sender checks again before each delivery.
+fn check_target(url: &str, targets: &crate::WebhookTargets) -> Result<(), EngineError> {
+    let Ok(url) = url::Url::parse(url) else {
+        return Err(invalid("url", "url is not a valid URL"));
+    };
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addresses = match url.host() {
+        Some(url::Host::Ipv4(ip)) => vec![std::net::IpAddr::V4(ip)],
+        Some(url::Host::Ipv6(ip)) => vec![std::net::IpAddr::V6(ip)],
+        Some(url::Host::Domain(name)) => match &targets.resolver {
+            Some(r) => r.resolve(name, port).unwrap_or_default(),
+            None => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    for ip in addresses {
+        if let Some(why) = crate::refused_address(ip, &targets.allow) {
+            return Err(invalid(
+                "url",
+                format!(
+                    "url reaches {ip}, {why}: webhooks go to public addresses only, unless the operator allows that network (--webhook-allow)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_secret(secret: Option<String>) -> Result<String, EngineError> {
     let Some(s) = secret else {
         return Ok(crate::auth::new_token());
@@ -97,6 +126,7 @@ impl Engine {
         let site = self.site_by_slug(site)?;
         self.allow(actor, &site, Permission::ManageWebhooks)?;
         let url = check_url(&input.url)?;
+        check_target(&url, &self.webhook_targets)?;
         let secret = check_secret(input.secret)?;
         let mut kinds = Vec::new();
         for k in &input.kinds {
@@ -128,7 +158,7 @@ impl Engine {
             created_by: actor.user_id,
         };
         let mut webhook = self.store.insert_webhook(&record, &audit)?;
-        webhook.site = site.slug;
+        self.dress(&mut webhook, &site.slug);
         Ok(WebhookCreated { webhook, secret })
     }
 
@@ -138,7 +168,7 @@ impl Engine {
         self.allow(actor, &site, Permission::ManageWebhooks)?;
         let mut hooks = self.store.webhooks(Some(site.id))?;
         for h in &mut hooks {
-            h.site.clone_from(&site.slug);
+            self.dress(h, &site.slug);
         }
         Ok(hooks)
     }
@@ -158,8 +188,34 @@ impl Engine {
             .ok_or_else(|| {
                 EngineError::not_found(format!("webhook {id} of site '{}'", site.slug))
             })?;
-        hook.site.clone_from(&site.slug);
+        self.dress(&mut hook, &site.slug);
         Ok((site, hook))
+    }
+
+    /// Fills in what the store does not keep: the site's slug and whether deliveries stopped.
+    fn dress(&self, hook: &mut Webhook, site: &str) {
+        hook.site = site.to_owned();
+        let give_up = chrono::Duration::from_std(self.webhook_targets.give_up_after)
+            .unwrap_or(chrono::Duration::MAX);
+        hook.suspended = hook
+            .failing_since
+            .is_some_and(|since| self.clock.now() - since >= give_up);
+    }
+
+    /// Starts deliveries again to an endpoint that was suspended after failing too long;
+    /// site admins.
+    pub fn resume_webhook(
+        &self,
+        actor: &Actor,
+        site: &str,
+        id: WebhookId,
+    ) -> Result<Webhook, EngineError> {
+        let (site, hook) = self.site_webhook(actor, site, id)?;
+        let mut audit = self.audit(Some(actor.user_id), "webhook.resume");
+        audit.site_id = Some(site.id);
+        audit.comment = Some(hook.url);
+        self.store.resume_webhook(id, &audit)?;
+        self.site_webhook(actor, &site.slug, id).map(|(_, h)| h)
     }
 
     /// One endpoint; site admins.
@@ -210,9 +266,11 @@ impl Engine {
         id: WebhookId,
         limit: usize,
     ) -> Result<Option<(Webhook, ChangesPage)>, EngineError> {
-        let Some(hook) = self.store.webhook(id)? else {
+        let Some(mut hook) = self.store.webhook(id)? else {
             return Ok(None);
         };
+        let slug = self.site(hook.site_id)?.slug;
+        self.dress(&mut hook, &slug);
         let sites: HashSet<SiteId> = if hook.descendants {
             self.catalog()?
                 .subtree(hook.site_id)

@@ -17,6 +17,9 @@ pub trait WebhookStore {
     fn delete_webhook(&self, id: WebhookId, audit: &AuditEntry) -> StoreResult<()>;
     /// Logs an attempt; a successful one also moves the endpoint's cursor past its event.
     fn record_delivery(&self, attempt: &DeliveryAttempt) -> StoreResult<()>;
+    /// Lets a suspended endpoint's deliveries start again (clears its run of failures), with
+    /// an audit entry.
+    fn resume_webhook(&self, id: WebhookId, audit: &AuditEntry) -> StoreResult<()>;
     /// Moves the endpoint's cursor over events that did not concern it (never backwards).
     fn advance_webhook(&self, id: WebhookId, seq: i64) -> StoreResult<()>;
     /// The endpoint's delivery log, newest first.

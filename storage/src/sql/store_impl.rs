@@ -230,6 +230,9 @@ macro_rules! impl_store {
             }
 
             impl WebhookStore for $store {
+                fn resume_webhook(&self, id: WebhookId, audit: &AuditEntry) -> StoreResult<()> {
+                    self.write(|tx| webhooks::resume(tx, id, audit))
+                }
                 fn insert_webhook(
                     &self,
                     hook: &NewWebhookRecord,

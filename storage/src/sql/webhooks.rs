@@ -35,6 +35,7 @@ fn hook(r: &Row) -> Result<Webhook, StoreError> {
         last_failure_at: opt_time(r.get(10)?)?,
         last_error: r.get(11)?,
         failing_since: opt_time(r.get(12)?)?,
+        suspended: false,
     })
 }
 
@@ -144,6 +145,18 @@ pub(crate) fn record(tx: &dyn Db, a: &DeliveryAttempt) -> Result<(), StoreError>
         )?;
     }
     Ok(())
+}
+
+/// Lets deliveries start again: the run of failures is forgotten (the last error stays).
+pub(crate) fn resume(tx: &dyn Db, id: WebhookId, audit: &AuditEntry) -> Result<(), StoreError> {
+    if tx.execute(
+        "UPDATE webhooks SET failing_since = NULL WHERE id = ?1",
+        args![id.0],
+    )? == 0
+    {
+        return Err(StoreError::NotFound(format!("webhook {id}")));
+    }
+    append_audit(tx, audit, None)
 }
 
 pub(crate) fn advance(tx: &dyn Db, id: WebhookId, seq: i64) -> Result<(), StoreError> {

@@ -32,13 +32,13 @@ fn a_webhook_sees_its_sites_changes_and_moves_only_on_success() {
             .unwrap();
         assert!(only_main.secret.len() >= 32, "a generated secret is long");
         let network = e
-            .create_webhook(&admin, "main", input("http://127.0.0.1:9/all", &[], true))
+            .create_webhook(&admin, "main", input("http://203.0.113.9:9/all", &[], true))
             .unwrap();
         let docs_only = e
             .create_webhook(
                 &admin,
                 "main",
-                input("http://127.0.0.1:9/docs", &["document"], true),
+                input("http://203.0.113.9:9/docs", &["document"], true),
             )
             .unwrap();
 
