@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+mod body_limit;
 pub mod cache;
 pub mod edge;
 mod error;

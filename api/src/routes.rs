@@ -34,8 +34,8 @@ macro_rules! ep {
     };
 }
 
-/// An upload: the handler counts the bytes against the media limit itself, so the JSON body
-/// limit does not apply.
+/// An upload: the JSON body limit does not apply; `body_limit` bounds the body by the upload
+/// limit instead, and the handler counts the file's bytes against it.
 fn upload_ep<H, T>(h: H) -> (Method, MethodRouter<AppState>)
 where
     H: axum::handler::Handler<T, AppState>,
@@ -251,6 +251,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::body_limit::bound,
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(ApiError::internal("handler panicked"))
         }))

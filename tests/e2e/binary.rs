@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_portico");
 
-struct Running {
-    child: Child,
-    base: String,
+pub(crate) struct Running {
+    pub(crate) child: Child,
+    pub(crate) base: String,
     banner: Vec<String>,
 }
 
@@ -25,7 +25,7 @@ impl Drop for Running {
 }
 
 /// Starts `portico serve` on a free port and waits for its banner and `/healthz`.
-fn serve(data: &Path, extra: &[&str]) -> Running {
+pub(crate) fn serve(data: &Path, extra: &[&str]) -> Running {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
@@ -68,7 +68,7 @@ fn serve(data: &Path, extra: &[&str]) -> Running {
     }
 }
 
-fn login(base: &str, user: &str, password: &str) -> String {
+pub(crate) fn login(base: &str, user: &str, password: &str) -> String {
     let r = reqwest::blocking::Client::new()
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": user, "password": password}))
@@ -81,7 +81,7 @@ fn login(base: &str, user: &str, password: &str) -> String {
         .to_owned()
 }
 
-fn add_admin(data: &Path, name: &str, password: &str) {
+pub(crate) fn add_admin(data: &Path, name: &str, password: &str) {
     let mut child = Command::new(BIN)
         .args(["user", "add", "--admin", "--password-stdin", "--data"])
         .arg(data)

@@ -15,6 +15,7 @@ mod bad_input;
 mod binary;
 mod cache;
 mod delivery;
+mod exhaustion;
 mod feeds;
 mod media;
 mod nodes;

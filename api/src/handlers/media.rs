@@ -70,24 +70,33 @@ fn too_large(max: u64) -> ApiError {
 
 /// The `file` part (and an optional `title`) of a multipart body, read chunk by chunk and
 /// refused as soon as it passes the limit, before the rest arrives.
+/// Whether reading failed because the body passed its limit (the cause sits a few wrappers
+/// down: the multipart parser's, then the body's).
+fn past_the_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 async fn read_upload(
-    headers: &HeaderMap,
     mut form: Multipart,
     max: u64,
 ) -> Result<(String, Option<String>, Vec<u8>), ApiError> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    // Room for the multipart framing and a title around the file itself.
-    if declared.is_some_and(|n| n > max + 64 * 1024) {
-        return Err(too_large(max));
-    }
+    // The body is bounded as it streams in (`body_limit`): past the limit, reading fails.
     let bad = |e: axum::extract::multipart::MultipartError| {
-        ApiError::http(
-            ErrorCode::Malformed,
-            format!("the multipart body cannot be read: {}", e.body_text()),
-        )
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE || past_the_limit(&e) {
+            too_large(max)
+        } else {
+            ApiError::http(
+                ErrorCode::Malformed,
+                format!("the multipart body cannot be read: {}", e.body_text()),
+            )
+        }
     };
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut title = None;
@@ -171,15 +180,13 @@ pub(crate) async fn upload(
     State(st): State<AppState>,
     auth: Auth,
     Path(site): Path<String>,
-    headers: HeaderMap,
     form: Multipart,
 ) -> Result<(StatusCode, Json<MediaOut>), ApiError> {
     let engine = st.engine.clone();
     let (actor, slug) = (auth.actor.clone(), site.clone());
     // Refuse before reading a byte of the body.
     blocking(move || engine.authorize_upload(&actor, &slug)).await?;
-    let (name, title, bytes) =
-        read_upload(&headers, form, st.media.config.max_upload_bytes).await?;
+    let (name, title, bytes) = read_upload(form, st.media.config.max_upload_bytes).await?;
     let file = prepare_and_store(&st, &name, bytes).await?;
     let engine = st.engine.clone();
     let m = blocking(move || engine.add_media(&auth.actor, &site, &name, title.as_deref(), file))
@@ -191,7 +198,6 @@ pub(crate) async fn replace(
     State(st): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    headers: HeaderMap,
     form: Multipart,
 ) -> Result<Json<MediaOut>, ApiError> {
     let id = media_id(&id)?;
@@ -199,7 +205,7 @@ pub(crate) async fn replace(
     let actor = auth.actor.clone();
     // Refuse before reading a byte of the body.
     blocking(move || engine.authorize_replace(&actor, id)).await?;
-    let (name, _, bytes) = read_upload(&headers, form, st.media.config.max_upload_bytes).await?;
+    let (name, _, bytes) = read_upload(form, st.media.config.max_upload_bytes).await?;
     let file = prepare_and_store(&st, &name, bytes).await?;
     let engine = st.engine.clone();
     let (old, new) = blocking(move || engine.replace_media(&auth.actor, id, file)).await?;
