@@ -23,11 +23,11 @@ pub(crate) const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 /// `PUT /api/v1/media/{id}`).
 fn is_upload(method: &Method, path: &str) -> bool {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    match (method, segments.as_slice()) {
-        (&Method::POST, ["", "api", "v1", "sites", _, "media"]) => true,
-        (&Method::PUT, ["", "api", "v1", "media", _]) => true,
-        _ => false,
-    }
+    matches!(
+        (method, segments.as_slice()),
+        (&Method::POST, ["", "api", "v1", "sites", _, "media"])
+            | (&Method::PUT, ["", "api", "v1", "media", _])
+    )
 }
 
 /// The middleware: bounds the body of every request.
