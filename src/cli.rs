@@ -63,6 +63,40 @@ pub struct EdgeArgs {
     /// Memory for cached responses, in megabytes.
     #[arg(long, env = "PORTICO_EDGE_CACHE_MB", default_value_t = 512)]
     pub cache_mb: u64,
+    #[command(flatten)]
+    pub connections: ConnArgs,
+}
+
+/// How long clients may take and how many connections they may hold.
+#[derive(clap::Args)]
+pub struct ConnArgs {
+    /// Seconds a client has to send a request's head; also how long a kept-alive connection
+    /// may sit idle between requests.
+    #[arg(long, env = "PORTICO_HEADER_TIMEOUT_SECS", default_value_t = 15)]
+    pub header_timeout_secs: u64,
+    /// Open connections at most (also kept under three quarters of the file limit); the
+    /// last 64 are kept for this machine and trusted proxies.
+    #[arg(long, env = "PORTICO_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Open connections from one client address at most (trusted proxies are exempt).
+    #[arg(
+        long,
+        env = "PORTICO_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 256
+    )]
+    pub max_connections_per_address: usize,
+}
+
+impl ConnArgs {
+    /// The limits for `portico_api`.
+    pub fn limits(&self) -> portico_api::listen::ConnLimits {
+        portico_api::listen::ConnLimits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_secs.max(1)),
+            max_connections: self.max_connections.max(1),
+            per_address: self.max_connections_per_address.max(1),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -151,6 +185,12 @@ pub struct ServeArgs {
     /// resumes it.
     #[arg(long, env = "PORTICO_WEBHOOK_GIVE_UP_HOURS", default_value_t = 72)]
     pub webhook_give_up_hours: u64,
+    /// Bytes per second a request body must arrive at, on average, after its first 10 s;
+    /// slower uploads are cut off (408).
+    #[arg(long, env = "PORTICO_MIN_BODY_RATE", default_value_t = 1024)]
+    pub min_body_rate: u64,
+    #[command(flatten)]
+    pub connections: ConnArgs,
     #[command(flatten)]
     pub media: MediaArgs,
 }

@@ -22,6 +22,7 @@ pub fn run(args: EdgeArgs) -> Result<()> {
             max_bytes: args.cache_mb.max(1).saturating_mul(1024 * 1024),
             ..Default::default()
         },
+        connections: args.connections.limits(),
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -83,6 +83,8 @@ pub fn run(args: ServeArgs) -> Result<()> {
             }),
             edge_token: edge_token(args.edge_token.clone())?,
             trusted_proxies: args.trusted_proxies.clone(),
+            connections: args.connections.limits(),
+            min_body_rate: args.min_body_rate,
             webhooks: portico_api::WebhookConfig {
                 allow: args.webhook_allow.clone(),
                 give_up_after: std::time::Duration::from_secs(

@@ -3,6 +3,10 @@
 //! there (`413`), so no request can make the server buffer more than its limit. Uploads get
 //! the upload limit, everything else the JSON body limit.
 //!
+//! A body must also keep coming: after [`BODY_GRACE`] it must have arrived at the configured
+//! minimum rate on average, or it is cut off (`408`), so a client trickling a byte now and
+//! then cannot hold a connection and a request open for ever.
+//!
 //! A multipart upload must also begin with its boundary: a body that does not is refused
 //! after its first bytes instead of being buffered while the parser looks for one.
 
@@ -15,9 +19,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use portico_engine::ErrorCode;
+use std::time::Duration;
 
 /// Room for the multipart framing and a title around an upload's file.
 pub(crate) const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+/// How long a body may take before the minimum rate applies.
+pub const BODY_GRACE: Duration = Duration::from_secs(10);
 
 /// Whether the request is an upload (`POST /api/v1/sites/{site}/media`,
 /// `PUT /api/v1/media/{id}`).
@@ -49,15 +57,72 @@ pub(crate) async fn bound(State(st): State<AppState>, req: Request, next: Next) 
     if declared.is_some_and(|n| n > limit) {
         return too_large(upload, limit);
     }
+    // HTTP/1.1: without either header there is no body to bound (most requests: GETs).
+    let has_body =
+        declared.is_some_and(|n| n > 0) || req.headers().contains_key(header::TRANSFER_ENCODING);
+    if !has_body {
+        return next.run(req).await;
+    }
     let boundary = upload.then(|| boundary(req.headers())).flatten();
     let (parts, body) = req.into_parts();
     let limited = usize::try_from(limit).unwrap_or(usize::MAX);
-    let body = http_body_util::Limited::new(body, limited);
-    let body = match boundary {
-        Some(b) => Body::from_stream(starts_with_boundary(Body::new(body), b)),
-        None => Body::new(body),
-    };
+    let mut body = Body::new(http_body_util::Limited::new(body, limited));
+    if let Some(b) = boundary {
+        body = Body::from_stream(starts_with_boundary(body, b));
+    }
+    if st.config.min_body_rate > 0 {
+        body = Body::from_stream(at_least(body, st.config.min_body_rate));
+    }
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// What a failed body read means for the client, if it was one of the limits here.
+pub(crate) fn limit_hit(e: &(dyn std::error::Error + 'static)) -> Option<ErrorCode> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return Some(ErrorCode::PayloadTooLarge);
+        }
+        if c.is::<TooSlow>() {
+            return Some(ErrorCode::RequestTimeout);
+        }
+        cause = c.source();
+    }
+    None
+}
+
+/// Why a body was cut off.
+#[derive(Debug, thiserror::Error)]
+#[error("the body arrived slower than {0} bytes per second")]
+struct TooSlow(u64);
+
+/// Passes the body through while it keeps up with `rate` bytes per second on average after
+/// [`BODY_GRACE`]; a body that falls behind (or stalls) ends with [`TooSlow`].
+fn at_least(
+    body: Body,
+    rate: u64,
+) -> impl futures::Stream<Item = Result<Bytes, axum::BoxError>> + Send {
+    let started = tokio::time::Instant::now();
+    let state = (body.into_data_stream(), 0u64, false);
+    futures::stream::unfold(state, move |(mut data, received, failed)| async move {
+        if failed {
+            return None;
+        }
+        // By this time the bytes received so far are the least the rate allows.
+        let due = started + BODY_GRACE + Duration::from_secs_f64(received as f64 / rate as f64);
+        match tokio::time::timeout_at(due, data.next()).await {
+            Ok(Some(Ok(chunk))) => {
+                let n = u64::try_from(chunk.len()).unwrap_or(u64::MAX);
+                Some((Ok(chunk), (data, received.saturating_add(n), false)))
+            }
+            Ok(Some(Err(e))) => Some((Err(axum::BoxError::from(e)), (data, received, true))),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(axum::BoxError::from(TooSlow(rate))),
+                (data, received, true),
+            )),
+        }
+    })
 }
 
 fn too_large(upload: bool, limit: u64) -> Response {

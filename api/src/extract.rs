@@ -34,7 +34,12 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for JsonBody<T> {
         }
         let limit = state.config.max_body_bytes;
         let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
-            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            let hit = crate::body_limit::limit_hit(&rej);
+            if hit == Some(ErrorCode::RequestTimeout) {
+                ApiError::http(ErrorCode::RequestTimeout, "the body arrived too slowly")
+            } else if hit == Some(ErrorCode::PayloadTooLarge)
+                || rej.status() == StatusCode::PAYLOAD_TOO_LARGE
+            {
                 ApiError::http(
                     ErrorCode::PayloadTooLarge,
                     format!("the body is larger than the limit of {limit} bytes"),

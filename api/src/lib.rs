@@ -24,6 +24,7 @@ mod error;
 mod extract;
 mod follow;
 mod handlers;
+pub mod listen;
 pub mod login_limit;
 pub mod media;
 pub mod metrics;
@@ -33,6 +34,7 @@ mod scheduler;
 mod search_follower;
 mod webhooks;
 
+pub use body_limit::BODY_GRACE;
 pub use error::ApiError;
 pub use handlers::openapi::SPEC as OPENAPI;
 pub use routes::{api_routes, router};
@@ -41,7 +43,6 @@ pub use webhooks::{signature as webhook_signature, WebhookConfig};
 use portico_engine::Engine;
 use portico_search::SearchIndex;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,8 +75,14 @@ pub struct ApiConfig {
     /// without one.
     pub edge_token: Option<String>,
     /// Proxies (`portico edge`) whose `X-Forwarded-For` names the client, for per-client
-    /// login limits; nobody else's is believed.
+    /// login limits; nobody else's is believed. They are exempt from the per-address
+    /// connection cap.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Header timeout and connection caps.
+    pub connections: listen::ConnLimits,
+    /// Bytes per second a request body must arrive at, on average, after its first
+    /// [`body_limit::BODY_GRACE`]; slower ones are cut off with `408`.
+    pub min_body_rate: u64,
 }
 
 impl Default for ApiConfig {
@@ -93,6 +100,8 @@ impl Default for ApiConfig {
             purge_interval: Duration::from_millis(100),
             edge_token: None,
             trusted_proxies: Vec::new(),
+            connections: listen::ConnLimits::default(),
+            min_body_rate: 1024,
         }
     }
 }
@@ -151,9 +160,11 @@ pub async fn serve(
     let engine = engine.with_webhook_targets(config.webhooks.targets());
     let progress = Arc::new(progress::Progress::default());
     let response_cache = config.cache.clone().map(cache::HttpCache::new);
+    let connections = Arc::new(listen::ConnStats::default());
     let metrics = Arc::new(metrics::Metrics::new(
         response_cache.clone(),
         Some(progress.clone()),
+        connections.clone(),
     ));
     let scheduler = tokio::spawn(scheduler::run(
         engine.clone(),
@@ -183,6 +194,7 @@ pub async fn serve(
     ));
     let (engine_for_cache, progress_for_cache) = (engine.clone(), progress.clone());
     let stopping = progress.clone();
+    let (conn_limits, trusted) = (config.connections.clone(), config.trusted_proxies.clone());
     let state = AppState::new(engine, search, blobs, config, progress, metrics.clone())
         .map_err(std::io::Error::other)?;
     // Host routing rewrites the path, so it must run before the router picks a route.
@@ -208,14 +220,17 @@ pub async fn serve(
         metrics,
         metrics::track,
     ));
-    let result = axum::serve(
+    let result = listen::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app,
+        conn_limits,
+        trusted,
+        connections,
+        async move {
+            shutdown.await;
+            stopping.stop();
+        },
     )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        stopping.stop();
-    })
     .await;
     let _ = stop_tx.send(true);
     let _ = scheduler.await;

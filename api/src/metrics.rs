@@ -47,7 +47,11 @@ impl std::fmt::Debug for Metrics {
 
 impl Metrics {
     /// Metrics of a node (`progress`) or of an edge (`None`), with the cache's when there is one.
-    pub fn new(cache: Option<Arc<HttpCache>>, progress: Option<Arc<Progress>>) -> Metrics {
+    pub fn new(
+        cache: Option<Arc<HttpCache>>,
+        progress: Option<Arc<Progress>>,
+        connections: Arc<crate::listen::ConnStats>,
+    ) -> Metrics {
         let mut registry = Registry::with_prefix("portico");
         let requests = Family::<Labels, Counter>::default();
         let latency: Latency = Family::new_with_constructor(latency_buckets);
@@ -67,7 +71,11 @@ impl Metrics {
             "Sign-ins refused by a limit, by what was limited (username_and_address, address)",
             login_refused.clone(),
         );
-        registry.register_collector(Box::new(StateCollector { cache, progress }));
+        registry.register_collector(Box::new(StateCollector {
+            cache,
+            progress,
+            connections,
+        }));
         Metrics {
             registry,
             requests,
@@ -161,6 +169,7 @@ pub(crate) async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Nex
 struct StateCollector {
     cache: Option<Arc<HttpCache>>,
     progress: Option<Arc<Progress>>,
+    connections: Arc<crate::listen::ConnStats>,
 }
 
 impl std::fmt::Debug for StateCollector {
@@ -248,6 +257,31 @@ impl Collector for StateCollector {
                 bytes as i64,
             )?;
         }
+        let c = &self.connections;
+        gauge(
+            &mut e,
+            "connections_open",
+            "Client connections open now",
+            i64::try_from(c.open.load(Ordering::Relaxed)).unwrap_or(i64::MAX),
+        )?;
+        counter(
+            &mut e,
+            "connections_refused_per_address",
+            "Connections closed at once: their address had too many open",
+            c.refused_per_address.load(Ordering::Relaxed),
+        )?;
+        counter(
+            &mut e,
+            "connections_refused_overall",
+            "Connections closed at once: the server had too many open",
+            c.refused_overall.load(Ordering::Relaxed),
+        )?;
+        counter(
+            &mut e,
+            "connections_header_timeouts",
+            "Connections closed because a request head did not arrive in time",
+            c.header_timeouts.load(Ordering::Relaxed),
+        )?;
         if let Some(p) = &self.progress {
             let head = p.head();
             gauge(&mut e, "event_log_head", "The last event in the log", head)?;

@@ -52,6 +52,7 @@ codes! {
     NotFound => ("not_found", 404, "No such thing, or not visible to this user."),
     NotEnabled => ("not_enabled", 404, "A feature this server was started without."),
     MethodNotAllowed => ("method_not_allowed", 405, "The path exists but does not take this method."),
+    RequestTimeout => ("request_timeout", 408, "The request's body arrived slower than the server's minimum rate."),
     StaleRevision => ("stale_revision", 409, "The item changed since the base revision; `current_revision` says which is current."),
     Duplicate => ("duplicate", 409, "Something with this name already exists; `field` names it."),
     SlugTaken => ("slug_taken", 409, "Another item of the site has this slug."),

@@ -130,3 +130,132 @@ fn endless_bodies_are_refused_early_in_bounded_memory() {
     assert!(grown < 50 * 1024, "the server grew by {grown} kB");
     eprintln!("resident memory grew by {grown} kB");
 }
+
+/// A GET of `path` from the source address `from`, by hand; the status and the time taken.
+async fn get_from(base: &str, from: &str, path: &str) -> (u16, Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let started = Instant::now();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    let mut s = socket.connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut head = [0u8; 32];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut head))
+        .await
+        .expect("an answer within 5 s")
+        .unwrap();
+    let status = String::from_utf8_lossy(&head[..n])
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, started.elapsed())
+}
+
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn half_open_connections_neither_fill_the_server_nor_stay() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = crate::support::Server::start_with(portico_api::ApiConfig {
+        connections: portico_api::listen::ConnLimits {
+            header_timeout: Duration::from_secs(1),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    // 3,000 connections from one address, each with half a request head.
+    let mut held = Vec::new();
+    for _ in 0..3000 {
+        let Ok(mut c) = tokio::net::TcpStream::connect(&addr).await else {
+            continue;
+        };
+        let _ = c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await;
+        held.push(c);
+    }
+    // Another client still gets its health check, at once.
+    let (status, took) = get_from(&s.base, "127.0.0.2", "/healthz").await;
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(1), "/healthz took {took:?}");
+    // After the header timeout, none of the half-open connections is still open.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let mut open = 0;
+    for c in &mut held {
+        let mut b = [0u8; 256];
+        // An answer (408 or none) and then the end, or a reset: closed either way.
+        loop {
+            match tokio::time::timeout(Duration::from_millis(200), c.read(&mut b)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(_)) => continue,
+                Err(_) => {
+                    open += 1;
+                    break;
+                }
+            }
+        }
+    }
+    assert_eq!(
+        open, 0,
+        "half-open connections still open after the header timeout"
+    );
+    let (_, _, body) = s.fetch("/metrics").await;
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        metric(&text, "portico_connections_refused_per_address_total") >= 2500,
+        "{text}"
+    );
+    assert!(
+        metric(&text, "portico_connections_header_timeouts_total") >= 200,
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_trickling_in_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = crate::support::Server::start_with(portico_api::ApiConfig {
+        min_body_rate: 1_000_000,
+        ..Default::default()
+    })
+    .await;
+    let token = s.login("author").await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    c.write_all(
+        format!(
+            "POST /api/v1/sites/main/items HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    // One byte a second: far below the rate once the grace period is over.
+    let started = Instant::now();
+    let mut head = [0u8; 64];
+    let n = loop {
+        tokio::select! {
+            r = c.read(&mut head) => break r.unwrap(),
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                let _ = c.write_all(b" ").await;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "never cut off");
+    };
+    let answer = String::from_utf8_lossy(&head[..n]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let took = started.elapsed();
+    assert!(
+        took >= portico_api::BODY_GRACE && took < portico_api::BODY_GRACE + Duration::from_secs(3),
+        "{took:?}"
+    );
+}

@@ -39,6 +39,8 @@ pub struct EdgeConfig {
     pub health_interval: Duration,
     /// How long an origin may take to start answering.
     pub origin_timeout: Duration,
+    /// Header timeout and connection caps, as on a node.
+    pub connections: crate::listen::ConnLimits,
 }
 
 impl Default for EdgeConfig {
@@ -49,6 +51,7 @@ impl Default for EdgeConfig {
             cache: CacheConfig::default(),
             health_interval: Duration::from_secs(1),
             origin_timeout: Duration::from_secs(10),
+            connections: crate::listen::ConnLimits::default(),
         }
     }
 }
@@ -84,7 +87,8 @@ pub async fn run(
     }
     let cache = HttpCache::new(config.cache.clone());
     let origins = Arc::new(Origins::new(&config)?);
-    let metrics = Arc::new(Metrics::new(Some(cache.clone()), None));
+    let connections = Arc::new(crate::listen::ConnStats::default());
+    let metrics = Arc::new(Metrics::new(Some(cache.clone()), None, connections.clone()));
     let (stop_tx, _) = tokio::sync::watch::channel(false);
     let mut tasks = vec![tokio::spawn(
         origins
@@ -123,11 +127,14 @@ pub async fn run(
             metrics,
             crate::metrics::track,
         ));
-    let result = axum::serve(
+    let result = crate::listen::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app,
+        config.connections.clone(),
+        Vec::new(),
+        connections,
+        shutdown,
     )
-    .with_graceful_shutdown(shutdown)
     .await;
     let _ = stop_tx.send(true);
     for t in tasks {

@@ -70,33 +70,19 @@ fn too_large(max: u64) -> ApiError {
 
 /// The `file` part (and an optional `title`) of a multipart body, read chunk by chunk and
 /// refused as soon as it passes the limit, before the rest arrives.
-/// Whether reading failed because the body passed its limit (the cause sits a few wrappers
-/// down: the multipart parser's, then the body's).
-fn past_the_limit(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(e);
-    while let Some(c) = cause {
-        if c.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        cause = c.source();
-    }
-    false
-}
-
 async fn read_upload(
     mut form: Multipart,
     max: u64,
 ) -> Result<(String, Option<String>, Vec<u8>), ApiError> {
     // The body is bounded as it streams in (`body_limit`): past the limit, reading fails.
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE || past_the_limit(&e) {
-            too_large(max)
-        } else {
-            ApiError::http(
-                ErrorCode::Malformed,
-                format!("the multipart body cannot be read: {}", e.body_text()),
-            )
-        }
+    let bad = |e: axum::extract::multipart::MultipartError| match crate::body_limit::limit_hit(&e) {
+        Some(ErrorCode::PayloadTooLarge) => too_large(max),
+        Some(code) => ApiError::http(code, e.to_string()),
+        None if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => too_large(max),
+        None => ApiError::http(
+            ErrorCode::Malformed,
+            format!("the multipart body cannot be read: {}", e.body_text()),
+        ),
     };
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut title = None;

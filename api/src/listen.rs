@@ -1,0 +1,255 @@
+//! Accepting connections for `serve` and `edge`, so that no client can hold the server: a
+//! request head must arrive within a time limit (which also closes keep-alive connections
+//! that sit idle), open connections are capped overall and per client address, and a reserve
+//! of the overall cap is kept for the machine itself and trusted proxies, so health checks
+//! and the operator still get in while strangers fill the rest. Slow bodies are the body
+//! limit's business (`body_limit`).
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower::ServiceExt;
+
+/// How connections are limited.
+#[derive(Debug, Clone)]
+pub struct ConnLimits {
+    /// A request head (or, on a kept-alive connection, the next one) must arrive within this.
+    pub header_timeout: Duration,
+    /// Open connections at most; also kept below three quarters of the process's file limit.
+    pub max_connections: usize,
+    /// Open connections from one client address at most (trusted proxies are exempt: many
+    /// clients come through them).
+    pub per_address: usize,
+    /// Connections of the overall cap that only the machine itself (loopback) and trusted
+    /// proxies may use.
+    pub reserve: usize,
+}
+
+impl Default for ConnLimits {
+    fn default() -> Self {
+        ConnLimits {
+            header_timeout: Duration::from_secs(15),
+            max_connections: 10_000,
+            per_address: 256,
+            reserve: 64,
+        }
+    }
+}
+
+/// Counters for `/metrics` and `/_edge/metrics`.
+#[derive(Debug, Default)]
+pub struct ConnStats {
+    /// Connections open now.
+    pub open: AtomicU64,
+    /// Connections closed at once because their address had too many open.
+    pub refused_per_address: AtomicU64,
+    /// Connections closed at once because the server had too many open.
+    pub refused_overall: AtomicU64,
+    /// Connections closed because a request head did not arrive in time.
+    pub header_timeouts: AtomicU64,
+}
+
+/// The open connections, by address.
+struct Open {
+    total: usize,
+    by_address: HashMap<IpAddr, usize>,
+}
+
+/// Holds one connection's place; gives it back when the connection ends.
+struct Slot {
+    open: Arc<Mutex<Open>>,
+    stats: Arc<ConnStats>,
+    ip: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.total = open.total.saturating_sub(1);
+        if let Some(n) = open.by_address.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.by_address.remove(&self.ip);
+            }
+        }
+        self.stats.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The most connections the process can hold: three quarters of its file limit, so that
+/// files, the database and outgoing connections keep room.
+fn file_limit_cap() -> usize {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we own; no other memory is touched.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0;
+    if !ok {
+        return usize::MAX;
+    }
+    usize::try_from(lim.rlim_cur / 4 * 3).unwrap_or(usize::MAX)
+}
+
+/// Whether a new connection from `ip` may be served, and its slot if so.
+fn admit(
+    open: &Arc<Mutex<Open>>,
+    stats: &Arc<ConnStats>,
+    limits: &ConnLimits,
+    max: usize,
+    ip: IpAddr,
+    privileged: bool,
+    trusted: bool,
+) -> Option<Slot> {
+    let mut o = open.lock().unwrap_or_else(|p| p.into_inner());
+    let cap = if privileged {
+        max
+    } else {
+        max.saturating_sub(limits.reserve)
+    };
+    if o.total >= cap {
+        stats.refused_overall.fetch_add(1, Ordering::Relaxed);
+        return None;
+    }
+    let mine = o.by_address.get(&ip).copied().unwrap_or(0);
+    if !trusted && mine >= limits.per_address {
+        stats.refused_per_address.fetch_add(1, Ordering::Relaxed);
+        return None;
+    }
+    o.total += 1;
+    *o.by_address.entry(ip).or_insert(0) += 1;
+    stats.open.fetch_add(1, Ordering::Relaxed);
+    Some(Slot {
+        open: open.clone(),
+        stats: stats.clone(),
+        ip,
+    })
+}
+
+/// Serves `app` on `listener` until `shutdown` completes; then stops accepting, lets each
+/// connection finish its request in flight, and returns when all are closed.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: ConnLimits,
+    trusted: Vec<IpAddr>,
+    stats: Arc<ConnStats>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let max = limits.max_connections.min(file_limit_cap()).max(1);
+    let open = Arc::new(Mutex::new(Open {
+        total: 0,
+        by_address: HashMap::new(),
+    }));
+    let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
+    let (done_tx, done_rx) = tokio::sync::mpsc::channel::<()>(1);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // EMFILE and the like: wait for connections to close rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let ip = peer.ip();
+        let is_trusted = trusted.contains(&ip);
+        let privileged = is_trusted || ip.is_loopback();
+        let Some(slot) = admit(&open, &stats, &limits, max, ip, privileged, is_trusted) else {
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let stats = stats.clone();
+        let mut closing = closing_rx.clone();
+        let done = done_tx.clone();
+        let header_timeout = limits.header_timeout;
+        tokio::spawn(async move {
+            let _slot = slot;
+            let _done = done;
+            let service = app.map_request(move |req: hyper::Request<hyper::body::Incoming>| {
+                let mut req = req.map(axum::body::Body::new);
+                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                req
+            });
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let conn = builder
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+                .with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            let outcome = tokio::select! {
+                r = conn.as_mut() => r,
+                _ = async { closing.wait_for(|c| *c).await.map(|_| ()) } => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = outcome {
+                if e.is_timeout() {
+                    stats.header_timeouts.fetch_add(1, Ordering::Relaxed);
+                }
+                tracing::trace!(error = %e, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    let _ = closing_tx.send(true);
+    drop(done_tx);
+    // Every connection task holds a sender; the channel closes when the last one ends.
+    let mut done_rx = done_rx;
+    let _ = done_rx.recv().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_per_address_overall_and_the_reserve() {
+        let open = Arc::new(Mutex::new(Open {
+            total: 0,
+            by_address: HashMap::new(),
+        }));
+        let stats = Arc::new(ConnStats::default());
+        let limits = ConnLimits {
+            per_address: 2,
+            reserve: 1,
+            ..Default::default()
+        };
+        let a: IpAddr = "203.0.113.5".parse().unwrap();
+        let b: IpAddr = "198.51.100.7".parse().unwrap();
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        let admit = |ip, privileged| admit(&open, &stats, &limits, 4, ip, privileged, false);
+        let s1 = admit(a, false).unwrap();
+        let _s2 = admit(a, false).unwrap();
+        assert!(admit(a, false).is_none(), "per address");
+        let _s3 = admit(b, false).unwrap();
+        assert!(admit(b, false).is_none(), "the last place is the reserve's");
+        let _s4 = admit(local, true).unwrap();
+        assert!(admit(local, true).is_none(), "full");
+        drop(s1);
+        assert!(
+            admit(a, false).is_none(),
+            "the freed place is the reserve's again"
+        );
+        assert_eq!(stats.open.load(Ordering::Relaxed), 3);
+        assert_eq!(stats.refused_per_address.load(Ordering::Relaxed), 1);
+    }
+}
