@@ -175,6 +175,10 @@ fn error_page(status: StatusCode, ctx: Value) -> Page {
             "Không tìm thấy trang",
             "Trang bạn tìm không có hoặc đã được chuyển đi.",
         ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "Tạm thời gián đoạn",
+            "Cổng thông tin đang tạm gián đoạn; xin thử lại sau ít giây.",
+        ),
         _ => (
             "Có lỗi xảy ra",
             "Hệ thống đang gặp sự cố; xin thử lại sau ít phút.",
@@ -202,6 +206,11 @@ async fn render(
             Ok(p) => p,
             Err(EngineError::NotFound(_)) => error_page(StatusCode::NOT_FOUND, no_site_ctx()),
             Err(EngineError::Invalid { .. }) => error_page(StatusCode::BAD_REQUEST, no_site_ctx()),
+            // The database is down: say so, and when to come back, like the API does. The
+            // store's outage is logged once by the followers, not per page.
+            Err(EngineError::Store(portico_engine::StoreError::Unavailable(_))) => {
+                error_page(StatusCode::SERVICE_UNAVAILABLE, no_site_ctx())
+            }
             Err(e) => {
                 tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "page failed");
                 error_page(StatusCode::INTERNAL_SERVER_ERROR, no_site_ctx())
@@ -251,6 +260,10 @@ async fn render(
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
     };
+    if resp.status() == StatusCode::SERVICE_UNAVAILABLE {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
     resp.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(PAGE_CSP),
