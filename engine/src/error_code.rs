@@ -75,6 +75,7 @@ codes! {
     CorruptFile => ("corrupt_file", 422, "A file that cannot be decoded."),
     ImageTooLarge => ("image_too_large", 422, "An image with more pixels than the server's limit."),
     TooManyAttempts => ("too_many_attempts", 429, "Too many failed sign-ins; `Retry-After` says when to try again."),
+    OriginUnreachable => ("origin_unreachable", 502, "At the edge: no portal node answers, and nothing stored to serve instead."),
     Internal => ("internal", 500, "A fault inside the server; the log has it under the answer's `x-request-id`."),
     StoreUnavailable => ("store_unavailable", 503, "The database cannot be reached just now; retry after `Retry-After`."),
     StorageUnavailable => ("storage_unavailable", 503, "The file store cannot be reached just now."),

@@ -350,6 +350,7 @@ async fn the_edge_shows_a_publish_within_a_second_and_serves_stale_when_its_orig
 
     // The origin dies: the edge keeps serving what it has, with an honest Age.
     let http = a.http.clone();
+    let origin_base = a.base.clone();
     drop(a);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let g = get(&http, &home).await;
@@ -362,6 +363,35 @@ async fn the_edge_shows_a_publish_within_a_second_and_serves_stale_when_its_orig
         StatusCode::BAD_GATEWAY,
         "nothing cached, nobody to ask"
     );
+    assert!(g.body.contains("origin_unreachable"), "{}", g.body);
+    // A browser gets a page, a POST the error JSON; neither names the origin, and both say
+    // when to come back.
+    let origin_port = origin_base.rsplit(':').next().unwrap().to_owned();
+    let page = http
+        .get(format!("{edge}/main/chua-co-trong-bo-nho"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(page.headers()["retry-after"], "5");
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Tạm thời gián đoạn"), "{html}");
+    let post = http
+        .post(format!("{edge}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "x", "password": "y"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::BAD_GATEWAY);
+    let json = post.text().await.unwrap();
+    for answer in [&html, &json] {
+        assert!(
+            !answer.contains("127.0.0.1") && !answer.contains(&origin_port),
+            "an internal address leaked: {answer}"
+        );
+    }
 }
 
 #[tokio::test]

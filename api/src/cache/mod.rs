@@ -349,7 +349,7 @@ impl HttpCache {
                                 self.stats.stale_served.fetch_add(1, Ordering::Relaxed);
                                 (e, Outcome::Stale)
                             }
-                            Err(err) => return unreachable_origin(&err),
+                            Err(err) => return unreachable_origin(&err, &req.headers),
                         }
                     }
                 }
@@ -361,7 +361,7 @@ impl HttpCache {
                 match self.flight(key, url, parts, None, fetch).await {
                     Ok(Landed::Entry(e)) => (e, Outcome::Miss),
                     Ok(Landed::Large(slot)) => return self.large(slot, req, fetch).await,
-                    Err(err) => return unreachable_origin(&err),
+                    Err(err) => return unreachable_origin(&err, &req.headers),
                 }
             }
         };
@@ -383,7 +383,7 @@ impl HttpCache {
                 self.stats.origin_fetches.fetch_add(1, Ordering::Relaxed);
                 match fetch(req.clone()).await {
                     Ok(r) => r,
-                    Err(err) => return unreachable_origin(&err),
+                    Err(err) => return unreachable_origin(&err, &req.headers),
                 }
             }
         };
@@ -659,7 +659,10 @@ async fn read_whole(resp: Response<Body>, max: usize) -> Result<Response<Bytes>,
             Err(e) => {
                 // A body cut short is not an answer to keep or to coalesce on.
                 tracing::warn!(error = %e, "origin body failed");
-                return Err(unreachable_origin(&FetchError(e.to_string())));
+                return Err(unreachable_origin(
+                    &FetchError(e.to_string()),
+                    &HeaderMap::new(),
+                ));
             }
         }
     }
@@ -738,18 +741,40 @@ pub(crate) fn cacheable_request(method: &Method, headers: &HeaderMap) -> bool {
         && !headers.contains_key(header::RANGE)
 }
 
-fn unreachable_origin(err: &FetchError) -> Response<Body> {
+fn unreachable_origin(err: &FetchError, request: &HeaderMap) -> Response<Body> {
     tracing::warn!(error = %err, "no origin answered and nothing stale to serve");
-    let mut r = Response::new(Body::from(
-        "{\"error\":{\"code\":\"origin_unreachable\",\"message\":\"the portal cannot be reached right now; try again shortly\"}}",
-    ));
+    origin_unreachable(request)
+}
+
+/// `502` when no origin answers: an HTML page for browsers, the error JSON for the rest, with
+/// `Retry-After`, and nothing of the origins (addresses, errors) in it; the log has those.
+pub(crate) fn origin_unreachable(request: &HeaderMap) -> Response<Body> {
+    let html = request
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/html"));
+    let (ctype, body) = if html {
+        (
+            "text/html; charset=utf-8",
+            "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>Tạm thời gián đoạn</title></head><body style=\"font-family:sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem\">\
+             <h1>Tạm thời gián đoạn</h1><p>Cổng thông tin đang tạm gián đoạn. Xin vui lòng thử lại sau ít phút.</p>\
+             </body></html>",
+        )
+    } else {
+        (
+            "application/json",
+            "{\"error\":{\"code\":\"origin_unreachable\",\"message\":\"the portal cannot be reached right now; try again shortly\",\"field\":null}}",
+        )
+    };
+    let mut r = Response::new(Body::from(body));
     *r.status_mut() = StatusCode::BAD_GATEWAY;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     r
 }
 

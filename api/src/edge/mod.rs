@@ -162,15 +162,15 @@ async fn proxy(
         req.headers_mut().append("x-forwarded-for", v);
     }
     let (parts, body) = req.into_parts();
+    let asked = parts.headers.clone();
     // Only requests without a body are retried on another origin.
     let retry = parts.method == Method::GET || parts.method == Method::HEAD;
     match st.origins.send(parts, body, retry).await {
         Ok(r) => r,
-        Err(e) => (
-            StatusCode::BAD_GATEWAY,
-            Json(json!({"error": {"code": "origin_unreachable", "message": e.to_string()}})),
-        )
-            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "no origin answered");
+            crate::cache::origin_unreachable(&asked)
+        }
     }
 }
 
