@@ -32,13 +32,21 @@ pub(crate) async fn run(
         progress
             .scheduler_ok
             .store(outcome.is_some(), Ordering::Relaxed);
-        match outcome {
-            Some((lead, published)) => {
-                progress.scheduler_leads.store(lead, Ordering::Relaxed);
-                if published > 0 {
-                    tracing::info!(published, "scheduler published due items");
-                }
+        // Leading means holding the lock now: a node that cannot reach the store cannot say
+        // it does (its session, and so its lock, may be gone), so `portico_leader` says 0.
+        let leads = outcome.is_some_and(|(lead, _)| lead);
+        if progress.scheduler_leads.swap(leads, Ordering::Relaxed) != leads {
+            if leads {
+                tracing::info!("this node leads now: it runs the scheduler and sends webhooks");
+            } else {
+                tracing::info!("this node no longer leads");
             }
+        }
+        match outcome {
+            Some((_, published)) if published > 0 => {
+                tracing::info!(published, "scheduler published due items");
+            }
+            Some(_) => {}
             None => {
                 progress.scheduler_failures.fetch_add(1, Ordering::Relaxed);
             }

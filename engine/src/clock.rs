@@ -1,5 +1,6 @@
 //! Time as a dependency, so tests and the demo generator can set it.
 
+use chrono::Offset;
 use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -49,4 +50,9 @@ impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         DateTime::from_timestamp_micros(self.micros.load(Ordering::SeqCst)).unwrap_or_default()
     }
+}
+
+/// Vietnam's time: one offset, UTC+7, since 1975; how dates and times are shown to people.
+pub fn vietnam() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| Utc.fix())
 }

@@ -35,7 +35,7 @@ mod webhook_targets;
 mod workflow;
 
 pub use auth::{hash_password, verify_password, HashCost, LoginToken, TOKEN_TTL_HOURS};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{vietnam, Clock, ManualClock, SystemClock};
 pub use content::{
     serde_error, Article, Attachment, Content, Date, Document, EffectStatus, ItemKind, Limits,
     OnlineLevel, Page, Procedure, ProcedureLevel, Relation, RelationKind, DEFAULT_SEGMENT,

@@ -375,7 +375,10 @@ async fn the_edge_shows_a_publish_within_a_second_and_serves_stale_when_its_orig
         .unwrap();
     assert_eq!(page.status(), StatusCode::BAD_GATEWAY);
     assert_eq!(page.headers()["retry-after"], "5");
-    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     let html = page.text().await.unwrap();
     assert!(html.contains("Tạm thời gián đoạn"), "{html}");
     let post = http

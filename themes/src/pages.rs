@@ -14,7 +14,7 @@
 //! theme; `{% extends "base.html" %}` follows the same order, so a theme that replaces only
 //! `base.html` restyles every page.
 
-use chrono::{DateTime, FixedOffset, Offset, Utc};
+use chrono::DateTime;
 use minijinja::{Environment, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -171,15 +171,13 @@ fn environment(layers: &[&[(String, String)]]) -> Result<Environment<'static>, T
     Ok(env)
 }
 
-/// Vietnam has had one offset, UTC+7, since 1975.
-fn vietnam() -> FixedOffset {
-    FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| Utc.fix())
-}
-
 /// `2026-11-23T01:00:00Z` → `23/11/2026` (Asia/Ho_Chi_Minh); `2018-10-02` → `02/10/2018`.
 fn date_vn(v: String) -> String {
     if let Ok(t) = DateTime::parse_from_rfc3339(&v) {
-        return t.with_timezone(&vietnam()).format("%d/%m/%Y").to_string();
+        return t
+            .with_timezone(&portico_engine::vietnam())
+            .format("%d/%m/%Y")
+            .to_string();
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d") {
         return d.format("%d/%m/%Y").to_string();

@@ -116,10 +116,13 @@ impl Engine {
             let Some(item) = self.store.item(id)? else {
                 continue;
             };
-            if item.state != State::Scheduled || item.scheduled_at.is_none_or(|t| t > now) {
+            let Some(due) = item.scheduled_at.filter(|t| *t <= now) else {
+                continue;
+            };
+            if item.state != State::Scheduled {
                 continue;
             }
-            let comment = Some("published by the scheduler at the set time".to_owned());
+            let comment = Some(scheduler_comment(due, now));
             let mut update = self.step(
                 &item,
                 Action::Publish,
@@ -278,5 +281,48 @@ fn moved_meanwhile(e: StoreError) -> EngineError {
             format!("the item was moved to {current} meanwhile; reload it"),
         ),
         other => other.into(),
+    }
+}
+
+/// What the history says of a scheduled publication: on time, or late (after downtime) with
+/// when it was due and when it went out, in Vietnam's time, so nobody reads a late
+/// publication as one made at the set time.
+fn scheduler_comment(
+    due: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let late = now - due;
+    if late <= chrono::Duration::minutes(1) {
+        return "published by the scheduler at the set time".to_owned();
+    }
+    let at = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&crate::vietnam())
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
+    };
+    format!(
+        "published by the scheduler late: due {} (Vietnam time), published {}, {} minutes late (the scheduler was not running)",
+        at(due),
+        at(now),
+        late.num_minutes()
+    )
+}
+
+#[cfg(test)]
+mod scheduler_tests {
+    use super::scheduler_comment;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_late_publication_says_when_it_was_due_and_when_it_went_out() {
+        let due = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        assert_eq!(
+            scheduler_comment(due, due + chrono::Duration::seconds(20)),
+            "published by the scheduler at the set time"
+        );
+        let late = scheduler_comment(due, due + chrono::Duration::minutes(95));
+        assert!(late.contains("due 01/12/2026 07:00"), "{late}");
+        assert!(late.contains("published 01/12/2026 08:35"), "{late}");
+        assert!(late.contains("95 minutes late"), "{late}");
     }
 }
