@@ -53,6 +53,15 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for JsonBody<T> {
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every body of this API is an object; serde would also take a struct from an array
+    // (`[]` as "no fields"), which no client means.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::Engine(EngineError::Invalid {
+            kind: InvalidKind::Malformed,
+            field: None,
+            message: "the body must be a JSON object ({...})".to_owned(),
+        }));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();
@@ -78,6 +87,26 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         })
     })?;
     Ok(value)
+}
+
+/// Query-string parameters parsed into `T`; a parameter that cannot be parsed (or one given
+/// twice where one is expected) is the API's usual `400 invalid_parameter`, not plain text.
+pub(crate) struct Params<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Params(q.0))
+            .map_err(|rej| {
+                ApiError::http(
+                    ErrorCode::InvalidParameter,
+                    format!("the query string cannot be used: {}", rej.body_text()),
+                )
+            })
+    }
 }
 
 /// The authenticated user, from `Authorization: Bearer <token>`.

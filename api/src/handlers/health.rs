@@ -3,8 +3,9 @@
 use super::blocking;
 use crate::cache::purge_tags;
 use crate::error::ApiError;
+use crate::extract::Params;
 use crate::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -76,7 +77,7 @@ pub(crate) fn bearer_is(headers: &HeaderMap, token: &str) -> bool {
 pub(crate) async fn invalidations(
     State(st): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let Some(token) = st.config.edge_token.as_deref() else {
         return Err(ApiError::http(

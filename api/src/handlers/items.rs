@@ -2,9 +2,9 @@
 
 use super::{blocking, item_id};
 use crate::error::ApiError;
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, Params};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use portico_engine::ErrorCode;
@@ -109,7 +109,7 @@ pub(crate) async fn queue(
     State(st): State<AppState>,
     auth: Auth,
     Path(site): Path<String>,
-    Query(q): Query<QueueQuery>,
+    Params(q): Params<QueueQuery>,
 ) -> Result<Json<Vec<QueueEntry>>, ApiError> {
     let limit = super::limit_param(q.limit.as_deref(), 100)?;
     let engine = st.engine.clone();

@@ -4,10 +4,10 @@
 use super::{blocking, limit_param, path_id};
 use crate::cache::conditional::etag_matches;
 use crate::error::ApiError;
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, Params};
 use crate::media::{self, FormatChoice, MediaError, OutputFormat, Prepared, Variant};
 use crate::AppState;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -231,7 +231,7 @@ pub(crate) async fn library(
     State(st): State<AppState>,
     auth: Auth,
     Path(site): Path<String>,
-    Query(q): Query<LibraryQuery>,
+    Params(q): Params<LibraryQuery>,
 ) -> Result<Json<Vec<MediaOut>>, ApiError> {
     let filter = MediaFilter {
         query: q.q,
@@ -349,7 +349,7 @@ pub(crate) async fn signed_url(
     State(st): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<HashMap<String, String>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = media_id(&id)?;
     if let Some(k) = q
@@ -378,7 +378,7 @@ pub(crate) async fn signed_url(
 pub(crate) async fn original(
     State(st): State<AppState>,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = media_id(&id)?;
@@ -425,7 +425,7 @@ pub(crate) async fn original(
 pub(crate) async fn preset(
     State(st): State<AppState>,
     Path((id, preset)): Path<(String, String)>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = media_id(&id)?;

@@ -2,9 +2,9 @@
 
 use super::blocking;
 use crate::error::ApiError;
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, Params};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use portico_engine::ErrorCode;
@@ -63,7 +63,7 @@ pub(crate) async fn users(
 pub(crate) async fn audit(
     State(st): State<AppState>,
     auth: Auth,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<HashMap<String, String>>,
 ) -> Result<Json<Vec<portico_engine::HistoryEntry>>, ApiError> {
     let limit = super::limit_param(q.get("limit").map(String::as_str), 100)?;
     let engine = st.engine.clone();

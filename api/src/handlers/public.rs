@@ -4,8 +4,9 @@
 use super::blocking;
 use crate::cache::headers::{public_json, Tags, PUBLIC_CACHE_CONTROL};
 use crate::error::ApiError;
+use crate::extract::Params;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use portico_engine::Dependency;
@@ -95,7 +96,7 @@ pub(crate) async fn site_items(
     State(st): State<AppState>,
     headers: HeaderMap,
     Path(site): Path<String>,
-    Query(p): Query<HashMap<String, String>>,
+    Params(p): Params<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     list(st, headers, Some(site), p).await
 }
@@ -103,7 +104,7 @@ pub(crate) async fn site_items(
 pub(crate) async fn network_items(
     State(st): State<AppState>,
     headers: HeaderMap,
-    Query(p): Query<HashMap<String, String>>,
+    Params(p): Params<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     list(st, headers, None, p).await
 }
@@ -118,7 +119,7 @@ pub(crate) struct ChangesQuery {
 pub(crate) async fn changes(
     State(st): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<ChangesQuery>,
+    Params(q): Params<ChangesQuery>,
 ) -> Result<Response, ApiError> {
     let bad = |field: &'static str, v: &str| ApiError::Http {
         code: ErrorCode::InvalidParameter,

@@ -3,8 +3,9 @@
 use super::blocking;
 use crate::cache::headers::{public_json, Tags, PUBLIC_CACHE_CONTROL};
 use crate::error::ApiError;
+use crate::extract::Params;
 use crate::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use portico_engine::Dependency;
@@ -151,7 +152,7 @@ fn search_tags(engine: &portico_engine::Engine, sites: &[String]) -> Result<Tags
 pub(crate) async fn search(
     State(st): State<AppState>,
     headers: HeaderMap,
-    Query(p): Query<HashMap<String, String>>,
+    Params(p): Params<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     let q = p.get("q").cloned().unwrap_or_default();
@@ -215,7 +216,7 @@ pub(crate) async fn search(
 pub(crate) async fn suggest(
     State(st): State<AppState>,
     headers: HeaderMap,
-    Query(p): Query<HashMap<String, String>>,
+    Params(p): Params<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let q = p.get("q").cloned().unwrap_or_default();
     let filters = filters(&st, &p).await?;

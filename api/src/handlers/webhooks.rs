@@ -2,9 +2,9 @@
 
 use super::blocking;
 use crate::error::ApiError;
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, Params};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use portico_engine::{Delivery, NewWebhookInput, Webhook, WebhookCreated, WebhookId};
@@ -81,7 +81,7 @@ pub(crate) async fn deliveries(
     State(st): State<AppState>,
     auth: Auth,
     Path((site, id)): Path<(String, String)>,
-    Query(q): Query<LogQuery>,
+    Params(q): Params<LogQuery>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
     let id = webhook_id(&id)?;
     let engine = st.engine.clone();
