@@ -8,7 +8,20 @@ use std::time::Instant;
 
 pub fn run(args: ServeArgs) -> Result<()> {
     let started = Instant::now();
-    let engine = open(&args.data)?;
+    let mut engine = open(&args.data)?;
+    if args.demo && engine.demo_half_built()? {
+        // The demo is only ever built on an empty store, so what is there is the demo's.
+        if args.data.store.is_some() {
+            bail!(
+                "the demo network in {} was left half-built (its creation was interrupted); drop and recreate that database, then start again",
+                store_label(&args.data)
+            );
+        }
+        println!("The demo network was left half-built (its creation was interrupted); building it anew.");
+        drop(engine);
+        crate::store::remove_sqlite(&args.data)?;
+        engine = open(&args.data)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

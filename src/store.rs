@@ -56,3 +56,25 @@ pub fn existing(data: &DataArgs) -> Result<()> {
 fn db_path(data: &Path) -> PathBuf {
     data.join("portico.db")
 }
+
+/// Removes the SQLite database (with its journal files) and the search index, for a demo
+/// network to be built anew.
+pub fn remove_sqlite(data: &DataArgs) -> Result<()> {
+    let db = db_path(&data.data);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.clone().into_os_string();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("removing {}", PathBuf::from(p).display()))
+            }
+        }
+    }
+    let index = data.index_path();
+    if index.exists() {
+        std::fs::remove_dir_all(&index).with_context(|| format!("removing {}", index.display()))?;
+    }
+    Ok(())
+}

@@ -76,6 +76,9 @@ struct Crew {
 pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, EngineError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut summary = DemoSummary::default();
+    // Marks the start and the end, so a build that was interrupted can be told from a whole
+    // one (`portico check`, and `serve --demo` which builds it anew).
+    engine.record_system("demo.started", Some(format!("seed {seed}")))?;
     for (name, _) in DEMO_USERS {
         engine.create_user_as_operator(
             NewUserInput {
@@ -230,6 +233,7 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
             summary.items += in_every_state(&dated, &crew, &clock, slug, &place, &mut rng, now)?;
         }
     }
+    engine.record_system("demo.finished", None)?;
     Ok(summary)
 }
 

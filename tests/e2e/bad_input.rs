@@ -221,13 +221,20 @@ async fn malformed_json_wrong_type_and_oversize_bodies() {
     assert_eq!(body["error"]["code"], "payload_too_large");
     // A body that is JSON but not an object is refused, whatever the type would accept.
     for not_an_object in [&b"[]"[..], b"[\"article\"]", b"\"x\"", b"42"] {
-        let r = send(not_an_object.to_vec(), "application/json").await.unwrap();
+        let r = send(not_an_object.to_vec(), "application/json")
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], "malformed");
     }
-    let patch = s.send("PATCH", "/api/v1/media/1", Some(&a), Some(json!([]))).await;
-    assert_eq!((patch.status, patch.code()), (StatusCode::BAD_REQUEST, "malformed"));
+    let patch = s
+        .send("PATCH", "/api/v1/media/1", Some(&a), Some(json!([])))
+        .await;
+    assert_eq!(
+        (patch.status, patch.code()),
+        (StatusCode::BAD_REQUEST, "malformed")
+    );
     // A query parameter given twice where one is expected is the usual error JSON.
     let twice = s
         .get("/api/v1/sites/main/queue?state=draft&state=in_review", &a)

@@ -97,6 +97,12 @@ pub(crate) fn add_admin(data: &Path, name: &str, password: &str) {
     assert!(String::from_utf8_lossy(&out.stdout).contains("network admin"));
 }
 
+/// How many portals a site tree holds.
+fn portals(tree: &Value) -> usize {
+    tree.as_array()
+        .map_or(0, |a| a.iter().map(|n| 1 + portals(&n["children"])).sum())
+}
+
 fn sigterm(child: &Child) {
     // SAFETY: kill(2) on our own child's pid has no memory-safety concerns.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
@@ -119,12 +125,7 @@ fn the_demo_network_has_92_portals_users_and_items_in_every_state() {
         .unwrap()
         .json()
         .unwrap();
-    fn count(nodes: &Value) -> usize {
-        nodes
-            .as_array()
-            .map_or(0, |a| a.iter().map(|n| 1 + count(&n["children"])).sum())
-    }
-    assert_eq!(count(&tree), 92);
+    assert_eq!(portals(&tree), 92);
     assert_eq!(tree[0]["slug"], "main");
     let admin = login(&server.base, "admin", "demo");
     for state in State::ALL {
@@ -194,7 +195,7 @@ fn the_demo_network_has_92_portals_users_and_items_in_every_state() {
         .unwrap()
         .json()
         .unwrap();
-    assert_eq!(count(&tree), 92);
+    assert_eq!(portals(&tree), 92);
 }
 
 #[test]
@@ -484,4 +485,57 @@ fn a_store_that_cannot_be_used_is_a_clear_error_not_a_panic() {
             "the password stays out of messages: {err}"
         );
     }
+}
+
+#[test]
+fn a_demo_killed_while_it_is_built_is_noticed_and_built_anew() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .env("PORTICO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn portico");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("Creating the demo network"), "{first}");
+    // Part of the way in: some portals and items exist, most do not.
+    std::thread::sleep(Duration::from_millis(700));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let check = Command::new(BIN)
+        .args(["check", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(
+        !check.status.success(),
+        "check calls a half-built demo consistent: {said}"
+    );
+    assert!(said.contains("half-built"), "{said}");
+
+    let again = serve(dir.path(), &["--demo"]);
+    assert!(
+        again.banner.iter().any(|l| l.contains("building it anew")),
+        "{:?}",
+        again.banner
+    );
+    let sites: Value = reqwest::blocking::get(format!("{}/api/v1/public/sites", again.base))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(portals(&sites), 92, "the whole network, once");
+    drop(again);
+    let check = Command::new(BIN)
+        .args(["check", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 }

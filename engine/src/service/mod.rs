@@ -115,7 +115,35 @@ impl Engine {
 
     /// Checks the store's invariants: an empty list means consistent.
     pub fn check(&self) -> Result<Vec<String>, EngineError> {
-        Ok(self.store.check()?)
+        let mut problems = self.store.check()?;
+        if self.demo_half_built()? {
+            problems.push(
+                "the demo network was left half-built (its creation was interrupted); start `portico serve --demo` again to build it anew on SQLite, or recreate the database"
+                    .to_owned(),
+            );
+        }
+        Ok(problems)
+    }
+
+    /// Records an action of the system itself (no user) in the audit log.
+    pub fn record_system(&self, action: &str, comment: Option<String>) -> Result<(), EngineError> {
+        Ok(self.store.append_audit(&crate::AuditEntry {
+            at: self.clock.now(),
+            actor: None,
+            site_id: None,
+            item_id: None,
+            action: action.to_owned(),
+            from_state: None,
+            to_state: None,
+            revision: None,
+            comment,
+        })?)
+    }
+
+    /// Whether the demo network's creation began (`demo.started` in the audit log) and never
+    /// finished (`demo.finished`): a process killed while building it.
+    pub fn demo_half_built(&self) -> Result<bool, EngineError> {
+        Ok(self.store.audit_count("demo.started")? > self.store.audit_count("demo.finished")?)
     }
 
     fn site_by_slug(&self, slug: &str) -> Result<Site, EngineError> {

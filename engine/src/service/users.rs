@@ -234,20 +234,12 @@ impl Engine {
         failures: u32,
     ) -> Result<(), EngineError> {
         let name: String = username.chars().take(64).collect();
-        self.store.append_audit(&crate::AuditEntry {
-            at: self.clock.now(),
-            actor: None,
-            site_id: None,
-            item_id: None,
-            action: "login.limited".to_owned(),
-            from_state: None,
-            to_state: None,
-            revision: None,
-            comment: Some(format!(
+        self.record_system(
+            "login.limited",
+            Some(format!(
                 "{failures} failed sign-ins; limited by {scope}: username '{name}' from {address}"
             )),
-        })?;
-        Ok(())
+        )
     }
 
     /// The newest entries of the network's audit log, newest first (network admins only).

@@ -12,6 +12,8 @@ pub trait EventLog {
     fn events_after(&self, after: i64, limit: usize) -> StoreResult<Vec<Event>>;
     /// Records an entry that goes with no change (a sign-in limit that started, ...).
     fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// How many audit entries record `action`.
+    fn audit_count(&self, action: &str) -> StoreResult<u64>;
     /// The newest audit entries of the whole network, newest first.
     fn recent_audit(&self, limit: usize) -> StoreResult<Vec<AuditRow>>;
     /// Checks the stored data against its invariants; returns what is wrong.

@@ -88,6 +88,15 @@ pub(crate) fn history(c: &dyn Db, item: ItemId) -> Result<Vec<AuditRow>, StoreEr
     audit_rows(c, "WHERE a.item_id = ?1 ORDER BY a.id", args![item.0])
 }
 
+/// How many audit entries record `action`.
+pub(crate) fn audit_count(c: &dyn Db, action: &str) -> Result<u64, StoreError> {
+    let n: i64 = c.value(
+        "SELECT COUNT(*) FROM audit WHERE action = ?1",
+        args![action],
+    )?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// The newest audit entries of the whole network, newest first.
 pub(crate) fn recent_audit(c: &dyn Db, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
     audit_rows(

@@ -212,6 +212,9 @@ macro_rules! impl_store {
                 fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
                     self.write(|tx| log::append_audit(tx, entry, None))
                 }
+                fn audit_count(&self, action: &str) -> StoreResult<u64> {
+                    self.read(|c| log::audit_count(c, action))
+                }
                 fn recent_audit(&self, limit: usize) -> StoreResult<Vec<AuditRow>> {
                     self.read(|c| log::recent_audit(c, limit))
                 }
