@@ -196,10 +196,13 @@ fn mix() -> Vec<(&'static str, SearchRequest)> {
             with(
                 "giáo dục",
                 Filters {
-                    kind: Some("document".into()),
-                    year_from: Some(2020),
-                    status: Some("in_force".into()),
-                    ..Default::default()
+                    sites: Vec::new(),
+                    content: portico_engine::ContentFilters {
+                        kind: Some(portico_engine::ItemKind::Document),
+                        year_from: Some(2020),
+                        status: Some(portico_engine::EffectStatus::InForce),
+                        ..Default::default()
+                    },
                 },
             ),
         ),

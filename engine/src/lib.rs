@@ -20,6 +20,7 @@ mod dependency;
 mod error;
 mod error_code;
 mod event;
+mod filters;
 mod ids;
 mod media;
 mod names;
@@ -45,6 +46,7 @@ pub use dependency::Dependency;
 pub use error::{Cause, EngineError, InvalidKind};
 pub use error_code::ErrorCode;
 pub use event::{AuditEntry, Event, EventKind, NewEvent};
+pub use filters::ContentFilters;
 pub use ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
 pub use media::{
     media_refs, original_key, BlobError, BlobFuture, Blobs, Media, MediaFile, MediaFilter, MediaId,
@@ -53,7 +55,7 @@ pub use media::{
 pub use policy::{authorize, Actor, Denied, Permission, Role};
 pub use render::{EscapingRenderer, Renderer};
 pub use service::{
-    parse_media_type, Change, ChangesPage, ChannelPatch, Engine, HistoryEntry, ItemView, ListQuery,
+    parse_media_type, Change, ChangesPage, ChannelPatch, Engine, HistoryEntry, ItemView,
     MediaDetail, MediaPatch, NewChannelInput, NewItemInput, NewSiteInput, NewUserInput,
     NewWebhookInput, PasswordRule, PublicItem, PublicPage, QueueEntry, RevisionSummary, SaveInput,
     SiteNode, TransitionInput, WebhookCreated, CATALOG_CHECK_EVERY, MAX_MEDIA_PAGE,

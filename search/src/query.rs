@@ -4,6 +4,7 @@
 use crate::analyzer::{exact_term, folded_term, number_key, syllables};
 use crate::schema::Fields;
 use crate::SearchError;
+use portico_engine::ContentFilters;
 use std::ops::Bound;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery,
@@ -22,15 +23,8 @@ const MAX_TERMS: usize = 32;
 pub struct Filters {
     /// Site slugs to search in (a site and its descendants, already expanded); empty = all.
     pub sites: Vec<String>,
-    pub kind: Option<String>,
-    pub channel: Option<String>,
-    pub doc_type: Option<String>,
-    pub issuer: Option<String>,
-    pub field: Option<String>,
-    pub status: Option<String>,
-    pub level: Option<String>,
-    pub year_from: Option<u64>,
-    pub year_to: Option<u64>,
+    /// What lists are narrowed by too: kind, channel, document fields, years.
+    pub content: ContentFilters,
 }
 
 fn term(field: Field, text: &str) -> Box<dyn Query> {
@@ -160,30 +154,28 @@ pub fn filter_clauses(f: &Fields, filters: &Filters) -> Vec<(Occur, Box<dyn Quer
             .map(|s| Term::from_field_text(f.site, s));
         out.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
     }
+    let c = &filters.content;
     for (field, value) in [
-        (f.kind, &filters.kind),
-        (f.channel, &filters.channel),
-        (f.doc_type, &filters.doc_type),
-        (f.issuer, &filters.issuer),
-        (f.field, &filters.field),
-        (f.status, &filters.status),
-        (f.level, &filters.level),
+        (f.kind, c.kind.map(|k| k.as_str())),
+        (f.channel, c.channel.as_deref()),
+        (f.doc_type, c.doc_type.as_deref()),
+        (f.issuer, c.issuer.as_deref()),
+        (f.field, c.field.as_deref()),
+        (f.status, c.status.map(|s| s.as_str())),
+        (f.level, c.level.map(|l| l.as_str())),
     ] {
         if let Some(v) = value {
             out.push((Occur::Must, term(field, v)));
         }
     }
-    if filters.year_from.is_some() || filters.year_to.is_some() {
-        let bound = |y: Option<u64>| match y {
+    if c.year_from.is_some() || c.year_to.is_some() {
+        let bound = |y: Option<i32>| match y.and_then(|y| u64::try_from(y).ok()) {
             Some(y) => Bound::Included(Term::from_field_u64(f.year, y)),
             None => Bound::Unbounded,
         };
         out.push((
             Occur::Must,
-            Box::new(RangeQuery::new(
-                bound(filters.year_from),
-                bound(filters.year_to),
-            )),
+            Box::new(RangeQuery::new(bound(c.year_from), bound(c.year_to))),
         ));
     }
     out

@@ -57,7 +57,7 @@ impl Tags {
 pub(crate) fn list_tags(
     engine: &portico_engine::Engine,
     site: &portico_engine::Site,
-    q: &portico_engine::ListQuery,
+    q: &portico_engine::ContentFilters,
 ) -> Result<Tags, portico_engine::EngineError> {
     let channel = match &q.channel {
         Some(slug) => engine
@@ -71,11 +71,7 @@ pub(crate) fn list_tags(
     match (&q.channel, channel) {
         // An unknown channel lists nothing, until the site's channels change (`site:S`).
         (Some(_), None) => tags.add(Dependency::Site(site.id)),
-        _ => tags.list_scoped(
-            site.id,
-            q.kind.as_deref().and_then(ItemKind::parse),
-            channel,
-        ),
+        _ => tags.list_scoped(site.id, q.kind, channel),
     }
     Ok(tags)
 }

@@ -248,7 +248,7 @@ async fn feed(
         let items = engine.public_recent(site.as_deref(), channel.as_deref(), FEED_ITEMS)?;
         let tags = match &site_row {
             Some(s) => {
-                let q = portico_engine::ListQuery {
+                let q = portico_engine::ContentFilters {
                     channel: channel.clone(),
                     ..Default::default()
                 };

@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use portico_engine::Dependency;
-use portico_engine::{Engine, EngineError, ListQuery, PublicItem, Site, SiteKind};
+use portico_engine::{ContentFilters, Engine, EngineError, PublicItem, Site, SiteKind};
 use portico_search::{Filters, SearchRequest, Sort};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -278,7 +278,7 @@ fn host_routed(req_ext: Option<axum::Extension<HostSite>>) -> bool {
 pub(crate) async fn network_home(State(st): State<AppState>, headers: HeaderMap) -> Response {
     render(&st, &headers, |engine| {
         let sites = engine.sites()?;
-        let latest = engine.public_list(None, &ListQuery { kind: Some("article".into()), ..Default::default() }, None, 12)?;
+        let latest = engine.public_list(None, &ContentFilters { kind: Some(portico_engine::ItemKind::Article), ..Default::default() }, None, 12)?;
         let names: HashMap<&str, &str> = sites.iter().map(|s| (s.slug.as_str(), s.name.as_str())).collect();
         let latest: Vec<Value> = latest
             .items
@@ -333,7 +333,7 @@ pub(crate) async fn site_home(
         let mut sections = Vec::new();
         let mut featured = None;
         for c in engine.channels(&site.slug)?.into_iter().filter(|c| c.parent_id.is_none()) {
-            let q = ListQuery { channel: Some(c.slug.clone()), ..Default::default() };
+            let q = ContentFilters { channel: Some(c.slug.clone()), ..Default::default() };
             let page = engine.public_list(Some(&site.slug), &q, None, 6)?;
             let mut items: Vec<Value> = page.items.into_iter().map(|i| entry(i, &prefix, None)).collect();
             // The newest story leads the page; its channel lists the rest.
@@ -382,7 +382,7 @@ fn list_page(
     engine: &Engine,
     site: &str,
     routed: bool,
-    q: ListQuery,
+    q: ContentFilters,
     cursor: Option<String>,
     spec: ListSpec,
 ) -> Result<Page, EngineError> {
@@ -396,21 +396,20 @@ fn list_page(
         .into_iter()
         .map(|i| entry(i, &prefix, None))
         .collect();
-    let filters =
-        json!({"doc_type": q.doc_type, "status": q.status, "year": q.year, "level": q.level});
-    let keep: Vec<String> = [
-        ("doc_type", &q.doc_type),
-        ("status", &q.status),
-        ("year", &q.year),
-        ("level", &q.level),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| {
-        v.as_ref()
-            .filter(|v| !v.is_empty())
-            .map(|v| format!("{k}={}", urlencode(v)))
-    })
-    .collect();
+    // What the reader chose (the kind and channel come from the address itself).
+    let chosen: Vec<(&str, String)> = q
+        .params()
+        .into_iter()
+        .filter(|(k, _)| PAGE_FILTERS.contains(k))
+        .collect();
+    let filters: serde_json::Map<String, Value> = chosen
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
+        .collect();
+    let keep: Vec<String> = chosen
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect();
     let next = next_cursor.map(|c| {
         let mut params = keep.clone();
         params.push(format!("cursor={c}"));
@@ -444,18 +443,17 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-fn list_query(p: &HashMap<String, String>) -> ListQuery {
-    let g = |k: &str| p.get(k).filter(|v| !v.trim().is_empty()).cloned();
-    ListQuery {
-        kind: None,
-        channel: None,
-        doc_type: g("doc_type"),
-        issuer: None,
-        field: None,
-        status: g("status"),
-        level: g("level"),
-        year: g("year"),
-    }
+/// The filters the registers' forms offer.
+const PAGE_FILTERS: [&str; 4] = ["doc_type", "status", "year", "level"];
+
+/// The filters of a register's form; anything else in the query string is not a filter here.
+fn list_query(p: &HashMap<String, String>) -> Result<ContentFilters, EngineError> {
+    ContentFilters::from_params(|k| {
+        PAGE_FILTERS
+            .contains(&k)
+            .then(|| p.get(k).map(String::as_str))
+            .flatten()
+    })
 }
 
 pub(crate) async fn channel_page(
@@ -472,7 +470,7 @@ pub(crate) async fn channel_page(
             .into_iter()
             .find(|c| c.slug == channel)
             .ok_or_else(|| EngineError::NotFound(format!("channel '{channel}'")))?;
-        let q = ListQuery {
+        let q = ContentFilters {
             channel: Some(ch.slug.clone()),
             ..Default::default()
         };
@@ -501,14 +499,14 @@ async fn kind_list(
     hosted: Option<axum::Extension<HostSite>>,
     site: String,
     p: HashMap<String, String>,
-    kind: &'static str,
+    kind: portico_engine::ItemKind,
     spec: ListSpec,
 ) -> Response {
     let routed = host_routed(hosted);
     render(&st, &headers, move |engine| {
-        let q = ListQuery {
-            kind: Some(kind.into()),
-            ..list_query(&p)
+        let q = ContentFilters {
+            kind: Some(kind),
+            ..list_query(&p)?
         };
         list_page(engine, &site, routed, q, p.get("cursor").cloned(), spec)
     })
@@ -528,7 +526,16 @@ pub(crate) async fn documents(
         path: "/van-ban".into(),
         extra: json!({}),
     };
-    kind_list(st, headers, hosted, site, p, "document", spec).await
+    kind_list(
+        st,
+        headers,
+        hosted,
+        site,
+        p,
+        portico_engine::ItemKind::Document,
+        spec,
+    )
+    .await
 }
 
 pub(crate) async fn procedures(
@@ -544,7 +551,16 @@ pub(crate) async fn procedures(
         path: "/thu-tuc".into(),
         extra: json!({}),
     };
-    kind_list(st, headers, hosted, site, p, "procedure", spec).await
+    kind_list(
+        st,
+        headers,
+        hosted,
+        site,
+        p,
+        portico_engine::ItemKind::Procedure,
+        spec,
+    )
+    .await
 }
 
 pub(crate) async fn item_page(
@@ -609,8 +625,16 @@ pub(crate) async fn search_page(
         let prefix = base(&site, routed);
         let get = |k: &str| p.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let q = get("q").unwrap_or_default();
-        let year = |k: &str| get(k).and_then(|y| y.parse::<u64>().ok()).filter(|y| (1900..=2200).contains(y));
-        let kind = get("kind").filter(|k| ["article", "document", "procedure", "page"].contains(&k.as_str()));
+        // The search form's filters; one that cannot be used is said next to the form.
+        let chosen = ContentFilters::from_params(|k| {
+            ["kind", "doc_type", "year_from", "year_to"].contains(&k).then(|| p.get(k).map(String::as_str)).flatten()
+        });
+        let (content, filter_error) = match chosen {
+            Ok(c) => (c, None),
+            Err(EngineError::Invalid { message, .. }) => (ContentFilters::default(), Some(message)),
+            Err(e) => return Err(e),
+        };
+        let kind = content.kind.map(|k| k.as_str().to_owned());
         let page_no = get("page").and_then(|n| n.parse::<usize>().ok()).unwrap_or(1).clamp(1, 200);
         let filters_ctx = json!({"kind": kind, "year_from": get("year_from"), "year_to": get("year_to"),
                                  "doc_type": get("doc_type"), "site": get("site")});
@@ -619,6 +643,9 @@ pub(crate) async fn search_page(
         tags.list_of(site.id);
         tags.add(Dependency::Sites);
         let base_ctx = merge(ctx, json!({"title": "Tìm kiếm", "q": q, "filters": filters_ctx, "breadcrumbs": breadcrumbs}));
+        if let Some(message) = filter_error {
+            return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: merge(base_ctx, json!({"error": message})), tags, last_modified: None });
+        }
         if q.is_empty() && kind.is_none() && get("doc_type").is_none() {
             return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: base_ctx, tags, last_modified: None });
         }
@@ -629,7 +656,7 @@ pub(crate) async fn search_page(
         };
         let req = SearchRequest {
             q: portico_engine::text::nfc(&q),
-            filters: Filters { sites, kind: kind.clone(), doc_type: get("doc_type"), year_from: year("year_from"), year_to: year("year_to"), ..Default::default() },
+            filters: Filters { sites, content },
             sort: if get("sort").as_deref() == Some("date") { Sort::Date } else { Sort::Relevance },
             page: page_no,
             per_page: 10,

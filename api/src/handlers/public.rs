@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use portico_engine::Dependency;
 use portico_engine::ErrorCode;
-use portico_engine::{ListQuery, PublicItem};
+use portico_engine::{ContentFilters, PublicItem};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -39,20 +39,6 @@ pub(crate) async fn item(
     ))
 }
 
-fn list_query(p: &HashMap<String, String>) -> ListQuery {
-    let g = |k: &str| p.get(k).cloned();
-    ListQuery {
-        kind: g("kind"),
-        channel: g("channel"),
-        doc_type: g("doc_type"),
-        issuer: g("issuer"),
-        field: g("field"),
-        status: g("status"),
-        level: g("level"),
-        year: g("year"),
-    }
-}
-
 fn limit(p: &HashMap<String, String>, default: usize) -> Result<usize, ApiError> {
     super::limit_param(p.get("limit").map(String::as_str), default)
 }
@@ -63,7 +49,7 @@ async fn list(
     site: Option<String>,
     p: HashMap<String, String>,
 ) -> Result<Response, ApiError> {
-    let q = list_query(&p);
+    let q = ContentFilters::from_params(|k| p.get(k).map(String::as_str))?;
     let cursor = p.get("cursor").cloned();
     let n = limit(&p, 20)?;
     let engine = st.engine.clone();

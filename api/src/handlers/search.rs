@@ -24,21 +24,6 @@ fn bad(field: &'static str, message: impl Into<String>) -> ApiError {
     }
 }
 
-fn one_of(
-    field: &'static str,
-    v: Option<&String>,
-    allowed: &[&str],
-) -> Result<Option<String>, ApiError> {
-    match v.map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) if allowed.contains(&s) => Ok(Some(s.to_owned())),
-        Some(s) => Err(bad(
-            field,
-            format!("{field} '{s}' is not one of: {}", allowed.join(", ")),
-        )),
-    }
-}
-
 fn text(field: &'static str, v: Option<&String>) -> Result<Option<String>, ApiError> {
     match v.map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -86,45 +71,8 @@ async fn filters(st: &AppState, p: &HashMap<String, String>) -> Result<Filters, 
             }
         }
     };
-    let year = |f: &'static str| -> Result<Option<u64>, ApiError> {
-        let y: Option<u64> = number(f, p.get(f))?;
-        match y {
-            Some(y) if !(1900..=2200).contains(&y) => {
-                Err(bad(f, format!("{f} {y} is not a plausible year")))
-            }
-            other => Ok(other),
-        }
-    };
-    Ok(Filters {
-        sites,
-        kind: one_of(
-            "kind",
-            p.get("kind"),
-            &["article", "document", "procedure", "page"],
-        )?,
-        channel: text("channel", p.get("channel"))?,
-        doc_type: text("doc_type", p.get("doc_type"))?,
-        issuer: text("issuer", p.get("issuer"))?,
-        field: text("field", p.get("field"))?,
-        status: one_of(
-            "status",
-            p.get("status"),
-            &[
-                "in_force",
-                "not_yet_in_force",
-                "partly_expired",
-                "expired",
-                "unknown",
-            ],
-        )?,
-        level: one_of(
-            "level",
-            p.get("level"),
-            &["province", "district", "commune"],
-        )?,
-        year_from: year("year_from")?,
-        year_to: year("year_to")?,
-    })
+    let content = portico_engine::ContentFilters::from_params(|k| p.get(k).map(String::as_str))?;
+    Ok(Filters { sites, content })
 }
 
 fn search_error(e: SearchError) -> ApiError {

@@ -15,7 +15,6 @@ mod webhooks;
 pub use catalog::CHECK_EVERY as CATALOG_CHECK_EVERY;
 pub use items::{NewItemInput, SaveInput};
 pub use media::{parse_media_type, MediaDetail, MediaPatch, MAX_MEDIA_PAGE};
-pub use public::ListQuery;
 pub use sites::{ChannelPatch, NewChannelInput, NewSiteInput, SiteNode};
 pub use transitions::TransitionInput;
 pub use users::{NewUserInput, PasswordRule};

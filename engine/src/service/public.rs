@@ -7,6 +7,7 @@ use super::Engine;
 use crate::content::ItemKind;
 use crate::error::{EngineError, InvalidKind};
 use crate::event::EventKind;
+use crate::filters::ContentFilters;
 use crate::ids::{ItemId, SiteId};
 use crate::site::{Channel, Site};
 use crate::store::{ItemRecord, RevisionRecord};
@@ -14,43 +15,8 @@ use crate::store::{ListCursor, ListFilter};
 use base64::Engine as _;
 use std::collections::HashMap;
 
-/// Filters of a public list, as the query string gives them.
-#[derive(Debug, Clone, Default)]
-pub struct ListQuery {
-    pub kind: Option<String>,
-    pub channel: Option<String>,
-    pub doc_type: Option<String>,
-    pub issuer: Option<String>,
-    pub field: Option<String>,
-    pub status: Option<String>,
-    pub level: Option<String>,
-    pub year: Option<String>,
-}
-
 fn param(field: &str, message: String) -> EngineError {
     EngineError::invalid(InvalidKind::Parameter, field.to_owned(), message)
-}
-
-fn one_of(
-    field: &str,
-    v: &Option<String>,
-    allowed: &[&str],
-) -> Result<Option<String>, EngineError> {
-    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) if allowed.contains(&s) => Ok(Some(s.to_owned())),
-        Some(s) => Err(param(
-            field,
-            format!("{field} '{s}' is not one of: {}", allowed.join(", ")),
-        )),
-    }
-}
-
-fn text(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(crate::text::nfc)
 }
 
 fn encode_cursor(c: ListCursor) -> String {
@@ -85,20 +51,12 @@ impl Engine {
     pub fn public_list(
         &self,
         site: Option<&str>,
-        q: &ListQuery,
+        q: &ContentFilters,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<PublicPage, EngineError> {
         let site = site.map(|s| self.site_by_slug(s)).transpose()?;
-        let kind = one_of(
-            "kind",
-            &q.kind,
-            &["article", "document", "procedure", "page"],
-        )?
-        .map(|k| k.parse::<crate::ItemKind>())
-        .transpose()
-        .map_err(|m| param("kind", m))?;
-        let channel = match (text(&q.channel), &site) {
+        let channel = match (&q.channel, &site) {
             (None, _) => None,
             (Some(_), None) => {
                 return Err(param("channel", "a channel filter needs a site".to_owned()))
@@ -106,42 +64,24 @@ impl Engine {
             (Some(c), Some(s)) => Some(
                 self.site_channels(s.id)?
                     .into_iter()
-                    .find(|ch| ch.slug == c)
+                    .find(|ch| &ch.slug == c)
                     .ok_or_else(|| {
                         param("channel", format!("site '{}' has no channel '{c}'", s.slug))
                     })?
                     .id,
             ),
         };
-        let year = match text(&q.year) {
-            None => None,
-            Some(y) => Some(
-                y.parse::<i32>()
-                    .ok()
-                    .filter(|y| (1900..=2200).contains(y))
-                    .ok_or_else(|| param("year", format!("year '{y}' is not a year")))?,
-            ),
-        };
         let filter = ListFilter {
             site: site.as_ref().map(|s| s.id),
-            kind,
+            kind: q.kind,
             channel,
-            doc_type: text(&q.doc_type),
-            issuer: text(&q.issuer),
-            field: text(&q.field),
-            effect_status: one_of(
-                "status",
-                &q.status,
-                &[
-                    "in_force",
-                    "not_yet_in_force",
-                    "partly_expired",
-                    "expired",
-                    "unknown",
-                ],
-            )?,
-            level: one_of("level", &q.level, &["province", "district", "commune"])?,
-            year,
+            doc_type: q.doc_type.clone(),
+            issuer: q.issuer.clone(),
+            field: q.field.clone(),
+            effect_status: q.status,
+            level: q.level,
+            year_from: q.year_from,
+            year_to: q.year_to,
             brief: true,
         };
         let cursor = cursor
@@ -190,7 +130,7 @@ impl Engine {
         channel: Option<&str>,
         limit: usize,
     ) -> Result<Vec<PublicItem>, EngineError> {
-        let q = ListQuery {
+        let q = ContentFilters {
             channel: channel.map(str::to_owned),
             ..Default::default()
         };
@@ -199,13 +139,13 @@ impl Engine {
 
     /// Every published item of a site (at most `max`), without long fields, for its sitemap.
     pub fn public_all(&self, site: &str, max: usize) -> Result<Vec<PublicItem>, EngineError> {
-        self.public_scan(Some(site), &ListQuery::default(), max, true)
+        self.public_scan(Some(site), &ContentFilters::default(), max, true)
     }
 
     fn public_scan(
         &self,
         site: Option<&str>,
-        q: &ListQuery,
+        q: &ContentFilters,
         max: usize,
         brief: bool,
     ) -> Result<Vec<PublicItem>, EngineError> {

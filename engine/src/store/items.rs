@@ -132,10 +132,11 @@ pub struct ListFilter {
     pub doc_type: Option<String>,
     pub issuer: Option<String>,
     pub field: Option<String>,
-    pub effect_status: Option<String>,
-    pub level: Option<String>,
-    /// Documents issued in this year; other kinds first published in it.
-    pub year: Option<i32>,
+    pub effect_status: Option<crate::EffectStatus>,
+    pub level: Option<crate::ProcedureLevel>,
+    /// Documents issued in these years (inclusive); other kinds first published in them.
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
     /// For lists: leave out the long fields ([`crate::LONG_FIELDS`]) and the rendered HTML,
     /// which lists never show and which dominate the cost of loading a page of items.
     pub brief: bool,

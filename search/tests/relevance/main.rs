@@ -150,6 +150,17 @@ fn run(index: &SearchIndex, q: &str, filters: Filters) -> SearchResults {
         .unwrap_or_else(|e| panic!("{q}: {e}"))
 }
 
+/// Filters as a query string would give them.
+fn content(params: &[(&str, &str)]) -> Filters {
+    Filters {
+        sites: Vec::new(),
+        content: portico_engine::ContentFilters::from_params(|k| {
+            params.iter().find(|(n, _)| *n == k).map(|(_, v)| *v)
+        })
+        .unwrap(),
+    }
+}
+
 fn slugs(r: &SearchResults) -> Vec<&str> {
     r.hits.iter().map(|h| h.slug.as_str()).collect()
 }
@@ -157,14 +168,8 @@ fn slugs(r: &SearchResults) -> Vec<&str> {
 /// (query, filters, the slug that must come first)
 fn first_cases() -> Vec<(&'static str, Filters, &'static str)> {
     let none = Filters::default;
-    let kind = |k: &str| Filters {
-        kind: Some(k.into()),
-        ..Default::default()
-    };
-    let level = |l: &str| Filters {
-        level: Some(l.into()),
-        ..Default::default()
-    };
+    let kind = |k: &str| content(&[("kind", k)]);
+    let level = |l: &str| content(&[("level", l)]);
     vec![
         ("quyết định 3055", none(), "qd-3055"),
         ("quyet dinh 3055", none(), "qd-3055"),
@@ -257,10 +262,7 @@ fn the_expected_item_comes_first() {
 #[test]
 fn filters_narrow_and_descendants_reach_down() {
     let index = network();
-    let status = |s: &str| Filters {
-        status: Some(s.into()),
-        ..Default::default()
-    };
+    let status = |s: &str| content(&[("status", s)]);
     assert_eq!(
         slugs(&run(&index, "gia dinh van hoa", status("expired"))),
         ["qd-45-gia-dinh-van-hoa"]
@@ -285,50 +287,26 @@ fn filters_narrow_and_descendants_reach_down() {
     assert!(slugs(&run(&index, "gia dinh van hoa", sites(&["main"])))
         .iter()
         .all(|s| *s != "qd-45-gia-dinh-van-hoa"));
-    let from_2021 = Filters {
-        year_from: Some(2021),
-        kind: Some("document".into()),
-        ..Default::default()
-    };
+    let from_2021 = content(&[("year_from", "2021"), ("kind", "document")]);
     let r = run(&index, "ke hoach thue dich vu", from_2021);
     assert_eq!(slugs(&r), ["kh-thue-phan-mem-2021"]);
-    let plans = Filters {
-        doc_type: Some("Kế hoạch".into()),
-        ..Default::default()
-    };
+    let plans = content(&[("doc_type", "Kế hoạch")]);
     let r = run(&index, "cong nghe thong tin", plans);
     assert_eq!(r.total, 2);
     assert!(r
         .hits
         .iter()
         .all(|h| h.doc_type.as_deref() == Some("Kế hoạch")));
-    let ha_nam = Filters {
-        issuer: Some("UBND tỉnh Hà Nam".into()),
-        ..Default::default()
-    };
+    let ha_nam = content(&[("issuer", "UBND tỉnh Hà Nam")]);
     assert_eq!(slugs(&run(&index, "", ha_nam)), ["kh-2200-ha-nam"]);
-    let procs = run(
-        &index,
-        "dang ky",
-        Filters {
-            kind: Some("procedure".into()),
-            ..Default::default()
-        },
-    );
+    let procs = run(&index, "dang ky", content(&[("kind", "procedure")]));
     assert_eq!(procs.total, 2);
 }
 
 #[test]
 fn facets_count_what_matched() {
     let index = network();
-    let r = run(
-        &index,
-        "",
-        Filters {
-            kind: Some("document".into()),
-            ..Default::default()
-        },
-    );
+    let r = run(&index, "", content(&[("kind", "document")]));
     assert_eq!(r.total, 7);
     let doc_types = &r.facets["doc_type"];
     let count = |v: &str| doc_types.iter().find(|f| f.value == v).map(|f| f.count);

@@ -276,7 +276,10 @@ impl PgStore {
                 }
                 Ok(out)
             })();
-            let closed = session.client.is_closed();
+            // The server may say it is ending the session (an administrator's or a
+            // shutdown's termination) before the client has seen the socket close.
+            let closed = session.client.is_closed()
+                || matches!(&out, Err(StoreError::Backend(e)) if terminated(e.as_ref()));
             self.give_back(session);
             if closed {
                 // One dead session usually means the database restarted: the idle ones are
@@ -490,6 +493,13 @@ fn db_error(e: postgres::Error) -> DbError {
     } else {
         DbError::Backend(Box::new(e))
     }
+}
+
+/// Whether the server ended the session (SQLSTATE class 57P: operator intervention).
+fn terminated(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.downcast_ref::<postgres::Error>()
+        .and_then(postgres::Error::code)
+        .is_some_and(|c| c.code().starts_with("57P"))
 }
 
 fn backend(e: postgres::Error) -> StoreError {

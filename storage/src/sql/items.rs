@@ -539,36 +539,37 @@ pub(crate) fn list_live(
         cond(&mut sql, &mut args, part, ch.0.into());
         sql.push(')');
     }
+    let status = f.effect_status.map(|s| s.as_str().to_owned());
+    let level = f.level.map(|l| l.as_str().to_owned());
     for (col, v) in [
         ("r.doc_type", &f.doc_type),
         ("r.issuer", &f.issuer),
         ("r.field", &f.field),
-        ("r.effect_status", &f.effect_status),
-        ("r.level", &f.level),
+        ("r.effect_status", &status),
+        ("r.level", &level),
     ] {
         if let Some(v) = v {
             cond(&mut sql, &mut args, &format!("{col} ="), v.into());
         }
     }
-    if let Some(y) = f.year {
+    if f.year_from.is_some() || f.year_to.is_some() {
         // Documents by their year of issue, everything else by first publication (UTC).
-        let (from, to) = (
+        let (first, last) = (f.year_from.unwrap_or(0), f.year_to.unwrap_or(9998));
+        let start = |y: i32| {
             chrono::NaiveDate::from_ymd_opt(y, 1, 1)
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|t| t.and_utc().timestamp_micros())
-                .unwrap_or(i64::MIN),
-            chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc().timestamp_micros())
-                .unwrap_or(i64::MAX),
-        );
-        args.push(format!("{y:04}").into());
-        args.push(from.into());
-        args.push(to.into());
+        };
+        args.push(format!("{first:04}").into());
+        args.push(format!("{last:04}").into());
+        args.push(start(first).unwrap_or(i64::MIN).into());
+        args.push(start(last.saturating_add(1)).unwrap_or(i64::MAX).into());
         let n = args.len();
         sql.push_str(&format!(
-            " AND (CASE WHEN r.issued_on IS NOT NULL THEN substr(r.issued_on, 1, 4) = ?{}
+            " AND (CASE WHEN r.issued_on IS NOT NULL
+                        THEN substr(r.issued_on, 1, 4) >= ?{} AND substr(r.issued_on, 1, 4) <= ?{}
                    ELSE i.first_published_at >= ?{} AND i.first_published_at < ?{} END)",
+            n - 3,
             n - 2,
             n - 1,
             n
