@@ -24,6 +24,7 @@ mod error;
 mod extract;
 mod follow;
 mod handlers;
+mod host_routing;
 pub mod listen;
 pub mod login_limit;
 pub mod media;
@@ -199,7 +200,7 @@ pub async fn serve(
         .map_err(std::io::Error::other)?;
     // Host routing rewrites the path, so it must run before the router picks a route.
     let routed = tower::Layer::layer(
-        &axum::middleware::from_fn_with_state(state.clone(), handlers::pages::host_routing),
+        &axum::middleware::from_fn_with_state(state.clone(), host_routing::host_routing),
         router(state),
     );
     let app = match response_cache {

@@ -1,10 +1,10 @@
 //! The whole HTTP surface in one table.
 
 use crate::error::ApiError;
-use crate::handlers::pages::HostSite;
 use crate::handlers::{
     auth, channels, feeds, health, items, media, network, openapi, pages, public, search, webhooks,
 };
+use crate::host_routing::HostSite;
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::HeaderMap;

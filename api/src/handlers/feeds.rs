@@ -2,9 +2,9 @@
 //! (serde) per site, per channel and for the whole network; a sitemap per site and a sitemap
 //! index for the network (quick-xml). Absolute URLs, full text, correct dates.
 
-use super::pages::HostSite;
 use crate::cache::headers::{public_bytes, Tags, PUBLIC_CACHE_CONTROL};
 use crate::error::ApiError;
+use crate::host_routing::HostSite;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};

@@ -3,10 +3,10 @@
 //! request gathers its data and renders on the blocking pool.
 
 use crate::cache::headers::{public_bytes, Tags, PUBLIC_CACHE_CONTROL};
+use crate::host_routing::HostSite;
 use crate::AppState;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::middleware::Next;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portico_engine::Dependency;
 use portico_engine::{ContentFilters, Engine, EngineError, PublicItem, Site, SiteKind};
@@ -17,49 +17,6 @@ use std::collections::HashMap;
 /// Pages may load the theme's stylesheet and images, and post forms to themselves only.
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-/// Set by host routing: this request came to a site's own domain, so its links have no
-/// `/{site}` prefix.
-#[derive(Clone)]
-pub(crate) struct HostSite;
-
-/// Serves a site with its own domain at that domain's root, by rewriting `/x` to `/{site}/x`.
-pub(crate) async fn host_routing(
-    State(st): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let path = req.uri().path().to_owned();
-    let passthrough = [
-        "/api/",
-        "/static/",
-        "/healthz",
-        "/readyz",
-        "/media/",
-        "/_portico/",
-    ];
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned);
-    if let (Some(host), false) = (host, passthrough.iter().any(|p| path.starts_with(p))) {
-        let engine = st.engine.clone();
-        let found = super::off_thread(move || engine.site_for_domain(&host)).await;
-        if let Ok(Ok(Some(site))) = found {
-            let query = req
-                .uri()
-                .query()
-                .map(|q| format!("?{q}"))
-                .unwrap_or_default();
-            if let Ok(uri) = format!("/{}{}{}", site.slug, path, query).parse::<Uri>() {
-                *req.uri_mut() = uri;
-                req.extensions_mut().insert(HostSite);
-            }
-        }
-    }
-    next.run(req).await
-}
 
 fn base(site: &Site, host_routed: bool) -> String {
     if host_routed {
@@ -271,10 +228,6 @@ async fn render(
     resp
 }
 
-fn host_routed(req_ext: Option<axum::Extension<HostSite>>) -> bool {
-    req_ext.is_some()
-}
-
 pub(crate) async fn network_home(State(st): State<AppState>, headers: HeaderMap) -> Response {
     render(&st, &headers, |engine| {
         let sites = engine.sites()?;
@@ -325,7 +278,7 @@ pub(crate) async fn site_home(
     hosted: Option<axum::Extension<HostSite>>,
     Path(site): Path<String>,
 ) -> Response {
-    let routed = host_routed(hosted);
+    let routed = hosted.is_some();
     render(&st, &headers, move |engine| {
         let site = engine.site_named(&site)?;
         let ctx = site_ctx(engine, &site, routed)?;
@@ -463,7 +416,7 @@ pub(crate) async fn channel_page(
     Path((site, channel)): Path<(String, String)>,
     Query(p): Query<HashMap<String, String>>,
 ) -> Response {
-    let routed = host_routed(hosted);
+    let routed = hosted.is_some();
     render(&st, &headers, move |engine| {
         let ch = engine
             .channels(&site)?
@@ -502,7 +455,7 @@ async fn kind_list(
     kind: portico_engine::ItemKind,
     spec: ListSpec,
 ) -> Response {
-    let routed = host_routed(hosted);
+    let routed = hosted.is_some();
     render(&st, &headers, move |engine| {
         let q = ContentFilters {
             kind: Some(kind),
@@ -569,7 +522,7 @@ pub(crate) async fn item_page(
     hosted: Option<axum::Extension<HostSite>>,
     Path((site, _channel, slug)): Path<(String, String, String)>,
 ) -> Response {
-    let routed = host_routed(hosted);
+    let routed = hosted.is_some();
     render(&st, &headers, move |engine| {
         let site = engine.site_named(&site)?;
         let ctx = site_ctx(engine, &site, routed)?;
@@ -617,7 +570,7 @@ pub(crate) async fn search_page(
     Path(site): Path<String>,
     Query(p): Query<HashMap<String, String>>,
 ) -> Response {
-    let routed = host_routed(hosted);
+    let routed = hosted.is_some();
     let index = st.search.clone();
     render(&st, &headers, move |engine| {
         let site = engine.site_named(&site)?;
