@@ -24,5 +24,6 @@ mod pages;
 mod permissions;
 mod proposals;
 mod search;
+mod snapshots;
 mod webhooks;
 mod workflow;
