@@ -72,22 +72,13 @@ impl Event {
                 let mut t = vec![Dependency::Network];
                 if let Some(s) = self.site_id {
                     t.push(Dependency::List(s));
-                    if let Some(k) = self
-                        .data
-                        .get("kind")
-                        .and_then(|k| k.as_str())
-                        .and_then(ItemKind::parse)
-                    {
-                        t.push(Dependency::Kind(s, k));
+                    let payload = self.item_payload();
+                    if let Some(p) = &payload {
+                        t.push(Dependency::Kind(s, p.kind));
                     }
-                    match self.data.get("channels").and_then(|c| c.as_array()) {
+                    match payload.and_then(|p| p.channels) {
                         // The channels the item left or entered.
-                        Some(channels) => t.extend(
-                            channels
-                                .iter()
-                                .filter_map(|c| c.as_i64())
-                                .map(|c| Dependency::Channel(ChannelId(c))),
-                        ),
+                        Some(channels) => t.extend(channels.into_iter().map(Dependency::Channel)),
                         // Events written before they named their channels: every list of
                         // the site.
                         None => t.push(Dependency::Site(s)),
@@ -101,10 +92,8 @@ impl Event {
             EventKind::ChannelChanged => self.site_id.map(Dependency::Site).into_iter().collect(),
             EventKind::SiteCreated => vec![Dependency::Sites, Dependency::Network],
             EventKind::MediaChanged => self
-                .data
-                .get("media")
-                .and_then(|m| m.as_i64())
-                .map(|m| Dependency::Media(MediaId(m)))
+                .media_payload()
+                .map(|p| Dependency::Media(p.media))
                 .into_iter()
                 .collect(),
             EventKind::ItemCreated
@@ -158,7 +147,9 @@ mod tests {
 
     #[test]
     fn an_event_that_does_not_name_its_channels_invalidates_every_list_of_its_site() {
-        let deps = published(serde_json::json!({"kind": "article"})).invalidates();
+        let deps =
+            published(serde_json::json!({"kind": "article", "slug": "tin", "state": "published"}))
+                .invalidates();
         assert!(deps.contains(&Dependency::Site(SiteId(3))), "{deps:?}");
     }
 
@@ -167,7 +158,8 @@ mod tests {
     #[test]
     fn a_list_depends_on_what_a_publish_into_it_invalidates() {
         let publish =
-            published(serde_json::json!({"kind": "document", "channels": [4]})).invalidates();
+            published(serde_json::json!({"kind": "document", "slug": "qd-1", "state": "published", "channels": [4]}))
+                .invalidates();
         for (kind, channel) in [
             (None, Some(ChannelId(4))),
             (Some(ItemKind::Document), None),

@@ -45,7 +45,7 @@ pub use content::{
 pub use dependency::Dependency;
 pub use error::{Cause, EngineError, InvalidKind};
 pub use error_code::ErrorCode;
-pub use event::{AuditEntry, Event, EventKind, NewEvent};
+pub use event::{AuditEntry, Event, EventKind, ItemPayload, MediaChange, MediaPayload, NewEvent};
 pub use filters::ContentFilters;
 pub use ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
 pub use media::{
@@ -63,8 +63,9 @@ pub use service::{
 pub use site::{Channel, Site, SiteKind};
 pub use store::{
     AuditRow, ChannelChange, EventLog, ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter,
-    MediaStore, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns,
-    RevisionRecord, SiteStore, Store, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
+    MediaEvent, MediaStore, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord,
+    RevisionColumns, RevisionRecord, SiteStore, Store, StoreError, StoreResult, UserRecord,
+    UserStore, WebhookStore,
 };
 pub use user::{User, Username};
 pub use webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};

@@ -12,8 +12,14 @@ fn redacted() -> insta::Settings {
     s.set_snapshot_path("snapshots");
     s.set_prepend_module_to_snapshot(false);
     for (re, with) in [
-        (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", "[time]"),
-        (r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}", "[time]"),
+        (
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
+            "[time]",
+        ),
+        (
+            r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
+            "[time]",
+        ),
         (r"\d{2}/\d{2}/\d{4}", "[date]"),
         (r"\d{2}&#x2f;\d{2}&#x2f;\d{4}", "[date]"),
         (r"127\.0\.0\.1:\d+", "[host]"),
@@ -44,7 +50,12 @@ async fn an_article_its_api_answer_its_feed_and_an_error() {
     let settings = redacted();
 
     let api = s
-        .send("GET", &format!("/api/v1/public/sites/main/items/{slug}"), None, None)
+        .send(
+            "GET",
+            &format!("/api/v1/public/sites/main/items/{slug}"),
+            None,
+            None,
+        )
         .await;
     settings.bind(|| insta::assert_json_snapshot!("article_api", api.body));
 

@@ -13,6 +13,7 @@ use crate::store::{
 };
 use crate::workflow::{allowed_actions, State};
 use crate::ErrorCode;
+use crate::ItemPayload;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -70,12 +71,18 @@ pub(super) fn columns(c: &Content) -> RevisionColumns {
 }
 
 pub(super) fn item_event(kind: EventKind, item: &ItemRecord, state: State) -> NewEvent {
-    NewEvent {
+    NewEvent::item(
         kind,
-        site_id: Some(item.site_id),
-        item_id: Some(item.id),
-        data: serde_json::json!({"kind": item.kind, "slug": item.slug, "state": state}),
-    }
+        item.site_id,
+        Some(item.id),
+        &ItemPayload {
+            kind: item.kind,
+            slug: item.slug.clone(),
+            state,
+            channels: None,
+            source: None,
+        },
+    )
 }
 
 /// An event that changes public lists (publish, withdraw): it also names the channels whose
@@ -86,9 +93,18 @@ pub(super) fn list_event(
     state: State,
     channels: &[ChannelId],
 ) -> NewEvent {
-    let mut e = item_event(kind, item, state);
-    e.data["channels"] = serde_json::json!(channels);
-    e
+    NewEvent::item(
+        kind,
+        item.site_id,
+        Some(item.id),
+        &ItemPayload {
+            kind: item.kind,
+            slug: item.slug.clone(),
+            state,
+            channels: Some(channels.to_vec()),
+            source: None,
+        },
+    )
 }
 
 impl Engine {
@@ -145,12 +161,18 @@ impl Engine {
                     revision: Some(RevisionNo(1)),
                     comment: None,
                 },
-                events: vec![NewEvent {
-                    kind: EventKind::ItemCreated,
-                    site_id: Some(site.id),
-                    item_id: None,
-                    data: serde_json::json!({"kind": kind, "slug": slug, "state": State::Draft}),
-                }],
+                events: vec![NewEvent::item(
+                    EventKind::ItemCreated,
+                    site.id,
+                    None,
+                    &ItemPayload {
+                        kind,
+                        slug: slug.clone(),
+                        state: State::Draft,
+                        channels: None,
+                        source: None,
+                    },
+                )],
             };
             match self.store.insert_item(&record) {
                 Ok(item) => return self.view(actor, &site, item),

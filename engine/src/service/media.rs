@@ -3,6 +3,7 @@
 
 use super::Engine;
 use crate::error::{EngineError, InvalidKind};
+use crate::event::{MediaChange, NewEvent};
 use crate::media::{Media, MediaFile, MediaFilter, MediaId, MediaType, MediaUse, NewMediaRecord};
 use crate::policy::{Actor, Permission};
 use crate::site::Site;
@@ -112,7 +113,9 @@ impl Engine {
             uploaded_by: actor.user_id,
             at: audit.at,
         };
-        let mut m = self.store.insert_media(&record, &audit)?;
+        let mut m = self.store.insert_media(&record, &audit, &|m| {
+            NewEvent::media(m, MediaChange::Uploaded)
+        })?;
         m.site.clone_from(&site.slug);
         Ok(m)
     }
@@ -204,7 +207,9 @@ impl Engine {
             old.version(),
             &file.checksum[..16.min(file.checksum.len())]
         ));
-        let mut new = self.store.replace_media(id, &file, &audit)?;
+        let mut new = self.store.replace_media(id, &file, &audit, &|m| {
+            NewEvent::media(m, MediaChange::Replaced)
+        })?;
         new.site.clone_from(&site.slug);
         Ok((old, new))
     }
@@ -228,17 +233,15 @@ impl Engine {
             Some(t) => clean_title(&t)?,
             None => m.title.clone(),
         };
-        let action = if public != m.public {
-            if public {
-                "media.make_public"
-            } else {
-                "media.make_private"
-            }
-        } else {
-            "media.update"
+        let (action, change) = match (m.public, public) {
+            (false, true) => ("media.make_public", MediaChange::MadePublic),
+            (true, false) => ("media.make_private", MediaChange::MadePrivate),
+            _ => ("media.update", MediaChange::Updated),
         };
         let audit = self.media_audit(actor, action, &site, m.filename.clone());
-        let mut m = self.store.update_media(id, public, &title, &audit)?;
+        let mut m = self
+            .store
+            .update_media(id, public, &title, &audit, &|m| NewEvent::media(m, change))?;
         m.site.clone_from(&site.slug);
         Ok(m)
     }
@@ -258,7 +261,8 @@ impl Engine {
             ));
         }
         let audit = self.media_audit(actor, "media.delete", &site, m.filename.clone());
-        self.store.delete_media(id, &audit)?;
+        self.store
+            .delete_media(id, &audit, &|m| NewEvent::media(m, MediaChange::Deleted))?;
         let orphan = self.store.media_checksum_uses(&m.checksum)? == 0;
         Ok((m, orphan))
     }

@@ -107,13 +107,18 @@ impl Engine {
                     site.slug, item.id, item.slug
                 )),
             },
-            events: vec![NewEvent {
-                kind: EventKind::ItemCreated,
-                site_id: Some(target.id),
-                item_id: None,
-                data: serde_json::json!({"kind": item.kind, "slug": slug, "state": State::InReview,
-                                         "source": item.id}),
-            }],
+            events: vec![NewEvent::item(
+                EventKind::ItemCreated,
+                target.id,
+                None,
+                &crate::ItemPayload {
+                    kind: item.kind,
+                    slug: slug.clone(),
+                    state: State::InReview,
+                    channels: None,
+                    source: Some(item.id),
+                },
+            )],
         };
         let copy = self.store.insert_item(&record)?;
         self.view(actor, &target, copy)

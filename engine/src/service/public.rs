@@ -249,12 +249,7 @@ impl Engine {
                 kind,
                 id,
                 site: site.slug.clone(),
-                slug: e
-                    .data
-                    .get("slug")
-                    .and_then(|s| s.as_str())
-                    .unwrap_or_default()
-                    .to_owned(),
+                slug: e.item_payload().map(|p| p.slug).unwrap_or_default(),
                 item,
             });
         }

@@ -2,7 +2,7 @@
 
 use super::{check_slug, clean_name, parse_enum, Engine};
 use crate::error::{EngineError, InvalidKind};
-use crate::event::{EventKind, NewEvent};
+use crate::event::NewEvent;
 use crate::ids::ChannelId;
 use crate::policy::{Actor, Permission};
 use crate::site::{Channel, Site, SiteKind};
@@ -145,12 +145,7 @@ impl Engine {
         };
         let mut audit = self.audit(actor.map(|a| a.user_id), "site.create");
         audit.comment = Some(format!("created site '{}'", input.slug));
-        let event = NewEvent {
-            kind: EventKind::SiteCreated,
-            site_id: None,
-            item_id: None,
-            data: serde_json::json!({"slug": input.slug}),
-        };
+        let event = NewEvent::site_created(&input.slug);
         let made = self.store.insert_site(
             &NewSiteRecord {
                 slug: input.slug,
@@ -410,12 +405,7 @@ impl Engine {
         let mut audit = self.audit(actor.map(|a| a.user_id), action);
         audit.site_id = Some(site.id);
         audit.comment = Some(format!("{action} '{slug}'"));
-        let event = NewEvent {
-            kind: EventKind::ChannelChanged,
-            site_id: Some(site.id),
-            item_id: None,
-            data: serde_json::json!({"channel": slug, "action": action}),
-        };
+        let event = NewEvent::channel_changed(site.id, slug, action);
         (audit, event)
     }
 }

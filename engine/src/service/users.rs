@@ -5,7 +5,7 @@ use crate::auth::{
     hash_password_at, new_token, token_hash, verify_password, HashCost, LoginToken, TOKEN_TTL_HOURS,
 };
 use crate::error::{EngineError, InvalidKind};
-use crate::event::{EventKind, NewEvent};
+use crate::event::NewEvent;
 use crate::policy::{Actor, Permission, Role};
 use crate::store::NewUserRecord;
 use crate::user::{User, Username};
@@ -147,12 +147,7 @@ impl Engine {
             hash_password_at(&input.password, self.hash_cost).map_err(EngineError::internal)?;
         let mut audit = self.audit(actor.map(|a| a.user_id), "user.create");
         audit.comment = Some(format!("created user '{}'", username.as_str()));
-        let event = NewEvent {
-            kind: EventKind::UserCreated,
-            site_id: None,
-            item_id: None,
-            data: serde_json::json!({"username": username.as_str()}),
-        };
+        let event = NewEvent::user_created(username.as_str());
         Ok(self.store.insert_user(
             &NewUserRecord {
                 username: username.as_str().to_owned(),
@@ -207,12 +202,7 @@ impl Engine {
         let mut audit = self.audit(actor.map(|a| a.user_id), action);
         audit.site_id = Some(site.id);
         audit.comment = Some(format!("{action} {role} to '{}'", user.username));
-        let event = NewEvent {
-            kind: EventKind::RoleChanged,
-            site_id: Some(site.id),
-            item_id: None,
-            data: serde_json::json!({"username": user.username, "role": role, "granted": granted}),
-        };
+        let event = NewEvent::role_changed(site.id, &user.username, role, granted);
         Ok(self
             .store
             .set_role(user.id, site.id, role, granted, &audit, &event)?)

@@ -17,7 +17,7 @@ pub use items::{
     AuditRow, ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter, NewItemRecord,
     NewRevision, RevisionColumns, RevisionRecord,
 };
-pub use media::MediaStore;
+pub use media::{MediaEvent, MediaStore};
 pub use sites::{ChannelChange, NewSiteRecord, SiteStore};
 pub use users::{NewUserRecord, UserRecord, UserStore};
 pub use webhooks::WebhookStore;

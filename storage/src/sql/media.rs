@@ -4,8 +4,8 @@ use super::log::{append_audit, append_event};
 use super::rows::{micros, time};
 use super::{args, Db, Dialect, Row, Value};
 use portico_engine::{
-    text::fold, AuditEntry, EventKind, ItemId, Media, MediaFile, MediaFilter, MediaId, MediaType,
-    MediaUse, NewEvent, NewMediaRecord, SiteId, State, StoreError, UserId,
+    text::fold, AuditEntry, ItemId, Media, MediaEvent, MediaFile, MediaFilter, MediaId, MediaType,
+    MediaUse, NewMediaRecord, SiteId, State, StoreError, UserId,
 };
 
 const COLS: &str = "id, site_id, filename, title, type, size, checksum, width, height, public, \
@@ -39,22 +39,22 @@ fn folded(filename: &str, title: &str) -> String {
     fold(&format!("{filename} {title}"))
 }
 
-/// Appends the audit entry and the `media_changed` event of a library write.
-fn log(tx: &dyn Db, m: &Media, change: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+/// Appends the audit entry and the engine's `media_changed` event of a library write.
+fn log(
+    tx: &dyn Db,
+    m: &Media,
+    event: MediaEvent<'_>,
+    audit: &AuditEntry,
+) -> Result<(), StoreError> {
     append_audit(tx, audit, None)?;
-    let event = NewEvent {
-        kind: EventKind::MediaChanged,
-        site_id: Some(m.site_id),
-        item_id: None,
-        data: serde_json::json!({"media": m.id, "change": change, "checksum": m.checksum}),
-    };
-    append_event(tx, &event, micros(audit.at), None)
+    append_event(tx, &event(m), micros(audit.at), None)
 }
 
 pub(crate) fn insert(
     tx: &dyn Db,
     m: &NewMediaRecord,
     audit: &AuditEntry,
+    event: MediaEvent<'_>,
 ) -> Result<Media, StoreError> {
     let f = &m.file;
     let id: i64 = tx.value(
@@ -76,7 +76,7 @@ pub(crate) fn insert(
         ],
     )?;
     let stored = found(tx, MediaId(id))?;
-    log(tx, &stored, "uploaded", audit)?;
+    log(tx, &stored, event, audit)?;
     Ok(stored)
 }
 
@@ -126,6 +126,7 @@ pub(crate) fn replace(
     id: MediaId,
     f: &MediaFile,
     audit: &AuditEntry,
+    event: MediaEvent<'_>,
 ) -> Result<Media, StoreError> {
     let n = tx.execute(
         "UPDATE media SET type = ?2, size = ?3, checksum = ?4, width = ?5, height = ?6,
@@ -145,7 +146,7 @@ pub(crate) fn replace(
         return Err(StoreError::NotFound(format!("media {id}")));
     }
     let m = found(tx, id)?;
-    log(tx, &m, "replaced", audit)?;
+    log(tx, &m, event, audit)?;
     Ok(m)
 }
 
@@ -155,6 +156,7 @@ pub(crate) fn update(
     public: bool,
     title: &str,
     audit: &AuditEntry,
+    event: MediaEvent<'_>,
 ) -> Result<Media, StoreError> {
     let before = found(tx, id)?;
     tx.execute(
@@ -168,19 +170,19 @@ pub(crate) fn update(
         ],
     )?;
     let m = found(tx, id)?;
-    let change = match (before.public, public) {
-        (false, true) => "made_public",
-        (true, false) => "made_private",
-        _ => "updated",
-    };
-    log(tx, &m, change, audit)?;
+    log(tx, &m, event, audit)?;
     Ok(m)
 }
 
-pub(crate) fn delete(tx: &dyn Db, id: MediaId, audit: &AuditEntry) -> Result<(), StoreError> {
+pub(crate) fn delete(
+    tx: &dyn Db,
+    id: MediaId,
+    audit: &AuditEntry,
+    event: MediaEvent<'_>,
+) -> Result<(), StoreError> {
     let m = found(tx, id)?;
     tx.execute("DELETE FROM media WHERE id = ?1", args![id.0])?;
-    log(tx, &m, "deleted", audit)
+    log(tx, &m, event, audit)
 }
 
 /// Records which files a newly written revision refers to.

@@ -11,7 +11,7 @@ macro_rules! impl_store {
             use portico_engine::{
                 AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt,
                 Event, EventLog, ItemId, ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter,
-                Media, MediaFile, MediaFilter, MediaId, MediaStore, MediaUse, NewEvent,
+                Media, MediaEvent, MediaFile, MediaFilter, MediaId, MediaStore, MediaUse, NewEvent,
                 NewItemRecord, NewMediaRecord, NewSiteRecord, NewUserRecord, NewWebhookRecord,
                 RevisionNo, RevisionRecord, Role, Site, SiteId, SiteStore, State, StoreResult,
                 User, UserId, UserRecord, UserStore, Webhook, WebhookId, WebhookStore,
@@ -268,8 +268,9 @@ macro_rules! impl_store {
                     &self,
                     m: &NewMediaRecord,
                     audit: &AuditEntry,
+                    event: MediaEvent<'_>,
                 ) -> StoreResult<Media> {
-                    self.write(|tx| media::insert(tx, m, audit))
+                    self.write(|tx| media::insert(tx, m, audit, event))
                 }
                 fn media(&self, id: MediaId) -> StoreResult<Option<Media>> {
                     self.read(|c| media::get(c, id))
@@ -286,8 +287,9 @@ macro_rules! impl_store {
                     id: MediaId,
                     file: &MediaFile,
                     audit: &AuditEntry,
+                    event: MediaEvent<'_>,
                 ) -> StoreResult<Media> {
-                    self.write(|tx| media::replace(tx, id, file, audit))
+                    self.write(|tx| media::replace(tx, id, file, audit, event))
                 }
                 fn update_media(
                     &self,
@@ -295,11 +297,17 @@ macro_rules! impl_store {
                     public: bool,
                     title: &str,
                     audit: &AuditEntry,
+                    event: MediaEvent<'_>,
                 ) -> StoreResult<Media> {
-                    self.write(|tx| media::update(tx, id, public, title, audit))
+                    self.write(|tx| media::update(tx, id, public, title, audit, event))
                 }
-                fn delete_media(&self, id: MediaId, audit: &AuditEntry) -> StoreResult<()> {
-                    self.write(|tx| media::delete(tx, id, audit))
+                fn delete_media(
+                    &self,
+                    id: MediaId,
+                    audit: &AuditEntry,
+                    event: MediaEvent<'_>,
+                ) -> StoreResult<()> {
+                    self.write(|tx| media::delete(tx, id, audit, event))
                 }
                 fn media_uses(&self, id: MediaId) -> StoreResult<Vec<MediaUse>> {
                     self.read(|c| media::uses(c, id))
