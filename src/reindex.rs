@@ -19,7 +19,7 @@ pub fn run(data: &DataArgs) -> Result<()> {
     let started = Instant::now();
     let n = portico_search::follower::rebuild(&engine, &index, |done, total| {
         bar.set_length(total);
-        bar.set_position(done as u64);
+        bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
     })?;
     bar.finish_and_clear();
     println!(

@@ -109,7 +109,9 @@ fn at_least(
             return None;
         }
         // By this time the bytes received so far are the least the rate allows.
-        let due = started + BODY_GRACE + Duration::from_secs_f64(received as f64 / rate as f64);
+        let due = started
+            + BODY_GRACE
+            + Duration::from_millis(received.saturating_mul(1000) / rate.max(1));
         match tokio::time::timeout_at(due, data.next()).await {
             Ok(Some(Ok(chunk))) => {
                 let n = u64::try_from(chunk.len()).unwrap_or(u64::MAX);

@@ -249,12 +249,17 @@ impl Collector for StateCollector {
                 get(&s.origin_fetches),
             )?;
             let (entries, bytes) = c.size();
-            gauge(&mut e, "cache_entries", "Responses stored", entries as i64)?;
+            gauge(
+                &mut e,
+                "cache_entries",
+                "Responses stored",
+                i64::try_from(entries).unwrap_or(i64::MAX),
+            )?;
             gauge(
                 &mut e,
                 "cache_bytes",
                 "Bytes of responses stored",
-                bytes as i64,
+                i64::try_from(bytes).unwrap_or(i64::MAX),
             )?;
         }
         let c = &self.connections;

@@ -273,11 +273,11 @@ pub fn router(state: AppState) -> Router {
                         // `/readyz` answers 503 while a node catches up, once per probe: the
                         // state is in /readyz itself and in /metrics, not worth an error line.
                         ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
-                            tracing::debug!(latency_ms = latency.as_millis() as u64, "503 Service Unavailable")
+                            tracing::debug!(latency_ms = millis(latency), "503 Service Unavailable")
                         }
                         other => tracing::error!(
                             classification = %other,
-                            latency_ms = latency.as_millis() as u64,
+                            latency_ms = millis(latency),
                             "response failed"
                         ),
                     }
@@ -343,4 +343,9 @@ impl MakeRequestId for Counter {
             .ok()
             .map(RequestId::new)
     }
+}
+
+/// Milliseconds for the log.
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }

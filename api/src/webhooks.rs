@@ -352,7 +352,7 @@ async fn deliver(
         at,
         status,
         error,
-        duration_ms: started.elapsed().as_millis() as u64,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     }
 }
 

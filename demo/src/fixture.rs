@@ -13,7 +13,12 @@ pub fn seed_small_network(engine: &Engine, password: &str) -> Result<(), EngineE
     let bad = |what: &str| EngineError::internal(format!("small-network.json: {what}"));
     let net: Value = serde_json::from_str(SMALL_NETWORK)
         .map_err(|e| EngineError::internal_from("small-network.json", e))?;
-    let list = |key: &str| net[key].as_array().cloned().unwrap_or_default();
+    let list = |key: &str| {
+        net.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
     let text = |v: &Value, key: &str| v[key].as_str().map(str::to_owned);
     for u in list("users") {
         engine.create_user_as_operator(
@@ -21,7 +26,10 @@ pub fn seed_small_network(engine: &Engine, password: &str) -> Result<(), EngineE
                 username: text(&u, "username").ok_or_else(|| bad("a user without a name"))?,
                 password: password.to_owned(),
                 display_name: None,
-                network_admin: u["network_admin"].as_bool().unwrap_or(false),
+                network_admin: u
+                    .get("network_admin")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             },
             PasswordRule::DemoOnly,
         )?;
@@ -39,7 +47,12 @@ pub fn seed_small_network(engine: &Engine, password: &str) -> Result<(), EngineE
                 theme: None,
             },
         )?;
-        for name in s["channels"].as_array().into_iter().flatten() {
+        for name in s
+            .get("channels")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             engine.create_channel(
                 None,
                 &slug,

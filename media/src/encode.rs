@@ -101,7 +101,7 @@ fn write_icc<W>(c: &mut mozjpeg::compress::CompressStarted<W>, icc: &[u8]) {
     for (i, chunk) in chunks.into_iter().enumerate() {
         let mut buf = Vec::with_capacity(chunk.len() + 14);
         buf.extend_from_slice(b"ICC_PROFILE\0");
-        buf.extend([i as u8 + 1, count]);
+        buf.extend([u8::try_from(i + 1).unwrap_or(u8::MAX), count]);
         buf.extend_from_slice(chunk);
         c.write_marker(mozjpeg::Marker::APP(2), &buf);
     }
@@ -127,7 +127,8 @@ pub fn flatten_on_white(img: DynamicImage) -> image::RgbImage {
     for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
         let a = u32::from(p[3]);
         for c in 0..3 {
-            o[c] = ((u32::from(p[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
+            o[c] = u8::try_from((u32::from(p[c]) * a + 255 * (255 - a) + 127) / 255)
+                .unwrap_or(u8::MAX);
         }
     }
     out
@@ -144,7 +145,10 @@ pub fn jpeg(
     let run = || -> std::io::Result<Vec<u8>> {
         let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
         c.set_fastest_defaults();
-        c.set_size(w as usize, h as usize);
+        c.set_size(
+            usize::try_from(w).unwrap_or(usize::MAX),
+            usize::try_from(h).unwrap_or(usize::MAX),
+        );
         c.set_quality(f32::from(quality));
         c.set_optimize_coding(true);
         let mut c = c.start_compress(Vec::with_capacity(rgb.len() / 8))?;

@@ -172,6 +172,10 @@ struct Plan {
     canvas: (u32, u32),
 }
 
+#[allow(
+    clippy::as_conversions,
+    reason = "float to integer: `as` saturates, which is the rounding wanted for a pixel size"
+)]
 fn round(v: f64) -> u32 {
     (v.round() as u32).max(1)
 }
@@ -257,7 +261,7 @@ fn decode_jpeg_scaled(
         );
         if cmyk {
             let mut s = d.to_colorspace(mozjpeg::ColorSpace::JCS_CMYK)?;
-            let (w, h) = (s.width() as u32, s.height() as u32);
+            let (w, h) = (dim(s.width()), dim(s.height()));
             let px: Vec<[u8; 4]> = s.read_scanlines()?;
             s.finish()?;
             // Adobe writes CMYK inverted; this is the usual naive conversion, without a profile.
@@ -265,7 +269,8 @@ fn decode_jpeg_scaled(
                 .iter()
                 .flat_map(|&[c, m, y, k]| {
                     let k = u32::from(k);
-                    [c, m, y].map(|v| ((u32::from(v) * k + 127) / 255) as u8)
+                    [c, m, y]
+                        .map(|v| u8::try_from((u32::from(v) * k + 127) / 255).unwrap_or(u8::MAX))
                 })
                 .collect();
             image::RgbImage::from_raw(w, h, rgb)
@@ -273,7 +278,7 @@ fn decode_jpeg_scaled(
                 .ok_or_else(|| std::io::Error::other("CMYK buffer size"))
         } else {
             let mut s = d.rgb()?;
-            let (w, h) = (s.width() as u32, s.height() as u32);
+            let (w, h) = (dim(s.width()), dim(s.height()));
             let px: Vec<u8> = s.read_scanlines::<u8>()?;
             s.finish()?;
             image::RgbImage::from_raw(w, h, px)
@@ -391,6 +396,11 @@ fn pad(img: DynamicImage, canvas: (u32, u32), transparent: bool) -> DynamicImage
     let y = i64::from((canvas.1 - img.height().min(canvas.1)) / 2);
     image::imageops::overlay(&mut c, &img.into_rgba8(), x, y);
     DynamicImage::ImageRgba8(c)
+}
+
+/// A decoder's dimension as the image crate wants it (decoders refuse anything larger).
+fn dim(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ fn magic(b: &[u8]) -> Result<MediaType, MediaError> {
         Ok(MediaType::Png)
     } else if b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a") {
         Ok(MediaType::Gif)
-    } else if b.len() >= 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+    } else if b.get(..4) == Some(b"RIFF") && b.get(8..12) == Some(b"WEBP") {
         Ok(MediaType::Webp)
     } else if b.starts_with(b"%PDF-") {
         Ok(MediaType::Pdf)

@@ -96,14 +96,18 @@ fn check_complete_jpeg(b: &[u8]) -> Result<(), MediaError> {
             0xD9 => return Ok(()),
             0x01 | 0xD0..=0xD7 => i += 2,
             _ => {
-                let len = b.get(i + 2..i + 4).ok_or_else(truncated)?;
-                i += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
+                let len = match b.get(i + 2..i + 4) {
+                    Some(&[hi, lo]) => u16::from_be_bytes([hi, lo]),
+                    _ => return Err(truncated()),
+                };
+                i += 2 + usize::from(len);
                 if marker == 0xDA {
                     // Entropy-coded data runs to the next marker that is not a stuffed 0xFF00
                     // or a restart marker.
-                    while i + 1 < b.len()
-                        && !(b[i] == 0xFF && b[i + 1] != 0 && !(0xD0..=0xD7).contains(&b[i + 1]))
-                    {
+                    while let Some(&[x, next]) = b.get(i..i + 2) {
+                        if x == 0xFF && next != 0 && !(0xD0..=0xD7).contains(&next) {
+                            break;
+                        }
                         i += 1;
                     }
                 }

@@ -33,7 +33,7 @@ fn is_tone(c: char) -> bool {
 /// Whether `c` belongs in a syllable, with the letters of Vietnamese answered without
 /// Unicode's table lookup (a measurable share of snippet making).
 fn is_word_char(c: char) -> bool {
-    match c as u32 {
+    match u32::from(c) {
         0..=0x7f => c.is_ascii_alphanumeric(),
         // Latin-1 letters and Latin Extended-A and -B, all letters but × and ÷.
         0xc0..=0x24f => c != '×' && c != '÷',

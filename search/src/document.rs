@@ -67,7 +67,7 @@ impl IndexDoc {
             channels: item.channels.clone(),
             title: item.title.clone(),
             summary: s(f, "summary"),
-            year: published.year().max(0) as u64,
+            year: u64::try_from(published.year()).unwrap_or(0),
             published_at: published.timestamp_micros(),
             ..Default::default()
         };

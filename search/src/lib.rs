@@ -6,6 +6,9 @@
 //! ([`follower::rebuild`], `portico reindex`), and it is rebuilt by itself when it is missing
 //! or damaged.
 
+// Unit tests build values from loop counters; the library code is held to the lint.
+#![cfg_attr(test, allow(clippy::as_conversions))]
+
 pub mod analyzer;
 mod document;
 pub mod follower;

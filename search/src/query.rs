@@ -100,21 +100,18 @@ pub fn text_query(f: &Fields, q: &str) -> Option<Box<dyn Query>> {
         ));
     }
     for pair in folded_seq.windows(2) {
-        clauses.push((
-            Occur::Should,
-            boosted(term(f.bigram, &format!("{}_{}", pair[0], pair[1])), 3.0),
-        ));
+        clauses.push((Occur::Should, boosted(term(f.bigram, &pair.join("_")), 3.0)));
     }
     for phrase in phrases.iter().filter(|p| !p.trim().is_empty()) {
         let words: Vec<String> = syllables(phrase)
             .take(MAX_TERMS)
             .map(|(a, b)| folded_term(&phrase[a..b]))
             .collect();
-        let q: Box<dyn Query> = match words.len() {
-            0 => continue,
-            1 => Box::new(BooleanQuery::new(vec![
-                (Occur::Should, boosted(term(f.title_folded, &words[0]), 2.0)),
-                (Occur::Should, term(f.body_folded, &words[0])),
+        let q: Box<dyn Query> = match words.as_slice() {
+            [] => continue,
+            [word] => Box::new(BooleanQuery::new(vec![
+                (Occur::Should, boosted(term(f.title_folded, word), 2.0)),
+                (Occur::Should, term(f.body_folded, word)),
             ])),
             _ => {
                 let on = |field: Field| -> Box<dyn Query> {

@@ -122,7 +122,8 @@ fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<Strin
 
 /// Recency weight in (1.0, 1.1]: equal matches rank newer first without drowning relevance.
 fn recency(published_at: i64, now: i64) -> f32 {
-    let age_days = ((now - published_at).max(0) / 86_400_000_000) as f32;
+    let days = ((now - published_at) / 86_400_000_000).clamp(0, i64::from(u16::MAX));
+    let age_days = f32::from(u16::try_from(days).unwrap_or(u16::MAX));
     1.0 + 0.1 / (1.0 + age_days / 365.0)
 }
 
@@ -293,7 +294,12 @@ fn facet_counts(
     let json = serde_json::to_value(&results).unwrap_or_default();
     let mut out = BTreeMap::new();
     for f in FACETS {
-        let buckets = json[f]["buckets"].as_array().cloned().unwrap_or_default();
+        let buckets = json
+            .get(f)
+            .and_then(|v| v.get("buckets"))
+            .and_then(|b| b.as_array())
+            .cloned()
+            .unwrap_or_default();
         let counts = buckets
             .iter()
             .filter_map(|b| {

@@ -8,6 +8,9 @@
 //! # Ok::<(), portico_storage::OpenError>(())
 //! ```
 
+// Unit tests build values from loop counters; the library code is held to the lint.
+#![cfg_attr(test, allow(clippy::as_conversions))]
+
 mod blobs;
 mod pg;
 mod sql;

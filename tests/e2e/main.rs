@@ -2,7 +2,12 @@
 //! the demo network, the CLI and crash safety.
 
 // Test code: a panic is a failed test with its message, which is what we want.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 mod support;
 

@@ -23,7 +23,7 @@ fn to_html(source: &str) -> String {
     for ev in Parser::new_ext(source, options()) {
         match ev {
             Event::Start(Tag::Heading { level, .. }) => {
-                heading = Some((level as usize, Vec::new(), String::new()));
+                heading = Some((heading_level(level), Vec::new(), String::new()));
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, inner, text)) = heading.take() {
@@ -73,6 +73,19 @@ fn sanitize(html: &str) -> String {
 impl Renderer for MarkdownRenderer {
     fn markdown(&self, source: &str) -> String {
         sanitize(&to_html(source))
+    }
+}
+
+/// `h1`..`h6` as 1..6.
+fn heading_level(level: pulldown_cmark::HeadingLevel) -> usize {
+    use pulldown_cmark::HeadingLevel::*;
+    match level {
+        H1 => 1,
+        H2 => 2,
+        H3 => 3,
+        H4 => 4,
+        H5 => 5,
+        H6 => 6,
     }
 }
 

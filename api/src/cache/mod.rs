@@ -276,9 +276,10 @@ impl HttpCache {
             }
         }
         self.stats.purges.fetch_add(1, Ordering::Relaxed);
-        self.stats
-            .purged_entries
-            .fetch_add(keys.len() as u64, Ordering::Relaxed);
+        self.stats.purged_entries.fetch_add(
+            u64::try_from(keys.len()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
         for k in &keys {
             self.entries.invalidate(k);
         }

@@ -79,8 +79,8 @@ impl Origins {
         self.list.len()
     }
 
-    pub(super) fn get(&self, i: usize) -> &Origin {
-        &self.list[i % self.list.len()]
+    pub(super) fn get(&self, i: usize) -> Option<&Origin> {
+        self.list.get(i)
     }
 
     pub(super) fn client(&self) -> &reqwest::Client {
@@ -92,9 +92,12 @@ impl Origins {
     fn order(&self) -> Vec<usize> {
         let n = self.list.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let (mut up, mut down): (Vec<usize>, Vec<usize>) = (0..n)
-            .map(|k| (start + k) % n)
-            .partition(|&i| self.list[i].up.load(Ordering::Relaxed));
+        let (mut up, mut down): (Vec<usize>, Vec<usize>) =
+            (0..n).map(|k| (start + k) % n).partition(|&i| {
+                self.list
+                    .get(i)
+                    .is_some_and(|o| o.up.load(Ordering::Relaxed))
+            });
         up.append(&mut down);
         up
     }
@@ -110,7 +113,9 @@ impl Origins {
         let mut body = Some(body);
         let mut last = String::from("no origin");
         for i in self.order() {
-            let o = &self.list[i];
+            let Some(o) = self.list.get(i) else {
+                continue;
+            };
             let Some(b) = (if retry {
                 Some(Body::empty())
             } else {

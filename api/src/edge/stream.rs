@@ -40,7 +40,9 @@ pub(super) async fn follow(
         );
         return;
     };
-    let origin = origins.get(i);
+    let Some(origin) = origins.get(i) else {
+        return;
+    };
     let mut task = Loop::new("invalidation stream", stop).expected_failures();
     let mut pause = Duration::from_millis(200);
     loop {

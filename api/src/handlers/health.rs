@@ -108,7 +108,7 @@ pub(crate) async fn invalidations(
         }
     };
     let after = number("after", i64::MAX)?;
-    let wait = Duration::from_secs(number("wait", 30)?.unwrap_or(20) as u64);
+    let wait = Duration::from_secs(u64::try_from(number("wait", 30)?.unwrap_or(20)).unwrap_or(20));
     let mut rx = st.progress.watch_purged();
     let mut stopping = st.progress.watch_stopping();
     let deadline = tokio::time::Instant::now() + wait;

@@ -92,7 +92,7 @@ async fn read_upload(
                 let name = field.file_name().unwrap_or("file").to_owned();
                 let mut buf = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                    if (buf.len() + chunk.len()) as u64 > max {
+                    if u64::try_from(buf.len() + chunk.len()).unwrap_or(u64::MAX) > max {
                         return Err(too_large(max));
                     }
                     buf.extend_from_slice(&chunk);
@@ -139,7 +139,7 @@ async fn prepare_and_store(
         .cpu(move || media::prepare(bytes, &filename, max_pixels))
         .await?;
     let key = portico_engine::original_key(&p.checksum, p.media_type);
-    let size = p.bytes.len() as u64;
+    let size = u64::try_from(p.bytes.len()).unwrap_or(u64::MAX);
     st.media
         .blobs
         .put(&key, p.bytes)
@@ -498,17 +498,7 @@ fn disposition(m: &Media) -> String {
             }
         })
         .collect();
-    let encoded: String = m
-        .filename
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = super::percent_encode(&m.filename);
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 

@@ -73,3 +73,15 @@ pub(crate) fn limit_param(v: Option<&str>, default: usize) -> Result<usize, ApiE
         }),
     }
 }
+
+/// RFC 3986's unreserved characters stay; everything else is percent-encoded (UTF-8).
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A value for a query string or an RFC 5987 `filename*`.
+pub(crate) fn percent_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
+}

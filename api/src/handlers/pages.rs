@@ -361,7 +361,7 @@ fn list_page(
         .collect();
     let keep: Vec<String> = chosen
         .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .map(|(k, v)| format!("{k}={}", super::percent_encode(v)))
         .collect();
     let next = next_cursor.map(|c| {
         let mut params = keep.clone();
@@ -383,17 +383,6 @@ fn list_page(
         tags,
         last_modified: None,
     })
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The filters the registers' forms offer.
@@ -549,8 +538,8 @@ pub(crate) async fn item_page(
         tags.add(Dependency::Item(item.id));
         let cover = cover_base(&item.fields);
         let mut item_ctx = json!(item);
-        if let Some(c) = cover {
-            item_ctx["cover"] = Value::String(c);
+        if let (Some(c), Some(o)) = (cover, item_ctx.as_object_mut()) {
+            o.insert("cover".into(), Value::String(c));
         }
         Ok(Page::Ok {
             site: Some((site.slug.clone(), site.theme.clone())),
@@ -634,7 +623,7 @@ pub(crate) async fn search_page(
         let link = |set: &[(&str, String)]| {
             let mut params: Vec<(String, String)> = current.iter().filter(|(k, _)| !set.iter().any(|(s, _)| s == k)).cloned().collect();
             params.extend(set.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
-            let qs: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
+            let qs: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", super::percent_encode(v))).collect();
             format!("{prefix}/tim-kiem?{}", qs.join("&"))
         };
         let hits: Vec<Value> = results
@@ -643,8 +632,10 @@ pub(crate) async fn search_page(
             .map(|h| {
                 let mut v = serde_json::to_value(h).unwrap_or_default();
                 let hit_prefix = if h.site == site.slug { prefix.clone() } else { format!("/{}", h.site) };
-                v["url"] = json!(portico_themes::urls::item_path(&hit_prefix, h.channel.as_deref(), &h.slug));
-                v["site_name"] = json!(names.get(&h.site).cloned().unwrap_or_default());
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("url".into(), json!(portico_themes::urls::item_path(&hit_prefix, h.channel.as_deref(), &h.slug)));
+                    o.insert("site_name".into(), json!(names.get(&h.site).cloned().unwrap_or_default()));
+                }
                 v
             })
             .collect();

@@ -148,10 +148,15 @@ pub(crate) async fn search(
     .await
     .map_err(ApiError::internal)??;
     let mut body = serde_json::to_value(&results).map_err(ApiError::internal)?;
-    body["query"] = json!(q);
-    body["took_ms"] = json!(started.elapsed().as_secs_f64() * 1000.0);
     let rebuilding = st.search.needs_rebuild();
-    body["rebuilding"] = json!(rebuilding);
+    if let Some(o) = body.as_object_mut() {
+        o.insert("query".into(), json!(q));
+        o.insert(
+            "took_ms".into(),
+            json!(started.elapsed().as_secs_f64() * 1000.0),
+        );
+        o.insert("rebuilding".into(), json!(rebuilding));
+    }
     // Answers from a half-built index are not worth keeping.
     let cache = if rebuilding {
         "no-store"

@@ -3,7 +3,12 @@
 //! decomposed text, the `Ð` look-alike, codes, filters, recency).
 
 // Test code: a panic is a failed test with its message, which is what we want.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 use chrono::TimeZone;
 use portico_search::{Filters, IndexDoc, SearchIndex, SearchRequest, SearchResults, Sort};

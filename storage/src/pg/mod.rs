@@ -442,7 +442,7 @@ impl Db for PgDb<'_, '_> {
 
     fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, DbError> {
         let st = self.statement(sql)?;
-        let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a as _).collect();
+        let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(as_param).collect();
         let rows = self
             .conn
             .borrow_mut()
@@ -464,7 +464,7 @@ impl Db for PgDb<'_, '_> {
 
     fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, DbError> {
         let st = self.statement(sql)?;
-        let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a as _).collect();
+        let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(as_param).collect();
         self.conn
             .borrow_mut()
             .execute(&st, &params)
@@ -495,6 +495,29 @@ fn db_error(e: postgres::Error) -> DbError {
     }
 }
 
+/// An integer bound to a floating-point column: the nearest double, as the database would
+/// convert it.
+#[allow(
+    clippy::as_conversions,
+    reason = "integer to float is inherently approximate"
+)]
+fn to_float(i: i64) -> f64 {
+    i as f64
+}
+
+/// A double bound to a single-precision column.
+#[allow(
+    clippy::as_conversions,
+    reason = "double to single precision is inherently approximate"
+)]
+fn narrow(f: f64) -> f32 {
+    f as f32
+}
+
+fn as_param(v: &Value) -> &(dyn ToSql + Sync) {
+    v
+}
+
 /// Whether the server ended the session (SQLSTATE class 57P: operator intervention).
 fn terminated(e: &(dyn std::error::Error + 'static)) -> bool {
     e.downcast_ref::<postgres::Error>()
@@ -523,13 +546,13 @@ impl ToSql for Value {
                 Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
                 Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
                 Type::BOOL => (*i != 0).to_sql(ty, out),
-                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                Type::FLOAT8 => to_float(*i).to_sql(ty, out),
                 Type::TEXT | Type::VARCHAR => i.to_string().to_sql(ty, out),
                 _ => Err(format!("cannot bind an integer as {ty}").into()),
             },
             Value::Real(f) => match *ty {
                 Type::FLOAT8 => f.to_sql(ty, out),
-                Type::FLOAT4 => (*f as f32).to_sql(ty, out),
+                Type::FLOAT4 => narrow(*f).to_sql(ty, out),
                 _ => Err(format!("cannot bind a float as {ty}").into()),
             },
             Value::Text(s) => match *ty {

@@ -159,6 +159,11 @@ impl FromValue for f64 {
     fn from_value(v: &Value) -> Option<f64> {
         match v {
             Value::Real(f) => Some(*f),
+            // SQLite hands back a REAL that happens to be whole as an integer.
+            #[allow(
+                clippy::as_conversions,
+                reason = "integer to float is inherently approximate"
+            )]
             Value::Int(i) => Some(*i as f64),
             _ => None,
         }

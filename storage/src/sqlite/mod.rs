@@ -306,7 +306,7 @@ impl Db for Connection {
         let n = st
             .execute(rusqlite::params_from_iter(args))
             .map_err(db_error)?;
-        Ok(n as u64)
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
 }
 

@@ -1,7 +1,12 @@
 //! The store contract: every backend must pass these. Each test gets its own database.
 
 // Test code: a panic is a failed test with its message, which is what we want.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
 
 mod support;
 
