@@ -209,6 +209,9 @@ async fn the_search_page_finds_across_the_portals_below() {
         let (status, _, _) = page(&s, odd, None).await;
         assert_eq!(status, StatusCode::OK, "{odd}");
     }
+    // A year that is not one: the form again, with what to fix, in Vietnamese.
+    let (_, html, _) = page(&s, "/main/tim-kiem?year_from=abc&q=x", None).await;
+    assert!(html.contains("Năm không hợp lệ"), "{html}");
 }
 
 #[tokio::test]

@@ -385,6 +385,18 @@ fn list_page(
     })
 }
 
+/// What a reader is told, in Vietnamese, about a filter the form cannot use.
+fn filter_message(field: Option<&str>) -> String {
+    match field {
+        Some("year" | "year_from" | "year_to") => {
+            "Năm không hợp lệ: hãy nhập năm có bốn chữ số (ví dụ 2024), năm bắt đầu không sau năm kết thúc."
+        }
+        Some("kind") => "Loại nội dung không hợp lệ; hãy chọn trong danh sách.",
+        _ => "Bộ lọc không hợp lệ hoặc quá dài; hãy sửa lại rồi tìm lại.",
+    }
+    .to_owned()
+}
+
 /// The filters the registers' forms offer.
 const PAGE_FILTERS: [&str; 4] = ["doc_type", "status", "year", "level"];
 
@@ -573,7 +585,7 @@ pub(crate) async fn search_page(
         });
         let (content, filter_error) = match chosen {
             Ok(c) => (c, None),
-            Err(EngineError::Invalid { message, .. }) => (ContentFilters::default(), Some(message)),
+            Err(EngineError::Invalid { field, .. }) => (ContentFilters::default(), Some(filter_message(field.as_deref()))),
             Err(e) => return Err(e),
         };
         let kind = content.kind.map(|k| k.as_str().to_owned());
