@@ -127,26 +127,10 @@ impl LoginLimit {
     pub(crate) fn failed(&self, username: &str, ip: IpAddr) -> Option<Started> {
         let now = Instant::now();
         let l = &self.limits;
-        let fresh = |c: &mut Count| {
-            if now.duration_since(c.last) >= l.window {
-                *c = Count {
-                    failures: 0,
-                    last: now,
-                    until: None,
-                };
-            }
-        };
         let pair = {
             let mut pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
             sweep(&mut pairs, now, l.window);
-            let c = pairs.entry(Self::key(username, ip)).or_insert(Count {
-                failures: 0,
-                last: now,
-                until: None,
-            });
-            fresh(c);
-            c.failures = c.failures.saturating_add(1);
-            c.last = now;
+            let c = bump(pairs.entry(Self::key(username, ip)), now, l.window);
             let over = c.failures.saturating_add(1).saturating_sub(l.free_failures);
             (over > 0).then(|| {
                 let delay = l
@@ -163,14 +147,7 @@ impl LoginLimit {
         let address = {
             let mut addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
             sweep(&mut addresses, now, l.window);
-            let c = addresses.entry(ip).or_insert(Count {
-                failures: 0,
-                last: now,
-                until: None,
-            });
-            fresh(c);
-            c.failures = c.failures.saturating_add(1);
-            c.last = now;
+            let c = bump(addresses.entry(ip), now, l.window);
             (c.failures == l.per_address).then(|| {
                 c.until = Some(now + l.window);
                 Started {
@@ -191,6 +168,26 @@ impl LoginLimit {
         let mut pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
         pairs.remove(&Self::key(username, ip));
     }
+}
+
+/// Counts one more failure, starting afresh when the last one is older than the window.
+fn bump<K>(
+    entry: std::collections::hash_map::Entry<'_, K, Count>,
+    now: Instant,
+    window: Duration,
+) -> &mut Count {
+    let fresh = Count {
+        failures: 0,
+        last: now,
+        until: None,
+    };
+    let c = entry.or_insert(fresh);
+    if now.duration_since(c.last) >= window {
+        *c = fresh;
+    }
+    c.failures = c.failures.saturating_add(1);
+    c.last = now;
+    c
 }
 
 fn sweep<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Count>, now: Instant, window: Duration) {

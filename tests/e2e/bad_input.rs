@@ -372,15 +372,7 @@ async fn failed_sign_ins_slow_down_the_guesser_not_the_user() {
     );
 
     // Operators see what was limited: /metrics and the audit log.
-    let metrics = s
-        .http
-        .get(format!("{}/metrics", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains("portico_login_refused_total{scope=\"username_and_address\"} 2"),
         "{metrics}"

@@ -97,6 +97,25 @@ pub(crate) fn add_admin(data: &Path, name: &str, password: &str) {
     assert!(String::from_utf8_lossy(&out.stdout).contains("network admin"));
 }
 
+/// `portico check` on a data folder.
+fn portico_check(data: &Path) -> std::process::Output {
+    Command::new(BIN)
+        .args(["check", "--data"])
+        .arg(data)
+        .output()
+        .expect("run portico check")
+}
+
+/// `portico check` finds nothing wrong.
+fn assert_consistent(data: &Path) {
+    let check = portico_check(data);
+    assert!(
+        check.status.success(),
+        "portico check: {}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
 /// How many portals a site tree holds.
 fn portals(tree: &Value) -> usize {
     tree.as_array()
@@ -302,16 +321,7 @@ fn every_acknowledged_write_survives_sigkill() {
         "the burst wrote too little to prove anything: {steps} steps"
     );
 
-    let check = Command::new(BIN)
-        .args(["check", "--data"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "portico check: {}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    assert_consistent(dir.path());
     let server = serve(dir.path(), &[]);
     let token = login(&server.base, "quantri", "mot-mat-khau-dai");
     let store = portico_storage::SqliteStore::open(
@@ -504,11 +514,7 @@ fn a_demo_killed_while_it_is_built_is_noticed_and_built_anew() {
     std::thread::sleep(Duration::from_millis(700));
     child.kill().unwrap();
     child.wait().unwrap();
-    let check = Command::new(BIN)
-        .args(["check", "--data"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let check = portico_check(dir.path());
     let said = String::from_utf8_lossy(&check.stdout).into_owned();
     assert!(
         !check.status.success(),
@@ -528,14 +534,5 @@ fn a_demo_killed_while_it_is_built_is_noticed_and_built_anew() {
         .unwrap();
     assert_eq!(portals(&sites), 92, "the whole network, once");
     drop(again);
-    let check = Command::new(BIN)
-        .args(["check", "--data"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    assert_consistent(dir.path());
 }

@@ -35,16 +35,6 @@ async fn get(http: &reqwest::Client, url: &str) -> Got {
     }
 }
 
-async fn metrics_text(s: &Server) -> String {
-    let r = s
-        .http
-        .get(format!("{}/metrics", s.base))
-        .send()
-        .await
-        .unwrap();
-    r.text().await.unwrap()
-}
-
 /// Requests answered without their own origin request: from memory, or waiting on another's.
 async fn served(s: &Server) -> u64 {
     metric(s, "portico_cache_hits_total").await + metric(s, "portico_cache_coalesced_total").await
@@ -52,7 +42,7 @@ async fn served(s: &Server) -> u64 {
 
 /// A counter from `/metrics`.
 async fn metric(s: &Server, name: &str) -> u64 {
-    let text = metrics_text(s).await;
+    let text = s.metrics().await;
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{name} ")))
         .and_then(|v| v.trim().parse().ok())
@@ -247,7 +237,7 @@ async fn metrics_and_readiness_describe_the_node() {
     }
     s.fetch("/main/").await;
     s.fetch("/main/").await;
-    let text = metrics_text(&s).await;
+    let text = s.metrics().await;
     for needle in [
         "portico_http_requests_total{method=\"GET\",route=\"/{site}/\",status=\"200\"} 1",
         "portico_http_requests_total{method=\"GET\",route=\"cached\",status=\"200\"} 1",

@@ -207,8 +207,7 @@ async fn half_open_connections_neither_fill_the_server_nor_stay() {
         open, 0,
         "half-open connections still open after the header timeout"
     );
-    let (_, _, body) = s.fetch("/metrics").await;
-    let text = String::from_utf8(body).unwrap();
+    let text = s.metrics().await;
     assert!(
         metric(&text, "portico_connections_refused_per_address_total") >= 2500,
         "{text}"

@@ -46,6 +46,18 @@ impl Server {
     /// Waits until this node's followers (search index, cache purger) have taken in every
     /// event in the log now: after it, a change that should not show does not show because
     /// it was hidden, not because it had not arrived yet. Reads the node's own `/metrics`.
+    /// The node's `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics body")
+    }
+
     pub async fn settled(&self) {
         let e = self.engine.clone();
         let head = tokio::task::spawn_blocking(move || e.last_event_seq())
@@ -54,15 +66,7 @@ impl Server {
             .expect("head");
         let started = std::time::Instant::now();
         loop {
-            let text = self
-                .http
-                .get(format!("{}/metrics", self.base))
-                .send()
-                .await
-                .expect("metrics")
-                .text()
-                .await
-                .expect("metrics body");
+            let text = self.metrics().await;
             let gauge = |name: &str| -> i64 {
                 text.lines()
                     .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())

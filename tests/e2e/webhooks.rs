@@ -238,15 +238,7 @@ async fn publish_update_and_withdrawal_arrive_signed_in_order_and_are_logged() {
     // Nothing left to send: the sender's lag in /metrics comes back to zero.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
-        let text = s
-            .http
-            .get(format!("{}/metrics", s.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = s.metrics().await;
         if text.lines().any(|l| l == "portico_webhook_lag_events 0") {
             break;
         }

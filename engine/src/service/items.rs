@@ -71,6 +71,15 @@ pub(super) fn columns(c: &Content) -> RevisionColumns {
 }
 
 pub(super) fn item_event(kind: EventKind, item: &ItemRecord, state: State) -> NewEvent {
+    event_with(kind, item, state, None)
+}
+
+fn event_with(
+    kind: EventKind,
+    item: &ItemRecord,
+    state: State,
+    channels: Option<Vec<ChannelId>>,
+) -> NewEvent {
     NewEvent::item(
         kind,
         item.site_id,
@@ -79,7 +88,7 @@ pub(super) fn item_event(kind: EventKind, item: &ItemRecord, state: State) -> Ne
             kind: item.kind,
             slug: item.slug.clone(),
             state,
-            channels: None,
+            channels,
             source: None,
         },
     )
@@ -93,18 +102,7 @@ pub(super) fn list_event(
     state: State,
     channels: &[ChannelId],
 ) -> NewEvent {
-    NewEvent::item(
-        kind,
-        item.site_id,
-        Some(item.id),
-        &ItemPayload {
-            kind: item.kind,
-            slug: item.slug.clone(),
-            state,
-            channels: Some(channels.to_vec()),
-            source: None,
-        },
-    )
+    event_with(kind, item, state, Some(channels.to_vec()))
 }
 
 impl Engine {

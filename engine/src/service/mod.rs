@@ -126,17 +126,9 @@ impl Engine {
 
     /// Records an action of the system itself (no user) in the audit log.
     pub fn record_system(&self, action: &str, comment: Option<String>) -> Result<(), EngineError> {
-        Ok(self.store.append_audit(&crate::AuditEntry {
-            at: self.clock.now(),
-            actor: None,
-            site_id: None,
-            item_id: None,
-            action: action.to_owned(),
-            from_state: None,
-            to_state: None,
-            revision: None,
-            comment,
-        })?)
+        let mut entry = self.audit(None, action);
+        entry.comment = comment;
+        Ok(self.store.append_audit(&entry)?)
     }
 
     /// Whether the demo network's creation began (`demo.started` in the audit log) and never
