@@ -5,6 +5,7 @@
 // Unit tests build values from loop counters; the library code is held to the lint.
 #![cfg_attr(test, allow(clippy::as_conversions))]
 
+pub mod context;
 mod markdown;
 mod pages;
 pub mod urls;

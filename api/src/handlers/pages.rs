@@ -9,98 +9,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portico_engine::Dependency;
-use portico_engine::{ContentFilters, Engine, EngineError, PublicItem, Site, SiteKind};
+use portico_engine::{ContentFilters, Engine, EngineError, Site};
 use portico_search::{Filters, SearchRequest, Sort};
+use portico_themes::context;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Pages may load the theme's stylesheet and images, and post forms to themselves only.
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-fn base(site: &Site, host_routed: bool) -> String {
-    if host_routed {
-        String::new()
-    } else {
-        format!("/{}", site.slug)
-    }
-}
-
-/// Where an item's page is.
-fn item_url(prefix: &str, item: &PublicItem) -> String {
-    portico_themes::urls::public_item_path(prefix, item)
-}
-
-/// What every page of a site shows: the portal, the site, its parent, its top channels.
-fn site_ctx(engine: &Engine, site: &Site, host_routed: bool) -> Result<Value, EngineError> {
-    let (main, parent) = engine.main_and_parent(site)?;
-    let (main, parent) = (main.as_ref(), parent.as_ref());
-    let channels: Vec<Value> = engine
-        .channels(&site.slug)?
-        .into_iter()
-        .filter(|c| c.parent_id.is_none())
-        .map(|c| json!({"slug": c.slug, "name": c.name}))
-        .collect();
-    Ok(json!({
-        "portal": {"name": main.map(|m| m.name.clone()).unwrap_or_else(|| "Portico".into())},
-        "site": {"slug": site.slug, "name": site.name, "kind": site.kind,
-                 "parent": parent.map(|p| json!({"slug": p.slug, "name": p.name}))},
-        "channels": channels,
-        "base": base(site, host_routed),
-        "theme": site.theme,
-    }))
-}
-
-fn merge(mut a: Value, b: Value) -> Value {
-    if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
-        a.extend(b);
-    }
-    a
-}
-
-/// An item for a list in a template: everything the public item has, plus its page's
-/// address. Built by moving the item's fields, not by serialising it again (a list page's
-/// largest cost after the query, measured).
-/// Where a cover's sizes are: `/media/{id}` for a library file (the template appends the
-/// preset: `/card`, `/content`, `/og`), `None` for no cover or one given as an outside URL.
-fn cover_base(fields: &Value) -> Option<String> {
-    let cover = fields.get("cover")?.as_str()?.trim();
-    let id = cover.strip_prefix("/media/").map_or(cover, |rest| {
-        rest.split(['/', '?']).next().unwrap_or_default()
-    });
-    (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then(|| format!("/media/{id}"))
-}
-
-fn entry(item: PublicItem, prefix: &str, site_name: Option<&str>) -> Value {
-    let url = item_url(prefix, &item);
-    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))
-            .unwrap_or(Value::Null)
-    };
-    let mut m = serde_json::Map::with_capacity(14);
-    m.insert("id".into(), json!(item.id.0));
-    m.insert("kind".into(), Value::String(item.kind.as_str().to_owned()));
-    m.insert("revision".into(), json!(item.revision.0));
-    m.insert("first_published_at".into(), time(item.first_published_at));
-    m.insert("published_at".into(), time(item.published_at));
-    m.insert("url".into(), Value::String(url));
-    if let Some(n) = site_name {
-        m.insert("site_name".into(), Value::String(n.to_owned()));
-    }
-    m.insert(
-        "channels".into(),
-        Value::Array(item.channels.into_iter().map(Value::String).collect()),
-    );
-    m.insert("site".into(), Value::String(item.site));
-    m.insert("slug".into(), Value::String(item.slug));
-    m.insert("title".into(), Value::String(item.title));
-    if let Some(cover) = cover_base(&item.fields) {
-        m.insert("cover".into(), Value::String(cover));
-    }
-    m.insert("fields".into(), item.fields);
-    m.insert("html".into(), item.html);
-    Value::Object(m)
-}
 
 /// The outcome of gathering a page: its template, context and cache facts, or an error page.
 enum Page {
@@ -119,36 +36,23 @@ enum Page {
 }
 
 fn error_page(status: StatusCode, ctx: Value) -> Page {
-    let (title, message) = match status {
-        StatusCode::GONE => (
-            "Nội dung đã được gỡ bỏ",
-            "Nội dung này đã được cơ quan gỡ xuống và không còn được công bố.",
-        ),
-        StatusCode::BAD_REQUEST => (
-            "Yêu cầu không hợp lệ",
-            "Đường dẫn hoặc bộ lọc không hợp lệ.",
-        ),
-        StatusCode::NOT_FOUND => (
-            "Không tìm thấy trang",
-            "Trang bạn tìm không có hoặc đã được chuyển đi.",
-        ),
-        StatusCode::SERVICE_UNAVAILABLE => (
-            "Tạm thời gián đoạn",
-            "Cổng thông tin đang tạm gián đoạn; xin thử lại sau ít giây.",
-        ),
-        _ => (
-            "Có lỗi xảy ra",
-            "Hệ thống đang gặp sự cố; xin thử lại sau ít phút.",
-        ),
-    };
     Page::Error {
         status,
-        ctx: merge(ctx, json!({"title": title, "message": message})),
+        ctx: context::error(status.as_u16(), ctx),
     }
 }
 
-fn no_site_ctx() -> Value {
-    json!({"portal": {"name": "Portico"}, "base": ""})
+/// What every page of a site shows, gathered from the engine.
+fn site_context(engine: &Engine, site: &Site, host_routed: bool) -> Result<Value, EngineError> {
+    let (main, parent) = engine.main_and_parent(site)?;
+    let channels = engine.channels(&site.slug)?;
+    Ok(context::site(
+        site,
+        main.as_ref(),
+        parent.as_ref(),
+        &channels,
+        host_routed,
+    ))
 }
 
 /// Runs `gather` on the blocking pool and renders what it returns.
@@ -161,16 +65,18 @@ async fn render(
     let done = super::off_thread(move || {
         let page = match gather(&engine) {
             Ok(p) => p,
-            Err(EngineError::NotFound(_)) => error_page(StatusCode::NOT_FOUND, no_site_ctx()),
-            Err(EngineError::Invalid { .. }) => error_page(StatusCode::BAD_REQUEST, no_site_ctx()),
+            Err(EngineError::NotFound(_)) => error_page(StatusCode::NOT_FOUND, context::no_site()),
+            Err(EngineError::Invalid { .. }) => {
+                error_page(StatusCode::BAD_REQUEST, context::no_site())
+            }
             // The database is down: say so, and when to come back, like the API does. The
             // store's outage is logged once by the followers, not per page.
             Err(EngineError::Store(portico_engine::StoreError::Unavailable(_))) => {
-                error_page(StatusCode::SERVICE_UNAVAILABLE, no_site_ctx())
+                error_page(StatusCode::SERVICE_UNAVAILABLE, context::no_site())
             }
             Err(e) => {
                 tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "page failed");
-                error_page(StatusCode::INTERNAL_SERVER_ERROR, no_site_ctx())
+                error_page(StatusCode::INTERNAL_SERVER_ERROR, context::no_site())
             }
         };
         match page {
@@ -238,25 +144,10 @@ pub(crate) async fn network_home(State(st): State<AppState>, headers: HeaderMap)
             .into_iter()
             .map(|i| {
                 let (prefix, name) = (format!("/{}", i.site), names.get(i.site.as_str()).copied());
-                entry(i, &prefix, name)
+                context::list_entry(i, &prefix, name)
             })
             .collect();
-        let groups: Vec<Value> = [
-            (SiteKind::Main, "Cổng chính"),
-            (SiteKind::Council, "Đoàn ĐBQH và HĐND"),
-            (SiteKind::Party, "Cơ quan Đảng"),
-            (SiteKind::Department, "Sở, ban, ngành"),
-            (SiteKind::District, "Huyện, thị xã, thành phố"),
-            (SiteKind::Union, "Mặt trận và đoàn thể"),
-            (SiteKind::Commune, "Xã, phường"),
-        ]
-        .into_iter()
-        .map(|(k, label)| {
-            let list: Vec<Value> = sites.iter().filter(|s| s.kind == k).map(|s| json!({"slug": s.slug, "name": s.name})).collect();
-            json!({"label": label, "sites": list})
-        })
-        .filter(|g| g["sites"].as_array().is_some_and(|a| !a.is_empty()))
-        .collect();
+        let groups = context::site_groups(&sites);
         let portal = sites.iter().find(|s| s.parent_id.is_none()).map(|m| m.name.clone()).unwrap_or_else(|| "Portico".into());
         let mut tags = Tags::default();
         tags.add(Dependency::Network);
@@ -281,14 +172,14 @@ pub(crate) async fn site_home(
     let routed = hosted.is_some();
     render(&st, &headers, move |engine| {
         let site = engine.site_named(&site)?;
-        let ctx = site_ctx(engine, &site, routed)?;
-        let prefix = base(&site, routed);
+        let ctx = site_context(engine, &site, routed)?;
+        let prefix = context::prefix(&site, routed);
         let mut sections = Vec::new();
         let mut featured = None;
         for c in engine.channels(&site.slug)?.into_iter().filter(|c| c.parent_id.is_none()) {
             let q = ContentFilters { channel: Some(c.slug.clone()), ..Default::default() };
             let page = engine.public_list(Some(&site.slug), &q, None, 6)?;
-            let mut items: Vec<Value> = page.items.into_iter().map(|i| entry(i, &prefix, None)).collect();
+            let mut items: Vec<Value> = page.items.into_iter().map(|i| context::list_entry(i, &prefix, None)).collect();
             // The newest story leads the page; its channel lists the rest.
             if featured.is_none() && !items.is_empty() {
                 featured = Some(items.remove(0));
@@ -308,18 +199,12 @@ pub(crate) async fn site_home(
         Ok(Page::Ok {
             site: Some((site.slug.clone(), site.theme.clone())),
             template: "site.html",
-            ctx: merge(ctx, json!({"title": site.name, "sections": sections, "featured": featured, "children": children})),
+            ctx: context::merge(ctx, json!({"title": site.name, "sections": sections, "featured": featured, "children": children})),
             tags,
             last_modified: None,
         })
     })
     .await
-}
-
-fn crumbs(site: &Site, prefix: &str, more: &[(Option<String>, String)]) -> Value {
-    let mut v = vec![json!({"href": format!("{prefix}/"), "label": site.name})];
-    v.extend(more.iter().map(|(h, l)| json!({"href": h, "label": l})));
-    Value::Array(v)
 }
 
 /// What differs between the list pages.
@@ -340,14 +225,14 @@ fn list_page(
     spec: ListSpec,
 ) -> Result<Page, EngineError> {
     let site = engine.site_named(site)?;
-    let ctx = site_ctx(engine, &site, routed)?;
-    let prefix = base(&site, routed);
+    let ctx = site_context(engine, &site, routed)?;
+    let prefix = context::prefix(&site, routed);
     let page = engine.public_list(Some(&site.slug), &q, cursor.as_deref(), 20)?;
     let next_cursor = page.next_cursor;
     let items: Vec<Value> = page
         .items
         .into_iter()
-        .map(|i| entry(i, &prefix, None))
+        .map(|i| context::list_entry(i, &prefix, None))
         .collect();
     // What the reader chose (the kind and channel come from the address itself).
     let chosen: Vec<(&str, String)> = q
@@ -372,29 +257,17 @@ fn list_page(
     Ok(Page::Ok {
         site: Some((site.slug.clone(), site.theme.clone())),
         template: spec.template,
-        ctx: merge(
+        ctx: context::merge(
             ctx,
-            merge(
+            context::merge(
                 spec.extra,
                 json!({"title": spec.title, "items": items, "next": next, "filters": filters,
-                       "breadcrumbs": crumbs(&site, &prefix, &[(None, spec.title.clone())])}),
+                       "breadcrumbs": context::breadcrumbs(&site, &prefix, &[(None, spec.title.clone())])}),
             ),
         ),
         tags,
         last_modified: None,
     })
-}
-
-/// What a reader is told, in Vietnamese, about a filter the form cannot use.
-fn filter_message(field: Option<&str>) -> String {
-    match field {
-        Some("year" | "year_from" | "year_to") => {
-            "Năm không hợp lệ: hãy nhập năm có bốn chữ số (ví dụ 2024), năm bắt đầu không sau năm kết thúc."
-        }
-        Some("kind") => "Loại nội dung không hợp lệ; hãy chọn trong danh sách.",
-        _ => "Bộ lọc không hợp lệ hoặc quá dài; hãy sửa lại rồi tìm lại.",
-    }
-    .to_owned()
 }
 
 /// The filters the registers' forms offer.
@@ -526,8 +399,8 @@ pub(crate) async fn item_page(
     let routed = hosted.is_some();
     render(&st, &headers, move |engine| {
         let site = engine.site_named(&site)?;
-        let ctx = site_ctx(engine, &site, routed)?;
-        let prefix = base(&site, routed);
+        let ctx = site_context(engine, &site, routed)?;
+        let prefix = context::prefix(&site, routed);
         let Some(item) = engine.public_item_or_withdrawn(&site.slug, &slug)? else {
             return Ok(error_page(StatusCode::GONE, ctx));
         };
@@ -548,7 +421,7 @@ pub(crate) async fn item_page(
         let mut tags = Tags::default();
         tags.add(Dependency::Site(site.id));
         tags.add(Dependency::Item(item.id));
-        let cover = cover_base(&item.fields);
+        let cover = context::cover_base(&item.fields);
         let mut item_ctx = json!(item);
         if let (Some(c), Some(o)) = (cover, item_ctx.as_object_mut()) {
             o.insert("cover".into(), Value::String(c));
@@ -556,7 +429,7 @@ pub(crate) async fn item_page(
         Ok(Page::Ok {
             site: Some((site.slug.clone(), site.theme.clone())),
             template,
-            ctx: merge(ctx, json!({"title": item.title, "item": item_ctx, "breadcrumbs": crumbs(&site, &prefix, &trail)})),
+            ctx: context::merge(ctx, json!({"title": item.title, "item": item_ctx, "breadcrumbs": context::breadcrumbs(&site, &prefix, &trail)})),
             tags,
             last_modified: item.published_at,
         })
@@ -575,8 +448,8 @@ pub(crate) async fn search_page(
     let index = st.search.clone();
     render(&st, &headers, move |engine| {
         let site = engine.site_named(&site)?;
-        let ctx = site_ctx(engine, &site, routed)?;
-        let prefix = base(&site, routed);
+        let ctx = site_context(engine, &site, routed)?;
+        let prefix = context::prefix(&site, routed);
         let get = |k: &str| p.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let q = get("q").unwrap_or_default();
         // The search form's filters; one that cannot be used is said next to the form.
@@ -585,20 +458,20 @@ pub(crate) async fn search_page(
         });
         let (content, filter_error) = match chosen {
             Ok(c) => (c, None),
-            Err(EngineError::Invalid { field, .. }) => (ContentFilters::default(), Some(filter_message(field.as_deref()))),
+            Err(EngineError::Invalid { field, .. }) => (ContentFilters::default(), Some(context::filter_message(field.as_deref()).to_owned())),
             Err(e) => return Err(e),
         };
         let kind = content.kind.map(|k| k.as_str().to_owned());
         let page_no = get("page").and_then(|n| n.parse::<usize>().ok()).unwrap_or(1).clamp(1, 200);
         let filters_ctx = json!({"kind": kind, "year_from": get("year_from"), "year_to": get("year_to"),
                                  "doc_type": get("doc_type"), "site": get("site")});
-        let breadcrumbs = crumbs(&site, &prefix, &[(None, "Tìm kiếm".to_owned())]);
+        let breadcrumbs = context::breadcrumbs(&site, &prefix, &[(None, "Tìm kiếm".to_owned())]);
         let mut tags = Tags::default();
         tags.list_of(site.id);
         tags.add(Dependency::Sites);
-        let base_ctx = merge(ctx, json!({"title": "Tìm kiếm", "q": q, "filters": filters_ctx, "breadcrumbs": breadcrumbs}));
+        let base_ctx = context::merge(ctx, json!({"title": "Tìm kiếm", "q": q, "filters": filters_ctx, "breadcrumbs": breadcrumbs}));
         if let Some(message) = filter_error {
-            return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: merge(base_ctx, json!({"error": message})), tags, last_modified: None });
+            return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: context::merge(base_ctx, json!({"error": message})), tags, last_modified: None });
         }
         if q.is_empty() && kind.is_none() && get("doc_type").is_none() {
             return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: base_ctx, tags, last_modified: None });
@@ -619,7 +492,7 @@ pub(crate) async fn search_page(
         let results = match index.search(&req) {
             Ok(r) => r,
             Err(portico_search::SearchError::Invalid { message, .. }) => {
-                return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: merge(base_ctx, json!({"error": message})), tags, last_modified: None });
+                return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: context::merge(base_ctx, json!({"error": message})), tags, last_modified: None });
             }
             Err(e) => return Err(EngineError::internal_from("search failed", e)),
         };
@@ -672,7 +545,7 @@ pub(crate) async fn search_page(
         Ok(Page::Ok {
             site: Some((site.slug.clone(), site.theme.clone())),
             template: "search.html",
-            ctx: merge(base_ctx, json!({"results": {"total": results.total, "hits": hits}, "facet_groups": facet_groups,
+            ctx: context::merge(base_ctx, json!({"results": {"total": results.total, "hits": hits}, "facet_groups": facet_groups,
                 "prev_page": prev_page, "next_page": next_page})),
             tags,
             last_modified: None,
