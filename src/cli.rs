@@ -128,6 +128,13 @@ impl DataArgs {
     }
 }
 
+/// `--demo-size`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum DemoSizeArg {
+    Full,
+    Small,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum DurabilityArg {
     Normal,
@@ -145,6 +152,10 @@ pub struct ServeArgs {
     /// `editor`, `approver` and `admin` (password `demo`) and a few thousand items.
     #[arg(long)]
     pub demo: bool,
+    /// How much the demo network holds: `full` (a few thousand items) or `small` (the same
+    /// portals with a few articles each; quick to build).
+    #[arg(long, value_enum, default_value_t = DemoSizeArg::Full)]
+    pub demo_size: DemoSizeArg,
     /// Where the public reaches the portals (e.g. `https://laocai.gov.vn`), for absolute URLs
     /// in feeds and sitemaps; without it the request's Host header is used.
     #[arg(long, env = "PORTICO_PUBLIC_URL")]

@@ -50,9 +50,14 @@ pub fn run(args: ServeArgs) -> Result<()> {
                 store_label(&args.data)
             );
             let e = engine.clone();
+            let demo_size = args.demo_size;
             let t = Instant::now();
             let summary = tokio::task::spawn_blocking(move || {
-                portico_demo::seed(&e, portico_demo::DemoSize::default(), 2026)
+                let size = match demo_size {
+                    crate::cli::DemoSizeArg::Full => portico_demo::DemoSize::default(),
+                    crate::cli::DemoSizeArg::Small => portico_demo::DemoSize::small(),
+                };
+                portico_demo::seed(&e, size, 2026)
             })
             .await??;
             println!(

@@ -60,6 +60,17 @@ impl Default for DemoSize {
     }
 }
 
+impl DemoSize {
+    /// The same 92 portals with a few articles each: seconds to build on PostgreSQL too, for
+    /// a quick look or a test that needs a network, not its volume.
+    pub fn small() -> Self {
+        DemoSize {
+            main_articles: 12,
+            component_articles: (1, 2),
+        }
+    }
+}
+
 /// What was made.
 #[derive(Debug, Default, Clone)]
 pub struct DemoSummary {

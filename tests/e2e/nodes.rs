@@ -132,7 +132,8 @@ fn node(shared: &Shared, name: &str, port: u16, demo: bool) -> Proc {
     args.push("--edge-token".into());
     args.push(TOKEN.into());
     if demo {
-        args.push("--demo".into());
+        // The scenario needs the network and its users, not thousands of items.
+        args.extend(["--demo".into(), "--demo-size".into(), "small".into()]);
     }
     // Ready: the search index has taken in the store, the purger runs.
     start(
