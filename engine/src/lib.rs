@@ -66,7 +66,7 @@ pub use service::{
 pub use site::{Channel, Site, SiteKind};
 pub use store::{
     AuditRow, ChannelChange, EventLog, ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter,
-    MediaEvent, MediaStore, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord,
+    MediaEvent, MediaStore, MemoryStore, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord,
     RevisionColumns, RevisionRecord, SiteStore, Store, StoreError, StoreResult, UserRecord,
     UserStore, WebhookStore,
 };

@@ -6,6 +6,7 @@
 #![cfg_attr(test, allow(clippy::as_conversions))]
 
 pub mod context;
+pub mod labels;
 mod markdown;
 mod pages;
 pub mod urls;

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use portico_engine::Dependency;
 use portico_engine::{ContentFilters, Engine, EngineError, Site};
 use portico_search::{Filters, SearchRequest, Sort};
-use portico_themes::context;
+use portico_themes::{context, labels};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -349,7 +349,7 @@ pub(crate) async fn documents(
 ) -> Response {
     let spec = ListSpec {
         template: "documents.html",
-        title: "Văn bản".into(),
+        title: labels::DOCUMENTS.into(),
         path: "/van-ban".into(),
         extra: json!({}),
     };
@@ -374,7 +374,7 @@ pub(crate) async fn procedures(
 ) -> Response {
     let spec = ListSpec {
         template: "procedures.html",
-        title: "Thủ tục hành chính".into(),
+        title: labels::PROCEDURES.into(),
         path: "/thu-tuc".into(),
         extra: json!({}),
     };
@@ -465,11 +465,11 @@ pub(crate) async fn search_page(
         let page_no = get("page").and_then(|n| n.parse::<usize>().ok()).unwrap_or(1).clamp(1, 200);
         let filters_ctx = json!({"kind": kind, "year_from": get("year_from"), "year_to": get("year_to"),
                                  "doc_type": get("doc_type"), "site": get("site")});
-        let breadcrumbs = context::breadcrumbs(&site, &prefix, &[(None, "Tìm kiếm".to_owned())]);
+        let breadcrumbs = context::breadcrumbs(&site, &prefix, &[(None, labels::SEARCH.to_owned())]);
         let mut tags = Tags::default();
         tags.list_of(site.id);
         tags.add(Dependency::Sites);
-        let base_ctx = context::merge(ctx, json!({"title": "Tìm kiếm", "q": q, "filters": filters_ctx, "breadcrumbs": breadcrumbs}));
+        let base_ctx = context::merge(ctx, json!({"title": labels::SEARCH, "q": q, "filters": filters_ctx, "breadcrumbs": breadcrumbs}));
         if let Some(message) = filter_error {
             return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: context::merge(base_ctx, json!({"error": message})), tags, last_modified: None });
         }
@@ -524,20 +524,20 @@ pub(crate) async fn search_page(
                 v
             })
             .collect();
-        let facet = |key: &str, label: &str, param: &'static str, show: &dyn Fn(&str) -> String| {
+        let facet = |key: &str, param: &'static str, show: &dyn Fn(&str) -> String| {
             let values: Vec<Value> = results.facets.get(key).map(|vals| {
                 vals.iter().take(10).map(|f| json!({"label": show(&f.value), "count": f.count, "href": link(&[(param, f.value.clone())])})).collect()
             }).unwrap_or_default();
-            json!({"label": label, "values": values})
+            json!({"label": labels::facet(key), "values": values})
         };
-        let kind_label = |v: &str| match v { "document" => "Văn bản", "procedure" => "Thủ tục hành chính", "article" => "Tin bài", "page" => "Trang", o => o }.to_owned();
+        let kind_label = |v: &str| labels::kind(v).to_owned();
         let site_label = |v: &str| names.get(v).cloned().unwrap_or_else(|| v.to_owned());
         let same = |v: &str| v.to_owned();
         let facet_groups = vec![
-            facet("kind", "Loại nội dung", "kind", &kind_label),
-            facet("doc_type", "Loại văn bản", "doc_type", &same),
-            facet("year", "Năm", "year_from", &same),
-            facet("site", "Cổng thông tin", "site", &site_label),
+            facet("kind", "kind", &kind_label),
+            facet("doc_type", "doc_type", &same),
+            facet("year", "year_from", &same),
+            facet("site", "site", &site_label),
         ];
         let total_pages = results.total.div_ceil(10).min(200);
         let prev_page = (page_no > 1).then(|| link(&[("page", (page_no - 1).to_string())]));

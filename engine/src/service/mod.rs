@@ -12,6 +12,9 @@ mod users;
 mod views;
 mod webhooks;
 
+#[cfg(test)]
+mod tests;
+
 pub use catalog::CHECK_EVERY as CATALOG_CHECK_EVERY;
 pub use items::{NewItemInput, SaveInput};
 pub use media::{parse_media_type, MediaDetail, MediaPatch, MAX_MEDIA_PAGE};

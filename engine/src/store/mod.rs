@@ -8,6 +8,7 @@
 mod events;
 mod items;
 mod media;
+mod memory;
 mod sites;
 mod users;
 mod webhooks;
@@ -18,6 +19,7 @@ pub use items::{
     NewRevision, RevisionColumns, RevisionRecord,
 };
 pub use media::{MediaEvent, MediaStore};
+pub use memory::MemoryStore;
 pub use sites::{ChannelChange, NewSiteRecord, SiteStore};
 pub use users::{NewUserRecord, UserRecord, UserStore};
 pub use webhooks::WebhookStore;

@@ -36,6 +36,8 @@ fn the_audit_log_and_revisions_refuse_rewrites_even_by_hand() {
             "UPDATE revisions SET title = 'x'",
         ] {
             let err = match f.backend {
+                // Nothing but the store's own methods can reach its memory.
+                "memory" => return,
                 "sqlite" => rusqlite::Connection::open(f.dir.path().join("portico.db"))
                     .unwrap()
                     .execute(sql, [])

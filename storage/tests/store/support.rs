@@ -31,19 +31,42 @@ pub struct Fixture {
 /// database made for it (the same one each time the same folder is opened).
 pub type Opener = fn(&Path) -> Arc<dyn Store>;
 
-/// Every backend under test: SQLite always, PostgreSQL unless opted out (never in CI).
+/// Every backend under test: SQLite and the in-memory store always, PostgreSQL unless opted
+/// out (never in CI).
 pub fn backends() -> Vec<(&'static str, Opener)> {
     let mut all: Vec<(&'static str, Opener)> = vec![("sqlite", |dir| {
         Arc::new(
             SqliteStore::open(&dir.join("portico.db"), Durability::Normal).expect("open sqlite"),
         )
     })];
+    all.push(("memory", |dir| memory_store(dir)));
     if pg_server::cluster().is_some() {
         all.push(("postgres", |dir| {
             Arc::new(PgStore::connect(&pg_url(dir)).expect("connect to postgres"))
         }));
     }
     all
+}
+
+/// The backends that are databases, shared by processes (all but the in-memory store).
+pub fn databases() -> Vec<(&'static str, Opener)> {
+    backends()
+        .into_iter()
+        .filter(|(name, _)| *name != "memory")
+        .collect()
+}
+
+/// The in-memory store of a test folder: the same one each time the folder is opened, as a
+/// database would be.
+fn memory_store(dir: &Path) -> Arc<dyn Store> {
+    static STORES: Mutex<Option<HashMap<PathBuf, Arc<portico_engine::MemoryStore>>>> =
+        Mutex::new(None);
+    let mut stores = STORES.lock().unwrap();
+    let stores = stores.get_or_insert_with(HashMap::new);
+    stores
+        .entry(dir.to_owned())
+        .or_insert_with(|| Arc::new(portico_engine::MemoryStore::new()))
+        .clone()
 }
 
 /// The PostgreSQL database of a test folder, created on first use.

@@ -1,0 +1,166 @@
+//! The use cases on the in-memory store: no database, milliseconds per test.
+
+use crate::{
+    ContentFilters, Engine, EngineError, ErrorCode, HashCost, ManualClock, MemoryStore,
+    NewChannelInput, NewItemInput, NewSiteInput, NewUserInput, PasswordRule, SaveInput, State,
+    TransitionInput,
+};
+use chrono::TimeZone;
+use serde_json::json;
+use std::sync::Arc;
+
+fn network() -> Engine {
+    let clock = Arc::new(ManualClock::new(
+        chrono::Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap(),
+    ));
+    let e = Engine::new(Arc::new(MemoryStore::new()), clock).with_hash_cost(HashCost::TestsOnly);
+    e.create_site(
+        None,
+        NewSiteInput {
+            slug: "main".into(),
+            name: "Cổng chính".into(),
+            kind: "main".into(),
+            parent: None,
+            domains: vec![],
+            theme: None,
+        },
+    )
+    .unwrap();
+    e.create_channel(
+        None,
+        "main",
+        NewChannelInput {
+            name: "Tin tức".into(),
+            slug: None,
+            parent: None,
+            position: None,
+        },
+    )
+    .unwrap();
+    for (name, role) in [
+        ("author", "author"),
+        ("editor", "editor"),
+        ("approver", "approver"),
+    ] {
+        e.create_user_as_operator(
+            NewUserInput {
+                username: name.into(),
+                password: "pw".into(),
+                display_name: None,
+                network_admin: false,
+            },
+            PasswordRule::DemoOnly,
+        )
+        .unwrap();
+        e.set_role(None, "main", name, role, true).unwrap();
+    }
+    e
+}
+
+fn act(
+    e: &Engine,
+    who: &str,
+    id: crate::ItemId,
+    action: &str,
+) -> Result<crate::ItemView, EngineError> {
+    e.transition(
+        &e.actor_by_name(who).unwrap(),
+        id,
+        TransitionInput {
+            action: action.into(),
+            comment: Some("cần sửa".into()),
+            at: None,
+        },
+    )
+}
+
+#[test]
+fn three_steps_to_the_public_and_no_shortcut() {
+    let e = network();
+    let author = e.actor_by_name("author").unwrap();
+    let item = e
+        .create_item(
+            &author,
+            "main",
+            NewItemInput {
+                kind: "article".into(),
+                channels: vec!["tin-tuc".into()],
+                slug: None,
+                fields: json!({"title": "Khai trương trung tâm", "body": "Nội dung."}),
+            },
+        )
+        .unwrap();
+    let public = || {
+        e.public_list(Some("main"), &ContentFilters::default(), None, 10)
+            .unwrap()
+            .items
+            .len()
+    };
+    act(&e, "author", item.id, "submit").unwrap();
+    assert!(matches!(
+        act(&e, "author", item.id, "forward"),
+        Err(EngineError::Forbidden(_))
+    ));
+    act(&e, "editor", item.id, "return").unwrap();
+    act(&e, "author", item.id, "submit").unwrap();
+    act(&e, "editor", item.id, "forward").unwrap();
+    assert_eq!(
+        public(),
+        0,
+        "nothing is public before the approver publishes"
+    );
+    let done = act(&e, "approver", item.id, "publish").unwrap();
+    assert_eq!(done.state, State::Published);
+    assert_eq!(public(), 1);
+    let steps: Vec<String> = e
+        .history(&author, item.id)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.action)
+        .collect();
+    assert_eq!(
+        steps,
+        ["create", "submit", "return", "submit", "forward", "publish"]
+    );
+}
+
+#[test]
+fn a_stale_save_is_a_conflict_not_an_overwrite() {
+    let e = network();
+    let author = e.actor_by_name("author").unwrap();
+    let item = e
+        .create_item(
+            &author,
+            "main",
+            NewItemInput {
+                kind: "page".into(),
+                channels: vec![],
+                slug: None,
+                fields: json!({"title": "Giới thiệu"}),
+            },
+        )
+        .unwrap();
+    let save = |base: u32, title: &str| {
+        e.save_item(
+            &author,
+            item.id,
+            SaveInput {
+                base_revision: base,
+                fields: json!({"title": title}),
+                channels: None,
+            },
+        )
+    };
+    save(1, "Giới thiệu chung").unwrap();
+    match save(1, "Bản cũ") {
+        Err(EngineError::Conflict {
+            code,
+            current_revision,
+            ..
+        }) => {
+            assert_eq!(code, ErrorCode::StaleRevision);
+            assert_eq!(current_revision, Some(2));
+        }
+        other => panic!("{other:?}"),
+    }
+}
