@@ -268,6 +268,42 @@ async fn start_edge(origins: &[&Server]) -> (String, tokio::sync::oneshot::Sende
     (base, stop)
 }
 
+/// Waits until the edge has followed each origin's invalidations up to its log's head
+/// (`/_edge/status` says how far).
+async fn edge_caught_up(http: &reqwest::Client, edge: &str, origins: &[&Server]) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status: serde_json::Value = http
+            .get(format!("{edge}/_edge/status"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut behind = false;
+        for (i, o) in origins.iter().enumerate() {
+            let e = o.engine.clone();
+            let head = tokio::task::spawn_blocking(move || e.last_event_seq())
+                .await
+                .unwrap()
+                .unwrap();
+            behind |= status["origins"][i]["invalidations_seen"]
+                .as_i64()
+                .unwrap_or(-1)
+                < head;
+        }
+        if !behind {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the edge never caught up: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn origin() -> Server {
     Server::start_with(portico_api::ApiConfig {
         scheduler_interval: Duration::from_millis(100),
@@ -290,8 +326,8 @@ async fn the_edge_shows_a_publish_within_a_second_and_serves_stale_when_its_orig
         (StatusCode::OK, "MISS")
     );
     assert_eq!(get(&a.http, &home).await.cache, "HIT");
-    // Let the edge's invalidation stream reach the origin's head.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The edge's invalidation stream has reached the origin's head.
+    edge_caught_up(&a.http, &edge, &[&a]).await;
 
     let started = Instant::now();
     a.publish(&admin, "main", "Tin mới nhất về lũ quét").await;

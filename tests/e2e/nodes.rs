@@ -296,8 +296,44 @@ fn scenario(shared: Shared) {
             StatusCode::OK
         );
     }
-    // Let the edge's streams reach both nodes' heads.
-    std::thread::sleep(Duration::from_millis(1500));
+    // The edge's streams have reached the nodes' head (they share one log).
+    let head = |node: &Proc| -> i64 {
+        let text = http
+            .get(format!("{}/metrics", node.base))
+            .send()
+            .and_then(|r| r.text())
+            .unwrap_or_default();
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix("portico_event_log_head ")?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(i64::MAX)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let want = head(&a).max(head(&b));
+        let status: Value = http
+            .get(format!("{}/_edge/status", e.base))
+            .send()
+            .and_then(|r| r.json())
+            .unwrap_or_default();
+        let seen = |i: usize| {
+            status["origins"][i]["invalidations_seen"]
+                .as_i64()
+                .unwrap_or(-1)
+        };
+        if seen(0) >= want && seen(1) >= want {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the edge never caught up: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     // Published through A: on B, at the edge and in B's search within a second.
     let title = "Thông báo khẩn về phòng chống lũ quét";
