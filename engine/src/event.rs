@@ -32,42 +32,18 @@ pub enum EventKind {
     MediaChanged,
 }
 
-impl EventKind {
-    /// The stable name used in the store and the changes API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::SiteCreated => "site_created",
-            EventKind::ChannelChanged => "channel_changed",
-            EventKind::ItemCreated => "item_created",
-            EventKind::ItemSaved => "item_saved",
-            EventKind::ItemStateChanged => "item_state_changed",
-            EventKind::ItemPublished => "item_published",
-            EventKind::ItemUnpublished => "item_unpublished",
-            EventKind::RoleChanged => "role_changed",
-            EventKind::UserCreated => "user_created",
-            EventKind::MediaChanged => "media_changed",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<EventKind> {
-        use EventKind::*;
-        [
-            SiteCreated,
-            ChannelChanged,
-            ItemCreated,
-            ItemSaved,
-            ItemStateChanged,
-            ItemPublished,
-            ItemUnpublished,
-            RoleChanged,
-            UserCreated,
-            MediaChanged,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
+crate::names::named!(EventKind, "event kind", {
+    SiteCreated => "site_created",
+    ChannelChanged => "channel_changed",
+    ItemCreated => "item_created",
+    ItemSaved => "item_saved",
+    ItemStateChanged => "item_state_changed",
+    ItemPublished => "item_published",
+    ItemUnpublished => "item_unpublished",
+    RoleChanged => "role_changed",
+    UserCreated => "user_created",
+    MediaChanged => "media_changed",
+});
 
 /// An event to append with a change. Its `data` is one of the payloads below, written only by
 /// the constructors here (so every reader knows its shape).

@@ -82,6 +82,7 @@ mod tests {
         agree(&OnlineLevel::ALL);
         agree(&RelationKind::ALL);
         agree(&MediaType::ALL);
+        agree(&crate::EventKind::ALL);
     }
 
     #[test]

@@ -194,32 +194,18 @@ impl SearchIndex {
             let snippet = body_snippets.snippet(prefix(body, SNIPPET_SOURCE_BYTES));
             let published = doc.get_first(f.published_at).and_then(|v| v.as_i64());
             Ok(Hit {
-                id: doc
-                    .get_first(f.id)
-                    .and_then(|v| v.as_i64())
-                    .unwrap_or_default(),
-                site: text_of(&doc, f.site).unwrap_or_default(),
-                kind: text_of(&doc, f.kind).unwrap_or_default(),
-                slug: text_of(&doc, f.slug).unwrap_or_default(),
-                channel: text_of(&doc, f.channel),
                 title_html: if title_html.is_empty() {
                     escape(&title)
                 } else {
                     title_html
                 },
-                title,
                 snippet_html: snippet.to_html(),
                 summary: text_of(&doc, f.summary).unwrap_or_default(),
-                number: text_of(&doc, f.number),
-                code: text_of(&doc, f.code),
                 doc_type: text_of(&doc, f.doc_type),
                 issuer: text_of(&doc, f.issuer),
-                year: doc
-                    .get_first(f.year)
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or_default(),
                 published_at: published.and_then(chrono::DateTime::from_timestamp_micros),
                 score,
+                ..Hit::from_doc(&doc, f, title)
             })
         };
         let hits = searcher
@@ -256,33 +242,7 @@ impl SearchIndex {
             .map(|(_, addr)| {
                 let doc: TantivyDocument = searcher.doc(addr).map_err(SearchError::Index)?;
                 let title = text_of(&doc, f.title_folded).unwrap_or_default();
-                Ok(Hit {
-                    id: doc
-                        .get_first(f.id)
-                        .and_then(|v| v.as_i64())
-                        .unwrap_or_default(),
-                    site: text_of(&doc, f.site).unwrap_or_default(),
-                    kind: text_of(&doc, f.kind).unwrap_or_default(),
-                    slug: text_of(&doc, f.slug).unwrap_or_default(),
-                    channel: text_of(&doc, f.channel),
-                    title_html: escape(&title),
-                    title,
-                    snippet_html: String::new(),
-                    summary: String::new(),
-                    number: text_of(&doc, f.number),
-                    code: text_of(&doc, f.code),
-                    doc_type: None,
-                    issuer: None,
-                    year: doc
-                        .get_first(f.year)
-                        .and_then(|v| v.as_u64())
-                        .unwrap_or_default(),
-                    published_at: doc
-                        .get_first(f.published_at)
-                        .and_then(|v| v.as_i64())
-                        .and_then(chrono::DateTime::from_timestamp_micros),
-                    score: 0.0,
-                })
+                Ok(Hit::from_doc(&doc, f, title))
             })
             .collect()
     }
@@ -324,4 +284,38 @@ fn escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+impl Hit {
+    /// A hit with what every answer shows of a document: ids, addresses, the title (escaped as
+    /// its HTML), numbers, year and publication; no snippet, summary or score.
+    fn from_doc(doc: &TantivyDocument, f: &crate::schema::Fields, title: String) -> Hit {
+        Hit {
+            id: doc
+                .get_first(f.id)
+                .and_then(|v| v.as_i64())
+                .unwrap_or_default(),
+            site: text_of(doc, f.site).unwrap_or_default(),
+            kind: text_of(doc, f.kind).unwrap_or_default(),
+            slug: text_of(doc, f.slug).unwrap_or_default(),
+            channel: text_of(doc, f.channel),
+            title_html: escape(&title),
+            title,
+            snippet_html: String::new(),
+            summary: String::new(),
+            number: text_of(doc, f.number),
+            code: text_of(doc, f.code),
+            doc_type: None,
+            issuer: None,
+            year: doc
+                .get_first(f.year)
+                .and_then(|v| v.as_u64())
+                .unwrap_or_default(),
+            published_at: doc
+                .get_first(f.published_at)
+                .and_then(|v| v.as_i64())
+                .and_then(chrono::DateTime::from_timestamp_micros),
+            score: 0.0,
+        }
+    }
 }

@@ -347,20 +347,13 @@ pub(crate) async fn documents(
     Path(site): Path<String>,
     Query(p): Query<HashMap<String, String>>,
 ) -> Response {
-    let spec = ListSpec {
-        template: "documents.html",
-        title: labels::DOCUMENTS.into(),
-        path: "/van-ban".into(),
-        extra: json!({}),
-    };
-    kind_list(
+    register(
         st,
         headers,
         hosted,
         site,
         p,
         portico_engine::ItemKind::Document,
-        spec,
     )
     .await
 }
@@ -372,22 +365,37 @@ pub(crate) async fn procedures(
     Path(site): Path<String>,
     Query(p): Query<HashMap<String, String>>,
 ) -> Response {
-    let spec = ListSpec {
-        template: "procedures.html",
-        title: labels::PROCEDURES.into(),
-        path: "/thu-tuc".into(),
-        extra: json!({}),
-    };
-    kind_list(
+    register(
         st,
         headers,
         hosted,
         site,
         p,
         portico_engine::ItemKind::Procedure,
-        spec,
     )
     .await
+}
+
+/// The register of documents (`/van-ban`) or procedures (`/thu-tuc`).
+async fn register(
+    st: AppState,
+    headers: HeaderMap,
+    hosted: Option<axum::Extension<HostSite>>,
+    site: String,
+    p: HashMap<String, String>,
+    kind: portico_engine::ItemKind,
+) -> Response {
+    let (template, title, path) = match kind {
+        portico_engine::ItemKind::Procedure => ("procedures.html", labels::PROCEDURES, "/thu-tuc"),
+        _ => ("documents.html", labels::DOCUMENTS, "/van-ban"),
+    };
+    let spec = ListSpec {
+        template,
+        title: title.into(),
+        path: path.into(),
+        extra: json!({}),
+    };
+    kind_list(st, headers, hosted, site, p, kind, spec).await
 }
 
 pub(crate) async fn item_page(

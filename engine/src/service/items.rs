@@ -431,15 +431,7 @@ impl Engine {
         site: &Site,
         item: ItemRecord,
     ) -> Result<ItemView, EngineError> {
-        let rev = self
-            .store
-            .revision(item.id, item.current_rev)?
-            .ok_or_else(|| {
-                EngineError::internal(format!(
-                    "item {} has no revision {}",
-                    item.id, item.current_rev
-                ))
-            })?;
+        let rev = self.working_revision(&item)?;
         let actions = allowed_actions(item.state, item.live)
             .into_iter()
             .filter(|&action| {

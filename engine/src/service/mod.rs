@@ -169,6 +169,21 @@ impl Engine {
         Ok((item, site))
     }
 
+    /// The item's working revision, with its fields.
+    fn working_revision(
+        &self,
+        item: &crate::ItemRecord,
+    ) -> Result<crate::RevisionRecord, EngineError> {
+        self.store
+            .revision(item.id, item.current_rev)?
+            .ok_or_else(|| {
+                EngineError::internal(format!(
+                    "item {} has no revision {}",
+                    item.id, item.current_rev
+                ))
+            })
+    }
+
     fn audit(&self, actor: Option<UserId>, action: &str) -> AuditEntry {
         AuditEntry {
             at: self.clock.now(),

@@ -145,15 +145,7 @@ impl Engine {
 
     /// Renders the Markdown fields of the item's working revision (the one being published).
     fn render(&self, item: &ItemRecord) -> Result<serde_json::Value, EngineError> {
-        let rev = self
-            .store
-            .revision(item.id, item.current_rev)?
-            .ok_or_else(|| {
-                EngineError::internal(format!(
-                    "item {} has no revision {}",
-                    item.id, item.current_rev
-                ))
-            })?;
+        let rev = self.working_revision(item)?;
         let content = crate::Content::from_stored(item.kind, rev.fields)?;
         let html: serde_json::Map<String, serde_json::Value> = content
             .markdown_fields()
