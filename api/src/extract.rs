@@ -97,6 +97,18 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Params<
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // A parameter given twice is refused rather than one of its values picked.
+        let query = parts.uri.query().unwrap_or_default();
+        let mut seen = std::collections::HashSet::new();
+        for (k, _) in url::form_urlencoded::parse(query.as_bytes()) {
+            if !seen.insert(k.clone()) {
+                return Err(ApiError::Http {
+                    code: ErrorCode::InvalidParameter,
+                    message: format!("the parameter '{k}' is given more than once"),
+                    field: Some(k.into_owned()),
+                });
+            }
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Params(q.0))

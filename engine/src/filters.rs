@@ -41,9 +41,10 @@ impl ContentFilters {
     /// as `year` (one) or `year_from` and `year_to`; empty values are absent. A value that
     /// cannot be used is an error naming its parameter.
     pub fn from_params<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, EngineError> {
-        let value = |k: &str| get(k).map(str::trim).filter(|v| !v.is_empty());
+        // Names and years exactly as given (empty: not given); texts trimmed.
+        let value = |k: &str| get(k).filter(|v| !v.is_empty());
         let text = |k: &str| -> Result<Option<String>, EngineError> {
-            match value(k) {
+            match get(k).map(str::trim).filter(|v| !v.is_empty()) {
                 Some(v) if v.chars().count() > MAX_TEXT => Err(param(
                     k,
                     format!("{k} is longer than {MAX_TEXT} characters"),

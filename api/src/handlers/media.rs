@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Params};
 use crate::media::{self, FormatChoice, MediaError, OutputFormat, Prepared, Variant};
 use crate::AppState;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -71,7 +72,7 @@ fn too_large(max: u64) -> ApiError {
 /// The `file` part (and an optional `title`) of a multipart body, read chunk by chunk and
 /// refused as soon as it passes the limit, before the rest arrives.
 async fn read_upload(
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
     max: u64,
 ) -> Result<(String, Option<String>, Vec<u8>), ApiError> {
     // The body is bounded as it streams in (`body_limit`): past the limit, reading fails.
@@ -84,6 +85,13 @@ async fn read_upload(
             format!("the multipart body cannot be read: {}", e.body_text()),
         ),
     };
+    // A body that is no multipart form gets the API's error shape, not a plain-text 400.
+    let mut form = form.map_err(|rej| {
+        ApiError::http(
+            ErrorCode::Malformed,
+            format!("send the file as multipart/form-data: {}", rej.body_text()),
+        )
+    })?;
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut title = None;
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
@@ -166,7 +174,7 @@ pub(crate) async fn upload(
     State(st): State<AppState>,
     auth: Auth,
     Path(site): Path<String>,
-    form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<MediaOut>), ApiError> {
     let engine = st.engine.clone();
     let (actor, slug) = (auth.actor.clone(), site.clone());
@@ -184,7 +192,7 @@ pub(crate) async fn replace(
     State(st): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<MediaOut>, ApiError> {
     let id = media_id(&id)?;
     let engine = st.engine.clone();

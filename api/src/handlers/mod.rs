@@ -62,15 +62,23 @@ pub(crate) fn item_id(s: &str) -> Result<ItemId, ApiError> {
     path_id("item", s).map(ItemId)
 }
 
-/// The `limit` query parameter: `default` when absent or empty, 400 when not a number.
+/// The largest `limit` a request may give (each list then returns at most its own page size).
+pub(crate) const MAX_LIMIT: usize = 10_000;
+
+/// The `limit` query parameter: `default` when absent or empty, 400 when not a number from 0
+/// to [`MAX_LIMIT`].
 pub(crate) fn limit_param(v: Option<&str>, default: usize) -> Result<usize, ApiError> {
-    match v.map(str::trim).filter(|s| !s.is_empty()) {
+    match v.filter(|s| !s.is_empty()) {
         None => Ok(default),
-        Some(l) => l.parse().map_err(|_| ApiError::Http {
-            code: ErrorCode::InvalidParameter,
-            message: format!("limit '{l}' is not a number"),
-            field: Some("limit".into()),
-        }),
+        Some(l) => l
+            .parse()
+            .ok()
+            .filter(|n| *n <= MAX_LIMIT)
+            .ok_or_else(|| ApiError::Http {
+                code: ErrorCode::InvalidParameter,
+                message: format!("limit '{l}' is not a number from 0 to {MAX_LIMIT}"),
+                field: Some("limit".into()),
+            }),
     }
 }
 

@@ -116,10 +116,7 @@ pub(crate) async fn changes(
         None => 0,
         Some(a) => a.parse::<i64>().map_err(|_| bad("after", a))?,
     };
-    let n = match q.limit.as_deref().filter(|s| !s.is_empty()) {
-        None => 100,
-        Some(l) => l.parse::<usize>().map_err(|_| bad("limit", l))?,
-    };
+    let n = super::limit_param(q.limit.as_deref(), 100)?;
     let engine = st.engine.clone();
     let site = q.site.clone();
     let page = blocking(move || engine.changes(after, site.as_deref(), n)).await?;

@@ -45,13 +45,37 @@ fn number<T: std::str::FromStr>(
     }
 }
 
+/// The deepest page a search pages to (200 × at most 50 hits: the index's limit).
+const MAX_PAGE: usize = 200;
+
+fn page(v: Option<&String>) -> Result<usize, ApiError> {
+    match number::<usize>("page", v)? {
+        Some(n) if n > MAX_PAGE => Err(bad(
+            "page",
+            format!(
+                "page {n} is beyond the last page a search shows ({MAX_PAGE}); narrow the search"
+            ),
+        )),
+        n => Ok(n.unwrap_or(1)),
+    }
+}
+
 /// Reads the filters every search endpoint shares; `site` becomes the site and, unless
 /// `descendants=false`, every portal below it.
 async fn filters(st: &AppState, p: &HashMap<String, String>) -> Result<Filters, ApiError> {
+    let only = match p.get("descendants").map(|d| d.trim()) {
+        None | Some("" | "true") => false,
+        Some("false") => true,
+        Some(other) => {
+            return Err(bad(
+                "descendants",
+                format!("descendants '{other}' is not true or false"),
+            ))
+        }
+    };
     let sites = match text("site", p.get("site"))? {
         None => Vec::new(),
         Some(site) => {
-            let only = p.get("descendants").is_some_and(|d| d == "false");
             let engine = st.engine.clone();
             let slug = site.clone();
             let found = blocking(move || {
@@ -126,7 +150,7 @@ pub(crate) async fn search(
                 ))
             }
         },
-        page: number("page", p.get("page"))?.unwrap_or(1),
+        page: page(p.get("page"))?,
         per_page: number("per_page", p.get("per_page"))?.unwrap_or(10),
         facets: match p.get("facets").map(String::as_str) {
             None | Some("") | Some("true") | Some("1") => true,
@@ -173,7 +197,7 @@ pub(crate) async fn suggest(
 ) -> Result<Response, ApiError> {
     let q = p.get("q").cloned().unwrap_or_default();
     let filters = filters(&st, &p).await?;
-    let limit = number("limit", p.get("limit"))?.unwrap_or(8);
+    let limit = super::limit_param(p.get("limit").map(String::as_str), 8)?;
     let index = st.search.clone();
     let engine = st.engine.clone();
     let (hits, tags) = super::off_thread(move || {
