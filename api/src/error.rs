@@ -111,7 +111,9 @@ fn engine_response(e: EngineError) -> Response {
         )
             .into_response(),
         EngineError::Store(portico_engine::StoreError::Unavailable(_)) => {
-            tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "store unreachable");
+            // The outage itself is logged once, at ERROR, by the background loops; each
+            // request it turns away is only a warning.
+            tracing::warn!(error = %e, cause = ?std::error::Error::source(&e), "store unreachable");
             let mut r = body(
                 ErrorCode::StoreUnavailable,
                 "the database cannot be reached just now; try again in a few seconds",
