@@ -22,6 +22,7 @@ mod cache;
 mod delivery;
 mod exhaustion;
 mod feeds;
+mod leaks;
 mod media;
 mod nodes;
 mod openapi;
