@@ -319,27 +319,6 @@ pub(crate) async fn channel_page(
     .await
 }
 
-/// The document and procedure lists: one kind, the filters from the query string.
-async fn kind_list(
-    st: AppState,
-    headers: HeaderMap,
-    hosted: Option<axum::Extension<HostSite>>,
-    site: String,
-    p: HashMap<String, String>,
-    kind: portico_engine::ItemKind,
-    spec: ListSpec,
-) -> Response {
-    let routed = hosted.is_some();
-    render(&st, &headers, move |engine| {
-        let q = ContentFilters {
-            kind: Some(kind),
-            ..list_query(&p)?
-        };
-        list_page(engine, &site, routed, q, p.get("cursor").cloned(), spec)
-    })
-    .await
-}
-
 pub(crate) async fn documents(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -376,7 +355,8 @@ pub(crate) async fn procedures(
     .await
 }
 
-/// The register of documents (`/van-ban`) or procedures (`/thu-tuc`).
+/// The register of documents (`/van-ban`) or procedures (`/thu-tuc`): one kind, the filters
+/// from the query string.
 async fn register(
     st: AppState,
     headers: HeaderMap,
@@ -395,7 +375,15 @@ async fn register(
         path: path.into(),
         extra: json!({}),
     };
-    kind_list(st, headers, hosted, site, p, kind, spec).await
+    let routed = hosted.is_some();
+    render(&st, &headers, move |engine| {
+        let q = ContentFilters {
+            kind: Some(kind),
+            ..list_query(&p)?
+        };
+        list_page(engine, &site, routed, q, p.get("cursor").cloned(), spec)
+    })
+    .await
 }
 
 pub(crate) async fn item_page(
