@@ -88,10 +88,15 @@ impl Entry {
             .iter()
             .map(|(k, v)| k.as_str().len() + v.len() + 200)
             .sum();
-        // Besides body and headers: the policy's copies of the caching headers, the key
+        // Each tag is held twice: as a string in the entry, and as the key's place in the tag
+        // index's set for that tag (about 72 bytes of allocations and table slots besides its
+        // text). A network-wide search answer has two tags per portal, ~190 in all: uncounted,
+        // they made the cache's resident memory twice its setting (bench/cache-memory.sh).
+        let tags: usize = self.tags.iter().map(|t| t.len() + 72).sum();
+        // Besides body, headers and tags: the policy's copies of the caching headers, the key
         // twice (store and tag index) and the store's own bookkeeping, about 2.5 KB as
         // measured with the edge benchmark.
-        u32::try_from(2 * key.len() + self.body.len() + headers + 2560).unwrap_or(u32::MAX)
+        u32::try_from(2 * key.len() + self.body.len() + headers + tags + 2560).unwrap_or(u32::MAX)
     }
 
     /// How long past its freshness the entry is worth keeping.

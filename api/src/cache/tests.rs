@@ -319,3 +319,26 @@ async fn a_reload_does_not_reach_the_origin() {
     }
     assert_eq!(o.calls(), 1);
 }
+
+/// Tags take memory twice (in the entry and in the tag index): an answer with many counts it.
+#[tokio::test]
+async fn an_answer_weighs_its_tags_too() {
+    async fn weigh(tags: String) -> u64 {
+        let cache = HttpCache::new(CacheConfig::default());
+        let o = Origin::default();
+        o.set(
+            200,
+            &[("cache-control", FRESH), ("surrogate-key", &tags)],
+            "{}",
+        );
+        cache.handle(get("/search", &[]), &o.fetch()).await;
+        cache.entries.run_pending_tasks();
+        cache.size().1
+    }
+    let many: Vec<String> = (0..190).map(|i| format!("site:{i}")).collect();
+    let few = weigh("network".into()).await;
+    let heavy = weigh(many.join(" ")).await;
+    // 190 tags of ~7 characters: their text twice in the header and the entry, plus 72 bytes
+    // each for the allocations and the index's slots.
+    assert!(heavy >= few + 190 * 72, "{few} → {heavy}");
+}
