@@ -81,6 +81,47 @@ async fn rss_atom_and_json_feeds_parse_with_full_vietnamese_text_and_absolute_li
 }
 
 #[tokio::test]
+async fn a_summary_is_text_in_every_feed_never_live_markup() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let attack = "Xem ảnh <img src=x onerror=alert(1)> & <b>đậm</b>";
+    s.publish_item(
+        &admin,
+        "main",
+        json!({"kind": "article", "channels": ["tin-tuc-su-kien"],
+        "fields": {"title": "Bài có tóm tắt lạ", "summary": attack, "body": "Nội dung."}}),
+    )
+    .await;
+    // RSS: readers render <description> as HTML, so it must hold the text escaped.
+    let (_, _, rss) = s.fetch("/main/feed.rss").await;
+    let feed = feed_rs::parser::parse(&rss[..]).unwrap();
+    let description = feed.entries[0].summary.as_ref().unwrap();
+    assert!(
+        !description.content.contains("<img") && !description.content.contains("<b>"),
+        "RSS description carries markup: {}",
+        description.content
+    );
+    assert!(
+        description
+            .content
+            .contains("&lt;img src=x onerror=alert(1)&gt; &amp;"),
+        "the editor's words are kept, as text: {}",
+        description.content
+    );
+    // Atom: a summary of type text, which readers show as typed.
+    let (_, _, atom) = s.fetch("/main/feed.atom").await;
+    let feed = feed_rs::parser::parse(&atom[..]).unwrap();
+    let summary = feed.entries[0].summary.as_ref().unwrap();
+    assert_eq!(summary.content_type.essence().to_string(), "text/plain");
+    assert_eq!(summary.content, attack);
+    // JSON Feed: `summary` is plain text by the format; `content_html` is the sanitised body.
+    let (_, _, body) = s.fetch("/main/feed.json").await;
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(doc["items"][0]["summary"], attack);
+    assert!(doc["items"][0].get("content_text").is_none());
+}
+
+#[tokio::test]
 async fn sitemaps_list_published_pages_and_the_index_lists_every_site() {
     let s = Server::start().await;
     let admin = s.login("admin").await;

@@ -73,6 +73,7 @@ fn item_url(origin: &str, prefix: &str, item: &PublicItem) -> String {
     )
 }
 
+/// A summary is plain text an editor typed; taken as the item's own words, never as markup.
 fn summary(item: &PublicItem) -> String {
     item.fields
         .get("summary")
@@ -108,7 +109,9 @@ fn build(feed: &Feed, format: Format) -> Vec<u8> {
                                 .permalink(true)
                                 .build(),
                         ))
-                        .description(Some(summary(i)))
+                        // RSS readers render `<description>` as HTML, so the text is escaped
+                        // into it: `<img onerror>` in a summary shows as those characters.
+                        .description(Some(quick_xml::escape::escape(summary(i)).into_owned()))
                         .content(Some(content_html(i)))
                         .pub_date(i.first_published_at.map(|t| t.to_rfc2822()))
                         .categories(
