@@ -116,7 +116,11 @@ fn admin_table() -> Vec<Endpoint> {
         ("/sites/{site}/queue", vec![ep!(GET items::queue)]),
         (
             "/items/{id}",
-            vec![ep!(GET items::get), ep!(PUT items::save)],
+            vec![
+                ep!(GET items::get),
+                ep!(PUT items::save),
+                ep!(PATCH items::patch),
+            ],
         ),
         ("/items/{id}/transitions", vec![ep!(POST items::transition)]),
         ("/items/{id}/propose", vec![ep!(POST items::propose)]),

@@ -478,6 +478,26 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = c
+        .call(
+            "PATCH",
+            item,
+            &path,
+            Some(&author),
+            Some(json!({"base_revision": 2, "fields": {"field": "Công nghệ thông tin"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c
+        .call(
+            "PATCH",
+            item,
+            &path,
+            Some(&author),
+            Some(json!({"base_revision": 3, "fields": "không phải đối tượng"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let tr = "/api/v1/items/{id}/transitions";
     let tpath = format!("{path}/transitions");
     c.call(

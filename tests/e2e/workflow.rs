@@ -418,3 +418,92 @@ async fn admins_manage_channels_users_and_roles() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn patch_changes_the_fields_it_names_and_put_replaces_the_item() {
+    let s = Server::start().await;
+    let a = s.login("author").await;
+    let created = s
+        .post(
+            "/api/v1/sites/main/items",
+            &a,
+            json!({"kind": "article", "channels": ["tin-tuc-su-kien"],
+                   "fields": {"title": "Tiêu đề cũ", "summary": "Tóm tắt giữ nguyên.", "body": "Nội dung **giữ nguyên**."}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let path = format!("/api/v1/items/{}", created.body["id"]);
+    let patch = |base: u32, fields: serde_json::Value| {
+        s.send(
+            "PATCH",
+            &path,
+            Some(&a),
+            Some(json!({"base_revision": base, "fields": fields})),
+        )
+    };
+
+    let patched = patch(1, json!({"title": "Tiêu đề mới"})).await;
+    assert_eq!(patched.status, StatusCode::OK, "{:?}", patched.body);
+    assert_eq!(patched.body["revision"], 2);
+    assert_eq!(patched.body["fields"]["title"], "Tiêu đề mới");
+    assert_eq!(patched.body["fields"]["summary"], "Tóm tắt giữ nguyên.");
+    assert_eq!(patched.body["fields"]["body"], "Nội dung **giữ nguyên**.");
+
+    // The same base again is stale, as with PUT, and writes nothing.
+    let stale = patch(1, json!({"title": "Bản khác"})).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert_eq!(stale.code(), "stale_revision");
+    assert_eq!(stale.body["error"]["current_revision"], 2);
+
+    // `null` removes a field; the rest stay.
+    let removed = patch(2, json!({"summary": null})).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.body);
+    assert!(removed.body["fields"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .is_empty());
+    assert_eq!(removed.body["fields"]["body"], "Nội dung **giữ nguyên**.");
+
+    // The merged item is checked like any save: a bad field is refused by name.
+    let bad = patch(3, json!({"khong_co": 1})).await;
+    assert_eq!(bad.status.as_u16() / 100, 4, "{:?}", bad.body);
+    assert_eq!(
+        bad.body["error"]["field"], "fields.khong_co",
+        "{:?}",
+        bad.body
+    );
+    let not_object = patch(3, json!(["title"])).await;
+    assert_eq!(not_object.status, StatusCode::BAD_REQUEST);
+    assert_eq!(not_object.body["error"]["field"], "fields");
+
+    // PUT is a full replacement: what it leaves out is emptied.
+    let put = s
+        .send(
+            "PUT",
+            &path,
+            Some(&a),
+            Some(json!({"base_revision": 3, "fields": {"title": "Thay toàn bộ"}})),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    assert!(put.body["fields"]["body"]
+        .as_str()
+        .unwrap_or_default()
+        .is_empty());
+
+    // Someone without a role on the site cannot patch.
+    let other = s.login("outsider").await;
+    let refused = s
+        .send(
+            "PATCH",
+            &path,
+            Some(&other),
+            Some(json!({"base_revision": 4, "fields": {"title": "x"}})),
+        )
+        .await;
+    assert!(
+        matches!(refused.status.as_u16(), 403 | 404),
+        "{:?}",
+        refused.status
+    );
+}

@@ -47,6 +47,20 @@ pub(crate) async fn save(
     ))
 }
 
+/// `PATCH`: the fields named change, the rest stay (`PUT` replaces the whole item).
+pub(crate) async fn patch(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<SaveInput>,
+) -> Result<Json<ItemView>, ApiError> {
+    let id = item_id(&id)?;
+    let engine = st.engine.clone();
+    Ok(Json(
+        blocking(move || engine.patch_item(&auth.actor, id, body)).await?,
+    ))
+}
+
 pub(crate) async fn transition(
     State(st): State<AppState>,
     auth: Auth,

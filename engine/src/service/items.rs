@@ -3,7 +3,7 @@
 use super::views::{HistoryEntry, ItemView, QueueEntry, RevisionSummary};
 use super::{check_slug, parse_enum, Engine};
 use crate::content::{Content, ItemKind};
-use crate::error::EngineError;
+use crate::error::{EngineError, InvalidKind};
 use crate::event::{AuditEntry, EventKind, NewEvent};
 use crate::ids::{ChannelId, ItemId, RevisionNo, UserId};
 use crate::policy::{authorize, Actor, Permission, Role};
@@ -43,6 +43,42 @@ pub struct SaveInput {
 }
 
 const SLUG_MAX: usize = 120;
+
+/// How a save treats the fields it does not name.
+#[derive(Clone, Copy)]
+enum SaveMode {
+    /// `PUT`: the fields sent are the whole item; those left out are emptied.
+    Replace,
+    /// `PATCH`: the fields sent change, the others stay as they are.
+    Merge,
+}
+
+/// Applies a merge patch to the working revision's fields: a named field takes the value
+/// sent (an array or object is replaced whole), `null` removes it.
+fn merge_fields(
+    current: serde_json::Value,
+    patch: serde_json::Value,
+) -> Result<serde_json::Value, EngineError> {
+    let serde_json::Value::Object(patch) = patch else {
+        return Err(EngineError::invalid(
+            InvalidKind::Malformed,
+            Some("fields".to_owned()),
+            "'fields' must be an object naming the fields to change",
+        ));
+    };
+    let mut merged = match current {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    for (name, value) in patch {
+        if value.is_null() {
+            merged.remove(&name);
+        } else {
+            merged.insert(name, value);
+        }
+    }
+    Ok(serde_json::Value::Object(merged))
+}
 
 pub(super) fn columns(c: &Content) -> RevisionColumns {
     let s = |v: &str| (!v.is_empty()).then(|| v.to_owned());
@@ -212,6 +248,29 @@ impl Engine {
         id: ItemId,
         input: SaveInput,
     ) -> Result<ItemView, EngineError> {
+        self.write_revision(actor, id, input, SaveMode::Replace)
+    }
+
+    /// Saves a new revision from the working one with only the named fields changed (JSON
+    /// Merge Patch, RFC 7396, on the top level: `null` removes a field), so a client that
+    /// edits a title need not send back a body it never read. Same base-revision rule as
+    /// [`Engine::save_item`].
+    pub fn patch_item(
+        &self,
+        actor: &Actor,
+        id: ItemId,
+        input: SaveInput,
+    ) -> Result<ItemView, EngineError> {
+        self.write_revision(actor, id, input, SaveMode::Merge)
+    }
+
+    fn write_revision(
+        &self,
+        actor: &Actor,
+        id: ItemId,
+        input: SaveInput,
+        mode: SaveMode,
+    ) -> Result<ItemView, EngineError> {
         let (item, site) = self.visible_item(actor, id)?;
         match item.state {
             State::Scheduled => return Err(EngineError::conflict(
@@ -240,7 +299,11 @@ impl Engine {
             }
             .into());
         }
-        let content = Content::parse(item.kind, input.fields, &self.limits)?;
+        let fields = match mode {
+            SaveMode::Replace => input.fields,
+            SaveMode::Merge => merge_fields(self.working_revision(&item)?.fields, input.fields)?,
+        };
+        let content = Content::parse(item.kind, fields, &self.limits)?;
         let channels = match &input.channels {
             Some(c) => Some(self.resolve_channels(&site, c)?),
             None => None,

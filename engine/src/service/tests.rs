@@ -164,3 +164,47 @@ fn a_stale_save_is_a_conflict_not_an_overwrite() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_patch_keeps_what_it_does_not_name_and_refuses_a_stale_base() {
+    let e = network();
+    let author = e.actor_by_name("author").unwrap();
+    let item = e
+        .create_item(
+            &author,
+            "main",
+            NewItemInput {
+                kind: "page".into(),
+                channels: vec![],
+                slug: None,
+                fields: json!({"title": "Giới thiệu", "body": "Lịch sử hình thành."}),
+            },
+        )
+        .unwrap();
+    let patch = |base: u32, fields: serde_json::Value| {
+        e.patch_item(
+            &author,
+            item.id,
+            SaveInput {
+                base_revision: base,
+                fields,
+                channels: None,
+            },
+        )
+    };
+    let saved = patch(1, json!({"title": "Giới thiệu chung"})).unwrap();
+    assert_eq!(saved.fields["title"], "Giới thiệu chung");
+    assert_eq!(saved.fields["body"], "Lịch sử hình thành.");
+    assert!(matches!(
+        patch(1, json!({"title": "Bản cũ"})),
+        Err(EngineError::Conflict {
+            code: ErrorCode::StaleRevision,
+            ..
+        })
+    ));
+    assert!(matches!(
+        patch(2, json!("title")),
+        Err(EngineError::Invalid { .. })
+    ));
+    assert_eq!(e.item(&author, item.id).unwrap().revision.0, 2);
+}
