@@ -9,7 +9,7 @@ use crate::AppState;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::HeaderMap;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
-use axum::routing::{get, on, MethodFilter, MethodRouter};
+use axum::routing::{any, get, on, MethodFilter, MethodRouter};
 use axum::Extension;
 use axum::Router;
 use portico_engine::ErrorCode;
@@ -251,6 +251,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1/public", public)
         .merge(html)
         .merge(table_router(root_table()))
+        // An unknown API path is the API's JSON 404, whatever the method, not a portal page.
+        .route("/api", any(not_found))
+        .route("/api/{*rest}", any(not_found))
         .route_layer(axum::middleware::from_fn(crate::metrics::route_label))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -331,3 +331,92 @@ async fn themes_from_a_folder_a_theme_per_site_and_a_sites_own_pages() {
         assert!(bytes.starts_with(body.as_bytes()), "{path}");
     }
 }
+
+#[tokio::test]
+async fn an_item_has_one_address_and_says_so_and_unknown_api_paths_are_json_404() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let news = s
+        .publish_item(
+            &admin,
+            "main",
+            json!({"kind": "article", "channels": ["tin-tuc-su-kien"],
+        "fields": {"title": "Một địa chỉ cho mỗi bài"}}),
+        )
+        .await;
+    let slug = news["slug"].as_str().unwrap();
+    let own = format!("/main/tin-tuc-su-kien/{slug}");
+    let no_follow = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for wrong in [
+        format!("/main/gioi-thieu/{slug}"),
+        format!("/main/bai-viet/{slug}"),
+        format!("/main/khong-co-chuyen-muc/{slug}"),
+    ] {
+        let r = no_follow
+            .get(format!("{}{wrong}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::MOVED_PERMANENTLY, "{wrong}");
+        assert_eq!(r.headers()["location"], own.as_str(), "{wrong}");
+        assert!(
+            r.headers()["surrogate-key"]
+                .to_str()
+                .unwrap()
+                .contains(&format!("item:{}", news["id"])),
+            "the move is purged with the item: {:?}",
+            r.headers()
+        );
+    }
+    // The page itself names its address, absolute.
+    let (status, html, _) = page(&s, &own, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!(r#"<link rel="canonical" href="{}{own}">"#, s.base)),
+        "no canonical link in {}",
+        &html[..html.find("</head>").unwrap_or(html.len())]
+    );
+
+    // On a site's own domain, the move has no site prefix.
+    s.post("/api/v1/sites", &admin, json!({"slug": "xa-ban-vuoc", "name": "Xã Bản Vược", "kind": "commune", "parent": "main", "domains": ["banvuoc.laocai.gov.vn"]})).await;
+    let local = s
+        .publish_item(
+            &admin,
+            "xa-ban-vuoc",
+            json!({"kind": "page", "fields": {"title": "Giới thiệu xã"}}),
+        )
+        .await;
+    let r = no_follow
+        .get(format!(
+            "{}/tin-tuc/{}",
+            s.base,
+            local["slug"].as_str().unwrap()
+        ))
+        .header("host", "banvuoc.laocai.gov.vn")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/bai-viet/{}", local["slug"].as_str().unwrap()).as_str()
+    );
+
+    // An unknown API path is the API's JSON 404 whatever the method, not a page's 405.
+    for (method, path) in [
+        ("GET", "/api/v1/khong-co"),
+        ("POST", "/api/v1/khong-co/a/b"),
+        ("DELETE", "/api/v2/items"),
+        ("GET", "/api"),
+    ] {
+        let r = s.send(method, path, Some(&admin), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(r.code(), "not_found", "{method} {path}");
+    }
+    // A known path with the wrong method is still 405.
+    let r = s.send("DELETE", "/api/v1/sites", Some(&admin), None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+}

@@ -95,6 +95,24 @@ pub(crate) fn public_json(
     )
 }
 
+/// A permanent redirect that is cached, and purged, like the page it points to (an item's
+/// address follows its first channel, which an editor may change).
+pub(crate) fn public_redirect(location: &str, tags: Tags) -> Response {
+    let mut resp = StatusCode::MOVED_PERMANENTLY.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        h.insert(header::LOCATION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
+    );
+    if let Ok(v) = HeaderValue::from_str(&tags.header()) {
+        h.insert("surrogate-key", v);
+    }
+    resp
+}
+
 /// A public answer of any type with validators, honouring conditional requests.
 pub(crate) fn public_bytes(
     request: &HeaderMap,

@@ -46,7 +46,7 @@ impl Format {
 }
 
 /// Where the public reaches this server: the configured public URL, else the request's host.
-fn origin(st: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn origin(st: &AppState, headers: &HeaderMap) -> String {
     if let Some(u) = &st.config.public_url {
         return u.trim_end_matches('/').to_owned();
     }

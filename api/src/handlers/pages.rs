@@ -2,7 +2,7 @@
 //! item pages by kind, documents and procedures with filters, search, 404 and 410. Each
 //! request gathers its data and renders on the blocking pool.
 
-use crate::cache::headers::{public_bytes, Tags, PUBLIC_CACHE_CONTROL};
+use crate::cache::headers::{public_bytes, public_redirect, Tags, PUBLIC_CACHE_CONTROL};
 use crate::host_routing::HostSite;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -32,6 +32,25 @@ enum Page {
     Error {
         status: StatusCode,
         ctx: Value,
+    },
+    /// A page asked for at an address that is not its own: 301 to the one it has, cached and
+    /// purged like the page (its first channel may change).
+    Moved {
+        location: String,
+        tags: Tags,
+    },
+}
+
+/// What rendering produced, before it becomes a response.
+enum Rendered {
+    Page {
+        status: StatusCode,
+        html: String,
+        cache: Option<(Tags, Option<chrono::DateTime<chrono::Utc>>)>,
+    },
+    Moved {
+        location: String,
+        tags: Tags,
     },
 }
 
@@ -92,15 +111,30 @@ async fn render(
                     template,
                     &ctx,
                 )
-                .map(|html| (StatusCode::OK, html, Some((tags, last_modified)))),
-            Page::Error { status, ctx } => themes
-                .render(None, "error.html", &ctx)
-                .map(|html| (status, html, None)),
+                .map(|html| Rendered::Page {
+                    status: StatusCode::OK,
+                    html,
+                    cache: Some((tags, last_modified)),
+                }),
+            Page::Error { status, ctx } => {
+                themes
+                    .render(None, "error.html", &ctx)
+                    .map(|html| Rendered::Page {
+                        status,
+                        html,
+                        cache: None,
+                    })
+            }
+            Page::Moved { location, tags } => Ok(Rendered::Moved { location, tags }),
         }
     })
     .await;
     let mut resp = match done {
-        Ok(Ok((StatusCode::OK, html, Some((tags, lm))))) => public_bytes(
+        Ok(Ok(Rendered::Page {
+            status: StatusCode::OK,
+            html,
+            cache: Some((tags, lm)),
+        })) => public_bytes(
             headers,
             html.into_bytes(),
             "text/html; charset=utf-8",
@@ -108,12 +142,13 @@ async fn render(
             tags,
             PUBLIC_CACHE_CONTROL,
         ),
-        Ok(Ok((status, html, _))) => (
+        Ok(Ok(Rendered::Page { status, html, .. })) => (
             status,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
             html,
         )
             .into_response(),
+        Ok(Ok(Rendered::Moved { location, tags })) => public_redirect(&location, tags),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "template failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
@@ -390,9 +425,10 @@ pub(crate) async fn item_page(
     State(st): State<AppState>,
     headers: HeaderMap,
     hosted: Option<axum::Extension<HostSite>>,
-    Path((site, _channel, slug)): Path<(String, String, String)>,
+    Path((site, segment, slug)): Path<(String, String, String)>,
 ) -> Response {
     let routed = hosted.is_some();
+    let origin = super::feeds::origin(&st, &headers);
     render(&st, &headers, move |engine| {
         let site = engine.site_named(&site)?;
         let ctx = site_context(engine, &site, routed)?;
@@ -400,6 +436,24 @@ pub(crate) async fn item_page(
         let Some(item) = engine.public_item_or_withdrawn(&site.slug, &slug)? else {
             return Ok(error_page(StatusCode::GONE, ctx));
         };
+        // One address per item: under its first channel (or `bai-viet`). Any other channel
+        // prefix answers with a move to it, so links and search engines converge on one page.
+        let own = portico_themes::urls::public_item_path(&prefix, &item);
+        let home_segment = item
+            .channels
+            .first()
+            .map(String::as_str)
+            .unwrap_or(portico_engine::DEFAULT_SEGMENT);
+        if segment != home_segment {
+            let mut tags = Tags::default();
+            tags.add(Dependency::Site(site.id));
+            tags.add(Dependency::Item(item.id));
+            return Ok(Page::Moved {
+                location: own,
+                tags,
+            });
+        }
+        let canonical = format!("{origin}{own}");
         let template = match item.kind {
             portico_engine::ItemKind::Article => "article.html",
             portico_engine::ItemKind::Document => "document.html",
@@ -425,7 +479,7 @@ pub(crate) async fn item_page(
         Ok(Page::Ok {
             site: Some((site.slug.clone(), site.theme.clone())),
             template,
-            ctx: context::merge(ctx, json!({"title": item.title, "item": item_ctx, "breadcrumbs": context::breadcrumbs(&site, &prefix, &trail)})),
+            ctx: context::merge(ctx, json!({"title": item.title, "item": item_ctx, "canonical": canonical, "breadcrumbs": context::breadcrumbs(&site, &prefix, &trail)})),
             tags,
             last_modified: item.published_at,
         })
