@@ -255,7 +255,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
         .route_layer(axum::middleware::from_fn(crate::metrics::route_label))
-        .fallback(not_found)
+        .fallback(pages::unknown_address)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(

@@ -35,6 +35,8 @@ const paths = [
   '/main/tim-kiem',
   '/main/tim-kiem?q=quyet+dinh',
   '/main/khong-co-trang-nay/khong-co',
+  '/main/van-ban?year=abc',
+  `/${component}/khong-co/a/b`,
 ];
 
 const browser = await chromium.launch({

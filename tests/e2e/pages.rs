@@ -420,3 +420,69 @@ async fn an_item_has_one_address_and_says_so_and_unknown_api_paths_are_json_404(
     let r = s.send("DELETE", "/api/v1/sites", Some(&admin), None).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[tokio::test]
+async fn error_pages_wear_their_portal_and_a_bad_filter_shows_the_form_again() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let name = |slug: &'static str| {
+        let (s, admin) = (&s, &admin);
+        async move {
+            let site = s.get(&format!("/api/v1/sites/{slug}"), admin).await.body;
+            site["name"].as_str().unwrap().to_owned()
+        }
+    };
+    let (main, department) = (name("main").await, name("so-tai-chinh").await);
+    let html_get = |path: String| {
+        let s = &s;
+        async move {
+            let r = s
+                .http
+                .get(format!("{}{path}", s.base))
+                .header("accept", "text/html,application/xhtml+xml")
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap().replace("&#x2f;", "/"))
+        }
+    };
+    for (path, portal) in [
+        ("/so-tai-chinh/khong-co/".to_owned(), &department),
+        (
+            "/so-tai-chinh/tin-tuc-su-kien/khong-co".to_owned(),
+            &department,
+        ),
+        ("/so-tai-chinh/a/b/c/d".to_owned(), &department),
+        ("/khong-co-cong-nay/".to_owned(), &main),
+        ("/main/a/b/c/d".to_owned(), &main),
+    ] {
+        let (status, html) = html_get(path.clone()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            html.contains(&format!("– {portal}</title>")),
+            "{path}: the 404 carries {portal}: {}",
+            &html[..html.find("</head>").unwrap_or(html.len())]
+        );
+        assert!(!html.contains("Portico"), "{path}");
+        assert!(
+            html.contains(r#"<nav aria-label="Chuyên mục""#) || path.starts_with("/khong"),
+            "{path}: the portal's menu"
+        );
+        accessible(&html, &path);
+    }
+    // A client that does not ask for HTML still gets the API's JSON 404.
+    let r = s.send("GET", "/main/a/b/c/d", None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.code(), "not_found");
+
+    // `?year=abc` on the register: the form again, what was typed, the message by the field.
+    let (status, html) = html_get("/main/van-ban?year=abc".to_owned()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"value="abc""#), "what was typed stays");
+    assert!(html.contains(r#"aria-invalid="true" aria-describedby="year-error""#));
+    assert!(html.contains(r#"id="year-error" role="alert">Năm không hợp lệ"#));
+    accessible(&html, "/main/van-ban?year=abc");
+    let (status, html) = html_get("/main/thu-tuc?level=tinh".to_owned()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<p class="error" role="alert">"#), "{html}");
+}

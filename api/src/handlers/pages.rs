@@ -31,14 +31,13 @@ enum Page {
     },
     Error {
         status: StatusCode,
+        /// The site's slug and theme when the page belongs to one.
+        site: Option<(String, String)>,
         ctx: Value,
     },
     /// A page asked for at an address that is not its own: 301 to the one it has, cached and
     /// purged like the page (its first channel may change).
-    Moved {
-        location: String,
-        tags: Tags,
-    },
+    Moved { location: String, tags: Tags },
 }
 
 /// What rendering produced, before it becomes a response.
@@ -54,10 +53,46 @@ enum Rendered {
     },
 }
 
-fn error_page(status: StatusCode, ctx: Value) -> Page {
+fn error_page(status: StatusCode, site: &Site, ctx: Value) -> Page {
     Page::Error {
         status,
+        site: Some((site.slug.clone(), site.theme.clone())),
         ctx: context::error(status.as_u16(), ctx),
+    }
+}
+
+/// Whose portal an address is on, so that its error pages carry that portal's name, header
+/// and footer (the main portal's for an address on none).
+#[derive(Clone)]
+pub(crate) struct Dress {
+    pub(crate) site: Option<String>,
+    pub(crate) routed: bool,
+}
+
+impl Dress {
+    fn of(site: &str, hosted: &Option<axum::Extension<HostSite>>) -> Dress {
+        Dress {
+            site: Some(site.to_owned()),
+            routed: hosted.is_some(),
+        }
+    }
+
+    /// The error page for `status`, dressed as the site when it (or the main portal) can be
+    /// read; bare when the store itself is what failed.
+    fn error(&self, engine: &Engine, status: StatusCode) -> Page {
+        let site = self
+            .site
+            .as_deref()
+            .and_then(|s| engine.site_named(s).ok())
+            .or_else(|| engine.main_site().ok().flatten());
+        match site.and_then(|site| Some((site_context(engine, &site, self.routed).ok()?, site))) {
+            Some((ctx, site)) => error_page(status, &site, ctx),
+            None => Page::Error {
+                status,
+                site: None,
+                ctx: context::error(status.as_u16(), context::no_site()),
+            },
+        }
     }
 }
 
@@ -78,24 +113,25 @@ fn site_context(engine: &Engine, site: &Site, host_routed: bool) -> Result<Value
 async fn render(
     st: &AppState,
     headers: &HeaderMap,
+    dress: Dress,
     gather: impl FnOnce(&Engine) -> Result<Page, EngineError> + Send + 'static,
 ) -> Response {
     let (engine, themes) = (st.engine.clone(), st.themes.clone());
     let done = super::off_thread(move || {
         let page = match gather(&engine) {
             Ok(p) => p,
-            Err(EngineError::NotFound(_)) => error_page(StatusCode::NOT_FOUND, context::no_site()),
-            Err(EngineError::Invalid { .. }) => {
-                error_page(StatusCode::BAD_REQUEST, context::no_site())
-            }
+            Err(EngineError::NotFound(_)) => dress.error(&engine, StatusCode::NOT_FOUND),
+            Err(EngineError::Invalid { .. }) => dress.error(&engine, StatusCode::BAD_REQUEST),
             // The database is down: say so, and when to come back, like the API does. The
             // store's outage is logged once by the followers, not per page.
-            Err(EngineError::Store(portico_engine::StoreError::Unavailable(_))) => {
-                error_page(StatusCode::SERVICE_UNAVAILABLE, context::no_site())
-            }
+            Err(EngineError::Store(portico_engine::StoreError::Unavailable(_))) => Page::Error {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                site: None,
+                ctx: context::error(503, context::no_site()),
+            },
             Err(e) => {
                 tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "page failed");
-                error_page(StatusCode::INTERNAL_SERVER_ERROR, context::no_site())
+                dress.error(&engine, StatusCode::INTERNAL_SERVER_ERROR)
             }
         };
         match page {
@@ -116,15 +152,17 @@ async fn render(
                     html,
                     cache: Some((tags, last_modified)),
                 }),
-            Page::Error { status, ctx } => {
-                themes
-                    .render(None, "error.html", &ctx)
-                    .map(|html| Rendered::Page {
-                        status,
-                        html,
-                        cache: None,
-                    })
-            }
+            Page::Error { status, site, ctx } => themes
+                .render(
+                    site.as_ref().map(|(s, t)| (s.as_str(), t.as_str())),
+                    "error.html",
+                    &ctx,
+                )
+                .map(|html| Rendered::Page {
+                    status,
+                    html,
+                    cache: None,
+                }),
             Page::Moved { location, tags } => Ok(Rendered::Moved { location, tags }),
         }
     })
@@ -169,8 +207,45 @@ async fn render(
     resp
 }
 
+/// An address no route knows: a browser gets the portal's own 404 page (the first segment
+/// names the site, or the main portal's), anything else the API's JSON 404.
+pub(crate) async fn unknown_address(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    hosted: Option<axum::Extension<HostSite>>,
+    uri: axum::http::Uri,
+) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if !wants_html || uri.path().starts_with("/api/") {
+        return crate::error::ApiError::http(portico_engine::ErrorCode::NotFound, "no such path")
+            .into_response();
+    }
+    let site = uri
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let dress = Dress {
+        site: (!site.is_empty()).then(|| site.to_owned()),
+        routed: hosted.is_some(),
+    };
+    let gone = dress.clone();
+    render(&st, &headers, dress, move |engine| {
+        Ok(gone.error(engine, StatusCode::NOT_FOUND))
+    })
+    .await
+}
+
 pub(crate) async fn network_home(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    render(&st, &headers, |engine| {
+    let dress = Dress {
+        site: None,
+        routed: false,
+    };
+    render(&st, &headers, dress, |engine| {
         let sites = engine.sites()?;
         let latest = engine.public_list(None, &ContentFilters { kind: Some(portico_engine::ItemKind::Article), ..Default::default() }, None, 12)?;
         let names: HashMap<&str, &str> = sites.iter().map(|s| (s.slug.as_str(), s.name.as_str())).collect();
@@ -205,7 +280,8 @@ pub(crate) async fn site_home(
     Path(site): Path<String>,
 ) -> Response {
     let routed = hosted.is_some();
-    render(&st, &headers, move |engine| {
+    let dress = Dress::of(&site, &hosted);
+    render(&st, &headers, dress, move |engine| {
         let site = engine.site_named(&site)?;
         let ctx = site_context(engine, &site, routed)?;
         let prefix = context::prefix(&site, routed);
@@ -326,7 +402,8 @@ pub(crate) async fn channel_page(
     Query(p): Query<HashMap<String, String>>,
 ) -> Response {
     let routed = hosted.is_some();
-    render(&st, &headers, move |engine| {
+    let dress = Dress::of(&site, &hosted);
+    render(&st, &headers, dress, move |engine| {
         let ch = engine
             .channels(&site)?
             .into_iter()
@@ -411,12 +488,36 @@ async fn register(
         extra: json!({}),
     };
     let routed = hosted.is_some();
-    render(&st, &headers, move |engine| {
+    let dress = Dress::of(&site, &hosted);
+    render(&st, &headers, dress, move |engine| {
+        // A filter that cannot be used shows the form again, with what was typed and a
+        // message next to the field, over the unfiltered register.
+        let (filters, problem) = match list_query(&p) {
+            Ok(f) => (f, None),
+            Err(EngineError::Invalid { field, .. }) => (ContentFilters::default(), Some(field)),
+            Err(e) => return Err(e),
+        };
         let q = ContentFilters {
             kind: Some(kind),
-            ..list_query(&p)?
+            ..filters
         };
-        list_page(engine, &site, routed, q, p.get("cursor").cloned(), spec)
+        let cursor = problem
+            .is_none()
+            .then(|| p.get("cursor").cloned())
+            .flatten();
+        let mut page = list_page(engine, &site, routed, q, cursor, spec)?;
+        if let (Some(field), Page::Ok { ctx, .. }) = (problem, &mut page) {
+            let typed: serde_json::Map<String, Value> = PAGE_FILTERS
+                .iter()
+                .filter_map(|k| Some(((*k).to_owned(), Value::String(p.get(*k)?.clone()))))
+                .collect();
+            *ctx = context::merge(
+                ctx.take(),
+                json!({"filters": typed, "error": context::filter_message(field.as_deref()),
+                       "error_field": field}),
+            );
+        }
+        Ok(page)
     })
     .await
 }
@@ -429,12 +530,13 @@ pub(crate) async fn item_page(
 ) -> Response {
     let routed = hosted.is_some();
     let origin = super::feeds::origin(&st, &headers);
-    render(&st, &headers, move |engine| {
+    let dress = Dress::of(&site, &hosted);
+    render(&st, &headers, dress, move |engine| {
         let site = engine.site_named(&site)?;
         let ctx = site_context(engine, &site, routed)?;
         let prefix = context::prefix(&site, routed);
         let Some(item) = engine.public_item_or_withdrawn(&site.slug, &slug)? else {
-            return Ok(error_page(StatusCode::GONE, ctx));
+            return Ok(error_page(StatusCode::GONE, &site, ctx));
         };
         // One address per item: under its first channel (or `bai-viet`). Any other channel
         // prefix answers with a move to it, so links and search engines converge on one page.
@@ -496,7 +598,8 @@ pub(crate) async fn search_page(
 ) -> Response {
     let routed = hosted.is_some();
     let index = st.search.clone();
-    render(&st, &headers, move |engine| {
+    let dress = Dress::of(&site, &hosted);
+    render(&st, &headers, dress, move |engine| {
         let site = engine.site_named(&site)?;
         let ctx = site_context(engine, &site, routed)?;
         let prefix = context::prefix(&site, routed);

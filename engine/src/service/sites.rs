@@ -183,6 +183,16 @@ impl Engine {
         Ok((main, parent))
     }
 
+    /// The main portal (the site with no parent), once the network has one.
+    pub fn main_site(&self) -> Result<Option<Site>, EngineError> {
+        Ok(self
+            .catalog()?
+            .sites
+            .iter()
+            .find(|s| s.parent_id.is_none())
+            .cloned())
+    }
+
     /// One site by slug.
     pub fn site_named(&self, slug: &str) -> Result<Site, EngineError> {
         self.site_by_slug(slug)
