@@ -104,6 +104,31 @@ for (const width of [1280, 375]) {
   }
   await context.close();
 }
+// A phone (360 px): the document register does not scroll sideways and no document number
+// or date is broken over two lines.
+{
+  const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(base + '/main/van-ban');
+  const layout = await page.evaluate(() => ({
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    rows: document.querySelectorAll('.documents tbody tr').length,
+    broken: [...document.querySelectorAll('.documents tbody td:nth-child(-n+2)')]
+      .filter((td) => {
+        const r = document.createRange();
+        r.selectNodeContents(td);
+        const lines = new Set([...r.getClientRects()].map((b) => Math.round(b.top)));
+        return lines.size > 1;
+      })
+      .map((td) => td.textContent.trim()),
+  }));
+  audited += 1;
+  if (layout.rows === 0 || layout.overflow > 0 || layout.broken.length > 0) {
+    violations += 1;
+    console.log(`✗ /main/van-ban @360px: ${JSON.stringify(layout)}`);
+  }
+  await context.close();
+}
 await browser.close();
 console.log(`a11y: ${audited} page audits, ${violations} violations (axe-core, WCAG 2.1 A and AA)`);
 process.exit(violations === 0 ? 0 : 1);
