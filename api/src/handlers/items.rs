@@ -7,7 +7,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use portico_engine::ErrorCode;
+use portico_engine::{Actor, Engine, EngineError, ErrorCode, ItemId};
 use portico_engine::{
     HistoryEntry, ItemView, NewItemInput, QueueEntry, RevisionSummary, SaveInput, TransitionInput,
 };
@@ -34,30 +34,38 @@ pub(crate) async fn get(
     Ok(Json(blocking(move || engine.item(&auth.actor, id)).await?))
 }
 
+/// `PUT`: the fields sent are the whole item.
 pub(crate) async fn save(
     State(st): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<SaveInput>,
 ) -> Result<Json<ItemView>, ApiError> {
-    let id = item_id(&id)?;
-    let engine = st.engine.clone();
-    Ok(Json(
-        blocking(move || engine.save_item(&auth.actor, id, body)).await?,
-    ))
+    write(st, auth, &id, body, Engine::save_item).await
 }
 
-/// `PATCH`: the fields named change, the rest stay (`PUT` replaces the whole item).
+/// `PATCH`: the fields named change, the rest stay.
 pub(crate) async fn patch(
     State(st): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<SaveInput>,
 ) -> Result<Json<ItemView>, ApiError> {
-    let id = item_id(&id)?;
+    write(st, auth, &id, body, Engine::patch_item).await
+}
+
+/// A save of either kind, on the blocking pool.
+async fn write(
+    st: AppState,
+    auth: Auth,
+    id: &str,
+    body: SaveInput,
+    save: fn(&Engine, &Actor, ItemId, SaveInput) -> Result<ItemView, EngineError>,
+) -> Result<Json<ItemView>, ApiError> {
+    let id = item_id(id)?;
     let engine = st.engine.clone();
     Ok(Json(
-        blocking(move || engine.patch_item(&auth.actor, id, body)).await?,
+        blocking(move || save(&engine, &auth.actor, id, body)).await?,
     ))
 }
 

@@ -1,9 +1,9 @@
 //! The use cases on the in-memory store: no database, milliseconds per test.
 
 use crate::{
-    ContentFilters, Engine, EngineError, ErrorCode, HashCost, ManualClock, MemoryStore,
-    NewChannelInput, NewItemInput, NewSiteInput, NewUserInput, PasswordRule, SaveInput, State,
-    TransitionInput,
+    Actor, ContentFilters, Engine, EngineError, ErrorCode, HashCost, ItemView, ManualClock,
+    MemoryStore, NewChannelInput, NewItemInput, NewSiteInput, NewUserInput, PasswordRule,
+    SaveInput, State, TransitionInput,
 };
 use chrono::TimeZone;
 use serde_json::json;
@@ -124,22 +124,26 @@ fn three_steps_to_the_public_and_no_shortcut() {
     );
 }
 
+/// A page drafted by `author` on the main portal.
+fn draft_page(e: &Engine, author: &Actor, fields: serde_json::Value) -> ItemView {
+    e.create_item(
+        author,
+        "main",
+        NewItemInput {
+            kind: "page".into(),
+            channels: vec![],
+            slug: None,
+            fields,
+        },
+    )
+    .unwrap()
+}
+
 #[test]
 fn a_stale_save_is_a_conflict_not_an_overwrite() {
     let e = network();
     let author = e.actor_by_name("author").unwrap();
-    let item = e
-        .create_item(
-            &author,
-            "main",
-            NewItemInput {
-                kind: "page".into(),
-                channels: vec![],
-                slug: None,
-                fields: json!({"title": "Giới thiệu"}),
-            },
-        )
-        .unwrap();
+    let item = draft_page(&e, &author, json!({"title": "Giới thiệu"}));
     let save = |base: u32, title: &str| {
         e.save_item(
             &author,
@@ -169,18 +173,11 @@ fn a_stale_save_is_a_conflict_not_an_overwrite() {
 fn a_patch_keeps_what_it_does_not_name_and_refuses_a_stale_base() {
     let e = network();
     let author = e.actor_by_name("author").unwrap();
-    let item = e
-        .create_item(
-            &author,
-            "main",
-            NewItemInput {
-                kind: "page".into(),
-                channels: vec![],
-                slug: None,
-                fields: json!({"title": "Giới thiệu", "body": "Lịch sử hình thành."}),
-            },
-        )
-        .unwrap();
+    let item = draft_page(
+        &e,
+        &author,
+        json!({"title": "Giới thiệu", "body": "Lịch sử hình thành."}),
+    );
     let patch = |base: u32, fields: serde_json::Value| {
         e.patch_item(
             &author,
