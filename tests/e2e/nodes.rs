@@ -24,11 +24,22 @@ impl Drop for Proc {
     }
 }
 
+/// A port for a child process to listen on, free now and below the kernel's ephemeral range
+/// (32768–60999 by default): a port taken from that range (`bind(:0)`) is released before the
+/// child binds it, and meanwhile the other tests' servers and outgoing connections draw from
+/// the same range, which once made a node fail with "address already in use".
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+    use std::hash::{BuildHasher, Hasher};
+    for attempt in 0..1000u32 {
+        // RandomState is keyed at random: a cheap random number without another crate.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(attempt);
+        let port = 20_000 + u16::try_from(h.finish() % 12_000).expect("in range");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between 20000 and 32000")
 }
 
 /// Starts the binary with `args` and waits until `health` answers 200.
