@@ -7,7 +7,9 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use portico_engine::{Delivery, NewWebhookInput, Webhook, WebhookCreated, WebhookId};
+use portico_engine::{
+    Actor, Delivery, Engine, EngineError, NewWebhookInput, Webhook, WebhookCreated, WebhookId,
+};
 use serde::Deserialize;
 
 fn webhook_id(s: &str) -> Result<WebhookId, ApiError> {
@@ -41,11 +43,7 @@ pub(crate) async fn get(
     auth: Auth,
     Path((site, id)): Path<(String, String)>,
 ) -> Result<Json<Webhook>, ApiError> {
-    let id = webhook_id(&id)?;
-    let engine = st.engine.clone();
-    Ok(Json(
-        blocking(move || engine.webhook(&auth.actor, &site, id)).await?,
-    ))
+    one(st, auth, site, &id, Engine::webhook).await
 }
 
 pub(crate) async fn delete(
@@ -65,10 +63,21 @@ pub(crate) async fn resume(
     auth: Auth,
     Path((site, id)): Path<(String, String)>,
 ) -> Result<Json<Webhook>, ApiError> {
-    let id = webhook_id(&id)?;
+    one(st, auth, site, &id, Engine::resume_webhook).await
+}
+
+/// A use case on one endpoint of a site that answers with its state, on the blocking pool.
+async fn one(
+    st: AppState,
+    auth: Auth,
+    site: String,
+    id: &str,
+    case: fn(&Engine, &Actor, &str, WebhookId) -> Result<Webhook, EngineError>,
+) -> Result<Json<Webhook>, ApiError> {
+    let id = webhook_id(id)?;
     let engine = st.engine.clone();
     Ok(Json(
-        blocking(move || engine.resume_webhook(&auth.actor, &site, id)).await?,
+        blocking(move || case(&engine, &auth.actor, &site, id)).await?,
     ))
 }
 
