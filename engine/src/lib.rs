@@ -58,17 +58,18 @@ pub use media::{
 pub use policy::{authorize, Actor, Denied, Permission, Role};
 pub use render::{EscapingRenderer, Renderer};
 pub use service::{
-    parse_media_type, Change, ChangesPage, ChannelPatch, Engine, HistoryEntry, ItemView,
-    MediaDetail, MediaPatch, NewChannelInput, NewItemInput, NewSiteInput, NewUserInput,
-    NewWebhookInput, PasswordRule, PublicItem, PublicPage, QueueEntry, RevisionSummary, SaveInput,
-    SiteNode, TransitionInput, WebhookCreated, CATALOG_CHECK_EVERY, MAX_MEDIA_PAGE,
+    parse_media_type, Activity, Change, ChangesPage, ChannelPatch, Desk, DeskSite, Engine,
+    HistoryEntry, ItemListPage, ItemListQuery, ItemView, ListedItem, MediaDetail, MediaPatch,
+    NewChannelInput, NewItemInput, NewSiteInput, NewUserInput, NewWebhookInput, PasswordRule,
+    PublicItem, PublicPage, QueueEntry, RevisionSummary, SaveInput, SiteNode, TransitionInput,
+    WebhookCreated, CATALOG_CHECK_EVERY, MAX_ITEM_PAGE, MAX_MEDIA_PAGE,
 };
 pub use site::{Channel, Site, SiteKind};
 pub use store::{
-    AuditRow, ChannelChange, EventLog, ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter,
-    MediaEvent, MediaStore, MemoryStore, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord,
-    RevisionColumns, RevisionRecord, SiteStore, Store, StoreError, StoreResult, UserRecord,
-    UserStore, WebhookStore,
+    AuditRow, ChannelChange, EventLog, ItemListCursor, ItemListFilter, ItemRecord, ItemSort,
+    ItemStore, ItemUpdate, ListCursor, ListFilter, MediaEvent, MediaStore, MemoryStore,
+    NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns, RevisionRecord,
+    SiteStore, StateCount, Store, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
 };
 pub use user::{User, Username};
 pub use webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};

@@ -520,6 +520,23 @@ impl Engine {
                 },
             )
             .is_ok();
+        // The portals above this one, where a live item may be proposed by those allowed to.
+        let propose_to =
+            if item.live && authorize(actor, (site.id, &site.slug), Permission::Propose).is_ok() {
+                let catalog = self.catalog()?;
+                let mut above = Vec::new();
+                let mut next = site.parent_id;
+                while let Some(p) = next.and_then(|p| catalog.by_id(p)) {
+                    if above.contains(&p.slug) {
+                        break;
+                    }
+                    above.push(p.slug.clone());
+                    next = p.parent_id;
+                }
+                above
+            } else {
+                Vec::new()
+            };
         let owner = self.store.user(item.owner_id)?.map(|u| u.username);
         let source = match item.source_item_id {
             Some(src) => self.store.item(src)?.and_then(|s| {
@@ -556,6 +573,7 @@ impl Engine {
             scheduled_at: item.scheduled_at,
             actions,
             can_edit,
+            propose_to,
         })
     }
 }
@@ -574,10 +592,14 @@ fn slug_taken(site: &Site, slug: &str) -> EngineError {
 
 /// Looks each user's name up once per call.
 #[derive(Default)]
-struct NameCache(HashMap<UserId, Option<String>>);
+pub(super) struct NameCache(HashMap<UserId, Option<String>>);
 
 impl NameCache {
-    fn get(&mut self, engine: &Engine, id: UserId) -> Result<Option<String>, EngineError> {
+    pub(super) fn get(
+        &mut self,
+        engine: &Engine,
+        id: UserId,
+    ) -> Result<Option<String>, EngineError> {
         if let Some(n) = self.0.get(&id) {
             return Ok(n.clone());
         }

@@ -2,6 +2,7 @@
 //! [`crate::authorize`], validates input, and makes one atomic store call.
 
 mod catalog;
+mod desk;
 mod items;
 mod media;
 mod proposals;
@@ -16,6 +17,7 @@ mod webhooks;
 mod tests;
 
 pub use catalog::CHECK_EVERY as CATALOG_CHECK_EVERY;
+pub use desk::{Activity, Desk, DeskSite, ItemListPage, ItemListQuery, ListedItem, MAX_ITEM_PAGE};
 pub use items::{NewItemInput, SaveInput};
 pub use media::{parse_media_type, MediaDetail, MediaPatch, MAX_MEDIA_PAGE};
 pub use sites::{ChannelPatch, NewChannelInput, NewSiteInput, SiteNode};

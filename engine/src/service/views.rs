@@ -30,6 +30,9 @@ pub struct ItemView {
     pub actions: Vec<Action>,
     /// Whether this user may save a new revision now.
     pub can_edit: bool,
+    /// The portals above this one that this user may propose the item to now (it is live
+    /// and they may propose); empty otherwise.
+    pub propose_to: Vec<String>,
     /// For a copy proposed by a component portal: where it came from.
     pub source: Option<SourceLink>,
     /// The source was published anew since this copy was last published: review it again.

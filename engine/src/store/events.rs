@@ -3,6 +3,7 @@
 use super::AuditRow;
 use super::StoreResult;
 use crate::event::{AuditEntry, Event};
+use crate::ids::SiteId;
 
 /// The event log that followers read, the store's self-check, and leadership among nodes.
 pub trait EventLog {
@@ -16,6 +17,13 @@ pub trait EventLog {
     fn audit_count(&self, action: &str) -> StoreResult<u64>;
     /// The newest audit entries of the whole network, newest first.
     fn recent_audit(&self, limit: usize) -> StoreResult<Vec<AuditRow>>;
+    /// The newest audit entries about items of the given sites (every site when `None`),
+    /// newest first, each with the item's working title.
+    fn recent_item_activity(
+        &self,
+        sites: Option<&[SiteId]>,
+        limit: usize,
+    ) -> StoreResult<Vec<(AuditRow, String)>>;
     /// Checks the stored data against its invariants; returns what is wrong.
     fn check(&self) -> StoreResult<Vec<String>>;
     /// Whether this process leads the nodes that share the store: the one node that runs the

@@ -149,6 +149,48 @@ pub struct ListCursor {
     pub id: ItemId,
 }
 
+/// How the editors' item list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ItemSort {
+    /// Last changed first: what someone is working on now.
+    #[default]
+    Newest,
+    /// Least recently changed first: what has waited longest.
+    Oldest,
+    /// Newest created first.
+    Created,
+}
+
+/// Where a page of the editors' item list starts: after this (sort key, item id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemListCursor {
+    /// `updated_at` or `created_at` (by the sort) in microseconds since 1970.
+    pub key: i64,
+    pub id: ItemId,
+}
+
+/// What the editors' item list of one site may be narrowed by; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemListFilter {
+    pub kind: Option<ItemKind>,
+    pub state: Option<State>,
+    pub channel: Option<ChannelId>,
+    pub owner: Option<UserId>,
+    /// Words of the title, as typed (matched case-insensitively), and the same folded to a
+    /// slug so that text typed without diacritics finds its item.
+    pub text: Option<String>,
+    pub sort: ItemSort,
+    pub after: Option<ItemListCursor>,
+}
+
+/// How many items of a site are in one state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateCount {
+    pub site: SiteId,
+    pub state: State,
+    pub count: u64,
+}
+
 /// One audit entry with the name of who acted, for history views.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRow {
@@ -178,6 +220,17 @@ pub trait ItemStore {
     fn history(&self, item: ItemId) -> StoreResult<Vec<AuditRow>>;
     /// Items of a site in the given states, oldest change first (first come, first served).
     fn queue(&self, site: SiteId, states: &[State], limit: usize) -> StoreResult<Vec<ItemRecord>>;
+    /// A page of a site's items for its editors, any state, by `filter`.
+    fn list_items(
+        &self,
+        site: SiteId,
+        filter: &ItemListFilter,
+        limit: usize,
+    ) -> StoreResult<Vec<ItemRecord>>;
+    /// How many items wait in each unfinished state (draft, in review, in approval,
+    /// scheduled), per site, for the given sites (every site when `None`): one query for a
+    /// dashboard, however many sites a user works on.
+    fn waiting_counts(&self, sites: Option<&[SiteId]>) -> StoreResult<Vec<StateCount>>;
     /// Scheduled items whose time has come.
     fn due_scheduled(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ItemId>>;
     /// A live item by slug with its published revision.

@@ -4,10 +4,10 @@
 //! behaviour as SQLite and PostgreSQL.
 
 use super::{
-    AuditRow, ChannelChange, EventLog, ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter,
-    MediaEvent, MediaStore, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord,
-    RevisionColumns, RevisionRecord, SiteStore, StoreError, StoreResult, UserRecord, UserStore,
-    WebhookStore,
+    AuditRow, ChannelChange, EventLog, ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate,
+    ListCursor, ListFilter, MediaEvent, MediaStore, NewItemRecord, NewRevision, NewSiteRecord,
+    NewUserRecord, RevisionColumns, RevisionRecord, SiteStore, StateCount, StoreError, StoreResult,
+    UserRecord, UserStore, WebhookStore,
 };
 use crate::event::{AuditEntry, Event, EventKind, NewEvent};
 use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
@@ -696,6 +696,72 @@ impl ItemStore for MemoryStore {
         Ok(out)
     }
 
+    fn list_items(
+        &self,
+        site: SiteId,
+        f: &ItemListFilter,
+        limit: usize,
+    ) -> StoreResult<Vec<ItemRecord>> {
+        let d = self.lock();
+        let text = f
+            .text
+            .as_deref()
+            .map(|t| (t.to_lowercase(), crate::text::slugify(t, 200)));
+        let key = |i: &ItemRecord| match f.sort {
+            ItemSort::Newest | ItemSort::Oldest => i.updated_at.timestamp_micros(),
+            ItemSort::Created => i.created_at.timestamp_micros(),
+        };
+        let mut out: Vec<ItemRecord> = d
+            .items
+            .values()
+            .filter(|i| i.site_id == site)
+            .filter(|i| f.kind.is_none_or(|k| i.kind == k))
+            .filter(|i| f.state.is_none_or(|s| i.state == s))
+            .filter(|i| f.owner.is_none_or(|o| i.owner_id == o))
+            .filter(|i| f.channel.is_none_or(|c| i.channels.contains(&c)))
+            .filter(|i| {
+                text.as_ref().is_none_or(|(lower, slug)| {
+                    i.title.to_lowercase().contains(lower.as_str())
+                        || (!slug.is_empty() && i.slug.contains(slug.as_str()))
+                })
+            })
+            .filter(|i| {
+                f.after.is_none_or(|c| match f.sort {
+                    ItemSort::Oldest => (key(i), i.id) > (c.key, c.id),
+                    _ => (key(i), i.id) < (c.key, c.id),
+                })
+            })
+            .cloned()
+            .collect();
+        out.sort_by_key(|i| (key(i), i.id));
+        if f.sort != ItemSort::Oldest {
+            out.reverse();
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    fn waiting_counts(&self, sites: Option<&[SiteId]>) -> StoreResult<Vec<StateCount>> {
+        let mut counts: BTreeMap<(SiteId, &'static str), StateCount> = Default::default();
+        for i in self.lock().items.values() {
+            let waiting = matches!(
+                i.state,
+                State::Draft | State::InReview | State::InApproval | State::Scheduled
+            );
+            if waiting && sites.is_none_or(|s| s.contains(&i.site_id)) {
+                counts
+                    .entry((i.site_id, i.state.as_str()))
+                    .or_insert(StateCount {
+                        site: i.site_id,
+                        state: i.state,
+                        count: 0,
+                    })
+                    .count += 1;
+            }
+        }
+        Ok(counts.into_values().collect())
+    }
+
     fn due_scheduled(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ItemId>> {
         let mut due: Vec<(DateTime<Utc>, ItemId)> = self
             .lock()
@@ -846,6 +912,33 @@ impl EventLog for MemoryStore {
                 entry: a.clone(),
                 username: d.username(a.actor),
             })
+            .collect())
+    }
+
+    fn recent_item_activity(
+        &self,
+        sites: Option<&[SiteId]>,
+        limit: usize,
+    ) -> StoreResult<Vec<(AuditRow, String)>> {
+        let d = self.lock();
+        Ok(d.audit
+            .iter()
+            .rev()
+            .filter(|a| {
+                a.site_id
+                    .is_some_and(|site| sites.is_none_or(|s| s.contains(&site)))
+            })
+            .filter_map(|a| {
+                let title = d.items.get(&a.item_id?)?.title.clone();
+                Some((
+                    AuditRow {
+                        entry: a.clone(),
+                        username: d.username(a.actor),
+                    },
+                    title,
+                ))
+            })
+            .take(limit)
             .collect())
     }
 

@@ -15,8 +15,9 @@ mod webhooks;
 
 pub use events::EventLog;
 pub use items::{
-    AuditRow, ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter, NewItemRecord,
-    NewRevision, RevisionColumns, RevisionRecord,
+    AuditRow, ItemListCursor, ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate,
+    ListCursor, ListFilter, NewItemRecord, NewRevision, RevisionColumns, RevisionRecord,
+    StateCount,
 };
 pub use media::{MediaEvent, MediaStore};
 pub use memory::MemoryStore;

@@ -30,6 +30,7 @@ const STATEMENT_CACHE: usize = 256;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/001_init.sql")),
     (2, include_str!("migrations/002_revision_channels.sql")),
+    (3, include_str!("migrations/003_editors_lists.sql")),
 ];
 
 /// Why the PostgreSQL store could not be opened.

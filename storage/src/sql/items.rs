@@ -4,8 +4,9 @@ use super::log::{append_audit, append_event};
 use super::rows::{json, micros, name, opt_time, time};
 use super::{args, duplicate, Db, Dialect, Row, Value};
 use portico_engine::{
-    ChannelId, ItemId, ItemRecord, ItemUpdate, ListCursor, ListFilter, NewItemRecord, NewRevision,
-    RevisionNo, RevisionRecord, SiteId, State, StoreError, UserId,
+    ChannelId, ItemId, ItemListFilter, ItemRecord, ItemSort, ItemUpdate, ListCursor, ListFilter,
+    NewItemRecord, NewRevision, RevisionNo, RevisionRecord, SiteId, State, StateCount, StoreError,
+    UserId,
 };
 
 const ITEM_COLS: &str = "id, site_id, kind, slug, state, owner_id, created_by, current_rev,
@@ -406,6 +407,123 @@ pub(crate) fn queue(
     values.extend(states.iter().map(|s| s.as_str().into()));
     let rows = c.query(&sql, &values)?;
     finish_all(c, rows)
+}
+
+/// Item rows with their channels read in one query for the whole page, not one per item.
+fn finish_page(c: &dyn Db, rows: Vec<Row>) -> Result<Vec<ItemRecord>, StoreError> {
+    let ids = rows
+        .iter()
+        .map(|r| r.get::<i64>(0))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut channels: std::collections::HashMap<i64, Vec<ChannelId>> = Default::default();
+    if !ids.is_empty() {
+        let marks = (1..=ids.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let values: Vec<Value> = ids.iter().map(|&id| id.into()).collect();
+        for r in c.query(
+            &format!(
+                "SELECT item_id, channel_id FROM item_channels WHERE item_id IN ({marks})
+                 ORDER BY item_id, position"
+            ),
+            &values,
+        )? {
+            channels
+                .entry(r.get(0)?)
+                .or_default()
+                .push(ChannelId(r.get(1)?));
+        }
+    }
+    rows.iter()
+        .map(|r| item_row(r, channels.remove(&r.get::<i64>(0)?).unwrap_or_default()))
+        .collect()
+}
+
+pub(crate) fn list_items(
+    c: &dyn Db,
+    site: SiteId,
+    f: &ItemListFilter,
+    limit: usize,
+) -> Result<Vec<ItemRecord>, StoreError> {
+    let mut sql = format!("SELECT {ITEM_COLS} FROM items WHERE site_id = ?1");
+    let mut args: Vec<Value> = vec![site.0.into()];
+    let arg = |args: &mut Vec<Value>, v: Value| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    if let Some(k) = f.kind {
+        sql += &format!(" AND kind = {}", arg(&mut args, k.as_str().into()));
+    }
+    if let Some(s) = f.state {
+        sql += &format!(" AND state = {}", arg(&mut args, s.as_str().into()));
+    }
+    if let Some(o) = f.owner {
+        sql += &format!(" AND owner_id = {}", arg(&mut args, o.0.into()));
+    }
+    if let Some(ch) = f.channel {
+        sql += &format!(
+            " AND id IN (SELECT item_id FROM item_channels WHERE channel_id = {})",
+            arg(&mut args, ch.0.into())
+        );
+    }
+    if let Some(t) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        let pattern = |s: &str| format!("%{}%", s.replace(['%', '_', '\\'], ""));
+        let lower = arg(&mut args, pattern(&t.to_lowercase()).into());
+        let slug = portico_engine::text::slugify(t, 200);
+        if slug.is_empty() {
+            sql += &format!(" AND LOWER(title) LIKE {lower}");
+        } else {
+            let slug = arg(&mut args, pattern(&slug).into());
+            sql += &format!(" AND (LOWER(title) LIKE {lower} OR slug LIKE {slug})");
+        }
+    }
+    let (col, order, cmp) = match f.sort {
+        ItemSort::Newest => ("updated_at", "DESC", "<"),
+        ItemSort::Oldest => ("updated_at", "ASC", ">"),
+        ItemSort::Created => ("created_at", "DESC", "<"),
+    };
+    if let Some(after) = f.after {
+        let key = arg(&mut args, after.key.into());
+        let id = arg(&mut args, after.id.0.into());
+        sql += &format!(" AND ({col} {cmp} {key} OR ({col} = {key} AND id {cmp} {id}))");
+    }
+    let limit = arg(&mut args, limit.into());
+    sql += &format!(" ORDER BY {col} {order}, id {order} LIMIT {limit} + 0");
+    let rows = c.query(&sql, &args)?;
+    finish_page(c, rows)
+}
+
+pub(crate) fn waiting_counts(
+    c: &dyn Db,
+    sites: Option<&[SiteId]>,
+) -> Result<Vec<StateCount>, StoreError> {
+    let mut sql = "SELECT site_id, state, COUNT(*) FROM items
+         WHERE state IN ('draft', 'in_review', 'in_approval', 'scheduled')"
+        .to_owned();
+    let mut values: Vec<Value> = Vec::new();
+    if let Some(sites) = sites {
+        if sites.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = (1..=sites.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        sql += &format!(" AND site_id IN ({marks})");
+        values.extend(sites.iter().map(|s| Value::from(s.0)));
+    }
+    sql += " GROUP BY site_id, state ORDER BY site_id, state";
+    c.query(&sql, &values)?
+        .iter()
+        .map(|r| {
+            Ok(StateCount {
+                site: SiteId(r.get(0)?),
+                state: name("state", &r.get::<String>(1)?)?,
+                count: u64::try_from(r.get::<i64>(2)?).unwrap_or(0),
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn due_scheduled(c: &dyn Db, now: i64, limit: usize) -> Result<Vec<ItemId>, StoreError> {

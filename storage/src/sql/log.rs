@@ -106,18 +106,66 @@ pub(crate) fn recent_audit(c: &dyn Db, limit: usize) -> Result<Vec<AuditRow>, St
     )
 }
 
+/// The newest entries about items of `sites` (all when `None`), with the items' titles.
+pub(crate) fn recent_item_activity(
+    c: &dyn Db,
+    sites: Option<&[SiteId]>,
+    limit: usize,
+) -> Result<Vec<(AuditRow, String)>, StoreError> {
+    let mut values: Vec<Value> = Vec::new();
+    let mut filter = String::new();
+    if let Some(sites) = sites {
+        if sites.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = (1..=sites.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        filter = format!("AND a.site_id IN ({marks})");
+        values.extend(sites.iter().map(|s| Value::from(s.0)));
+    }
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let rows = audit_rows_with(
+        c,
+        ", i.title",
+        &format!(
+            "JOIN items i ON i.id = a.item_id WHERE a.item_id IS NOT NULL {filter}
+             ORDER BY a.id DESC LIMIT ?{}",
+            values.len()
+        ),
+        &values,
+    )?;
+    rows.into_iter()
+        .map(|(row, r)| Ok((row, r.get::<String>(10)?)))
+        .collect()
+}
+
 fn audit_rows(c: &dyn Db, tail: &str, params: &[Value]) -> Result<Vec<AuditRow>, StoreError> {
+    Ok(audit_rows_with(c, "", tail, params)?
+        .into_iter()
+        .map(|(row, _)| row)
+        .collect())
+}
+
+/// Audit rows with `extra` columns after the ten every row has, and the raw rows to read them.
+fn audit_rows_with(
+    c: &dyn Db,
+    extra: &str,
+    tail: &str,
+    params: &[Value],
+) -> Result<Vec<(AuditRow, super::Row)>, StoreError> {
     let rows = c.query(
         &format!(
             "SELECT a.at, a.actor_id, a.site_id, a.item_id, a.action, a.from_state, a.to_state,
-                    a.revision, a.comment, u.username
+                    a.revision, a.comment, u.username{extra}
              FROM audit a LEFT JOIN users u ON u.id = a.actor_id {tail}"
         ),
         params,
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        out.push(AuditRow {
+        let row = AuditRow {
             entry: AuditEntry {
                 at: time(r.get(0)?)?,
                 actor: r.get::<Option<i64>>(1)?.map(portico_engine::UserId),
@@ -136,7 +184,8 @@ fn audit_rows(c: &dyn Db, tail: &str, params: &[Value]) -> Result<Vec<AuditRow>,
                 comment: r.get(8)?,
             },
             username: r.get(9)?,
-        });
+        };
+        out.push((row, r));
     }
     Ok(out)
 }

@@ -10,11 +10,12 @@ macro_rules! impl_store {
             use chrono::{DateTime, Utc};
             use portico_engine::{
                 AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt,
-                Event, EventLog, ItemId, ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter,
-                Media, MediaEvent, MediaFile, MediaFilter, MediaId, MediaStore, MediaUse, NewEvent,
-                NewItemRecord, NewMediaRecord, NewSiteRecord, NewUserRecord, NewWebhookRecord,
-                RevisionNo, RevisionRecord, Role, Site, SiteId, SiteStore, State, StoreResult,
-                User, UserId, UserRecord, UserStore, Webhook, WebhookId, WebhookStore,
+                Event, EventLog, ItemId, ItemListFilter, ItemRecord, ItemStore, ItemUpdate,
+                ListCursor, ListFilter, Media, MediaEvent, MediaFile, MediaFilter, MediaId,
+                MediaStore, MediaUse, NewEvent, NewItemRecord, NewMediaRecord, NewSiteRecord,
+                NewUserRecord, NewWebhookRecord, RevisionNo, RevisionRecord, Role, Site, SiteId,
+                SiteStore, State, StateCount, StoreResult, User, UserId, UserRecord, UserStore,
+                Webhook, WebhookId, WebhookStore,
             };
             use $crate::sql::{check, items, log, media, sites, users, webhooks};
 
@@ -160,6 +161,17 @@ macro_rules! impl_store {
                 fn history(&self, item: ItemId) -> StoreResult<Vec<AuditRow>> {
                     self.read(|c| log::history(c, item))
                 }
+                fn list_items(
+                    &self,
+                    site: SiteId,
+                    filter: &ItemListFilter,
+                    limit: usize,
+                ) -> StoreResult<Vec<ItemRecord>> {
+                    self.read(|c| items::list_items(c, site, filter, limit))
+                }
+                fn waiting_counts(&self, sites: Option<&[SiteId]>) -> StoreResult<Vec<StateCount>> {
+                    self.read(|c| items::waiting_counts(c, sites))
+                }
                 fn queue(
                     &self,
                     site: SiteId,
@@ -217,6 +229,13 @@ macro_rules! impl_store {
                 }
                 fn recent_audit(&self, limit: usize) -> StoreResult<Vec<AuditRow>> {
                     self.read(|c| log::recent_audit(c, limit))
+                }
+                fn recent_item_activity(
+                    &self,
+                    sites: Option<&[SiteId]>,
+                    limit: usize,
+                ) -> StoreResult<Vec<(AuditRow, String)>> {
+                    self.read(|c| log::recent_item_activity(c, sites, limit))
                 }
                 fn lead(&self) -> StoreResult<bool> {
                     <$store>::lead(self)

@@ -2,7 +2,10 @@
 
 use crate::support::each_backend;
 use chrono::Duration;
-use portico_engine::{EngineError, EventKind, NewItemInput, State, TransitionInput};
+use portico_engine::{
+    EngineError, EventKind, ItemKind, ItemListCursor, ItemListFilter, ItemSort, NewItemInput,
+    State, TransitionInput,
+};
 use serde_json::json;
 
 #[test]
@@ -327,5 +330,108 @@ fn many_concurrent_readers_share_a_bounded_pool() {
         for t in threads {
             assert_eq!(t.join().unwrap(), 5 * 50);
         }
+    });
+}
+
+#[test]
+fn the_editors_list_filters_sorts_and_pages_and_the_desk_counts_in_one_query() {
+    each_backend(|f| {
+        let mut titles = Vec::new();
+        for i in 0..7 {
+            f.clock.advance(Duration::seconds(10));
+            let t = format!("Quyết định số {i} về đất đai");
+            titles.push(t.clone());
+            let item = f.article("main", &t);
+            if i % 2 == 0 {
+                f.act(&f.author, &item, "submit");
+            }
+        }
+        let site = f.engine.site_named("main").unwrap().id;
+        let all = |filter: &ItemListFilter| f.store.list_items(site, filter, 1000).unwrap();
+        let mine: Vec<_> = all(&ItemListFilter {
+            text: Some("quyet dinh".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            mine.len(),
+            7,
+            "{}: text without diacritics finds them",
+            f.backend
+        );
+        assert_eq!(mine[0].title, titles[6], "newest change first");
+        let oldest = all(&ItemListFilter {
+            text: Some("ĐẤT ĐAI".into()),
+            sort: ItemSort::Oldest,
+            ..Default::default()
+        });
+        assert_eq!(oldest.len(), 7, "{}: case and diacritics", f.backend);
+        assert_eq!(oldest[0].title, titles[0]);
+        let review = all(&ItemListFilter {
+            state: Some(State::InReview),
+            kind: Some(ItemKind::Article),
+            owner: Some(f.author.user_id),
+            ..Default::default()
+        });
+        assert!(review.iter().all(|i| i.state == State::InReview));
+        assert!(review.len() >= 4);
+        assert!(all(&ItemListFilter {
+            kind: Some(ItemKind::Procedure),
+            text: Some("quyet".into()),
+            ..Default::default()
+        })
+        .is_empty());
+        // Pages of two follow each other without a gap or a repeat, channels read with them.
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = f
+                .store
+                .list_items(
+                    site,
+                    &ItemListFilter {
+                        text: Some("đất đai".into()),
+                        after,
+                        ..Default::default()
+                    },
+                    2,
+                )
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(ItemListCursor {
+                key: last.updated_at.timestamp_micros(),
+                id: last.id,
+            });
+            assert!(page.iter().all(|i| !i.channels.is_empty()));
+            seen.extend(page.iter().map(|i| i.title.clone()));
+        }
+        let mut expected: Vec<_> = titles.iter().rev().cloned().collect();
+        assert_eq!(seen, expected, "{}", f.backend);
+        expected.sort();
+
+        let counts = f.store.waiting_counts(Some(&[site])).unwrap();
+        let n = |s: State| {
+            counts
+                .iter()
+                .find(|c| c.state == s)
+                .map(|c| c.count)
+                .unwrap_or(0)
+        };
+        assert_eq!(n(State::InReview), review.len() as u64);
+        assert!(n(State::Draft) >= 3);
+        assert!(counts.iter().all(|c| c.site == site));
+        let everywhere = f.store.waiting_counts(None).unwrap();
+        assert!(
+            everywhere.iter().map(|c| c.count).sum::<u64>() >= n(State::Draft) + n(State::InReview)
+        );
+        assert!(f.store.waiting_counts(Some(&[])).unwrap().is_empty());
+
+        let recent = f.store.recent_item_activity(Some(&[site]), 3).unwrap();
+        assert_eq!(recent.len(), 3);
+        assert_eq!(
+            recent[0].1, titles[6],
+            "{}: newest first, with the title",
+            f.backend
+        );
+        assert_eq!(recent[0].0.username.as_deref(), Some("author"));
     });
 }
