@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Accessibility audit of the portal pages: axe-core (every WCAG 2.0/2.1 A and AA rule) in
-# headless Chromium, at desktop and phone widths, plus a keyboard check, against the demo
-# network served by the debug build. Installs Chromium and Node.js from Debian's packages
+# Browser tests: the accessibility audit of the portal pages (axe-core, every WCAG 2.0/2.1 A
+# and AA rule, at desktop and phone widths, plus a keyboard check) and the editors' interface
+# (the workflow clicked through by three users, and every admin screen through axe), in
+# headless Chromium against the demo network served by the debug build. Installs Chromium and Node.js from Debian's packages
 # when they are missing (as root), and the audit's two npm packages from package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,4 +37,10 @@ for _ in $(seq 1 240); do
   kill -0 $PID 2>/dev/null || { cat "$DATA/log" >&2; exit 1; }
   sleep 0.5
 done
-CHROMIUM=$(command -v chromium) node scripts/a11y/audit.mjs "http://127.0.0.1:$PORT"
+export CHROMIUM=$(command -v chromium)
+status=0
+node scripts/a11y/audit.mjs "http://127.0.0.1:$PORT" || status=1
+# The editors' interface: the workflow in a browser, and every admin screen through axe.
+# PORTICO_SHOTS=DIR keeps a screenshot of each screen at both widths.
+node scripts/a11y/admin.mjs "http://127.0.0.1:$PORT" ${PORTICO_SHOTS:-} || status=1
+exit $status

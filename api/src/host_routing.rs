@@ -27,6 +27,7 @@ pub(crate) async fn host_routing(
         "/readyz",
         "/media/",
         "/_portico/",
+        "/admin",
     ];
     let host = req
         .headers()

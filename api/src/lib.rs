@@ -199,12 +199,22 @@ pub async fn serve(
     let (engine_for_cache, progress_for_cache) = (engine.clone(), progress.clone());
     let stopping = progress.clone();
     let (conn_limits, trusted) = (config.connections.clone(), config.trusted_proxies.clone());
+    let secure_cookies = config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
     let state = AppState::new(engine, search, blobs, config, progress, metrics.clone())
         .map_err(std::io::Error::other)?;
+    let admin = portico_admin::Admin::new(
+        state.engine.clone(),
+        Arc::new(handlers::auth::AdminGate(state.clone())),
+        portico_admin::AdminConfig { secure_cookies },
+    )
+    .map_err(std::io::Error::other)?;
     // Host routing rewrites the path, so it must run before the router picks a route.
     let routed = tower::Layer::layer(
         &axum::middleware::from_fn_with_state(state.clone(), host_routing::host_routing),
-        router(state),
+        router(state, admin),
     );
     let app = match response_cache {
         // The cache keys on the Host and the path as the client sent them, so it sits

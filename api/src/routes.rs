@@ -192,7 +192,7 @@ pub fn api_routes() -> Vec<(String, Vec<Method>)> {
 }
 
 /// Builds the router with every route and the layers every response passes through.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, editors: portico_admin::Admin) -> Router {
     let max_body = state.config.max_body_bytes;
     // Admin answers are personal: never stored by any cache.
     let admin = table_router(admin_table()).layer(SetResponseHeaderLayer::overriding(
@@ -251,6 +251,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1/public", public)
         .merge(html)
         .merge(table_router(root_table()))
+        // The editors' interface: its own pages, headers and CSP.
+        .merge(portico_admin::router(editors))
         // An unknown API path is the API's JSON 404, whatever the method, not a portal page.
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))

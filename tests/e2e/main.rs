@@ -16,6 +16,7 @@ mod pg_server;
 #[path = "../../storage/tests/support/s3_server.rs"]
 mod s3_server;
 
+mod admin;
 mod bad_input;
 mod binary;
 mod cache;

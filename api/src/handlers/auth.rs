@@ -97,6 +97,40 @@ pub(crate) async fn signed_in<T: Send + 'static>(
     }
 }
 
+/// The editors' interface signs in here, under the same limits as the JSON API.
+pub(crate) struct AdminGate(pub(crate) AppState);
+
+impl portico_admin::Gate for AdminGate {
+    fn sign_in(
+        &self,
+        username: String,
+        password: String,
+        peer: SocketAddr,
+        headers: HeaderMap,
+    ) -> futures::future::BoxFuture<
+        'static,
+        Result<portico_engine::LoginToken, portico_admin::Refusal>,
+    > {
+        let st = self.0.clone();
+        Box::pin(async move {
+            let ip = client_ip(peer, &headers, &st.config.trusted_proxies);
+            let engine = st.engine.clone();
+            let name = username.clone();
+            match signed_in(&st, &name, ip, move || engine.login(&username, &password)).await {
+                Ok(t) => Ok(t),
+                Err(ApiError::TooMany(seconds)) => Err(portico_admin::Refusal::Limited(seconds)),
+                Err(ApiError::Engine(portico_engine::EngineError::Unauthenticated(_))) => {
+                    Err(portico_admin::Refusal::Wrong)
+                }
+                Err(e) => {
+                    tracing::warn!(error = ?e, "an editor's sign-in failed");
+                    Err(portico_admin::Refusal::Unavailable)
+                }
+            }
+        })
+    }
+}
+
 pub(crate) async fn logout(State(st): State<AppState>, auth: Auth) -> Result<StatusCode, ApiError> {
     let engine = st.engine.clone();
     blocking(move || engine.logout(&auth.token)).await?;

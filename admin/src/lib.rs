@@ -1,0 +1,121 @@
+//! The editors' web interface under `/admin/`: sign-in, the desk, item lists, the editing
+//! form per kind, the workflow buttons, history, revisions and their comparison.
+//!
+//! Pages are rendered on the server from templates compiled into the binary and work with
+//! JavaScript off; one small script adds comfort (autosave of a working copy, the Markdown
+//! toolbar, a filter for the site switcher). Every form POSTs with a CSRF token.
+//!
+//! This crate decides no permission. It calls the engine's use cases as the signed-in user and
+//! draws only what the engine's answers allow (an item's `actions`, `can_edit`); a forged
+//! request is refused by the engine like any API call. What it needs from the HTTP layer
+//! (signing in under the sign-in limits) comes through [`Gate`].
+
+// Unit tests build values from loop counters; the library code is held to the lint.
+#![cfg_attr(test, allow(clippy::as_conversions))]
+
+mod assets;
+mod catalogue;
+mod diff;
+mod fields;
+mod pages;
+mod render;
+mod session;
+
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use futures::future::BoxFuture;
+use portico_engine::{Engine, LoginToken};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Why a sign-in was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Wrong username or password.
+    Wrong,
+    /// Too many failures: try again in this many seconds.
+    Limited(u64),
+    /// The store could not be reached.
+    Unavailable,
+}
+
+/// What the interface needs from the HTTP layer around it.
+pub trait Gate: Send + Sync + 'static {
+    /// Checks a password under the sign-in limits that the JSON API's sign-in obeys too,
+    /// for the client behind `peer` (and the proxy headers the layer trusts).
+    fn sign_in(
+        &self,
+        username: String,
+        password: String,
+        peer: SocketAddr,
+        headers: HeaderMap,
+    ) -> BoxFuture<'static, Result<LoginToken, Refusal>>;
+}
+
+/// Settings of the interface.
+#[derive(Debug, Clone, Default)]
+pub struct AdminConfig {
+    /// Mark the session cookie `Secure`: the public URL is https.
+    pub secure_cookies: bool,
+}
+
+/// What every page handler reaches.
+#[derive(Clone)]
+pub struct Admin {
+    pub(crate) engine: Engine,
+    pub(crate) gate: Arc<dyn Gate>,
+    pub(crate) ui: Arc<render::Ui>,
+    pub(crate) config: Arc<AdminConfig>,
+}
+
+/// Why the interface could not be built (a template that does not compile: a bug).
+#[derive(Debug, thiserror::Error)]
+#[error("admin template {name}: {source}")]
+pub struct AdminError {
+    name: String,
+    #[source]
+    source: minijinja::Error,
+}
+
+impl Admin {
+    /// The interface over `engine`, signing in through `gate`.
+    pub fn new(
+        engine: Engine,
+        gate: Arc<dyn Gate>,
+        config: AdminConfig,
+    ) -> Result<Admin, AdminError> {
+        Ok(Admin {
+            engine,
+            gate,
+            ui: Arc::new(render::Ui::new()?),
+            config: Arc::new(config),
+        })
+    }
+}
+
+/// Every `/admin` route. The caller merges it into its router; answers are already
+/// `private, no-store` with a CSP of their own.
+pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
+    use pages::{auth, dashboard, editor, items, revisions};
+    Router::new()
+        .route("/admin", get(dashboard::desk))
+        .route("/admin/", get(dashboard::desk))
+        .route("/admin/login", get(auth::form).post(auth::sign_in))
+        .route("/admin/logout", post(auth::sign_out))
+        .route("/admin/static/{file}", get(assets::serve))
+        .route("/admin/sites/{site}/items", get(items::list))
+        .route("/admin/sites/{site}/items/bulk", post(items::bulk))
+        .route(
+            "/admin/sites/{site}/items/new",
+            get(editor::new_form).post(editor::create),
+        )
+        .route("/admin/items/{id}", get(editor::item).post(editor::save))
+        .route("/admin/items/{id}/transition", post(editor::transition))
+        .route("/admin/items/{id}/propose", post(editor::propose))
+        .route("/admin/items/{id}/revisions", get(revisions::list))
+        .route("/admin/items/{id}/compare", get(revisions::compare))
+        .route("/admin/{*rest}", axum::routing::any(pages::not_found))
+        .layer(axum::middleware::from_fn(pages::private_headers))
+        .with_state(admin)
+}

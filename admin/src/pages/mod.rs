@@ -1,0 +1,202 @@
+//! The page handlers and what they share: who is signed in, the CSRF check, reading a posted
+//! form, and turning an engine refusal into a page.
+//!
+//! Helpers return `Result<_, Response>`: the error is the page to answer with, built once
+//! and returned as is, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
+pub(crate) mod auth;
+pub(crate) mod dashboard;
+pub(crate) mod editor;
+pub(crate) mod items;
+pub(crate) mod revisions;
+
+use crate::session::{self, SESSION};
+use crate::Admin;
+use axum::body::Bytes;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::context;
+use portico_engine::{Actor, EngineError};
+use serde::Serialize;
+
+/// Largest form body (an article with a long body, typed by hand).
+pub(crate) const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+
+/// The signed-in user of a request.
+pub(crate) struct Me {
+    pub(crate) actor: Actor,
+    pub(crate) token: String,
+    pub(crate) csrf: String,
+}
+
+/// What every page's header shows of the user.
+#[derive(Serialize)]
+pub(crate) struct MeView<'a> {
+    username: &'a str,
+    network_admin: bool,
+    csrf: &'a str,
+}
+
+impl Me {
+    pub(crate) fn view(&self) -> MeView<'_> {
+        MeView {
+            username: &self.actor.username,
+            network_admin: self.actor.network_admin,
+            csrf: &self.csrf,
+        }
+    }
+}
+
+/// Runs a synchronous engine call off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, EngineError> + Send + 'static,
+) -> Result<T, EngineError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| EngineError::internal(format!("admin task failed: {e}")))?
+}
+
+/// Where to go to sign in and come back to `uri` afterwards.
+pub(crate) fn to_login(uri: &Uri) -> Response {
+    let back = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/admin/");
+    let next: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
+    Redirect::to(&format!("/admin/login?next={next}")).into_response()
+}
+
+/// The signed-in user, or the way to the sign-in page.
+pub(crate) async fn me(admin: &Admin, headers: &HeaderMap, uri: &Uri) -> Result<Me, Response> {
+    let Some(token) = session::cookie(headers, SESSION) else {
+        return Err(to_login(uri));
+    };
+    let engine = admin.engine.clone();
+    let t = token.clone();
+    match blocking(move || engine.authenticate(&t)).await {
+        Ok(actor) => Ok(Me {
+            actor,
+            csrf: session::csrf_for(&token),
+            token,
+        }),
+        Err(EngineError::Unauthenticated(_)) => Err(to_login(uri)),
+        Err(e) => Err(refusal(admin, None, &e)),
+    }
+}
+
+/// A posted form after the CSRF check: its pairs, in order.
+pub(crate) fn posted(
+    admin: &Admin,
+    me: &Me,
+    body: &Bytes,
+) -> Result<Vec<(String, String)>, Response> {
+    if body.len() > MAX_FORM_BYTES {
+        return Err(message(
+            admin,
+            Some(me),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "error.too_large",
+            None,
+        ));
+    }
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let sent = crate::fields::value_of(&pairs, "csrf");
+    if !session::same(sent, &me.csrf) {
+        return Err(message(
+            admin,
+            Some(me),
+            StatusCode::FORBIDDEN,
+            "error.csrf",
+            None,
+        ));
+    }
+    Ok(pairs)
+}
+
+/// A page, or a plain error if a template fails (a bug, logged).
+pub(crate) fn page(
+    admin: &Admin,
+    status: StatusCode,
+    name: &str,
+    ctx: minijinja::Value,
+) -> Response {
+    match admin.ui.render(name, ctx) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, template = name, "admin page failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hiển thị trang\n").into_response()
+        }
+    }
+}
+
+/// A page with one message: a refusal, an error, a notice.
+pub(crate) fn message(
+    admin: &Admin,
+    me: Option<&Me>,
+    status: StatusCode,
+    key: &str,
+    detail: Option<String>,
+) -> Response {
+    let ctx = context! {
+        me => me.map(Me::view),
+        heading => admin.ui.msg(key),
+        detail,
+        status => status.as_u16(),
+    };
+    page(admin, status, "message.html", ctx)
+}
+
+/// An engine refusal as a page.
+pub(crate) fn refusal(admin: &Admin, me: Option<&Me>, e: &EngineError) -> Response {
+    let (status, key) = match e {
+        EngineError::Forbidden(_) => (StatusCode::FORBIDDEN, "error.forbidden"),
+        EngineError::NotFound(_) => (StatusCode::NOT_FOUND, "error.not_found"),
+        EngineError::Invalid { .. } => (StatusCode::BAD_REQUEST, "error.invalid_request"),
+        EngineError::Conflict { .. } => (StatusCode::CONFLICT, "error.conflict"),
+        EngineError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "error.signed_out"),
+        EngineError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "error.unavailable"),
+        EngineError::Internal { .. } => {
+            tracing::error!(error = ?e, "admin request failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
+        }
+    };
+    // The engine's own words say which role or state is missing; internal ones stay in the log.
+    let detail = (status.is_client_error()).then(|| e.to_string());
+    message(admin, me, status, key, detail)
+}
+
+pub(crate) async fn not_found(
+    axum::extract::State(admin): axum::extract::State<Admin>,
+) -> Response {
+    message(&admin, None, StatusCode::NOT_FOUND, "error.not_found", None)
+}
+
+/// Every admin answer is personal: never stored by a cache, never framed, and scripts and
+/// styles come only from our own files (no inline script).
+pub(crate) async fn private_headers(req: Request, next: Next) -> Response {
+    let assets = req.uri().path().starts_with("/admin/static/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if !assets {
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}

@@ -1,0 +1,83 @@
+//! The session cookie and the CSRF tokens.
+//!
+//! The cookie holds the engine's login token (the same kind the JSON API uses as a bearer
+//! token), `HttpOnly` and `SameSite=Lax`, scoped to `/admin`. A form's CSRF token is derived
+//! from the session token, so it needs no storage and is worthless without the cookie it
+//! belongs to; before sign-in, the form carries a random value that must match a short-lived
+//! cookie (double submit), so nobody can sign a visitor in under another account.
+
+use axum::http::header::COOKIE;
+use axum::http::HeaderMap;
+use base64::Engine as _;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// The session cookie.
+pub(crate) const SESSION: &str = "portico_session";
+/// The pre-sign-in CSRF cookie.
+pub(crate) const LOGIN_CSRF: &str = "portico_login";
+
+/// A cookie's value from the request, if sent.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 256)
+}
+
+/// The CSRF token of forms in the session whose token is `session`.
+pub(crate) fn csrf_for(session: &str) -> String {
+    let digest = Sha256::digest(format!("portico-admin-csrf\0{session}").as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// A fresh random value for the sign-in form.
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Compares two tokens in time that does not depend on where they differ.
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A `Set-Cookie` value for `/admin`.
+pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/admin; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        max_age.max(0),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn a_cookie_is_found_among_others_and_tokens_differ_per_session() {
+        let mut h = HeaderMap::new();
+        h.append(COOKIE, HeaderValue::from_static("a=1; portico_session=abc"));
+        h.append(COOKIE, HeaderValue::from_static("b=2"));
+        assert_eq!(cookie(&h, SESSION).as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "b").as_deref(), Some("2"));
+        assert_eq!(cookie(&h, "c"), None);
+        assert_ne!(csrf_for("abc"), csrf_for("abd"));
+        assert!(same(&csrf_for("abc"), &csrf_for("abc")));
+        assert!(!same("abc", "abd"));
+        assert!(set_cookie(SESSION, "x", 60, true).ends_with("; Secure"));
+    }
+}
