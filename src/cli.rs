@@ -336,4 +336,30 @@ pub enum UserCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// List the users with their roles and whether they are disabled.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Disable a user: they cannot sign in, and their sessions and tokens stop at once.
+    Disable {
+        username: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        username: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Set a new password for a user (asked for, or read with `--password-stdin`); their
+    /// sessions and tokens end.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }

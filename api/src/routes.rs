@@ -53,11 +53,13 @@ fn admin_table() -> Vec<Endpoint> {
         ("/auth/login", vec![ep!(POST auth::login)]),
         ("/auth/logout", vec![ep!(POST auth::logout)]),
         ("/me", vec![ep!(GET auth::me)]),
+        ("/me/password", vec![ep!(PUT network::change_password)]),
         ("/audit", vec![ep!(GET network::audit)]),
         (
             "/users",
             vec![ep!(GET network::users), ep!(POST network::create_user)],
         ),
+        ("/users/{username}", vec![ep!(PATCH network::update_user)]),
         (
             "/sites",
             vec![ep!(GET network::site_tree), ep!(POST network::create_site)],

@@ -62,12 +62,12 @@ pub use service::{
     HistoryEntry, ItemListPage, ItemListQuery, ItemView, ListedItem, MediaDetail, MediaPatch,
     NewChannelInput, NewItemInput, NewSiteInput, NewUserInput, NewWebhookInput, PasswordRule,
     PublicItem, PublicPage, QueueEntry, RevisionSummary, SaveInput, SiteNode, TransitionInput,
-    WebhookCreated, CATALOG_CHECK_EVERY, MAX_ITEM_PAGE, MAX_MEDIA_PAGE,
+    UserPatch, UserWithRoles, WebhookCreated, CATALOG_CHECK_EVERY, MAX_ITEM_PAGE, MAX_MEDIA_PAGE,
 };
 pub use site::{Channel, Site, SiteKind};
 pub use store::{
-    AuditRow, ChannelChange, EventLog, ItemListCursor, ItemListFilter, ItemRecord, ItemSort,
-    ItemStore, ItemUpdate, ListCursor, ListFilter, MediaEvent, MediaStore, MemoryStore,
+    AccountChange, AuditRow, ChannelChange, EventLog, ItemListCursor, ItemListFilter, ItemRecord,
+    ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter, MediaEvent, MediaStore, MemoryStore,
     NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns, RevisionRecord,
     SiteStore, StateCount, Store, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
 };

@@ -12,6 +12,8 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub network_admin: bool,
+    /// A disabled user cannot sign in, and their sessions and tokens stop working.
+    pub disabled: bool,
     pub created_at: DateTime<Utc>,
 }
 

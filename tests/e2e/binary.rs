@@ -240,6 +240,86 @@ fn a_fresh_start_explains_how_to_make_the_first_admin() {
     login(&server.base, "quantri", "mot-mat-khau-dai");
 }
 
+fn portico_user(data: &Path, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .arg("user")
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env("PORTICO_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn portico user");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(line) = stdin {
+        writeln!(input, "{line}").expect("write");
+    }
+    drop(input);
+    child.wait_with_output().expect("portico user")
+}
+
+#[test]
+fn the_operator_disables_enables_and_resets_users_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    add_admin(dir.path(), "quantri", "mot-mat-khau-dai");
+    let server = serve(dir.path(), &[]);
+    let token = login(&server.base, "quantri", "mot-mat-khau-dai");
+    let me = |t: &str| {
+        reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/me", server.base))
+            .bearer_auth(t)
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(me(&token), StatusCode::OK);
+
+    let out = portico_user(dir.path(), &["disable", "quantri"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        me(&token),
+        StatusCode::UNAUTHORIZED,
+        "a disabled user's token stops at once"
+    );
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"username": "quantri", "password": "mot-mat-khau-dai"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let listed = portico_user(dir.path(), &["list"], None);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("[disabled]"));
+
+    assert!(portico_user(dir.path(), &["enable", "quantri"], None)
+        .status
+        .success());
+    // A common breached password is refused, with the reason.
+    let weak = portico_user(
+        dir.path(),
+        &["reset-password", "--password-stdin", "quantri"],
+        Some("password123"),
+    );
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("common"));
+    let reset = portico_user(
+        dir.path(),
+        &["reset-password", "--password-stdin", "quantri"],
+        Some("Núi Fansipan 3143 mét"),
+    );
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    login(&server.base, "quantri", "Núi Fansipan 3143 mét");
+}
+
 /// Each worker drives its own items through the workflow and records every acknowledged
 /// step; then the process is killed with SIGKILL mid-burst.
 #[test]

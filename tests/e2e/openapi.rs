@@ -214,6 +214,71 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
             Some(json!({"username": "bientapvien", "password": PASSWORD, "display_name": "Biên tập viên"})))
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
+    let u = "/api/v1/users/{username}";
+    let r = c
+        .call(
+            "PATCH",
+            u,
+            "/api/v1/users/bientapvien",
+            a,
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c
+        .call(
+            "PATCH",
+            u,
+            "/api/v1/users/bientapvien",
+            a,
+            Some(json!({"disabled": false, "password": "Cây tre trăm đốt 2026"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    c.call(
+        "PATCH",
+        u,
+        "/api/v1/users/bientapvien",
+        a,
+        Some(json!({"password": "password123"})),
+    )
+    .await;
+    c.call(
+        "PATCH",
+        u,
+        "/api/v1/users/khong-co",
+        a,
+        Some(json!({"disabled": true})),
+    )
+    .await;
+    c.call(
+        "PATCH",
+        u,
+        "/api/v1/users/bientapvien",
+        Some(&author),
+        Some(json!({"disabled": true})),
+    )
+    .await;
+    let p = "/api/v1/me/password";
+    let mine = c.s.login("author2").await;
+    c.call(
+        "PUT",
+        p,
+        p,
+        Some(&mine),
+        Some(json!({"current": "sai", "new": "Một mật khẩu dài 2026"})),
+    )
+    .await;
+    let r = c
+        .call(
+            "PUT",
+            p,
+            p,
+            Some(&mine),
+            Some(json!({"current": PASSWORD, "new": "Một mật khẩu dài 2026"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
     c.call("GET", "/api/v1/sites", "/api/v1/sites", a, None)
         .await;
     let r = c

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use portico_engine::ErrorCode;
-use portico_engine::{NewSiteInput, NewUserInput, Site, SiteNode, User};
+use portico_engine::{NewSiteInput, NewUserInput, Site, SiteNode, User, UserPatch, UserWithRoles};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -54,9 +54,42 @@ pub(crate) async fn create_site(
 pub(crate) async fn users(
     State(st): State<AppState>,
     auth: Auth,
-) -> Result<Json<Vec<User>>, ApiError> {
+) -> Result<Json<Vec<UserWithRoles>>, ApiError> {
     let engine = st.engine.clone();
-    Ok(Json(blocking(move || engine.users(&auth.actor)).await?))
+    Ok(Json(
+        blocking(move || engine.users_with_roles(&auth.actor)).await?,
+    ))
+}
+
+/// Disables, enables or resets the password of a user (network admins).
+pub(crate) async fn update_user(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(username): Path<String>,
+    JsonBody(body): JsonBody<UserPatch>,
+) -> Result<Json<User>, ApiError> {
+    let engine = st.engine.clone();
+    Ok(Json(
+        blocking(move || engine.update_user(Some(&auth.actor), &username, body)).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// Changes one's own password; every session of the user ends, this one too.
+pub(crate) async fn change_password(
+    State(st): State<AppState>,
+    auth: Auth,
+    JsonBody(body): JsonBody<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let engine = st.engine.clone();
+    blocking(move || engine.change_password(&auth.actor, &body.current, &body.new)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The network's audit log, newest first (network admins).

@@ -22,7 +22,7 @@ pub use items::{NewItemInput, SaveInput};
 pub use media::{parse_media_type, MediaDetail, MediaPatch, MAX_MEDIA_PAGE};
 pub use sites::{ChannelPatch, NewChannelInput, NewSiteInput, SiteNode};
 pub use transitions::TransitionInput;
-pub use users::{NewUserInput, PasswordRule};
+pub use users::{NewUserInput, PasswordRule, UserPatch, UserWithRoles};
 pub use views::{
     Change, ChangesPage, HistoryEntry, ItemView, PublicItem, PublicPage, QueueEntry,
     RevisionSummary,

@@ -205,3 +205,64 @@ fn a_patch_keeps_what_it_does_not_name_and_refuses_a_stale_base() {
     ));
     assert_eq!(e.item(&author, item.id).unwrap().revision.0, 2);
 }
+
+#[test]
+fn passwords_follow_rules_a_person_can_live_with_and_a_disabled_user_is_shut_out() {
+    let e = network();
+    let new = |name: &str, password: &str| {
+        e.create_user_as_operator(
+            NewUserInput {
+                username: name.into(),
+                password: password.into(),
+                display_name: None,
+                network_admin: false,
+            },
+            PasswordRule::Strong,
+        )
+    };
+    for weak in ["ngan", "Password123", "matkhau123", "lanhdao-xa-2026"] {
+        let err = new("lanhdao", weak).unwrap_err();
+        assert!(
+            matches!(err, EngineError::Invalid { ref field, .. } if field.as_deref() == Some("password")),
+            "{weak}: {err}"
+        );
+    }
+    // No rules about kinds of characters: a long phrase is fine.
+    new("lanhdao", "mùa xuân trên đỉnh núi").unwrap();
+    let token = e.login("lanhdao", "mùa xuân trên đỉnh núi").unwrap().token;
+    let actor = e.authenticate(&token).unwrap();
+
+    let wrong = e.change_password(&actor, "sai", "một câu khác thật dài");
+    assert!(
+        matches!(wrong, Err(EngineError::Invalid { ref field, .. }) if field.as_deref() == Some("current"))
+    );
+    e.change_password(&actor, "mùa xuân trên đỉnh núi", "một câu khác thật dài")
+        .unwrap();
+    assert!(
+        e.authenticate(&token).is_err(),
+        "a change ends the sessions"
+    );
+    let token = e.login("lanhdao", "một câu khác thật dài").unwrap().token;
+
+    let author = e.actor_by_name("author").unwrap();
+    let patch = |disabled| crate::UserPatch {
+        disabled: Some(disabled),
+        password: None,
+    };
+    assert!(matches!(
+        e.update_user(Some(&author), "lanhdao", patch(true)),
+        Err(EngineError::Forbidden(_))
+    ));
+    let user = e.update_user(None, "lanhdao", patch(true)).unwrap();
+    assert!(user.disabled);
+    assert!(
+        e.authenticate(&token).is_err(),
+        "disabling ends the sessions at once"
+    );
+    assert!(matches!(
+        e.login("lanhdao", "một câu khác thật dài"),
+        Err(EngineError::Unauthenticated(_))
+    ));
+    e.update_user(None, "lanhdao", patch(false)).unwrap();
+    e.login("lanhdao", "một câu khác thật dài").unwrap();
+}

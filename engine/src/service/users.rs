@@ -32,6 +32,75 @@ pub enum PasswordRule {
     DemoOnly,
 }
 
+/// Passwords that lead the lists of breached ones, refused whatever their length.
+const COMMON_PASSWORDS: &str = include_str!("../common_passwords.txt");
+
+/// Whether a password is on the shipped list of common breached passwords.
+fn is_common(password: &str) -> bool {
+    let p = password.trim().to_lowercase();
+    COMMON_PASSWORDS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| l.trim() == p)
+}
+
+/// The rules a person can live with (NIST SP 800-63B): long enough, not the username, not on
+/// the list of common breached passwords; no rules about kinds of characters.
+fn check_password(
+    field: &str,
+    username: &str,
+    password: &str,
+    rule: PasswordRule,
+) -> Result<(), EngineError> {
+    let bad = |m: &str| {
+        Err(EngineError::invalid(
+            InvalidKind::InvalidValue,
+            field.to_owned(),
+            m.to_owned(),
+        ))
+    };
+    let n = password.chars().count();
+    if rule == PasswordRule::DemoOnly {
+        return if (1..=1024).contains(&n) {
+            Ok(())
+        } else {
+            bad("password must be 1 to 1024 characters long")
+        };
+    }
+    if !(8..=1024).contains(&n) {
+        return bad("password must be 8 to 1024 characters long");
+    }
+    let lower = password.to_lowercase();
+    if lower.contains(username) || crate::text::fold(&lower) == crate::text::fold(username) {
+        return bad("password must not contain the username");
+    }
+    if is_common(password) {
+        return bad("this password is on the list of common breached passwords; choose another");
+    }
+    Ok(())
+}
+
+/// A change to a user by a network admin.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// Disable (true) or enable (false) the account; disabling ends its sessions and tokens.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    /// A new password (a reset): the user's sessions and tokens end.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// A user with the roles they hold, for the network admins' list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UserWithRoles {
+    #[serde(flatten)]
+    pub user: User,
+    /// `(site slug, role)`.
+    pub roles: Vec<(String, Role)>,
+}
+
 /// Verified against on unknown usernames so that a login's timing does not reveal which
 /// names exist.
 fn dummy_hash(cost: HashCost) -> &'static str {
@@ -55,6 +124,11 @@ impl Engine {
         };
         if !verify_password(password, &rec.password_hash) {
             return Err(bad());
+        }
+        if rec.user.disabled {
+            return Err(EngineError::Unauthenticated(
+                "this account is disabled; ask a network admin".to_owned(),
+            ));
         }
         let token = new_token();
         let expires_at = self.clock.now() + chrono::Duration::hours(TOKEN_TTL_HOURS);
@@ -130,15 +204,7 @@ impl Engine {
         rule: PasswordRule,
     ) -> Result<User, EngineError> {
         let username = Username::parse(&input.username)?;
-        let min = if rule == PasswordRule::Strong { 8 } else { 1 };
-        let n = input.password.chars().count();
-        if n < min || n > 1024 {
-            return Err(EngineError::invalid(
-                InvalidKind::InvalidValue,
-                "password".to_owned(),
-                format!("password must be {min} to 1024 characters long"),
-            ));
-        }
+        check_password("password", username.as_str(), &input.password, rule)?;
         let display_name = match &input.display_name {
             Some(d) => super::clean_name("display_name", d, 200)?,
             None => username.as_str().to_owned(),
@@ -159,6 +225,118 @@ impl Engine {
             &audit,
             &event,
         )?)
+    }
+
+    /// Changes one's own password: the current one must be right. Every session of the user
+    /// ends, this one too, so a stolen session does not outlive the change.
+    pub fn change_password(
+        &self,
+        actor: &Actor,
+        current: &str,
+        new: &str,
+    ) -> Result<(), EngineError> {
+        let rec = self
+            .store
+            .user_by_name(&actor.username)?
+            .ok_or_else(|| EngineError::Unauthenticated("the account is gone".to_owned()))?;
+        if !verify_password(current, &rec.password_hash) {
+            return Err(EngineError::invalid(
+                InvalidKind::InvalidValue,
+                "current".to_owned(),
+                "the current password is not right",
+            ));
+        }
+        check_password("new", &actor.username, new, PasswordRule::Strong)?;
+        let hash = hash_password_at(new, self.hash_cost).map_err(EngineError::internal)?;
+        let audit = self.audit(Some(actor.user_id), "user.password_change");
+        self.store.update_account(
+            actor.user_id,
+            &crate::store::AccountChange {
+                password_hash: Some(hash),
+                disabled: None,
+            },
+            &audit,
+        )?;
+        Ok(())
+    }
+
+    /// Disables, enables or resets the password of a user; network admins only (the CLI acts
+    /// as the operator with `actor` `None`). A network admin cannot disable themselves, so
+    /// the network always keeps one who can undo it.
+    pub fn update_user(
+        &self,
+        actor: Option<&Actor>,
+        username: &str,
+        patch: UserPatch,
+    ) -> Result<User, EngineError> {
+        if actor.is_some_and(|a| !a.network_admin) {
+            return Err(EngineError::Forbidden(
+                "changing users needs the network_admin role".to_owned(),
+            ));
+        }
+        let name = Username::parse(username)?;
+        let rec = self
+            .store
+            .user_by_name(name.as_str())?
+            .ok_or_else(|| EngineError::not_found(format!("user '{username}'")))?;
+        if patch.disabled == Some(true) && actor.is_some_and(|a| a.user_id == rec.user.id) {
+            return Err(EngineError::invalid(
+                InvalidKind::InvalidValue,
+                "disabled".to_owned(),
+                "you cannot disable your own account",
+            ));
+        }
+        let password_hash = match &patch.password {
+            Some(p) => {
+                check_password("password", name.as_str(), p, PasswordRule::Strong)?;
+                Some(hash_password_at(p, self.hash_cost).map_err(EngineError::internal)?)
+            }
+            None => None,
+        };
+        if password_hash.is_none() && patch.disabled.is_none() {
+            return Err(EngineError::invalid(
+                InvalidKind::Required,
+                None,
+                "name 'disabled' or 'password' to change",
+            ));
+        }
+        let action = match (patch.disabled, password_hash.is_some()) {
+            (Some(true), _) => "user.disable",
+            (Some(false), false) => "user.enable",
+            (Some(false), true) => "user.enable_and_reset",
+            (None, _) => "user.password_reset",
+        };
+        let mut audit = self.audit(actor.map(|a| a.user_id), action);
+        audit.comment = Some(format!("user '{}'", name.as_str()));
+        self.store.update_account(
+            rec.user.id,
+            &crate::store::AccountChange {
+                password_hash,
+                disabled: patch.disabled,
+            },
+            &audit,
+        )?;
+        self.store
+            .user(rec.user.id)?
+            .ok_or_else(|| EngineError::internal("the user vanished while being changed"))
+    }
+
+    /// Every user with their roles; network admins only.
+    pub fn users_with_roles(&self, actor: &Actor) -> Result<Vec<UserWithRoles>, EngineError> {
+        let users = self.users(actor)?;
+        let catalog = self.catalog()?;
+        users
+            .into_iter()
+            .map(|user| {
+                let roles = self
+                    .store
+                    .roles_of(user.id)?
+                    .into_iter()
+                    .filter_map(|(site, role)| Some((catalog.by_id(site)?.slug.clone(), role)))
+                    .collect();
+                Ok(UserWithRoles { user, roles })
+            })
+            .collect()
     }
 
     /// Every user; network admins only.

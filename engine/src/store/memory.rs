@@ -4,10 +4,10 @@
 //! behaviour as SQLite and PostgreSQL.
 
 use super::{
-    AuditRow, ChannelChange, EventLog, ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate,
-    ListCursor, ListFilter, MediaEvent, MediaStore, NewItemRecord, NewRevision, NewSiteRecord,
-    NewUserRecord, RevisionColumns, RevisionRecord, SiteStore, StateCount, StoreError, StoreResult,
-    UserRecord, UserStore, WebhookStore,
+    AccountChange, AuditRow, ChannelChange, EventLog, ItemListFilter, ItemRecord, ItemSort,
+    ItemStore, ItemUpdate, ListCursor, ListFilter, MediaEvent, MediaStore, NewItemRecord,
+    NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns, RevisionRecord, SiteStore,
+    StateCount, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
 };
 use crate::event::{AuditEntry, Event, EventKind, NewEvent};
 use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
@@ -338,6 +338,7 @@ impl UserStore for MemoryStore {
             username: user.username.clone(),
             display_name: user.display_name.clone(),
             network_admin: user.network_admin,
+            disabled: false,
             created_at: user.at,
         };
         d.users.push((made.clone(), user.password_hash.clone()));
@@ -435,12 +436,33 @@ impl UserStore for MemoryStore {
     }
 
     fn token_user(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserId>> {
-        Ok(self
-            .lock()
-            .tokens
+        let d = self.lock();
+        Ok(d.tokens
             .get(hash)
             .filter(|(_, exp)| *exp > now)
-            .map(|(u, _)| *u))
+            .map(|(u, _)| *u)
+            .filter(|id| d.users.iter().any(|(u, _)| u.id == *id && !u.disabled)))
+    }
+
+    fn update_account(
+        &self,
+        user: UserId,
+        change: &AccountChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let mut d = self.lock();
+        let Some((u, hash)) = d.users.iter_mut().find(|(u, _)| u.id == user) else {
+            return Err(StoreError::NotFound(format!("user {user}")));
+        };
+        if let Some(h) = &change.password_hash {
+            *hash = h.clone();
+        }
+        if let Some(off) = change.disabled {
+            u.disabled = off;
+        }
+        d.tokens.retain(|_, (owner, _)| *owner != user);
+        d.audit(audit, None);
+        Ok(())
     }
 
     fn delete_token(&self, hash: &str) -> StoreResult<()> {

@@ -22,7 +22,7 @@ pub use items::{
 pub use media::{MediaEvent, MediaStore};
 pub use memory::MemoryStore;
 pub use sites::{ChannelChange, NewSiteRecord, SiteStore};
-pub use users::{NewUserRecord, UserRecord, UserStore};
+pub use users::{AccountChange, NewUserRecord, UserRecord, UserStore};
 pub use webhooks::WebhookStore;
 
 use crate::workflow::State;

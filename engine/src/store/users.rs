@@ -24,6 +24,13 @@ pub struct UserRecord {
     pub password_hash: String,
 }
 
+/// A change to an account; every one ends the user's sessions and tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountChange {
+    pub password_hash: Option<String>,
+    pub disabled: Option<bool>,
+}
+
 /// Accounts, their roles on sites, and login tokens.
 pub trait UserStore {
     /// Creates a user; the username must be free.
@@ -53,9 +60,17 @@ pub trait UserStore {
         audit: &AuditEntry,
         event: &NewEvent,
     ) -> StoreResult<bool>;
+    /// Changes an account and forgets every token of the user, with the audit entry, at once.
+    fn update_account(
+        &self,
+        user: UserId,
+        change: &AccountChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
     /// Stores a token's hash.
     fn insert_token(&self, hash: &str, user: UserId, expires_at: DateTime<Utc>) -> StoreResult<()>;
-    /// The user a token (by hash) belongs to, if it has not expired at `now`.
+    /// The user a token (by hash) belongs to, if it has not expired at `now` and the user is
+    /// not disabled.
     fn token_user(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserId>>;
     /// Forgets a token.
     fn delete_token(&self, hash: &str) -> StoreResult<()>;

@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/001_init.sql")),
     (2, include_str!("migrations/002_revision_channels.sql")),
     (3, include_str!("migrations/003_editors_lists.sql")),
+    (4, include_str!("migrations/004_disabled_users.sql")),
 ];
 
 /// Why the PostgreSQL store could not be opened.

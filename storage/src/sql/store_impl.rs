@@ -9,13 +9,13 @@ macro_rules! impl_store {
         const _: () = {
             use chrono::{DateTime, Utc};
             use portico_engine::{
-                AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery, DeliveryAttempt,
-                Event, EventLog, ItemId, ItemListFilter, ItemRecord, ItemStore, ItemUpdate,
-                ListCursor, ListFilter, Media, MediaEvent, MediaFile, MediaFilter, MediaId,
-                MediaStore, MediaUse, NewEvent, NewItemRecord, NewMediaRecord, NewSiteRecord,
-                NewUserRecord, NewWebhookRecord, RevisionNo, RevisionRecord, Role, Site, SiteId,
-                SiteStore, State, StateCount, StoreResult, User, UserId, UserRecord, UserStore,
-                Webhook, WebhookId, WebhookStore,
+                AccountChange, AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery,
+                DeliveryAttempt, Event, EventLog, ItemId, ItemListFilter, ItemRecord, ItemStore,
+                ItemUpdate, ListCursor, ListFilter, Media, MediaEvent, MediaFile, MediaFilter,
+                MediaId, MediaStore, MediaUse, NewEvent, NewItemRecord, NewMediaRecord,
+                NewSiteRecord, NewUserRecord, NewWebhookRecord, RevisionNo, RevisionRecord, Role,
+                Site, SiteId, SiteStore, State, StateCount, StoreResult, User, UserId, UserRecord,
+                UserStore, Webhook, WebhookId, WebhookStore,
             };
             use $crate::sql::{check, items, log, media, sites, users, webhooks};
 
@@ -122,6 +122,14 @@ macro_rules! impl_store {
                 }
                 fn delete_token(&self, hash: &str) -> StoreResult<()> {
                     self.write(|tx| users::delete_token(tx, hash))
+                }
+                fn update_account(
+                    &self,
+                    user: UserId,
+                    change: &AccountChange,
+                    audit: &AuditEntry,
+                ) -> StoreResult<()> {
+                    self.write(|tx| users::update_account(tx, user, change, audit))
                 }
             }
 

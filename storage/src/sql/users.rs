@@ -5,12 +5,14 @@ use super::rows::{micros, name, time};
 use super::{args, duplicate, Db, Row};
 use chrono::{DateTime, Utc};
 use portico_engine::{
-    AuditEntry, NewEvent, NewUserRecord, Role, SiteId, StoreError, User, UserId, UserRecord,
+    AccountChange, AuditEntry, NewEvent, NewUserRecord, Role, SiteId, StoreError, User, UserId,
+    UserRecord,
 };
 
-const USER_COLS: &str = "id, username, display_name, network_admin, created_at, password_hash";
+const USER_COLS: &str =
+    "id, username, display_name, network_admin, created_at, disabled, password_hash";
 
-/// A user from the first five columns of `USER_COLS`.
+/// A user from the first six columns of `USER_COLS`.
 fn user_row(r: &Row) -> Result<User, StoreError> {
     Ok(User {
         id: UserId(r.get(0)?),
@@ -18,13 +20,14 @@ fn user_row(r: &Row) -> Result<User, StoreError> {
         display_name: r.get(2)?,
         network_admin: r.get(3)?,
         created_at: time(r.get(4)?)?,
+        disabled: r.get(5)?,
     })
 }
 
 fn record(r: &Row) -> Result<UserRecord, StoreError> {
     Ok(UserRecord {
         user: user_row(r)?,
-        password_hash: r.get(5)?,
+        password_hash: r.get(6)?,
     })
 }
 
@@ -96,13 +99,13 @@ pub(crate) fn roles_of(c: &dyn Db, user: UserId) -> Result<Vec<(SiteId, Role)>, 
 
 pub(crate) fn site_roles(c: &dyn Db, site: SiteId) -> Result<Vec<(User, Role)>, StoreError> {
     c.query(
-        "SELECT u.id, u.username, u.display_name, u.network_admin, u.created_at, r.role
+        "SELECT u.id, u.username, u.display_name, u.network_admin, u.created_at, u.disabled, r.role
          FROM roles r JOIN users u ON u.id = r.user_id
          WHERE r.site_id = ?1 ORDER BY u.username, r.role",
         args![site.0],
     )?
     .iter()
-    .map(|r| Ok((user_row(r)?, name("role", &r.get::<String>(5)?)?)))
+    .map(|r| Ok((user_row(r)?, name("role", &r.get::<String>(6)?)?)))
     .collect()
 }
 
@@ -157,10 +160,40 @@ pub(crate) fn token_user(
     now: DateTime<Utc>,
 ) -> Result<Option<UserId>, StoreError> {
     let row = c.opt_row(
-        "SELECT user_id FROM tokens WHERE hash = ?1 AND expires_at > ?2",
+        "SELECT t.user_id FROM tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.hash = ?1 AND t.expires_at > ?2 AND u.disabled = 0",
         args![hash, micros(now)],
     )?;
     Ok(row.map(|r| r.get(0)).transpose()?.map(UserId))
+}
+
+pub(crate) fn update_account(
+    tx: &dyn Db,
+    user: UserId,
+    change: &AccountChange,
+    audit: &AuditEntry,
+) -> Result<(), StoreError> {
+    let found: Option<i64> = tx
+        .opt_row("SELECT id FROM users WHERE id = ?1", args![user.0])?
+        .map(|r| r.get(0))
+        .transpose()?;
+    if found.is_none() {
+        return Err(StoreError::NotFound(format!("user {user}")));
+    }
+    if let Some(h) = &change.password_hash {
+        tx.execute(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+            args![user.0, h.as_str()],
+        )?;
+    }
+    if let Some(off) = change.disabled {
+        tx.execute(
+            "UPDATE users SET disabled = ?2 WHERE id = ?1",
+            args![user.0, i64::from(off)],
+        )?;
+    }
+    tx.execute("DELETE FROM tokens WHERE user_id = ?1", args![user.0])?;
+    append_audit(tx, audit, None)
 }
 
 pub(crate) fn delete_token(tx: &dyn Db, hash: &str) -> Result<(), StoreError> {
