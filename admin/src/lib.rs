@@ -58,6 +58,8 @@ pub trait Gate: Send + Sync + 'static {
 pub struct AdminConfig {
     /// Mark the session cookie `Secure`: the public URL is https.
     pub secure_cookies: bool,
+    /// The themes installed on this server, for new portals.
+    pub themes: Vec<String>,
 }
 
 /// What every page handler reaches.
@@ -97,7 +99,7 @@ impl Admin {
 /// Every `/admin` route. The caller merges it into its router; answers are already
 /// `private, no-store` with a CSP of their own.
 pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
-    use pages::{auth, dashboard, editor, items, revisions};
+    use pages::{auth, dashboard, editor, items, people, revisions, settings};
     Router::new()
         .route("/admin", get(dashboard::desk))
         .route("/admin/", get(dashboard::desk))
@@ -115,6 +117,23 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
         .route("/admin/items/{id}/propose", post(editor::propose))
         .route("/admin/items/{id}/revisions", get(revisions::list))
         .route("/admin/items/{id}/compare", get(revisions::compare))
+        .route(
+            "/admin/sites/{site}/settings",
+            get(settings::show).post(settings::act),
+        )
+        .route(
+            "/admin/sites/{site}/webhooks/{id}",
+            get(settings::deliveries),
+        )
+        .route(
+            "/admin/account",
+            get(people::account).post(people::change_password),
+        )
+        .route("/admin/users", get(people::users).post(people::users_act))
+        .route(
+            "/admin/network",
+            get(people::network).post(people::create_site),
+        )
         .route("/admin/{*rest}", axum::routing::any(pages::not_found))
         .layer(axum::middleware::from_fn(pages::private_headers))
         .with_state(admin)

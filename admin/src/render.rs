@@ -9,7 +9,7 @@ use minijinja::{Environment, Value};
 use std::sync::Arc;
 
 /// The templates, compiled in: (name, source).
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("desk.html", include_str!("../templates/desk.html")),
@@ -21,6 +21,14 @@ const TEMPLATES: [(&str, &str); 8] = [
     ),
     ("compare.html", include_str!("../templates/compare.html")),
     ("message.html", include_str!("../templates/message.html")),
+    ("account.html", include_str!("../templates/account.html")),
+    ("users.html", include_str!("../templates/users.html")),
+    ("network.html", include_str!("../templates/network.html")),
+    ("settings.html", include_str!("../templates/settings.html")),
+    (
+        "deliveries.html",
+        include_str!("../templates/deliveries.html"),
+    ),
 ];
 
 /// The rendering side of the interface.

@@ -208,7 +208,10 @@ pub async fn serve(
     let admin = portico_admin::Admin::new(
         state.engine.clone(),
         Arc::new(handlers::auth::AdminGate(state.clone())),
-        portico_admin::AdminConfig { secure_cookies },
+        portico_admin::AdminConfig {
+            secure_cookies,
+            themes: state.themes.names(),
+        },
     )
     .map_err(std::io::Error::other)?;
     // Host routing rewrites the path, so it must run before the router picks a route.

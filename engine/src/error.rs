@@ -95,6 +95,12 @@ impl EngineError {
         }
     }
 
+    /// Input the caller got wrong, named by its field: for layers above the engine that
+    /// read forms before the engine sees them.
+    pub fn bad_input(field: &str, message: impl Into<String>) -> Self {
+        EngineError::invalid(InvalidKind::InvalidValue, field.to_owned(), message)
+    }
+
     /// A broken invariant, described.
     pub fn internal(message: impl Into<String>) -> Self {
         EngineError::Internal {

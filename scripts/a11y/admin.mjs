@@ -260,12 +260,18 @@ const screens = [
   ['compare', 'editor', () => `/admin/items/${articleId}/compare`],
   ['compare-side', 'editor', () => `/admin/items/${articleId}/compare?view=side`],
   ['not-found', 'editor', '/admin/items/999999999'],
+  ['account', 'author', '/admin/account'],
+  ['users', 'admin', '/admin/users'],
+  ['network', 'admin', '/admin/network'],
+  ['settings', 'admin', '/admin/sites/main/settings'],
+  ['settings-readonly', 'editor', '/admin/sites/main/settings'],
 ];
 for (const width of [1280, 360]) {
   const sessions = {
     author: await signIn('author', width, true),
     editor: await signIn('editor', width, true),
     approver: await signIn('approver', width, true),
+    admin: await signIn('admin', width, true),
   };
   const anon = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
   for (const [name, who, path] of screens) {
@@ -287,6 +293,45 @@ for (const width of [1280, 360]) {
   for (const s of Object.values(sessions)) await s.context.close();
   await anon.close();
 }
+
+await check('a network admin creates a user, grants a role, and disabling shuts them out at once', async () => {
+  const admin = await signIn('admin');
+  const p = admin.page;
+  const name = `bientap${Date.now() % 100000}`;
+  await p.goto(base + '/admin/users');
+  await p.fill('#nu-username', name);
+  await p.fill('#nu-display', 'Biên tập viên thử');
+  await p.fill('#nu-password', 'password123');
+  await Promise.all([p.waitForLoadState('load'), p.click('button[value="user.create"]')]);
+  assert.match(await p.textContent('.alert'), /common|phổ biến/, 'a common password is refused');
+  await p.fill('#nu-username', name);
+  await p.fill('#nu-password', 'Sông Hồng chảy qua Lào Cai');
+  await Promise.all([p.waitForURL(/done=user.create/), p.click('button[value="user.create"]')]);
+  await p.goto(base + '/admin/sites/main/settings');
+  await p.fill('#g-user', name);
+  await p.selectOption('#g-role', 'editor');
+  await Promise.all([p.waitForURL(/done=role.grant/), p.click('button[value="role.grant"]')]);
+  assert.match(await p.textContent('#roles-h + ul'), new RegExp(name));
+  // The new editor signs in; the admin disables them; their next click is the sign-in page.
+  const context = await browser.newContext();
+  const e = await context.newPage();
+  await e.goto(base + '/admin/login');
+  await e.fill('input[name=username]', name);
+  await e.fill('input[name=password]', 'Sông Hồng chảy qua Lào Cai');
+  await Promise.all([e.waitForURL(base + '/admin/'), e.click('button[type=submit]')]);
+  await p.goto(base + '/admin/users');
+  const row = p.locator('tr', { hasText: name });
+  await Promise.all([p.waitForURL(/done=user.disable/), row.locator('button[value="user.disable"]').click()]);
+  await e.goto(base + '/admin/sites/main/items');
+  assert.match(e.url(), /\/admin\/login/);
+  await context.close();
+  // A channel, made and renamed by the site's admin.
+  await p.goto(base + '/admin/sites/main/settings');
+  await p.fill('#nc-name', 'Chuyển đổi số');
+  await Promise.all([p.waitForURL(/done=channel.create/), p.click('button[value="channel.create"]')]);
+  assert.match(await p.textContent('#ch-h + .scroll'), /Chuyển đổi số/);
+  await admin.context.close();
+});
 
 await check('signing out ends the session', async () => {
   const a = author.page;

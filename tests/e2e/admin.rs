@@ -324,3 +324,127 @@ async fn the_sign_in_form_obeys_the_same_limits_as_the_api() {
         .await;
     assert_eq!(api.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn administration_is_for_those_the_engine_allows_and_a_disabled_user_is_out_at_once() {
+    let s = Server::start().await;
+    let mut admin = Browser::new(&s);
+    admin.sign_in("admin", PASSWORD).await;
+    let csrf = admin.csrf().await;
+    let mut editor = Browser::new(&s);
+    editor.sign_in("editor", PASSWORD).await;
+    let editor_csrf = editor.csrf().await;
+
+    // An editor sees the settings but no forms, and a forged one is refused by the engine.
+    let page = editor.get("/admin/sites/main/settings").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("value=\"channel.create\""));
+    let forged = editor
+        .post(
+            "/admin/sites/main/settings",
+            &[
+                ("csrf", &editor_csrf),
+                ("op", "channel.create"),
+                ("name", "Kênh lạ"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        editor.get("/admin/users").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The site's admin makes a channel; a bad order is named.
+    let made = admin
+        .post(
+            "/admin/sites/main/settings",
+            &[
+                ("csrf", &csrf),
+                ("op", "channel.create"),
+                ("name", "Chuyển đổi số"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER);
+    let channels = s
+        .send("GET", "/api/v1/public/sites/main/channels", None, None)
+        .await;
+    assert!(channels.body.to_string().contains("Chuyển đổi số"));
+    let bad = admin
+        .post(
+            "/admin/sites/main/settings",
+            &[
+                ("csrf", &csrf),
+                ("op", "channel.update"),
+                ("channel", "chuyen-doi-so"),
+                ("position", "đầu"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Disabling the editor ends the session they have open.
+    let off = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("op", "user.disable"),
+                ("username", "editor"),
+            ],
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER);
+    assert_eq!(editor.get("/admin/").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        editor.sign_in("editor", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // A network admin cannot lock themselves out.
+    let me = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("op", "user.disable"),
+                ("username", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // One's own password: wrong current one refused; a right change signs out.
+    let mut author = Browser::new(&s);
+    author.sign_in("author", PASSWORD).await;
+    let a = author.csrf().await;
+    let wrong = author
+        .post(
+            "/admin/account",
+            &[
+                ("csrf", &a),
+                ("current", "sai"),
+                ("new", "Đèo Ô Quy Hồ 2026"),
+                ("again", "Đèo Ô Quy Hồ 2026"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = author
+        .post(
+            "/admin/account",
+            &[
+                ("csrf", &a),
+                ("current", PASSWORD),
+                ("new", "Đèo Ô Quy Hồ 2026"),
+                ("again", "Đèo Ô Quy Hồ 2026"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(author.get("/admin/").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        author.sign_in("author", "Đèo Ô Quy Hồ 2026").await.status,
+        StatusCode::SEE_OTHER
+    );
+}

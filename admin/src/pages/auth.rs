@@ -16,6 +16,11 @@ use std::net::SocketAddr;
 pub(crate) struct Next {
     #[serde(default)]
     next: Option<String>,
+    /// Set after signing out or changing one's password, to say so.
+    #[serde(default)]
+    signed_out: Option<String>,
+    #[serde(default)]
+    changed: Option<String>,
 }
 
 /// Only a path of this interface is a place to come back to: never another site.
@@ -41,12 +46,24 @@ fn login_page(
     username: &str,
     error: Option<String>,
 ) -> Response {
+    login_page_with(admin, status, next, username, error, None)
+}
+
+fn login_page_with(
+    admin: &Admin,
+    status: StatusCode,
+    next: &str,
+    username: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
     let token = session::random_token();
     let ctx = context! {
         csrf => token,
         next,
         username,
         error,
+        notice,
     };
     let mut res = page(admin, status, "login.html", ctx);
     if let Ok(v) =
@@ -70,7 +87,12 @@ pub(crate) async fn form(
             return Redirect::to(&next).into_response();
         }
     }
-    login_page(&admin, StatusCode::OK, &next, "", None)
+    let notice = if q.changed.is_some() {
+        Some(admin.ui.msg("login.changed"))
+    } else {
+        q.signed_out.map(|_| admin.ui.msg("login.signed_out"))
+    };
+    login_page_with(&admin, StatusCode::OK, &next, "", None, notice)
 }
 
 pub(crate) async fn sign_in(

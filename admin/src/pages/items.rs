@@ -86,10 +86,11 @@ pub(crate) async fn list(
         let site = engine.site_named(&slug)?;
         let channels = engine.channels(&slug)?;
         let list = engine.item_list(&actor, &slug, &q);
-        Ok((site, channels, list))
+        let may_settings = engine.may(&actor, &slug, portico_engine::Permission::ManageChannels);
+        Ok((site, channels, list, may_settings))
     })
     .await;
-    let (site, channels, list) = match found {
+    let (site, channels, list, may_settings) = match found {
         Ok(v) => v,
         Err(e) => return refusal(&admin, Some(&me), &e),
     };
@@ -122,6 +123,7 @@ pub(crate) async fn list(
             q => p.q, sort => p.sort,
         },
         first_page => p.cursor.is_none(),
+        may_settings,
         error_field => error.as_ref().and_then(|e| e.0.clone()),
         error => error.map(|e| e.1),
         done => p.done,

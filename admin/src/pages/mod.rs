@@ -9,7 +9,9 @@ pub(crate) mod auth;
 pub(crate) mod dashboard;
 pub(crate) mod editor;
 pub(crate) mod items;
+pub(crate) mod people;
 pub(crate) mod revisions;
+pub(crate) mod settings;
 
 use crate::session::{self, SESSION};
 use crate::Admin;

@@ -156,6 +156,13 @@ impl Engine {
             .ok_or_else(|| EngineError::internal(format!("site {id} referenced but missing")))
     }
 
+    /// Whether the actor may do `perm` on the site named `site`: for interfaces deciding which
+    /// links and buttons to draw. Every use case still checks for itself.
+    pub fn may(&self, actor: &Actor, site: &str, perm: Permission) -> bool {
+        self.site_by_slug(site)
+            .is_ok_and(|s| authorize(actor, (s.id, &s.slug), perm).is_ok())
+    }
+
     fn allow(&self, actor: &Actor, site: &Site, perm: Permission) -> Result<(), EngineError> {
         authorize(actor, (site.id, &site.slug), perm).map_err(|d| EngineError::Forbidden(d.0))
     }
