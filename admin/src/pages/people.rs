@@ -36,7 +36,7 @@ fn form_error(
     }
 }
 
-async fn account_screen(
+fn account_screen(
     admin: &Admin,
     me: &Me,
     status: StatusCode,
@@ -48,7 +48,7 @@ async fn account_screen(
 
 pub(crate) async fn account(State(admin): State<Admin>, headers: HeaderMap, uri: Uri) -> Response {
     match me(&admin, &headers, &uri).await {
-        Ok(me) => account_screen(&admin, &me, StatusCode::OK, None).await,
+        Ok(me) => account_screen(&admin, &me, StatusCode::OK, None),
         Err(r) => r,
     }
 }
@@ -74,7 +74,7 @@ pub(crate) async fn change_password(
     );
     if new != value_of(&form, "again") {
         let msg = admin.ui.msg("account.mismatch");
-        return account_screen(&admin, &me, StatusCode::UNPROCESSABLE_ENTITY, Some(msg)).await;
+        return account_screen(&admin, &me, StatusCode::UNPROCESSABLE_ENTITY, Some(msg));
     }
     let engine = admin.engine.clone();
     let actor = me.actor.clone();
@@ -89,7 +89,7 @@ pub(crate) async fn change_password(
         }
         Err(e) => match form_error(&admin, &me, "password", e) {
             Ok((_, msg)) => {
-                account_screen(&admin, &me, StatusCode::UNPROCESSABLE_ENTITY, Some(msg)).await
+                account_screen(&admin, &me, StatusCode::UNPROCESSABLE_ENTITY, Some(msg))
             }
             Err(r) => r,
         },
