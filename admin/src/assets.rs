@@ -8,11 +8,16 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 /// The files: (name, content type, bytes).
-const FILES: [(&str, &str, &[u8]); 2] = [
+const FILES: [(&str, &str, &[u8]); 3] = [
     (
         "admin.css",
         "text/css; charset=utf-8",
         include_bytes!("../static/admin.css"),
+    ),
+    (
+        "preview.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../static/preview.css"),
     ),
     (
         "admin.js",
@@ -48,6 +53,16 @@ pub(crate) fn all() -> Vec<Asset> {
             }
         })
         .collect()
+}
+
+/// The address of an asset by its plain name (`admin.css`), for pages not drawn by the
+/// interface's own templates.
+pub(crate) fn path_of(assets: &[Asset], name: &str) -> String {
+    assets
+        .iter()
+        .find(|a| a.name == name)
+        .map(|a| format!("/admin/static/{}", a.hashed))
+        .unwrap_or_default()
 }
 
 pub(crate) async fn serve(State(admin): State<Admin>, Path(file): Path<String>) -> Response {

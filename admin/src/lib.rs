@@ -69,6 +69,8 @@ pub struct Admin {
     pub(crate) gate: Arc<dyn Gate>,
     pub(crate) ui: Arc<render::Ui>,
     pub(crate) config: Arc<AdminConfig>,
+    /// The portals' themes, for previews drawn exactly as the site will show them.
+    pub(crate) themes: Arc<portico_themes::Themes>,
 }
 
 /// Why the interface could not be built (a template that does not compile: a bug).
@@ -85,6 +87,7 @@ impl Admin {
     pub fn new(
         engine: Engine,
         gate: Arc<dyn Gate>,
+        themes: Arc<portico_themes::Themes>,
         config: AdminConfig,
     ) -> Result<Admin, AdminError> {
         Ok(Admin {
@@ -92,6 +95,7 @@ impl Admin {
             gate,
             ui: Arc::new(render::Ui::new()?),
             config: Arc::new(config),
+            themes,
         })
     }
 }
@@ -99,7 +103,7 @@ impl Admin {
 /// Every `/admin` route. The caller merges it into its router; answers are already
 /// `private, no-store` with a CSP of their own.
 pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
-    use pages::{auth, dashboard, editor, items, people, revisions, settings};
+    use pages::{auth, dashboard, editor, items, people, preview, revisions, settings};
     Router::new()
         .route("/admin", get(dashboard::desk))
         .route("/admin/", get(dashboard::desk))
@@ -113,6 +117,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
             get(editor::new_form).post(editor::create),
         )
         .route("/admin/items/{id}", get(editor::item).post(editor::save))
+        .route("/admin/sites/{site}/preview", post(preview::show))
         .route("/admin/items/{id}/transition", post(editor::transition))
         .route("/admin/items/{id}/propose", post(editor::propose))
         .route("/admin/items/{id}/revisions", get(revisions::list))

@@ -208,6 +208,7 @@ pub async fn serve(
     let admin = portico_admin::Admin::new(
         state.engine.clone(),
         Arc::new(handlers::auth::AdminGate(state.clone())),
+        state.themes.clone(),
         portico_admin::AdminConfig {
             secure_cookies,
             themes: state.themes.names(),

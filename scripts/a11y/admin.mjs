@@ -91,6 +91,24 @@ await check('the author writes an article and submits it with the keyboard alone
   assert.equal(await state(page), 'in_review');
 });
 
+await check('the preview is the page of the site itself, drawn from the form, and stores nothing', async () => {
+  const { page, context } = author;
+  await page.goto(base + '/admin/sites/main/items/new?kind=article');
+  const t = `Xem trước ${Date.now()}`;
+  await page.fill('#f-title', t);
+  await page.fill('#f-body', 'Đoạn **đậm** và <script>alert(1)</script> không chạy.');
+  const [tab] = await Promise.all([context.waitForEvent('page'), page.click('button[formaction$="/preview"]')]);
+  await tab.waitForLoadState('load');
+  assert.match(await tab.textContent('.portico-preview'), /xem trước/i);
+  assert.equal(await tab.locator('strong', { hasText: 'đậm' }).count(), 1, 'Markdown drawn as the theme draws it');
+  assert.equal(await tab.locator('script:not([src])').count(), 0, 'no script from the body');
+  assert.ok((await tab.content()).includes(t));
+  if (shots) await tab.screenshot({ path: `${shots}/preview-1280.png` });
+  await tab.close();
+  const list = await (await fetch(`${base}/api/v1/public/search?q=${encodeURIComponent(t)}`)).json();
+  assert.equal(list.total ?? list.hits?.length ?? 0, 0);
+});
+
 await check('a return needs a comment, and the author sees it first', async () => {
   const { page } = editor;
   await page.goto(`${base}/admin/items/${articleId}`);

@@ -10,6 +10,7 @@ pub(crate) mod dashboard;
 pub(crate) mod editor;
 pub(crate) mod items;
 pub(crate) mod people;
+pub(crate) mod preview;
 pub(crate) mod revisions;
 pub(crate) mod settings;
 

@@ -36,12 +36,7 @@ fn form_error(
     }
 }
 
-fn account_screen(
-    admin: &Admin,
-    me: &Me,
-    status: StatusCode,
-    error: Option<String>,
-) -> Response {
+fn account_screen(admin: &Admin, me: &Me, status: StatusCode, error: Option<String>) -> Response {
     let ctx = context! { me => me.view(), error };
     page(admin, status, "account.html", ctx)
 }

@@ -359,6 +359,44 @@ impl Engine {
         self.view(actor, &site, saved)
     }
 
+    /// What `fields` would look like published: validated like a save, Markdown rendered as
+    /// at publication, nothing stored. For the editors' preview, for anyone with a role on
+    /// the site.
+    pub fn preview(
+        &self,
+        actor: &Actor,
+        site: &str,
+        kind: &str,
+        fields: serde_json::Value,
+        channels: &[String],
+    ) -> Result<crate::PublicItem, EngineError> {
+        let site = self.site_by_slug(site)?;
+        self.allow(actor, &site, Permission::ViewSite)?;
+        let kind: ItemKind = parse_enum("kind", kind)?;
+        let content = Content::parse(kind, fields, &self.limits)?;
+        let channel_ids = self.resolve_channels(&site, channels)?;
+        let html: serde_json::Map<String, serde_json::Value> = content
+            .markdown_fields()
+            .into_iter()
+            .map(|(name, md)| (name.to_owned(), self.renderer.markdown(md).into()))
+            .collect();
+        let now = self.clock.now();
+        Ok(crate::PublicItem {
+            id: ItemId(0),
+            site_id: site.id,
+            site: site.slug.clone(),
+            kind,
+            slug: "xem-truoc".to_owned(),
+            title: content.title().to_owned(),
+            channels: self.channel_slugs(&site, &channel_ids)?,
+            fields: content.to_json(),
+            html: serde_json::Value::Object(html),
+            revision: crate::ids::RevisionNo(0),
+            first_published_at: Some(now),
+            published_at: Some(now),
+        })
+    }
+
     /// An item's working revision, for anyone with a role on its site.
     pub fn item(&self, actor: &Actor, id: ItemId) -> Result<ItemView, EngineError> {
         let (item, site) = self.visible_item(actor, id)?;
