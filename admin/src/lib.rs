@@ -25,7 +25,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 use futures::future::BoxFuture;
-use portico_engine::{Engine, LoginToken};
+use portico_engine::{Actor, Engine, EngineError, LoginToken, Media, MediaId};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -51,6 +51,41 @@ pub trait Gate: Send + Sync + 'static {
         peer: SocketAddr,
         headers: HeaderMap,
     ) -> BoxFuture<'static, Result<LoginToken, Refusal>>;
+
+    /// Adds a file to a site's media library as `actor` (checked, stripped, stored in object
+    /// storage) the way the API's upload does.
+    fn upload(
+        &self,
+        actor: Actor,
+        site: String,
+        filename: String,
+        title: Option<String>,
+        bytes: Vec<u8>,
+    ) -> BoxFuture<'static, Result<Media, EngineError>>;
+
+    /// Replaces a library file's bytes, keeping its id (and every reference to it).
+    fn replace(
+        &self,
+        actor: Actor,
+        id: MediaId,
+        filename: String,
+        bytes: Vec<u8>,
+    ) -> BoxFuture<'static, Result<Media, EngineError>>;
+
+    /// Deletes a library file no item uses, and its bytes once nothing else keeps them.
+    fn delete(&self, actor: Actor, id: MediaId) -> BoxFuture<'static, Result<(), EngineError>>;
+
+    /// A small picture of an image file (240×160, cropped), for `actor`, who must see the
+    /// file's site; the file may still be private.
+    fn thumbnail(
+        &self,
+        actor: Actor,
+        id: MediaId,
+        headers: HeaderMap,
+    ) -> BoxFuture<'static, Result<axum::response::Response, EngineError>>;
+
+    /// The largest file an upload may carry, in bytes.
+    fn max_upload_bytes(&self) -> u64;
 }
 
 /// Settings of the interface.
@@ -103,7 +138,10 @@ impl Admin {
 /// Every `/admin` route. The caller merges it into its router; answers are already
 /// `private, no-store` with a CSP of their own.
 pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
-    use pages::{auth, dashboard, editor, items, people, preview, revisions, settings};
+    use axum::extract::DefaultBodyLimit;
+    use pages::{auth, dashboard, editor, items, media, people, preview, revisions, settings};
+    // Forms that carry files are bounded by the HTTP layer's upload limit, not its JSON one.
+    let files = || DefaultBodyLimit::disable();
     Router::new()
         .route("/admin", get(dashboard::desk))
         .route("/admin/", get(dashboard::desk))
@@ -114,10 +152,25 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
         .route("/admin/sites/{site}/items/bulk", post(items::bulk))
         .route(
             "/admin/sites/{site}/items/new",
-            get(editor::new_form).post(editor::create),
+            get(editor::new_form).post(editor::create).layer(files()),
         )
-        .route("/admin/items/{id}", get(editor::item).post(editor::save))
-        .route("/admin/sites/{site}/preview", post(preview::show))
+        .route(
+            "/admin/items/{id}",
+            get(editor::item).post(editor::save).layer(files()),
+        )
+        .route(
+            "/admin/sites/{site}/media",
+            get(media::library).post(media::upload).layer(files()),
+        )
+        .route(
+            "/admin/media/{id}",
+            get(media::file).post(media::change).layer(files()),
+        )
+        .route("/admin/media/{id}/thumb", get(media::thumbnail))
+        .route(
+            "/admin/sites/{site}/preview",
+            post(preview::show).layer(files()),
+        )
         .route("/admin/items/{id}/transition", post(editor::transition))
         .route("/admin/items/{id}/propose", post(editor::propose))
         .route("/admin/items/{id}/revisions", get(revisions::list))

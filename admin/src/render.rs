@@ -9,7 +9,7 @@ use minijinja::{Environment, Value};
 use std::sync::Arc;
 
 /// The templates, compiled in: (name, source).
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("desk.html", include_str!("../templates/desk.html")),
@@ -28,6 +28,11 @@ const TEMPLATES: [(&str, &str); 13] = [
     (
         "deliveries.html",
         include_str!("../templates/deliveries.html"),
+    ),
+    ("media.html", include_str!("../templates/media.html")),
+    (
+        "media_file.html",
+        include_str!("../templates/media_file.html"),
     ),
 ];
 
@@ -88,7 +93,7 @@ impl Ui {
                     .unwrap_or_default(),
             )
         });
-        for (name, source) in TEMPLATES {
+        for &(name, source) in TEMPLATES {
             env.add_template(name, source)
                 .map_err(|source| AdminError {
                     name: name.to_owned(),

@@ -51,6 +51,33 @@
     area.parentNode.insertBefore(bar, area);
   });
 
+  // Upload progress: the form is sent by XHR so the bar can move; the answer replaces the
+  // page as the plain form's would.
+  document.querySelectorAll("form[data-upload]").forEach(function (up) {
+    var bar = up.querySelector("progress");
+    up.addEventListener("submit", function (ev) {
+      if (!window.FormData || !bar) return;
+      ev.preventDefault();
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", up.action);
+      bar.hidden = false;
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.responseURL && xhr.responseURL !== up.action) {
+          location.href = xhr.responseURL;
+        } else {
+          document.open();
+          document.write(xhr.responseText);
+          document.close();
+        }
+      });
+      xhr.addEventListener("error", function () { up.submit(); });
+      xhr.send(new FormData(up));
+    });
+  });
+
   // Autosave of the working copy.
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.localStorage) return;
@@ -58,7 +85,7 @@
   var status = form.querySelector(".autosave");
   var fields = function () {
     return Array.prototype.filter.call(form.elements, function (el) {
-      return el.name && el.name !== "csrf" && el.name !== "base_revision" && el.type !== "submit" && el.type !== "button";
+      return el.name && el.name !== "csrf" && el.name !== "base_revision" && el.type !== "submit" && el.type !== "button" && el.type !== "file";
     });
   };
   var snapshot = function () {

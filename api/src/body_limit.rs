@@ -35,6 +35,12 @@ fn is_upload(method: &Method, path: &str) -> bool {
         (method, segments.as_slice()),
         (&Method::POST, ["", "api", "v1", "sites", _, "media"])
             | (&Method::PUT, ["", "api", "v1", "media", _])
+            // The editors' interface: the library, and item forms that may carry a file.
+            | (&Method::POST, ["", "admin", "sites", _, "media"])
+            | (&Method::POST, ["", "admin", "media", _])
+            | (&Method::POST, ["", "admin", "sites", _, "items", "new"])
+            | (&Method::POST, ["", "admin", "items", _])
+            | (&Method::POST, ["", "admin", "sites", _, "preview"])
     )
 }
 

@@ -200,19 +200,9 @@ await check('a schedule comes due', async () => {
   assert.match(await p.textContent('.history'), /Hệ thống|Đăng bài/);
 });
 
-await check('a document with its fields and an attached PDF', async () => {
+await check('a document with its fields and an attached PDF, uploaded with the form', async () => {
   const a = author.page;
-  // The PDF goes into the media library first (the library screen is not built yet).
-  const token = (await (await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'author', password: 'demo' }),
-  })).json()).token;
-  const form = new FormData();
-  const pdf = '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n';
-  form.append('file', new Blob([pdf], { type: 'application/pdf' }), 'quyet-dinh-12.pdf');
-  const up = await fetch(`${base}/api/v1/sites/main/media`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  assert.equal(up.status, 201, await up.clone().text());
-  const media = await up.json();
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
   await a.goto(`${base}/admin/sites/main/items/new?kind=document`);
   await a.fill('#f-number', `12/${Date.now() % 100000}/QĐ-UBND`);
   await a.fill('#f-doc_type', 'Quyết định');
@@ -220,14 +210,56 @@ await check('a document with its fields and an attached PDF', async () => {
   await a.fill('#f-issuer', 'UBND tỉnh');
   await a.fill('#f-issued_on', '31/02/2024');
   await a.selectOption('#f-status', 'in_force');
-  await a.fill('#f-attachments', `Quyết định 12.pdf | /media/${media.id}`);
   await Promise.all([a.waitForLoadState('load'), a.click('#item-form button[type=submit]')]);
   assert.match(await a.textContent('#f-issued_on-error'), /ngày\/tháng\/năm/, 'a wrong date is named by its field');
   assert.equal(await a.inputValue('#f-title'), 'Về việc ban hành quy chế thử nghiệm', 'what was typed is kept');
   await a.fill('#f-issued_on', '05/03/2024');
+  await a.setInputFiles('#f-attachment_file', { name: 'quyet-dinh-12.pdf', mimeType: 'application/pdf', buffer: pdf });
   await Promise.all([a.waitForURL(/done=created/), a.click('#item-form button[type=submit]')]);
   assert.equal(await a.inputValue('#f-issued_on'), '05/03/2024');
-  assert.match(await a.inputValue('#f-attachments'), new RegExp(`/media/${media.id}`));
+  const attached = await a.inputValue('#f-attachments');
+  assert.match(attached, /^quyet-dinh-12\.pdf \| \/media\/\d+$/);
+  const ref = attached.split('| ')[1];
+  const lib = await a.request.get(`${base}/admin${ref}`);
+  assert.equal(lib.status(), 200);
+  assert.match(await lib.text(), /Về việc ban hành quy chế thử nghiệm/, 'the library says where the file is used');
+});
+
+let libraryFile;
+await check('the media library: several files with progress, thumbnails, a title, a cover uploaded on the spot', async () => {
+  const a = author.page;
+  // Two small pictures, drawn by the browser itself.
+  await a.setViewportSize({ width: 1280, height: 900 });
+  await a.goto(`${base}/admin/login`);
+  const shotA = await a.screenshot({ clip: { x: 0, y: 0, width: 96, height: 64 } });
+  const shotB = await a.screenshot({ clip: { x: 100, y: 0, width: 96, height: 64 } });
+  await a.goto(`${base}/admin/sites/main/media`);
+  await a.setInputFiles('#up-files', [
+    { name: 'hoi-nghi-1.png', mimeType: 'image/png', buffer: shotA },
+    { name: 'hoi-nghi-2.png', mimeType: 'image/png', buffer: shotB },
+  ]);
+  await a.fill('#up-title', 'Hội nghị tổng kết');
+  await Promise.all([a.waitForURL(/done=upload&n=2/), a.click('form[data-upload] button[type=submit]')]);
+  const thumbs = a.locator('.library img');
+  assert.ok((await thumbs.count()) >= 2);
+  await a.waitForFunction(() => [...document.querySelectorAll('.library img')].slice(0, 2).every((i) => i.complete && i.naturalWidth > 0));
+  await a.fill('#m-q', 'hoi nghi');
+  await Promise.all([a.waitForLoadState('load'), a.click('.filters button[type=submit]')]);
+  assert.ok((await a.locator('.library li').count()) >= 2, 'found without diacritics');
+  await Promise.all([a.waitForLoadState('load'), a.click('.library li >> nth=0 >> .what a')]);
+  libraryFile = new URL(a.url()).pathname;
+  await a.fill('#mf-title', 'Ảnh hội nghị tổng kết năm');
+  await Promise.all([a.waitForURL(/done=update/), a.click('button[value=update]')]);
+  assert.equal(await a.inputValue('#mf-title'), 'Ảnh hội nghị tổng kết năm');
+  // A cover uploaded with the article's form.
+  await a.goto(`${base}/admin/sites/main/items/new?kind=article`);
+  await a.fill('#f-title', `Bài có ảnh ${Date.now()}`);
+  await a.setInputFiles('#f-cover_file', { name: 'anh-bia.png', mimeType: 'image/png', buffer: shotA });
+  await Promise.all([a.waitForURL(/done=created/), a.click('#item-form button[type=submit]')]);
+  assert.match(await a.inputValue('#f-cover'), /^\/media\/\d+$/);
+  // A file nobody uses can go.
+  await a.goto(base + libraryFile);
+  await Promise.all([a.waitForURL(/media\?done=delete/), a.click('button[value=delete]')]);
 });
 
 let conflictShown = false;
@@ -261,6 +293,14 @@ await check('two tabs edit one item: the second save shows both versions and los
   await two.close();
 });
 
+// One file of the library, for its screen.
+const mediaId = await (async () => {
+  const page = author.page;
+  await page.goto(`${base}/admin/sites/main/media`);
+  const href = await page.getAttribute('.library li .what a', 'href');
+  return href ? href.split('/').pop() : 0;
+})();
+
 // Every screen, at a desktop and a phone width, through axe-core.
 const screens = [
   ['login', null, '/admin/login'],
@@ -279,6 +319,8 @@ const screens = [
   ['compare-side', 'editor', () => `/admin/items/${articleId}/compare?view=side`],
   ['not-found', 'editor', '/admin/items/999999999'],
   ['account', 'author', '/admin/account'],
+  ['media', 'author', '/admin/sites/main/media'],
+  ['media-file', 'author', () => `/admin/media/${mediaId}`],
   ['users', 'admin', '/admin/users'],
   ['network', 'admin', '/admin/network'],
   ['settings', 'admin', '/admin/sites/main/settings'],

@@ -2,7 +2,7 @@
 //! the history with the last return comment in view, and the conflict view when someone else
 //! saved first.
 
-use super::{blocking, me, page, posted, refusal, Me};
+use super::{blocking, me, page, posted, posted_with_files, refusal, Me, Upload};
 use crate::fields::{self, value_of, values_of, FormField};
 use crate::Admin;
 use axum::body::Bytes;
@@ -284,10 +284,12 @@ pub(crate) async fn create(
         Ok(me) => me,
         Err(r) => return r,
     };
-    let form = match posted(&admin, &me, &body) {
+    let (mut form, files) = match posted_with_files(&admin, &me, &headers, body).await {
         Ok(f) => f,
         Err(r) => return r,
     };
+    let file_error = take_files(&admin, &me, &site, &mut form, files).await.err();
+    let form = form;
     let Ok(kind) = value_of(&form, "kind").parse::<ItemKind>() else {
         return super::message(
             &admin,
@@ -313,6 +315,12 @@ pub(crate) async fn create(
             Some(error),
         )
     };
+    if let Some(e) = file_error {
+        return match save_error(&admin, &e) {
+            Some(err) => again(err).await,
+            None => refusal(&admin, Some(&me), &e),
+        };
+    }
     let fields = match fields::to_fields(kind, &form) {
         Ok(f) => fields::without_nulls(f),
         Err((field, key)) => return again((field.to_owned(), admin.ui.msg(key))).await,
@@ -346,7 +354,7 @@ pub(crate) async fn save(
         Ok(me) => me,
         Err(r) => return r,
     };
-    let form = match posted(&admin, &me, &body) {
+    let (mut form, files) = match posted_with_files(&admin, &me, &headers, body).await {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -368,6 +376,20 @@ pub(crate) async fn save(
             None,
         );
     };
+    let mut file_error = None;
+    if !files.is_empty() {
+        let engine = admin.engine.clone();
+        let actor = me.actor.clone();
+        match blocking(move || engine.item(&actor, id)).await {
+            Ok(item) => {
+                file_error = take_files(&admin, &me, &item.site, &mut form, files)
+                    .await
+                    .err()
+            }
+            Err(e) => return refusal(&admin, Some(&me), &e),
+        }
+    }
+    let form = form;
     let Ok(base) = value_of(&form, "base_revision").parse::<u32>() else {
         return super::message(
             &admin,
@@ -387,6 +409,15 @@ pub(crate) async fn save(
         error,
         ..Default::default()
     };
+    if let Some(e) = file_error {
+        return match save_error(&admin, &e) {
+            Some(err) => {
+                let extra = shown_again(Some(err));
+                item_screen(&admin, &me, id, StatusCode::UNPROCESSABLE_ENTITY, extra).await
+            }
+            None => refusal(&admin, Some(&me), &e),
+        };
+    }
     let patch = match fields::to_fields(kind, &form) {
         Ok(f) => f,
         Err((field, key)) => {
@@ -433,6 +464,59 @@ pub(crate) async fn save(
             None => refusal(&admin, Some(&me), &e),
         },
     }
+}
+
+/// Puts the files sent with an item's form into the site's library and into the form: a
+/// cover becomes the `cover` reference, an attachment a line of `attachments`.
+async fn take_files(
+    admin: &Admin,
+    me: &Me,
+    site: &str,
+    form: &mut Vec<(String, String)>,
+    files: Vec<Upload>,
+) -> Result<(), EngineError> {
+    for f in files {
+        let m = admin
+            .gate
+            .upload(
+                me.actor.clone(),
+                site.to_owned(),
+                f.filename.clone(),
+                None,
+                f.bytes,
+            )
+            .await
+            .map_err(|e| match e {
+                EngineError::Invalid { message, .. } => EngineError::bad_input(
+                    if f.field == "cover_file" {
+                        "cover"
+                    } else {
+                        "attachments"
+                    },
+                    message,
+                ),
+                other => other,
+            })?;
+        let reference = format!("/media/{}", m.id);
+        match f.field.as_str() {
+            "cover_file" => {
+                form.retain(|(k, _)| k != "cover");
+                form.push(("cover".into(), reference));
+            }
+            _ => {
+                let line = format!("{} | {reference}", m.filename);
+                match form.iter_mut().find(|(k, _)| k == "attachments") {
+                    Some((_, v)) if !v.trim().is_empty() => {
+                        v.push('\n');
+                        v.push_str(&line);
+                    }
+                    Some((_, v)) => *v = line,
+                    None => form.push(("attachments".into(), line)),
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The fields as they would be after `patch` (what this person meant to save).

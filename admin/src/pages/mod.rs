@@ -9,6 +9,7 @@ pub(crate) mod auth;
 pub(crate) mod dashboard;
 pub(crate) mod editor;
 pub(crate) mod items;
+pub(crate) mod media;
 pub(crate) mod people;
 pub(crate) mod preview;
 pub(crate) mod revisions;
@@ -117,6 +118,87 @@ pub(crate) fn posted(
         ));
     }
     Ok(pairs)
+}
+
+/// A file sent with a form.
+pub(crate) struct Upload {
+    pub(crate) field: String,
+    pub(crate) filename: String,
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// A posted form that may carry files (`multipart/form-data`) after the CSRF check: its
+/// text pairs in order, and the files actually chosen (a browser sends an empty part for a
+/// file input left empty). A plain urlencoded body is read as well.
+pub(crate) async fn posted_with_files(
+    admin: &Admin,
+    me: &Me,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<(Vec<(String, String)>, Vec<Upload>), Response> {
+    let boundary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| multer::parse_boundary(ct).ok());
+    let Some(boundary) = boundary else {
+        return posted(admin, me, &body).map(|p| (p, Vec::new()));
+    };
+    let bad = |status: StatusCode, key: &str, detail: Option<String>| {
+        message(admin, Some(me), status, key, detail)
+    };
+    let stream = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+    let constraints = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .per_field(admin.gate.max_upload_bytes().saturating_add(1))
+            .for_field("csrf", 1024),
+    );
+    let mut mp = multer::Multipart::with_constraints(stream, boundary, constraints);
+    let (mut pairs, mut files) = (Vec::new(), Vec::new());
+    let mut text_bytes = 0usize;
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(bad(
+                    StatusCode::BAD_REQUEST,
+                    "error.invalid_request",
+                    Some(e.to_string()),
+                ))
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let data = match field.bytes().await {
+            Ok(d) => d,
+            Err(e) => {
+                return Err(bad(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "error.too_large",
+                    Some(e.to_string()),
+                ))
+            }
+        };
+        match filename {
+            Some(f) if !f.is_empty() && !data.is_empty() => files.push(Upload {
+                field: name,
+                filename: f,
+                bytes: data.to_vec(),
+            }),
+            Some(_) => {}
+            None => {
+                text_bytes = text_bytes.saturating_add(data.len());
+                if text_bytes > MAX_FORM_BYTES {
+                    return Err(bad(StatusCode::PAYLOAD_TOO_LARGE, "error.too_large", None));
+                }
+                pairs.push((name, String::from_utf8_lossy(&data).into_owned()));
+            }
+        }
+    }
+    if !session::same(crate::fields::value_of(&pairs, "csrf"), &me.csrf) {
+        return Err(bad(StatusCode::FORBIDDEN, "error.csrf", None));
+    }
+    Ok((pairs, files))
 }
 
 /// A page, or a plain error if a template fails (a bug, logged).

@@ -2,7 +2,7 @@
 //! will look, with nothing stored. The form's "Xem trước" button posts here into a new tab,
 //! so it works without JavaScript.
 
-use super::{blocking, me, posted, refusal};
+use super::{blocking, me, posted_with_files, refusal};
 use crate::fields::{self, value_of, values_of};
 use crate::Admin;
 use axum::body::Bytes;
@@ -24,8 +24,9 @@ pub(crate) async fn show(
         Ok(me) => me,
         Err(r) => return r,
     };
-    let form = match posted(&admin, &me, &body) {
-        Ok(f) => f,
+    // The item form carries files (multipart); a preview ignores them.
+    let form = match posted_with_files(&admin, &me, &headers, body).await {
+        Ok((f, _)) => f,
         Err(r) => return r,
     };
     let Ok(kind) = value_of(&form, "kind").parse::<ItemKind>() else {

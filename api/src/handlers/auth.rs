@@ -129,6 +129,100 @@ impl portico_admin::Gate for AdminGate {
             }
         })
     }
+
+    fn upload(
+        &self,
+        actor: portico_engine::Actor,
+        site: String,
+        filename: String,
+        title: Option<String>,
+        bytes: Vec<u8>,
+    ) -> futures::future::BoxFuture<
+        'static,
+        Result<portico_engine::Media, portico_engine::EngineError>,
+    > {
+        let st = self.files().clone();
+        Box::pin(async move {
+            super::media::upload_bytes(&st, actor, site, filename, title, bytes)
+                .await
+                .map_err(engine_error)
+        })
+    }
+
+    fn replace(
+        &self,
+        actor: portico_engine::Actor,
+        id: portico_engine::MediaId,
+        filename: String,
+        bytes: Vec<u8>,
+    ) -> futures::future::BoxFuture<
+        'static,
+        Result<portico_engine::Media, portico_engine::EngineError>,
+    > {
+        let st = self.files().clone();
+        Box::pin(async move {
+            super::media::replace_bytes(&st, actor, id, filename, bytes)
+                .await
+                .map_err(engine_error)
+        })
+    }
+
+    fn delete(
+        &self,
+        actor: portico_engine::Actor,
+        id: portico_engine::MediaId,
+    ) -> futures::future::BoxFuture<'static, Result<(), portico_engine::EngineError>> {
+        let st = self.files().clone();
+        Box::pin(async move {
+            super::media::delete_file(&st, actor, id)
+                .await
+                .map_err(engine_error)
+        })
+    }
+
+    fn thumbnail(
+        &self,
+        actor: portico_engine::Actor,
+        id: portico_engine::MediaId,
+        headers: HeaderMap,
+    ) -> futures::future::BoxFuture<
+        'static,
+        Result<axum::response::Response, portico_engine::EngineError>,
+    > {
+        let st = self.files().clone();
+        Box::pin(async move {
+            super::media::thumbnail(&st, actor, id, &headers)
+                .await
+                .map_err(engine_error)
+        })
+    }
+
+    fn max_upload_bytes(&self) -> u64 {
+        self.files().media.config.max_upload_bytes
+    }
+}
+
+/// What the editors' interface does with files, through the same steps as the API's media
+/// handlers.
+fn engine_error(e: ApiError) -> portico_engine::EngineError {
+    match e {
+        ApiError::Engine(e) => e,
+        // The file's own fault (type, size, pixels) is the user's to fix; the rest is ours.
+        ApiError::Http { code, message, .. } if code.status() < 500 => {
+            portico_engine::EngineError::bad_input("file", message)
+        }
+        ApiError::Http { message, .. } => portico_engine::EngineError::internal(message),
+        ApiError::TooMany(secs) => portico_engine::EngineError::bad_input(
+            "file",
+            format!("too many attempts; try again in {secs} seconds"),
+        ),
+    }
+}
+
+impl AdminGate {
+    fn files(&self) -> &AppState {
+        &self.0
+    }
 }
 
 pub(crate) async fn logout(State(st): State<AppState>, auth: Auth) -> Result<StatusCode, ApiError> {

@@ -181,11 +181,85 @@ pub(crate) async fn upload(
     // Refuse before reading a byte of the body.
     blocking(move || engine.authorize_upload(&actor, &slug)).await?;
     let (name, title, bytes) = read_upload(form, st.media.config.max_upload_bytes).await?;
-    let file = prepare_and_store(&st, &name, bytes).await?;
-    let engine = st.engine.clone();
-    let m = blocking(move || engine.add_media(&auth.actor, &site, &name, title.as_deref(), file))
-        .await?;
+    let m = upload_bytes(&st, auth.actor, site, name, title, bytes).await?;
     Ok((StatusCode::CREATED, Json(out(&st, m))))
+}
+
+/// Adds a file already read to a site's library: the API's upload and the editors'
+/// interface's.
+pub(crate) async fn upload_bytes(
+    st: &AppState,
+    actor: portico_engine::Actor,
+    site: String,
+    name: String,
+    title: Option<String>,
+    bytes: Vec<u8>,
+) -> Result<Media, ApiError> {
+    let engine = st.engine.clone();
+    let (a, slug) = (actor.clone(), site.clone());
+    blocking(move || engine.authorize_upload(&a, &slug)).await?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > st.media.config.max_upload_bytes {
+        return Err(too_large(st.media.config.max_upload_bytes));
+    }
+    let file = prepare_and_store(st, &name, bytes).await?;
+    let engine = st.engine.clone();
+    blocking(move || engine.add_media(&actor, &site, &name, title.as_deref(), file)).await
+}
+
+/// Replaces a file's bytes, for the editors' interface.
+pub(crate) async fn replace_bytes(
+    st: &AppState,
+    actor: portico_engine::Actor,
+    id: MediaId,
+    name: String,
+    bytes: Vec<u8>,
+) -> Result<Media, ApiError> {
+    let engine = st.engine.clone();
+    let a = actor.clone();
+    blocking(move || engine.authorize_replace(&a, id)).await?;
+    let file = prepare_and_store(st, &name, bytes).await?;
+    let engine = st.engine.clone();
+    let (old, new) = blocking(move || engine.replace_media(&actor, id, file)).await?;
+    if old.checksum != new.checksum {
+        drop_bytes(st, &old).await;
+    }
+    Ok(new)
+}
+
+/// Deletes a file, for the editors' interface.
+pub(crate) async fn delete_file(
+    st: &AppState,
+    actor: portico_engine::Actor,
+    id: MediaId,
+) -> Result<(), ApiError> {
+    let engine = st.engine.clone();
+    let (m, orphan) = blocking(move || engine.delete_media(&actor, id)).await?;
+    if orphan {
+        drop_bytes(st, &m).await;
+    }
+    Ok(())
+}
+
+/// A 240×160 picture of a library image for someone who may see its site, private or not
+/// (the editors' interface; its answers are never cached by anyone but that browser).
+pub(crate) async fn thumbnail(
+    st: &AppState,
+    actor: portico_engine::Actor,
+    id: MediaId,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let engine = st.engine.clone();
+    let m = blocking(move || engine.media_detail(&actor, id))
+        .await?
+        .media;
+    let v = Variant {
+        w: Some(240),
+        h: Some(160),
+        fit: media::Fit::Cover,
+        fmt: FormatChoice::Auto,
+        q: 75,
+    };
+    derivative(st, &m, &v, headers, None).await
 }
 
 pub(crate) async fn replace(
