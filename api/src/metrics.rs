@@ -190,6 +190,12 @@ fn gauge(e: &mut DescriptorEncoder, name: &str, help: &str, v: i64) -> std::fmt:
 
 impl Collector for StateCollector {
     fn encode(&self, mut e: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        counter(
+            &mut e,
+            "store_statements",
+            "Statements sent to the database by this node",
+            portico_engine::statements(),
+        )?;
         if let Some(c) = &self.cache {
             let s = c.stats();
             let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);

@@ -66,6 +66,7 @@ pub use service::{
 };
 pub use site::{Channel, Site, SiteKind};
 pub use store::{
+    count_statement, statements,
     AccountChange, AuditRow, ChannelChange, EventLog, ItemListCursor, ItemListFilter, ItemRecord,
     ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter, MediaEvent, MediaStore, MemoryStore,
     NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns, RevisionRecord,

@@ -81,3 +81,16 @@ impl<T> Store for T where
         + 'static
 {
 }
+
+static STATEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Called by a store for each statement it sends to its database. What a page costs in
+/// round trips is an operator's question (`/metrics`) and the benchmarks'.
+pub fn count_statement() {
+    STATEMENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Statements sent to the database by this process so far.
+pub fn statements() -> u64 {
+    STATEMENTS.load(std::sync::atomic::Ordering::Relaxed)
+}

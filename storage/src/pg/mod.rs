@@ -443,6 +443,7 @@ impl Db for PgDb<'_, '_> {
     }
 
     fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, DbError> {
+        portico_engine::count_statement();
         let st = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(as_param).collect();
         let rows = self
@@ -465,6 +466,7 @@ impl Db for PgDb<'_, '_> {
     }
 
     fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, DbError> {
+        portico_engine::count_statement();
         let st = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(as_param).collect();
         self.conn

@@ -277,6 +277,7 @@ impl Db for Connection {
     }
 
     fn query(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>, DbError> {
+        portico_engine::count_statement();
         let mut st = self.prepare_cached(sql).map_err(db_error)?;
         let width = st.column_count();
         let mut rows = st
@@ -304,6 +305,7 @@ impl Db for Connection {
     }
 
     fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, DbError> {
+        portico_engine::count_statement();
         let mut st = self.prepare_cached(sql).map_err(db_error)?;
         let n = st
             .execute(rusqlite::params_from_iter(args))
