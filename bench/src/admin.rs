@@ -58,22 +58,43 @@ fn engine(data: &std::path::Path, store: Option<&str>) -> Result<Engine> {
 fn fill(data: PathBuf, store: Option<String>, items: usize) -> Result<()> {
     let e = engine(&data, store.as_deref())?;
     let t = Instant::now();
-    portico_demo::seed(&e, portico_demo::DemoSize::default(), 1).map_err(|e| anyhow::anyhow!("{e}"))?;
+    portico_demo::seed(&e, portico_demo::DemoSize::default(), 1)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     eprintln!("demo network built in {:.0?}", t.elapsed());
     let sites = e.sites().map_err(|e| anyhow::anyhow!("{e}"))?;
     let actor = |n: &str| e.actor_by_name(n).map_err(|e| anyhow::anyhow!("{e}"));
     let (author, editor, approver) = (actor("author")?, actor("editor")?, actor("approver")?);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let words = [
-        "Ủy ban", "nhân dân", "tỉnh", "huyện", "xã", "kế hoạch", "triển khai", "chuyển đổi số",
-        "nông thôn mới", "đất đai", "giáo dục", "y tế", "du lịch", "Sa Pa", "Bắc Hà", "hội nghị",
+        "Ủy ban",
+        "nhân dân",
+        "tỉnh",
+        "huyện",
+        "xã",
+        "kế hoạch",
+        "triển khai",
+        "chuyển đổi số",
+        "nông thôn mới",
+        "đất đai",
+        "giáo dục",
+        "y tế",
+        "du lịch",
+        "Sa Pa",
+        "Bắc Hà",
+        "hội nghị",
     ];
     let t = Instant::now();
     for i in 0..items {
         let site = &sites[rng.gen_range(0..sites.len())];
         let channels = e.channels(&site.slug).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let channel: Vec<String> = channels.first().map(|c| c.slug.clone()).into_iter().collect();
-        let title: Vec<&str> = (0..6).map(|_| words[rng.gen_range(0..words.len())]).collect();
+        let channel: Vec<String> = channels
+            .first()
+            .map(|c| c.slug.clone())
+            .into_iter()
+            .collect();
+        let title: Vec<&str> = (0..6)
+            .map(|_| words[rng.gen_range(0..words.len())])
+            .collect();
         let item = e
             .create_item(
                 &author,
@@ -93,7 +114,11 @@ fn fill(data: PathBuf, store: Option<String>, items: usize) -> Result<()> {
         // Most items are published, as on a portal that has run for years; a few wait in
         // each step of the workflow.
         let steps: &[(&portico_engine::Actor, &str)] = match rng.gen_range(0..100) {
-            0..=84 => &[(&author, "submit"), (&editor, "forward"), (&approver, "publish")],
+            0..=84 => &[
+                (&author, "submit"),
+                (&editor, "forward"),
+                (&approver, "publish"),
+            ],
             85..=89 => &[(&author, "submit"), (&editor, "forward")],
             90..=94 => &[(&author, "submit")],
             _ => &[],
@@ -150,7 +175,12 @@ fn measure(base: String, requests: usize) -> Result<()> {
     let signed = http
         .post(format!("{base}/admin/login"))
         .header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str()), ("username", "editor"), ("password", "demo"), ("next", "/admin/")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "editor"),
+            ("password", "demo"),
+            ("next", "/admin/"),
+        ])
         .send()?;
     let session = signed
         .headers()
@@ -163,7 +193,10 @@ fn measure(base: String, requests: usize) -> Result<()> {
         .to_owned();
     let get = |path: &str| -> Result<(Duration, usize)> {
         let t = Instant::now();
-        let r = http.get(format!("{base}{path}")).header("cookie", &session).send()?;
+        let r = http
+            .get(format!("{base}{path}"))
+            .header("cookie", &session)
+            .send()?;
         let status = r.status();
         let n = r.bytes()?.len();
         let d = t.elapsed();
@@ -184,17 +217,29 @@ fn measure(base: String, requests: usize) -> Result<()> {
         .and_then(|s| s.split('"').next())
         .context("no item in review on the main portal")?
         .to_owned();
-    println!("{:<34} {:>8} {:>8} {:>8} {:>10} {:>9}", "page", "p50 ms", "p95 ms", "max ms", "stmts/req", "bytes");
+    println!(
+        "{:<34} {:>8} {:>8} {:>8} {:>10} {:>9}",
+        "page", "p50 ms", "p95 ms", "max ms", "stmts/req", "bytes"
+    );
     for (name, path) in [
         ("desk (92 portals)", "/admin/".to_owned()),
-        ("item list, main portal", "/admin/sites/main/items".to_owned()),
-        ("item list, filtered by text", "/admin/sites/main/items?q=chuyen+doi+so".to_owned()),
+        (
+            "item list, main portal",
+            "/admin/sites/main/items".to_owned(),
+        ),
+        (
+            "item list, filtered by text",
+            "/admin/sites/main/items?q=chuyen+doi+so".to_owned(),
+        ),
         ("edit page", format!("/admin/items/{id}")),
     ] {
         for _ in 0..10 {
             get(&path)?;
         }
-        let before = metric(&http.get(format!("{base}/metrics")).send()?.text()?, "portico_store_statements_total");
+        let before = metric(
+            &http.get(format!("{base}/metrics")).send()?.text()?,
+            "portico_store_statements_total",
+        );
         let mut times = Vec::with_capacity(requests);
         let mut bytes = 0;
         for _ in 0..requests {
@@ -202,7 +247,10 @@ fn measure(base: String, requests: usize) -> Result<()> {
             times.push(d);
             bytes = n;
         }
-        let after = metric(&http.get(format!("{base}/metrics")).send()?.text()?, "portico_store_statements_total");
+        let after = metric(
+            &http.get(format!("{base}/metrics")).send()?.text()?,
+            "portico_store_statements_total",
+        );
         times.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let p = |q: f64| ms(times[((times.len() as f64 * q) as usize).min(times.len() - 1)]);

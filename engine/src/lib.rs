@@ -66,11 +66,11 @@ pub use service::{
 };
 pub use site::{Channel, Site, SiteKind};
 pub use store::{
-    count_statement, statements,
-    AccountChange, AuditRow, ChannelChange, EventLog, ItemListCursor, ItemListFilter, ItemRecord,
-    ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter, MediaEvent, MediaStore, MemoryStore,
-    NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns, RevisionRecord,
-    SiteStore, StateCount, Store, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
+    count_statement, statements, AccountChange, AuditRow, ChannelChange, EventLog, ItemListCursor,
+    ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter,
+    MediaEvent, MediaStore, MemoryStore, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord,
+    RevisionColumns, RevisionRecord, SiteStore, StateCount, Store, StoreError, StoreResult,
+    UserRecord, UserStore, WebhookStore,
 };
 pub use user::{User, Username};
 pub use webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};

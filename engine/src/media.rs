@@ -116,6 +116,8 @@ pub struct Media {
     pub filename: String,
     /// What editors call it; searchable with the file name.
     pub title: String,
+    /// What an image shows, for those who cannot see it (the `alt` of pages that show it).
+    pub alt: String,
     #[serde(rename = "type")]
     pub media_type: MediaType,
     pub mime: &'static str,

@@ -265,7 +265,9 @@ await check('the media library: several files with progress, thumbnails, a title
 let conflictShown = false;
 await check('two tabs edit one item: the second save shows both versions and loses nothing', async () => {
   const one = editor.page;
-  const two = await editor.context.newPage();
+  // The second tab in a browser that lets the audit's script in, to check the conflict view too.
+  const second = await signIn('editor', 1280, true);
+  const two = second.page;
   const a = author.page;
   await a.goto(`${base}/admin/sites/main/items/new?kind=page`);
   await a.fill('#f-title', 'Trang hai người cùng sửa');
@@ -283,6 +285,12 @@ await check('two tabs edit one item: the second save shows both versions and los
   assert.match(await two.textContent('.conflict'), /Tiêu đề sửa ở thẻ thứ nhất/);
   assert.equal(await two.inputValue('#f-summary'), 'Tóm tắt viết ở thẻ thứ hai', 'what was typed is kept');
   if (shots) await two.screenshot({ path: `${shots}/conflict-1280.png`, fullPage: true });
+  await two.addScriptTag({ content: axe });
+  const audit = await two.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+  );
+  assert.deepEqual(audit.violations.map((v) => v.id), [], 'the conflict view passes axe');
   // Merge by hand: take the first tab's title, keep this tab's summary.
   await two.fill('#f-title', 'Tiêu đề sửa ở thẻ thứ nhất');
   await Promise.all([two.waitForURL(/done=saved/), two.click('#item-form button[type=submit]')]);
@@ -290,7 +298,7 @@ await check('two tabs edit one item: the second save shows both versions and los
   assert.equal(await two.inputValue('#f-summary'), 'Tóm tắt viết ở thẻ thứ hai');
   await two.goto(`${base}/admin/items/${id}/compare?a=1&b=3&view=side`);
   assert.ok((await two.locator('ins').count()) > 0, 'the comparison marks what was added');
-  await two.close();
+  await second.context.close();
 });
 
 // One file of the library, for its screen.

@@ -448,3 +448,45 @@ async fn administration_is_for_those_the_engine_allows_and_a_disabled_user_is_ou
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn a_published_item_is_proposed_to_the_parent_portal_from_its_page() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let item = s
+        .publish(&admin, "so-tai-chinh", "Sở Tài chính công khai ngân sách")
+        .await;
+    let id = item["id"].as_i64().unwrap();
+    let mut b = Browser::new(&s);
+    b.sign_in("admin", PASSWORD).await;
+    let page = b.get(&format!("/admin/items/{id}")).await;
+    assert!(
+        page.body.contains("name=\"parent\""),
+        "the page offers the parent portal"
+    );
+    assert!(page.body.contains("<option value=\"main\">"));
+    let csrf = page.hidden("csrf");
+    let r = b
+        .post(
+            &format!("/admin/items/{id}/propose"),
+            &[("csrf", &csrf), ("parent", "main")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let queue = s
+        .get("/api/v1/sites/main/queue?state=in_review", &admin)
+        .await;
+    assert!(queue
+        .body
+        .to_string()
+        .contains("Sở Tài chính công khai ngân sách"));
+    // A draft is not offered anywhere.
+    let draft = s.article(&admin, "so-tai-chinh", "Bản nháp").await;
+    let page = b
+        .get(&format!(
+            "/admin/items/{}",
+            draft.body["id"].as_i64().unwrap()
+        ))
+        .await;
+    assert!(!page.body.contains("name=\"parent\""));
+}

@@ -937,10 +937,13 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
             one,
             &path,
             a,
-            Some(json!({"public": true, "title": "Ảnh hội nghị"})),
+            Some(
+                json!({"public": true, "title": "Ảnh hội nghị", "alt": "Các đại biểu dự hội nghị"}),
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["alt"], "Các đại biểu dự hội nghị");
     let r = c
         .upload("PUT", one, &path, &author, "anh-2.jpg", small_jpeg())
         .await;

@@ -33,7 +33,7 @@ pub(crate) struct LibraryParams {
 /// A file as the library's lists show it.
 fn row(m: &Media) -> minijinja::Value {
     context! {
-        id => m.id.0, filename => m.filename, title => m.title, kind => m.media_type.to_string(),
+        id => m.id.0, filename => m.filename, title => m.title, alt => m.alt, kind => m.media_type.to_string(),
         size => human_size(m.size), public => m.public, created_at => m.created_at,
         width => m.width, height => m.height,
         thumb => m.media_type.is_image().then(|| format!("/admin/media/{}/thumb?v={}", m.id, m.version())),
@@ -266,6 +266,7 @@ pub(crate) async fn change(
             let shown = value_of(&form, "public_shown") == "1";
             let patch = MediaPatch {
                 title: Some(value_of(&form, "title").trim().to_owned()),
+                alt: Some(value_of(&form, "alt").trim().to_owned()),
                 public: shown.then(|| value_of(&form, "public") == "1"),
             };
             let engine = admin.engine.clone();

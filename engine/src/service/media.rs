@@ -25,6 +25,9 @@ pub struct MediaPatch {
     pub public: Option<bool>,
     #[serde(default)]
     pub title: Option<String>,
+    /// What the image shows, for screen readers (at most 500 characters).
+    #[serde(default)]
+    pub alt: Option<String>,
 }
 
 /// A library file with the items that use it.
@@ -233,6 +236,20 @@ impl Engine {
             Some(t) => clean_title(&t)?,
             None => m.title.clone(),
         };
+        let alt = match patch.alt {
+            Some(a) => {
+                let a = crate::text::nfc(a.trim());
+                if a.chars().count() > 500 || a.chars().any(char::is_control) {
+                    return Err(EngineError::invalid(
+                        InvalidKind::InvalidValue,
+                        "alt".to_owned(),
+                        "the alternative text is one line of at most 500 characters",
+                    ));
+                }
+                a
+            }
+            None => m.alt.clone(),
+        };
         let (action, change) = match (m.public, public) {
             (false, true) => ("media.make_public", MediaChange::MadePublic),
             (true, false) => ("media.make_private", MediaChange::MadePrivate),
@@ -241,7 +258,9 @@ impl Engine {
         let audit = self.media_audit(actor, action, &site, m.filename.clone());
         let mut m = self
             .store
-            .update_media(id, public, &title, &audit, &|m| NewEvent::media(m, change))?;
+            .update_media(id, public, &title, &alt, &audit, &|m| {
+                NewEvent::media(m, change)
+            })?;
         m.site.clone_from(&site.slug);
         Ok(m)
     }

@@ -31,12 +31,13 @@ pub trait MediaStore {
         audit: &AuditEntry,
         event: MediaEvent<'_>,
     ) -> StoreResult<Media>;
-    /// Changes the editor's public mark and the title.
+    /// Changes the editor's public mark, the title and the alternative text.
     fn update_media(
         &self,
         id: MediaId,
         public: bool,
         title: &str,
+        alt: &str,
         audit: &AuditEntry,
         event: MediaEvent<'_>,
     ) -> StoreResult<Media>;

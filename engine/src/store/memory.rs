@@ -1134,6 +1134,7 @@ impl MediaStore for MemoryStore {
             site: String::new(),
             filename: m.filename.clone(),
             title: m.title.clone(),
+            alt: String::new(),
             media_type: f.media_type,
             mime: f.media_type.mime(),
             size: f.size,
@@ -1205,6 +1206,7 @@ impl MediaStore for MemoryStore {
         id: MediaId,
         public: bool,
         title: &str,
+        alt: &str,
         audit: &AuditEntry,
         event: MediaEvent<'_>,
     ) -> StoreResult<Media> {
@@ -1212,6 +1214,7 @@ impl MediaStore for MemoryStore {
         let m = d.media_mut(id)?;
         m.public = public;
         title.clone_into(&mut m.title);
+        alt.clone_into(&mut m.alt);
         m.updated_at = audit.at;
         let made = m.clone();
         d.audit(audit, None);

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/002_revision_channels.sql")),
     (3, include_str!("migrations/003_editors_lists.sql")),
     (4, include_str!("migrations/004_disabled_users.sql")),
+    (5, include_str!("migrations/005_media_alt.sql")),
 ];
 
 /// Why the PostgreSQL store could not be opened.

@@ -126,7 +126,11 @@ pub(crate) fn recent_item_activity(
         // of every portal) walking the log from its newest end and filtering is far cheaper
         // than gathering every entry of those sites to sort them: `+` keeps SQLite off the
         // index then (PostgreSQL's planner weighs it itself and ignores the `+`).
-        let column = if sites.len() > 8 { "+a.site_id" } else { "a.site_id" };
+        let column = if sites.len() > 8 {
+            "+a.site_id"
+        } else {
+            "a.site_id"
+        };
         filter = format!("AND {column} IN ({marks})");
         values.extend(sites.iter().map(|s| Value::from(s.0)));
     }

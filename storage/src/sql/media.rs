@@ -9,7 +9,7 @@ use portico_engine::{
 };
 
 const COLS: &str = "id, site_id, filename, title, type, size, checksum, width, height, public, \
-                    uploaded_by, created_at, updated_at";
+                    uploaded_by, created_at, updated_at, alt";
 
 fn media(r: &Row) -> Result<Media, StoreError> {
     let id: i64 = r.get(0)?;
@@ -32,6 +32,7 @@ fn media(r: &Row) -> Result<Media, StoreError> {
         uploaded_by: UserId(r.get(10)?),
         created_at: time(r.get(11)?)?,
         updated_at: time(r.get(12)?)?,
+        alt: r.get(13)?,
     })
 }
 
@@ -155,18 +156,21 @@ pub(crate) fn update(
     id: MediaId,
     public: bool,
     title: &str,
+    alt: &str,
     audit: &AuditEntry,
     event: MediaEvent<'_>,
 ) -> Result<Media, StoreError> {
     let before = found(tx, id)?;
     tx.execute(
-        "UPDATE media SET public = ?2, title = ?3, folded = ?4, updated_at = ?5 WHERE id = ?1",
+        "UPDATE media SET public = ?2, title = ?3, folded = ?4, updated_at = ?5, alt = ?6
+         WHERE id = ?1",
         args![
             id.0,
             public,
             title,
             folded(&before.filename, title),
-            micros(audit.at)
+            micros(audit.at),
+            alt
         ],
     )?;
     let m = found(tx, id)?;

@@ -323,10 +323,11 @@ macro_rules! impl_store {
                     id: MediaId,
                     public: bool,
                     title: &str,
+                    alt: &str,
                     audit: &AuditEntry,
                     event: MediaEvent<'_>,
                 ) -> StoreResult<Media> {
-                    self.write(|tx| media::update(tx, id, public, title, audit, event))
+                    self.write(|tx| media::update(tx, id, public, title, alt, audit, event))
                 }
                 fn delete_media(
                     &self,
