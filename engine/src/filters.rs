@@ -30,6 +30,9 @@ pub struct ContentFilters {
     /// Documents by their year of issue, other kinds by their first publication; inclusive.
     pub year_from: Option<i32>,
     pub year_to: Option<i32>,
+    /// Words (`q`) that the item's number, title or address must all contain, with or
+    /// without diacritics: the register's keyword box. Search has its own `q` and clears it.
+    pub words: Option<String>,
 }
 
 fn param(field: &str, message: String) -> EngineError {
@@ -109,6 +112,7 @@ impl ContentFilters {
             )?,
             year_from,
             year_to,
+            words: text("q")?,
         })
     }
 
@@ -128,6 +132,7 @@ impl ContentFilters {
         put("field", self.field.clone());
         put("status", self.status.map(|s| s.as_str().to_owned()));
         put("level", self.level.map(|l| l.as_str().to_owned()));
+        put("q", self.words.clone());
         match (self.year_from, self.year_to) {
             (Some(a), Some(b)) if a == b => put("year", Some(a.to_string())),
             (a, b) => {

@@ -67,7 +67,7 @@ pub use service::{
 pub use site::{Channel, Site, SiteKind};
 pub use store::{
     count_statement, statements, AccountChange, AuditRow, ChannelChange, EventLog, ItemListCursor,
-    ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter,
+    ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter, ListOrder,
     MediaEvent, MediaStore, MemoryStore, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord,
     RevisionColumns, RevisionRecord, SiteStore, StateCount, Store, StoreError, StoreResult,
     UserRecord, UserStore, WebhookStore,

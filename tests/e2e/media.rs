@@ -53,7 +53,7 @@ fn phone_photo() -> Vec<u8> {
     jpeg
 }
 
-fn pdf() -> Vec<u8> {
+pub(crate) fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
 }
 
@@ -91,7 +91,7 @@ fn png_bomb() -> Vec<u8> {
     png
 }
 
-async fn upload(
+pub(crate) async fn upload(
     s: &Server,
     token: &str,
     site: &str,

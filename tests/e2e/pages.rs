@@ -486,3 +486,100 @@ async fn error_pages_wear_their_portal_and_a_bad_filter_shows_the_form_again() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(r#"<p class="error" role="alert">"#), "{html}");
 }
+
+#[tokio::test]
+async fn the_register_puts_the_newest_issue_date_first_and_filters_by_keyword_and_issuer() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let doc = |number: &str, date: &str, issuer: &str, title: &str| {
+        json!({"kind": "document", "channels": [], "fields": {
+            "number": number, "doc_type": "Quyết định", "issuer": issuer, "issued_on": date,
+            "status": "in_force", "title": title,
+            "attachments": [{"name": "Quyết định.pdf", "href": "https://vanban.example.vn/qd.pdf"}]}})
+    };
+    // Published newest-signed first, oldest-signed last: the register must not follow that.
+    s.publish_item(
+        &admin,
+        "main",
+        doc(
+            "901/QĐ-UBND",
+            "2025-06-01",
+            "UBND tỉnh",
+            "Về việc quy hoạch đô thị",
+        ),
+    )
+    .await;
+    s.publish_item(
+        &admin,
+        "main",
+        doc(
+            "77/QĐ-STC",
+            "2018-02-03",
+            "Sở Tài chính",
+            "Về việc công khai ngân sách",
+        ),
+    )
+    .await;
+    s.settled().await;
+    let (status, html, _) = page(&s, "/main/van-ban", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (a, b) = (
+        html.find("901/QĐ-UBND").unwrap(),
+        html.find("77/QĐ-STC").unwrap(),
+    );
+    assert!(a < b, "newest issue date first");
+    assert!(
+        html.contains("<option>Sở Tài chính</option>"),
+        "the issuers to choose from"
+    );
+    accessible(&html, "/main/van-ban");
+
+    let (_, found, _) = page(&s, "/main/van-ban?q=quyet+dinh+77", None).await;
+    assert!(found.contains("77/QĐ-STC") && !found.contains("901/QĐ-UBND"));
+    assert!(
+        found.contains("value=\"quyet dinh 77\""),
+        "the keyword stays in its box"
+    );
+    let (_, by_issuer, _) = page(&s, "/main/van-ban?issuer=UBND+t%E1%BB%89nh", None).await;
+    assert!(by_issuer.contains("901/QĐ-UBND") && !by_issuer.contains("77/QĐ-STC"));
+
+    let api = s
+        .send(
+            "GET",
+            "/api/v1/public/sites/main/items?kind=document&q=ngan+sach",
+            None,
+            None,
+        )
+        .await;
+    let numbers: Vec<&str> = api.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["fields"]["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, ["77/QĐ-STC"]);
+
+    // A file of the library is listed with its type and size.
+    let (code, file) =
+        crate::media::upload(&s, &admin, "main", "qd-12.pdf", crate::media::pdf()).await;
+    assert_eq!(code, StatusCode::CREATED);
+    let mut body = doc(
+        "12/QĐ-UBND",
+        "2024-01-02",
+        "UBND tỉnh",
+        "Về việc đính kèm tệp",
+    );
+    body["fields"]["attachments"] =
+        json!([{"name": "Quyết định 12.pdf", "href": format!("/media/{}", file["id"])}]);
+    let published = s.publish_item(&admin, "main", body).await;
+    let (_, html, _) = page(
+        &s,
+        &format!("/main/bai-viet/{}", published["slug"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert!(
+        html.contains("Quyết định 12.pdf</a> <span class=\"file-meta\">(PDF, 1 KB)</span>"),
+        "{html}"
+    );
+}

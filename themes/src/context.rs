@@ -84,6 +84,17 @@ pub fn site(
     serde_json::to_value(ctx).unwrap_or(Value::Null)
 }
 
+/// `1.5 MB`, `820 KB`: a file's size as Vietnamese readers write it (decimal comma).
+pub fn file_size(bytes: u64) -> String {
+    let kb = bytes.div_ceil(1024);
+    if kb < 1024 {
+        format!("{kb} KB")
+    } else {
+        let tenths = kb.saturating_mul(10) / 1024;
+        format!("{},{} MB", tenths / 10, tenths % 10)
+    }
+}
+
 /// The context of a page that belongs to no site (the network's errors).
 pub fn no_site() -> Value {
     json!({"portal": {"name": NO_PORTAL}, "base": ""})
@@ -216,6 +227,13 @@ pub fn filter_message(field: Option<&str>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(file_size(1), "1 KB");
+        assert_eq!(file_size(820 * 1024), "820 KB");
+        assert_eq!(file_size(1536 * 1024), "1,5 MB");
+    }
 
     #[test]
     fn covers_are_library_files_only() {

@@ -34,21 +34,10 @@ pub(crate) struct LibraryParams {
 fn row(m: &Media) -> minijinja::Value {
     context! {
         id => m.id.0, filename => m.filename, title => m.title, alt => m.alt, kind => m.media_type.to_string(),
-        size => human_size(m.size), public => m.public, created_at => m.created_at,
+        size => portico_themes::context::file_size(m.size), public => m.public, created_at => m.created_at,
         width => m.width, height => m.height,
         thumb => m.media_type.is_image().then(|| format!("/admin/media/{}/thumb?v={}", m.id, m.version())),
         reference => format!("/media/{}", m.id),
-    }
-}
-
-/// `1.5 MB`, `820 KB`, with the decimal comma Vietnamese readers expect.
-fn human_size(n: u64) -> String {
-    let kb = n.div_ceil(1024);
-    if kb < 1024 {
-        format!("{kb} KB")
-    } else {
-        let tenths = kb.saturating_mul(10) / 1024;
-        format!("{},{} MB", tenths / 10, tenths % 10)
     }
 }
 
@@ -345,17 +334,5 @@ pub(crate) async fn thumbnail(
     {
         Ok(r) => r,
         Err(e) => refusal(&admin, Some(&me), &e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human_size;
-
-    #[test]
-    fn sizes_read_as_people_write_them() {
-        assert_eq!(human_size(1), "1 KB");
-        assert_eq!(human_size(820 * 1024), "820 KB");
-        assert_eq!(human_size(1536 * 1024), "1,5 MB");
     }
 }

@@ -382,7 +382,7 @@ fn list_page(
 }
 
 /// The filters the registers' forms offer.
-const PAGE_FILTERS: [&str; 4] = ["doc_type", "status", "year", "level"];
+const PAGE_FILTERS: [&str; 6] = ["doc_type", "status", "year", "level", "q", "issuer"];
 
 /// The filters of a register's form; anything else in the query string is not a filter here.
 fn list_query(p: &HashMap<String, String>) -> Result<ContentFilters, EngineError> {
@@ -501,6 +501,10 @@ async fn register(
             kind: Some(kind),
             ..filters
         };
+        let mut spec = spec;
+        if kind == portico_engine::ItemKind::Document {
+            spec.extra = json!({"issuers": engine.document_issuers(&site)?});
+        }
         let cursor = problem
             .is_none()
             .then(|| p.get("cursor").cloned())
@@ -574,7 +578,11 @@ pub(crate) async fn item_page(
         tags.add(Dependency::Site(site.id));
         tags.add(Dependency::Item(item.id));
         let cover = context::cover_base(&item.fields);
+        let attachments = attachment_list(engine, &item.fields);
         let mut item_ctx = json!(item);
+        if let (false, Some(o)) = (attachments.is_empty(), item_ctx.as_object_mut()) {
+            o.insert("attachments".into(), Value::Array(attachments));
+        }
         if let (Some(c), Some(o)) = (cover, item_ctx.as_object_mut()) {
             o.insert("cover".into(), Value::String(c));
         }
@@ -587,6 +595,31 @@ pub(crate) async fn item_page(
         })
     })
     .await
+}
+
+/// A document's attachments with what a reader wants to know before downloading: the file's
+/// type and size, for files of the library (`/media/{id}`); others as they are.
+fn attachment_list(engine: &Engine, fields: &Value) -> Vec<Value> {
+    let Some(list) = fields.get("attachments").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    list.iter()
+        .map(|a| {
+            let name = a.get("name").and_then(Value::as_str).unwrap_or_default();
+            let href = a.get("href").and_then(Value::as_str).unwrap_or_default();
+            let media = href
+                .strip_prefix("/media/")
+                .and_then(|rest| rest.split(['?', '/']).next())
+                .and_then(|id| id.parse().ok())
+                .and_then(|id| engine.public_media(portico_engine::MediaId(id)).ok());
+            match media {
+                Some(m) => json!({"name": name, "href": href,
+                                  "type": m.media_type.as_str().to_uppercase(),
+                                  "size": context::file_size(m.size)}),
+                None => json!({"name": name, "href": href}),
+            }
+        })
+        .collect()
 }
 
 pub(crate) async fn search_page(

@@ -95,7 +95,10 @@ async fn filters(st: &AppState, p: &HashMap<String, String>) -> Result<Filters, 
             }
         }
     };
-    let content = portico_engine::ContentFilters::from_params(|k| p.get(k).map(String::as_str))?;
+    let mut content =
+        portico_engine::ContentFilters::from_params(|k| p.get(k).map(String::as_str))?;
+    // `q` is the query here, ranked by the index, not the registers' keyword filter.
+    content.words = None;
     Ok(Filters { sites, content })
 }
 

@@ -11,7 +11,7 @@ use crate::filters::ContentFilters;
 use crate::ids::{ItemId, SiteId};
 use crate::site::{Channel, Site};
 use crate::store::{ItemRecord, RevisionRecord};
-use crate::store::{ListCursor, ListFilter};
+use crate::store::{ListCursor, ListFilter, ListOrder};
 use base64::Engine as _;
 use std::collections::HashMap;
 
@@ -20,8 +20,7 @@ fn param(field: &str, message: String) -> EngineError {
 }
 
 fn encode_cursor(c: ListCursor) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("{}.{}", c.first_published_at, c.id.0))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}.{}", c.key, c.id.0))
 }
 
 fn decode_cursor(s: &str) -> Result<ListCursor, EngineError> {
@@ -37,9 +36,32 @@ fn decode_cursor(s: &str) -> Result<ListCursor, EngineError> {
     let raw = String::from_utf8(raw).map_err(|_| bad())?;
     let (t, id) = raw.split_once('.').ok_or_else(bad)?;
     Ok(ListCursor {
-        first_published_at: t.parse().map_err(|_| bad())?,
+        key: t.parse().map_err(|_| bad())?,
         id: ItemId(id.parse().map_err(|_| bad())?),
     })
+}
+
+/// `2024-03-05` → `20240305`, the issue-date order's cursor key.
+fn date_key(fields: &serde_json::Value) -> i64 {
+    fields
+        .get("issued_on")
+        .and_then(|v| v.as_str())
+        .map(|s| s.replace('-', ""))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The register's keyword box as folded words of an item's address (`Quyết định 3055` →
+/// `quyet`, `dinh`, `3055`); at most eight are used.
+fn address_words(words: Option<&str>) -> Vec<String> {
+    words
+        .map(|w| crate::text::slugify(w, 300))
+        .unwrap_or_default()
+        .split('-')
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(str::to_owned)
+        .collect()
 }
 
 use crate::content::LONG_FIELDS;
@@ -83,6 +105,12 @@ impl Engine {
             year_from: q.year_from,
             year_to: q.year_to,
             brief: true,
+            words: address_words(q.words.as_deref()),
+            order: if q.kind == Some(crate::ItemKind::Document) {
+                ListOrder::IssuedOn
+            } else {
+                ListOrder::FirstPublished
+            },
         };
         let cursor = cursor
             .filter(|c| !c.is_empty())
@@ -94,12 +122,15 @@ impl Engine {
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next_cursor = if more {
-            rows.last().map(|(i, _)| {
+            rows.last().map(|(i, r)| {
                 encode_cursor(ListCursor {
-                    first_published_at: i
-                        .first_published_at
-                        .map(|t| t.timestamp_micros())
-                        .unwrap_or_default(),
+                    key: match filter.order {
+                        ListOrder::IssuedOn => date_key(&r.fields),
+                        ListOrder::FirstPublished => i
+                            .first_published_at
+                            .map(|t| t.timestamp_micros())
+                            .unwrap_or_default(),
+                    },
                     id: i.id,
                 })
             })
@@ -175,7 +206,7 @@ impl Engine {
                 .list_live(&filter, cursor, (max - out.len()).min(1000))?;
             let Some((last, _)) = rows.last() else { break };
             cursor = Some(ListCursor {
-                first_published_at: last
+                key: last
                     .first_published_at
                     .map(|t| t.timestamp_micros())
                     .unwrap_or_default(),
@@ -365,6 +396,12 @@ impl Engine {
     /// How many items the public can see, network-wide.
     pub fn live_count(&self) -> Result<u64, EngineError> {
         Ok(self.store.live_count()?)
+    }
+
+    /// The issuers of a site's published documents, for the register's filter.
+    pub fn document_issuers(&self, site: &str) -> Result<Vec<String>, EngineError> {
+        let site = self.site_by_slug(site)?;
+        Ok(self.store.live_issuers(site.id)?)
     }
 
     /// The newest event's sequence number.

@@ -140,12 +140,29 @@ pub struct ListFilter {
     /// For lists: leave out the long fields ([`crate::LONG_FIELDS`]) and the rendered HTML,
     /// which lists never show and which dominate the cost of loading a page of items.
     pub brief: bool,
+    /// Folded words (`quyet`, `3055`) that the item's address, made from its number and
+    /// title, must all contain.
+    pub words: Vec<String>,
+    /// The order of the list and the meaning of its cursor.
+    pub order: ListOrder,
 }
 
-/// Where a page of a public list starts: after this (first publication time, item id).
+/// How a public list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListOrder {
+    /// Newest first publication first: news.
+    #[default]
+    FirstPublished,
+    /// Newest issue date first: the document register (documents are often published days
+    /// or years after they were signed).
+    IssuedOn,
+}
+
+/// Where a page of a public list starts: after this (sort key, item id). The key is the first
+/// publication in microseconds, or in [`ListOrder::IssuedOn`] the issue date as `yyyymmdd`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListCursor {
-    pub first_published_at: i64,
+    pub key: i64,
     pub id: ItemId,
 }
 
@@ -249,7 +266,10 @@ pub trait ItemStore {
     ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>>;
     /// How many items are live.
     fn live_count(&self) -> StoreResult<u64>;
-    /// Live items matching `filter`, newest first publication first, after `cursor`.
+    /// The issuers of a site's published documents, alphabetically (at most 300), for the
+    /// register's filter.
+    fn live_issuers(&self, site: SiteId) -> StoreResult<Vec<String>>;
+    /// Live items matching `filter`, in its order, after `cursor`.
     fn list_live(
         &self,
         filter: &ListFilter,

@@ -5,9 +5,9 @@
 
 use super::{
     AccountChange, AuditRow, ChannelChange, EventLog, ItemListFilter, ItemRecord, ItemSort,
-    ItemStore, ItemUpdate, ListCursor, ListFilter, MediaEvent, MediaStore, NewItemRecord,
-    NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns, RevisionRecord, SiteStore,
-    StateCount, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
+    ItemStore, ItemUpdate, ListCursor, ListFilter, ListOrder, MediaEvent, MediaStore,
+    NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns, RevisionRecord,
+    SiteStore, StateCount, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
 };
 use crate::event::{AuditEntry, Event, EventKind, NewEvent};
 use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
@@ -847,6 +847,21 @@ impl ItemStore for MemoryStore {
         Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
+    fn live_issuers(&self, site: SiteId) -> StoreResult<Vec<String>> {
+        let d = self.lock();
+        let mut out: Vec<String> = d
+            .items
+            .values()
+            .filter(|i| i.live && i.site_id == site && i.kind == crate::ItemKind::Document)
+            .filter_map(|i| d.revisions.get(&(i.id, i.published_rev?.0)))
+            .filter_map(|r| r.columns.issuer.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out.truncate(300);
+        Ok(out)
+    }
+
     fn list_live(
         &self,
         filter: &ListFilter,
@@ -854,11 +869,19 @@ impl ItemStore for MemoryStore {
         limit: usize,
     ) -> StoreResult<Vec<(ItemRecord, RevisionRecord)>> {
         let d = self.lock();
-        let key = |i: &ItemRecord| {
-            (
-                i.first_published_at.map_or(0, |t| t.timestamp_micros()),
-                i.id,
-            )
+        let key = |i: &ItemRecord, r: &RevisionRecord| {
+            let k = match filter.order {
+                ListOrder::FirstPublished => {
+                    i.first_published_at.map_or(0, |t| t.timestamp_micros())
+                }
+                ListOrder::IssuedOn => r
+                    .fields
+                    .get("issued_on")
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| s.replace('-', "").parse().ok())
+                    .unwrap_or(0),
+            };
+            (k, i.id)
         };
         let mut rows: Vec<(ItemRecord, RevisionRecord)> = Vec::new();
         for i in d.items.values().filter(|i| i.live) {
@@ -866,17 +889,19 @@ impl ItemStore for MemoryStore {
             let Some(kept) = d.revisions.get(&(i.id, rev.0)) else {
                 continue;
             };
-            if !matches(filter, i, &kept.columns) {
+            if !matches(filter, i, &kept.columns)
+                || !filter.words.iter().all(|w| i.slug.contains(w.as_str()))
+            {
                 continue;
-            }
-            if let Some(c) = cursor {
-                if key(i) >= (c.first_published_at, c.id) {
-                    continue;
-                }
             }
             let Some(mut r) = d.rev(i.id, rev.0, true) else {
                 continue;
             };
+            if let Some(c) = cursor {
+                if key(i, &r) >= (c.key, c.id) {
+                    continue;
+                }
+            }
             if filter.brief {
                 if let Some(f) = r.fields.as_object_mut() {
                     for k in LONG_FIELDS {
@@ -887,7 +912,7 @@ impl ItemStore for MemoryStore {
             }
             rows.push((i.clone(), r));
         }
-        rows.sort_by_key(|(i, _)| std::cmp::Reverse(key(i)));
+        rows.sort_by_key(|(i, r)| std::cmp::Reverse(key(i, r)));
         rows.truncate(limit);
         Ok(rows)
     }

@@ -16,7 +16,7 @@ mod webhooks;
 pub use events::EventLog;
 pub use items::{
     AuditRow, ItemListCursor, ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate,
-    ListCursor, ListFilter, NewItemRecord, NewRevision, RevisionColumns, RevisionRecord,
+    ListCursor, ListFilter, ListOrder, NewItemRecord, NewRevision, RevisionColumns, RevisionRecord,
     StateCount,
 };
 pub use media::{MediaEvent, MediaStore};

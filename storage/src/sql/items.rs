@@ -5,8 +5,8 @@ use super::rows::{json, micros, name, opt_time, time};
 use super::{args, duplicate, Db, Dialect, Row, Value};
 use portico_engine::{
     ChannelId, ItemId, ItemListFilter, ItemRecord, ItemSort, ItemUpdate, ListCursor, ListFilter,
-    NewItemRecord, NewRevision, RevisionNo, RevisionRecord, SiteId, State, StateCount, StoreError,
-    UserId,
+    ListOrder, NewItemRecord, NewRevision, RevisionNo, RevisionRecord, SiteId, State, StateCount,
+    StoreError, UserId,
 };
 
 const ITEM_COLS: &str = "id, site_id, kind, slug, state, owner_id, created_by, current_rev,
@@ -615,6 +615,17 @@ fn channel_list(dialect: Dialect) -> &'static str {
     }
 }
 
+pub(crate) fn live_issuers(c: &dyn Db, site: SiteId) -> Result<Vec<String>, StoreError> {
+    c.column(
+        "SELECT DISTINCT r.issuer FROM items i
+         JOIN revisions r ON r.item_id = i.id AND r.rev = i.published_rev
+         WHERE i.live = 1 AND i.site_id = ?1 AND i.kind = 'document' AND r.issuer IS NOT NULL
+         ORDER BY r.issuer LIMIT 300",
+        args![site.0],
+    )
+    .map_err(Into::into)
+}
+
 pub(crate) fn list_live(
     c: &dyn Db,
     f: &ListFilter,
@@ -693,21 +704,40 @@ pub(crate) fn list_live(
             n
         ));
     }
+    for w in &f.words {
+        // Words are folded to a-z and 0-9 (`text::slugify`), so hold no LIKE wildcards.
+        cond(&mut sql, &mut args, "i.slug LIKE", format!("%{w}%").into());
+    }
+    let (key, order) = match f.order {
+        ListOrder::FirstPublished => (
+            "i.first_published_at",
+            "i.first_published_at DESC, i.id DESC",
+        ),
+        ListOrder::IssuedOn => ("r.issued_on", "r.issued_on DESC, i.id DESC"),
+    };
     if let Some(cur) = cursor {
-        args.push(cur.first_published_at.into());
+        let key_value: Value = match f.order {
+            ListOrder::FirstPublished => cur.key.into(),
+            // `20240305` back to the column's `2024-03-05`.
+            ListOrder::IssuedOn => format!(
+                "{:04}-{:02}-{:02}",
+                cur.key / 10_000,
+                cur.key / 100 % 100,
+                cur.key % 100
+            )
+            .into(),
+        };
+        args.push(key_value);
         args.push(cur.id.0.into());
         let n = args.len();
         sql.push_str(&format!(
-            " AND (i.first_published_at, i.id) < (?{}, ?{})",
-            n - 1,
-            n
+            " AND ({key} < ?{a} OR ({key} = ?{a} AND i.id < ?{b}))",
+            a = n - 1,
+            b = n
         ));
     }
     args.push(limit.into());
-    sql.push_str(&format!(
-        " ORDER BY i.first_published_at DESC, i.id DESC LIMIT ?{} + 0",
-        args.len()
-    ));
+    sql.push_str(&format!(" ORDER BY {order} LIMIT ?{} + 0", args.len()));
     let rows = c.query(&sql, &args)?;
     if !f.brief {
         return live_pairs(c, rows);

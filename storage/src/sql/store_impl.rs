@@ -218,6 +218,9 @@ macro_rules! impl_store {
                 fn live_count(&self) -> StoreResult<u64> {
                     self.read(items::live_count)
                 }
+                fn live_issuers(&self, site: SiteId) -> StoreResult<Vec<String>> {
+                    self.read(|c| items::live_issuers(c, site))
+                }
                 fn list_live(
                     &self,
                     filter: &ListFilter,

@@ -3,8 +3,8 @@
 use crate::support::each_backend;
 use chrono::Duration;
 use portico_engine::{
-    EngineError, EventKind, ItemKind, ItemListCursor, ItemListFilter, ItemSort, NewItemInput,
-    State, TransitionInput,
+    EngineError, EventKind, ItemKind, ItemListCursor, ItemListFilter, ItemSort, ListCursor,
+    ListFilter, ListOrder, NewItemInput, State, TransitionInput,
 };
 use serde_json::json;
 
@@ -433,5 +433,99 @@ fn the_editors_list_filters_sorts_and_pages_and_the_desk_counts_in_one_query() {
             f.backend
         );
         assert_eq!(recent[0].0.username.as_deref(), Some("author"));
+    });
+}
+
+#[test]
+fn the_register_lists_documents_by_issue_date_and_finds_them_by_number_without_diacritics() {
+    each_backend(|f| {
+        // Published in one order, signed in another.
+        let dates = [
+            "2023-05-01",
+            "2025-01-15",
+            "2019-12-31",
+            "2025-01-15",
+            "2024-07-08",
+        ];
+        for (i, date) in dates.iter().enumerate() {
+            f.clock.advance(Duration::seconds(5));
+            let item = f
+                .engine
+                .create_item(
+                    &f.author,
+                    "main",
+                    NewItemInput {
+                        kind: "document".into(),
+                        channels: vec![],
+                        slug: None,
+                        fields: json!({"number": format!("{}/QĐ-UBND", 100 + i), "doc_type": "Quyết định",
+                                       "issuer": if i % 2 == 0 { "UBND tỉnh" } else { "Sở Tài chính" },
+                                       "issued_on": date, "status": "in_force",
+                                       "title": format!("Về việc thử nghiệm số {i}")}),
+                    },
+                )
+                .unwrap();
+            f.act(&f.author, &item, "submit");
+            f.act(&f.editor, &item, "forward");
+            f.act(&f.approver, &item, "publish");
+        }
+        let site = f.engine.site_named("main").unwrap().id;
+        let filter = ListFilter {
+            site: Some(site),
+            kind: Some(ItemKind::Document),
+            order: ListOrder::IssuedOn,
+            brief: true,
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = f.store.list_live(&filter, cursor, 2).unwrap();
+            let Some((last, rev)) = page.last() else {
+                break;
+            };
+            let date = rev.fields["issued_on"].as_str().unwrap().replace('-', "");
+            cursor = Some(ListCursor {
+                key: date.parse().unwrap(),
+                id: last.id,
+            });
+            seen.extend(
+                page.iter()
+                    .map(|(_, r)| r.fields["issued_on"].as_str().unwrap().to_owned()),
+            );
+        }
+        let mut expected: Vec<String> = dates.iter().map(|d| (*d).to_owned()).collect();
+        expected.sort_by(|a, b| b.cmp(a));
+        assert_eq!(
+            seen, expected,
+            "{}: newest issue date first, no gap or repeat",
+            f.backend
+        );
+
+        let words = |w: &[&str]| ListFilter {
+            words: w.iter().map(|s| (*s).to_owned()).collect(),
+            ..filter.clone()
+        };
+        let found = f
+            .store
+            .list_live(&words(&["quyet", "dinh", "102"]), None, 10)
+            .unwrap();
+        assert_eq!(found.len(), 1, "{}", f.backend);
+        assert_eq!(found[0].1.fields["number"], "102/QĐ-UBND");
+        assert!(
+            f.store
+                .list_live(&words(&["103", "thu", "nghiem"]), None, 10)
+                .unwrap()
+                .len()
+                == 1
+        );
+        assert!(f
+            .store
+            .list_live(&words(&["khong-co"]), None, 10)
+            .unwrap()
+            .is_empty());
+
+        let issuers = f.store.live_issuers(site).unwrap();
+        assert_eq!(issuers, ["Sở Tài chính", "UBND tỉnh"], "{}", f.backend);
     });
 }

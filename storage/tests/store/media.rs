@@ -125,6 +125,7 @@ fn a_cover_by_number_counts_and_editors_may_mark_files_public() {
         let patch = MediaPatch {
             public: Some(true),
             title: None,
+            alt: Some("Biểu trưng của tỉnh".into()),
         };
         let denied = e
             .update_media(&f.author, logo.id, patch.clone())
@@ -133,6 +134,12 @@ fn a_cover_by_number_counts_and_editors_may_mark_files_public() {
         assert!(!is_public(&f, logo.id));
         e.update_media(&f.editor, logo.id, patch).unwrap();
         assert!(is_public(&f, logo.id));
+        let stored = e.media_detail(&f.editor, logo.id).unwrap().media;
+        assert_eq!(
+            stored.alt, "Biểu trưng của tỉnh",
+            "{}: the alt text is kept",
+            f.backend
+        );
     });
 }
 
