@@ -208,6 +208,8 @@ pub fn router(state: AppState, editors: portico_admin::Admin) -> Router {
         .route("/", get(pages::network_home))
         .route("/static/{theme}/{*file}", get(pages::static_file))
         .route("/sitemap.xml", get(feeds::sitemap_index))
+        .route("/robots.txt", get(feeds::robots))
+        .route("/{site}/robots.txt", get(feeds::robots))
         .route("/{site}/sitemap.xml", get(feeds::site_sitemap))
         .route("/{site}", get(pages::site_home))
         .route("/{site}/", get(pages::site_home))

@@ -583,3 +583,37 @@ async fn the_register_puts_the_newest_issue_date_first_and_filters_by_keyword_an
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn pages_carry_share_previews_an_icon_and_robots_point_at_the_sitemaps() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let published = s
+        .publish_item(&admin, "main", json!({"kind": "article", "channels": ["tin-tuc-su-kien"],
+            "fields": {"title": "Khai mạc lễ hội hoa", "summary": "Lễ hội <hoa> tam giác mạch.", "body": "Nội dung."}}))
+        .await;
+    let path = format!(
+        "/main/tin-tuc-su-kien/{}",
+        published["slug"].as_str().unwrap()
+    );
+    let (_, html, _) = page(&s, &path, None).await;
+    for expected in [
+        "<meta property=\"og:title\" content=\"Khai mạc lễ hội hoa\">",
+        "<meta property=\"og:description\" content=\"Lễ hội &lt;hoa&gt; tam giác mạch.\">",
+        "<meta name=\"description\" content=\"Lễ hội &lt;hoa&gt; tam giác mạch.\">",
+        "<meta name=\"twitter:card\" content=\"summary\">",
+        "<link rel=\"icon\" href=\"/static/default/emblem.svg\"",
+    ] {
+        assert!(html.contains(expected), "{expected} in {html}");
+    }
+    let (status, ctype, icon) = s.fetch("/static/default/emblem.svg").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ctype, "image/svg+xml");
+    assert!(String::from_utf8_lossy(&icon).contains("<svg"));
+    let (status, ctype, robots) = s.fetch("/robots.txt").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ctype.starts_with("text/plain"));
+    let robots = String::from_utf8(robots).unwrap();
+    assert!(robots.contains("Disallow: /admin/"));
+    assert!(robots.contains(&format!("Sitemap: {}/sitemap.xml", s.base)));
+}

@@ -70,6 +70,9 @@ const DEFAULT: &[(&str, &str)] = &[
 /// The stylesheet of the default theme.
 pub const DEFAULT_CSS: &str = include_str!("../default/static/portico.css");
 
+/// The default theme's emblem: the portals' mark in the header and the browser's tab icon.
+pub const DEFAULT_EMBLEM: &str = include_str!("../default/static/emblem.svg");
+
 /// Why the themes could not be loaded, or a page not rendered (a template bug: a 500, logged).
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
@@ -388,7 +391,11 @@ impl Themes {
                 return Some((bytes, kind));
             }
         }
-        (file == "portico.css").then(|| (DEFAULT_CSS.as_bytes().to_vec(), kind))
+        match file {
+            "portico.css" => Some((DEFAULT_CSS.as_bytes().to_vec(), kind)),
+            "emblem.svg" => Some((DEFAULT_EMBLEM.as_bytes().to_vec(), kind)),
+            _ => None,
+        }
     }
 }
 

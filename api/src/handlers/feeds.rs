@@ -438,6 +438,26 @@ pub(crate) async fn site_sitemap(
     ))
 }
 
+/// `/robots.txt`: everything public may be crawled, the editors' interface and the API not;
+/// the sitemaps say what there is. On a site's own domain (`/{site}/robots.txt` after host
+/// routing) `/sitemap.xml` is that site's sitemap.
+pub(crate) async fn robots(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let origin = origin(&st, &headers);
+    let body = format!(
+        "User-agent: *\nDisallow: /admin/\nDisallow: /api/\nAllow: /api/v1/public/\n\nSitemap: {origin}/sitemap.xml\n"
+    );
+    let mut tags = Tags::default();
+    tags.add(Dependency::Sites);
+    public_bytes(
+        &headers,
+        body.into_bytes(),
+        "text/plain; charset=utf-8",
+        None,
+        tags,
+        "public, max-age=3600",
+    )
+}
+
 pub(crate) async fn sitemap_index(
     State(st): State<AppState>,
     headers: HeaderMap,

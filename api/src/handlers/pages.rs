@@ -579,6 +579,16 @@ pub(crate) async fn item_page(
         tags.add(Dependency::Item(item.id));
         let cover = context::cover_base(&item.fields);
         let attachments = attachment_list(engine, &item.fields);
+        // Share previews: the summary (as text) and the cover's `og` size, absolute.
+        let description: String = item
+            .fields
+            .get("summary")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect();
+        let og_image = cover.as_ref().map(|c| format!("{origin}{c}/og"));
         let mut item_ctx = json!(item);
         if let (false, Some(o)) = (attachments.is_empty(), item_ctx.as_object_mut()) {
             o.insert("attachments".into(), Value::Array(attachments));
@@ -589,7 +599,8 @@ pub(crate) async fn item_page(
         Ok(Page::Ok {
             site: Some((site.slug.clone(), site.theme.clone())),
             template,
-            ctx: context::merge(ctx, json!({"title": item.title, "item": item_ctx, "canonical": canonical, "breadcrumbs": context::breadcrumbs(&site, &prefix, &trail)})),
+            ctx: context::merge(ctx, json!({"title": item.title, "item": item_ctx, "canonical": canonical, "breadcrumbs": context::breadcrumbs(&site, &prefix, &trail),
+                                             "description": (!description.is_empty()).then_some(description), "og_image": og_image})),
             tags,
             last_modified: item.published_at,
         })
