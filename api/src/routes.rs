@@ -66,6 +66,10 @@ fn admin_table() -> Vec<Endpoint> {
         ),
         ("/sites/{site}", vec![ep!(GET network::site)]),
         (
+            "/sites/{site}/settings",
+            vec![ep!(PUT network::site_settings)],
+        ),
+        (
             "/sites/{site}/channels",
             vec![ep!(GET channels::list), ep!(POST channels::create)],
         ),
@@ -214,6 +218,7 @@ pub fn router(state: AppState, editors: portico_admin::Admin) -> Router {
         .route("/{site}", get(pages::site_home))
         .route("/{site}/", get(pages::site_home))
         .route("/{site}/tim-kiem", get(pages::search_page))
+        .route("/{site}/giao-dien.css", get(pages::site_css))
         .route("/{site}/van-ban", get(pages::documents))
         .route("/{site}/thu-tuc", get(pages::procedures))
         .route("/{site}/{channel}", get(pages::channel_page))

@@ -89,7 +89,9 @@ impl Event {
                 }
                 t
             }
-            EventKind::ChannelChanged => self.site_id.map(Dependency::Site).into_iter().collect(),
+            EventKind::ChannelChanged | EventKind::SiteChanged => {
+                self.site_id.map(Dependency::Site).into_iter().collect()
+            }
             EventKind::SiteCreated => vec![Dependency::Sites, Dependency::Network],
             EventKind::MediaChanged => self
                 .media_payload()

@@ -30,6 +30,8 @@ pub enum EventKind {
     UserCreated,
     /// A library file was uploaded, replaced, made public or private, or deleted.
     MediaChanged,
+    /// A site's settings changed (look, footer facts, home blocks).
+    SiteChanged,
 }
 
 crate::names::named!(EventKind, "event kind", {
@@ -43,6 +45,7 @@ crate::names::named!(EventKind, "event kind", {
     RoleChanged => "role_changed",
     UserCreated => "user_created",
     MediaChanged => "media_changed",
+    SiteChanged => "site_changed",
 });
 
 /// An event to append with a change. Its `data` is one of the payloads below, written only by
@@ -126,6 +129,16 @@ impl NewEvent {
             site_id: None,
             item_id: None,
             data: serde_json::json!({ "slug": slug }),
+        }
+    }
+
+    /// The settings of `site` changed.
+    pub fn site_changed(site: SiteId) -> Self {
+        NewEvent {
+            kind: EventKind::SiteChanged,
+            site_id: Some(site),
+            item_id: None,
+            data: serde_json::json!({ "what": "settings" }),
         }
     }
 

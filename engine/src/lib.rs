@@ -64,7 +64,7 @@ pub use service::{
     PublicItem, PublicPage, QueueEntry, RevisionSummary, SaveInput, SiteNode, TransitionInput,
     UserPatch, UserWithRoles, WebhookCreated, CATALOG_CHECK_EVERY, MAX_ITEM_PAGE, MAX_MEDIA_PAGE,
 };
-pub use site::{Channel, Site, SiteKind};
+pub use site::{Channel, Site, SiteKind, SiteSettings};
 pub use store::{
     count_statement, statements, AccountChange, AuditRow, ChannelChange, EventLog, ItemListCursor,
     ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter, ListOrder,

@@ -93,6 +93,8 @@ pub enum Permission {
     ManageRoles,
     /// Register, inspect and remove the site's webhook endpoints.
     ManageWebhooks,
+    /// Change the site's settings: its look, footer facts and home blocks.
+    ManageSettings,
     /// Upload files to the site's media library and browse it.
     UploadMedia,
     /// Replace or delete a library file uploaded by `uploader`.
@@ -150,6 +152,8 @@ pub fn authorize(actor: &Actor, site: (SiteId, &str), perm: Permission) -> Resul
         Permission::ManageRoles => need("site_admin", "granting or revoking roles"),
         Permission::ManageWebhooks if actor.has(site_id, Role::SiteAdmin) => Ok(()),
         Permission::ManageWebhooks => need("site_admin", "managing webhooks"),
+        Permission::ManageSettings if actor.has(site_id, Role::SiteAdmin) => Ok(()),
+        Permission::ManageSettings => need("site_admin", "changing the site's settings"),
         Permission::UploadMedia => Ok(()),
         Permission::ManageMedia { uploader } => {
             if uploader == actor.user_id

@@ -48,6 +48,37 @@ pub struct Site {
     pub domains: Vec<String>,
     pub theme: String,
     pub created_at: DateTime<Utc>,
+    /// What the portal's theme shows of it: mark, colour, the footer the law asks for, the
+    /// home page's blocks.
+    pub settings: SiteSettings,
+}
+
+/// A portal's own look and the facts Decree 42/2022/NĐ-CP asks a state agency's portal to
+/// show; every field optional, the theme falls back to its defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteSettings {
+    /// The portal's logo, shown instead of the emblem: a library file (`/media/12`).
+    pub logo: Option<String>,
+    /// A picture behind the header: a library file.
+    pub banner: Option<String>,
+    /// The header's colour, `#rrggbb`.
+    pub color: Option<String>,
+    /// Cơ quan chủ quản: the body that owns the portal.
+    pub agency: Option<String>,
+    /// Người chịu trách nhiệm chính: the person responsible.
+    pub responsible: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Giấy phép: the licence number and date.
+    pub licence: Option<String>,
+    /// The province's public-service portal (Cổng dịch vụ công), linked from procedures.
+    pub public_service_url: Option<String>,
+    /// Channels shown as blocks on the home page, in order; every top channel when empty.
+    pub home_channels: Vec<String>,
+    /// Items per home block (1 to 12; 5 when absent).
+    pub home_items: Option<u8>,
 }
 
 /// A channel (chuyên mục) of one site; channels nest and have an order among siblings.

@@ -281,6 +281,31 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     c.call("GET", "/api/v1/sites", "/api/v1/sites", a, None)
         .await;
+    let st = "/api/v1/sites/{site}/settings";
+    let r = c
+        .call("PUT", st, "/api/v1/sites/main/settings", a,
+            Some(json!({"color": "#8b1a1a", "agency": "Ủy ban nhân dân tỉnh Lào Cai", "responsible": "Chánh Văn phòng",
+                        "licence": "Giấy phép số 12/GP-TTĐT ngày 05/3/2024", "public_service_url": "https://dichvucong.laocai.gov.vn",
+                        "home_channels": ["tin-tuc-su-kien"], "home_items": 4})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["settings"]["home_items"], 4);
+    c.call(
+        "PUT",
+        st,
+        "/api/v1/sites/main/settings",
+        a,
+        Some(json!({"color": "red"})),
+    )
+    .await;
+    c.call(
+        "PUT",
+        st,
+        "/api/v1/sites/main/settings",
+        Some(&author),
+        Some(json!({})),
+    )
+    .await;
     let r = c
         .call("POST", "/api/v1/sites", "/api/v1/sites", a,
             Some(json!({"slug": "xa-coc-san", "name": "Xã Cốc San", "kind": "commune", "parent": "so-tai-chinh"})))

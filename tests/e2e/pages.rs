@@ -617,3 +617,91 @@ async fn pages_carry_share_previews_an_icon_and_robots_point_at_the_sitemaps() {
     assert!(robots.contains("Disallow: /admin/"));
     assert!(robots.contains(&format!("Sitemap: {}/sitemap.xml", s.base)));
 }
+
+#[tokio::test]
+async fn a_site_shows_its_own_look_footer_facts_and_home_blocks_as_soon_as_they_are_saved() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    s.publish(&admin, "main", "Tin đầu tiên trên trang chủ")
+        .await;
+    let made = s
+        .post(
+            "/api/v1/sites/main/channels",
+            &admin,
+            json!({"name": "Thông báo"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let (_, before, _) = page(&s, "/main/", None).await;
+    assert!(
+        !before.contains("giao-dien.css"),
+        "no site stylesheet without a look of its own"
+    );
+    let r = s
+        .send(
+            "PUT",
+            "/api/v1/sites/main/settings",
+            Some(&admin),
+            Some(json!({
+            "color": "#0b4f9c", "agency": "Ủy ban nhân dân tỉnh Lào Cai",
+            "responsible": "Chánh Văn phòng UBND tỉnh", "phone": "0214 3840 888",
+            "licence": "Giấy phép số 12/GP-TTĐT ngày 05/3/2024 của Bộ Thông tin và Truyền thông",
+            "public_service_url": "https://dichvucong.laocai.gov.vn",
+            "home_channels": ["thong-bao"], "home_items": 3})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // The page was cached before; the change purges it.
+    let (_, html, _) = page(&s, "/main/", None).await;
+    for expected in [
+        "<dt>Cơ quan chủ quản</dt><dd>Ủy ban nhân dân tỉnh Lào Cai</dd>",
+        "<dt>Giấy phép</dt><dd>Giấy phép số 12/GP-TTĐT",
+        "https://dichvucong.laocai.gov.vn",
+        "id=\"cm-thong-bao\"",
+        "/main/giao-dien.css?v=",
+    ] {
+        assert!(html.contains(expected), "{expected}");
+    }
+    assert!(
+        !html.contains("id=\"cm-tin-tuc-su-kien\""),
+        "only the chosen blocks"
+    );
+    let css_path = html
+        .split("href=\"/main/giao-dien.css")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let (status, ctype, css) = s
+        .fetch(&format!(
+            "/main/giao-dien.css{}",
+            css_path.replace("&amp;", "&")
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ctype.starts_with("text/css"));
+    let css = String::from_utf8(css).unwrap();
+    assert!(css.contains(".banner{background-color:#0b4f9c}"), "{css}");
+    // Bad values are named; the author may not change them.
+    let bad = s
+        .send(
+            "PUT",
+            "/api/v1/sites/main/settings",
+            Some(&admin),
+            Some(json!({"home_channels": ["khong-co"]})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["error"]["field"], "home_channels");
+    let author = s.login("author").await;
+    let denied = s
+        .send(
+            "PUT",
+            "/api/v1/sites/main/settings",
+            Some(&author),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}

@@ -35,6 +35,10 @@ struct SiteRef<'a> {
     name: &'a str,
     kind: SiteKind,
     parent: Option<Named<'a>>,
+    /// The site's own look and footer facts (`SiteSettings`).
+    settings: &'a portico_engine::SiteSettings,
+    /// Changes with the look, for the site stylesheet's address; absent when there is none.
+    look: Option<String>,
 }
 
 /// The network's own name until a main portal exists.
@@ -69,6 +73,8 @@ pub fn site(
                 slug: &p.slug,
                 name: &p.name,
             }),
+            settings: &site.settings,
+            look: look_version(&site.settings),
         },
         channels: channels
             .iter()
@@ -93,6 +99,41 @@ pub fn file_size(bytes: u64) -> String {
         let tenths = kb.saturating_mul(10) / 1024;
         format!("{},{} MB", tenths / 10, tenths % 10)
     }
+}
+
+/// A short fingerprint of what the site stylesheet draws (colour, banner), or `None` when the
+/// theme's own look is used unchanged.
+pub fn look_version(s: &portico_engine::SiteSettings) -> Option<String> {
+    if s.color.is_none() && s.banner.is_none() {
+        return None;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("{:?}{:?}", s.color, s.banner).bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    Some(format!("{h:016x}"))
+}
+
+/// The site stylesheet: the header in the site's colour (the menu a shade darker) and its
+/// banner picture. Values were checked when saved (`#rrggbb`, `/media/{id}`).
+pub fn site_css(s: &portico_engine::SiteSettings) -> String {
+    let mut css = String::new();
+    if let Some(c) = s.color.as_deref().and_then(|c| c.strip_prefix('#')) {
+        let dark: String = (0..3)
+            .filter_map(|i| c.get(i * 2..i * 2 + 2))
+            .filter_map(|h| u8::from_str_radix(h, 16).ok())
+            .map(|v| format!("{:02x}", u16::from(v) * 4 / 5))
+            .collect();
+        css.push_str(&format!(
+            ".banner{{background-color:#{c}}}.menu{{background-color:#{dark}}}\n"
+        ));
+    }
+    if let Some(b) = s.banner.as_deref() {
+        css.push_str(&format!(
+            ".banner .top{{background-image:url({b}/hero);background-size:cover;background-position:center}}\n"
+        ));
+    }
+    css
 }
 
 /// The context of a page that belongs to no site (the network's errors).

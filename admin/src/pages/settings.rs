@@ -45,10 +45,19 @@ async fn screen(
         };
         let may_channels = engine.may(&actor, &slug, portico_engine::Permission::ManageChannels);
         let may_roles = engine.may(&actor, &slug, portico_engine::Permission::ManageRoles);
-        Ok((site, channels, roles, hooks, may_channels, may_roles))
+        let may_settings = engine.may(&actor, &slug, portico_engine::Permission::ManageSettings);
+        Ok((
+            site,
+            channels,
+            roles,
+            hooks,
+            may_channels,
+            may_roles,
+            may_settings,
+        ))
     })
     .await;
-    let (site, channels, roles, hooks, may_channels, may_roles) = match found {
+    let (site, channels, roles, hooks, may_channels, may_roles, may_settings) = match found {
         Ok(v) => v,
         Err(e) => return refusal(admin, Some(me), &e),
     };
@@ -68,6 +77,8 @@ async fn screen(
     let ctx = context! {
         me => me.view(),
         site => context! { slug => site.slug, name => site.name },
+        look => &site.settings,
+        may_settings,
         channels => channel_rows,
         roles => role_rows,
         hooks,
@@ -124,6 +135,23 @@ pub(crate) async fn act(
     let (username, role, url, kinds) = (get("username"), get("role"), get("url"), get("kinds"));
     let descendants = value_of(&form, "descendants") == "1";
     let hook: Option<i64> = get("id").parse().ok();
+    let look = portico_engine::SiteSettings {
+        logo: opt("logo"),
+        banner: opt("banner"),
+        color: opt("color"),
+        agency: opt("agency"),
+        responsible: opt("responsible"),
+        address: opt("address"),
+        phone: opt("phone"),
+        email: opt("email"),
+        licence: opt("licence"),
+        public_service_url: opt("public_service_url"),
+        home_channels: crate::fields::values_of(&form, "home_channels")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        home_items: get("home_items").parse().ok(),
+    };
     let op_for = op.clone();
     let result: Result<Option<String>, EngineError> = blocking(move || {
         let position = match position {
@@ -158,6 +186,9 @@ pub(crate) async fn act(
                 )
                 .map(|_| None),
             "channel.delete" => engine.delete_channel(&actor, &slug, &channel).map(|_| None),
+            "site.settings" => engine
+                .update_site_settings(&actor, &slug, look)
+                .map(|_| None),
             "role.grant" => engine
                 .set_role(Some(&actor), &slug, &username, &role, true)
                 .map(|_| None),

@@ -30,6 +30,19 @@ pub(crate) async fn site(
     Ok(Json(blocking(move || engine.site_named(&site)).await?))
 }
 
+/// Replaces a site's settings (its site admins).
+pub(crate) async fn site_settings(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(site): Path<String>,
+    JsonBody(body): JsonBody<portico_engine::SiteSettings>,
+) -> Result<Json<Site>, ApiError> {
+    let engine = st.engine.clone();
+    Ok(Json(
+        blocking(move || engine.update_site_settings(&auth.actor, &site, body)).await?,
+    ))
+}
+
 pub(crate) async fn create_site(
     State(st): State<AppState>,
     auth: Auth,

@@ -287,17 +287,38 @@ pub(crate) async fn site_home(
         let prefix = context::prefix(&site, routed);
         let mut sections = Vec::new();
         let mut featured = None;
-        for c in engine.channels(&site.slug)?.into_iter().filter(|c| c.parent_id.is_none()) {
+        // The blocks the site chose, in its order; every top channel otherwise.
+        let all = engine.channels(&site.slug)?;
+        let chosen = &site.settings.home_channels;
+        let blocks: Vec<_> = if chosen.is_empty() {
+            all.iter().filter(|c| c.parent_id.is_none()).collect()
+        } else {
+            chosen.iter().filter_map(|s| all.iter().find(|c| &c.slug == s)).collect()
+        };
+        let per_block = usize::from(site.settings.home_items.unwrap_or(5));
+        for c in blocks {
             let q = ContentFilters { channel: Some(c.slug.clone()), ..Default::default() };
-            let page = engine.public_list(Some(&site.slug), &q, None, 6)?;
+            let page = engine.public_list(Some(&site.slug), &q, None, per_block + 1)?;
             let mut items: Vec<Value> = page.items.into_iter().map(|i| context::list_entry(i, &prefix, None)).collect();
             // The newest story leads the page; its channel lists the rest.
             if featured.is_none() && !items.is_empty() {
                 featured = Some(items.remove(0));
             }
-            items.truncate(5);
+            items.truncate(per_block);
             sections.push(json!({"channel": {"slug": c.slug, "name": c.name}, "items": items}));
         }
+        // New documents (newest issue date first) and procedures, when the site has them.
+        let kind_block = |kind: portico_engine::ItemKind| -> Result<Vec<Value>, EngineError> {
+            let q = ContentFilters { kind: Some(kind), ..Default::default() };
+            Ok(engine
+                .public_list(Some(&site.slug), &q, None, 5)?
+                .items
+                .into_iter()
+                .map(|i| context::list_entry(i, &prefix, None))
+                .collect())
+        };
+        let documents = kind_block(portico_engine::ItemKind::Document)?;
+        let procedures = kind_block(portico_engine::ItemKind::Procedure)?;
         let children: Vec<Value> = engine
             .sites()?
             .into_iter()
@@ -310,12 +331,43 @@ pub(crate) async fn site_home(
         Ok(Page::Ok {
             site: Some((site.slug.clone(), site.theme.clone())),
             template: "site.html",
-            ctx: context::merge(ctx, json!({"title": site.name, "sections": sections, "featured": featured, "children": children})),
+            ctx: context::merge(ctx, json!({"title": site.name, "sections": sections, "featured": featured, "children": children,
+                                             "documents": documents, "procedures": procedures})),
             tags,
             last_modified: None,
         })
     })
     .await
+}
+
+/// `/{site}/giao-dien.css`: the site's own colour and banner over the theme's stylesheet.
+pub(crate) async fn site_css(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(site): Path<String>,
+) -> Response {
+    let engine = st.engine.clone();
+    match super::off_thread(move || engine.site_named(&site)).await {
+        Ok(Ok(site)) => {
+            let mut tags = Tags::default();
+            tags.add(Dependency::Site(site.id));
+            public_bytes(
+                &headers,
+                context::site_css(&site.settings).into_bytes(),
+                "text/css; charset=utf-8",
+                None,
+                tags,
+                // Its address carries a fingerprint of the look, so it may be kept long.
+                "public, max-age=86400",
+            )
+        }
+        _ => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "no such site\n",
+        )
+            .into_response(),
+    }
 }
 
 /// What differs between the list pages.

@@ -163,6 +163,110 @@ impl Engine {
         Ok(made)
     }
 
+    /// Replaces a site's settings (its site admins): each value checked, texts NFC and one
+    /// line, channels that exist, pictures from the site's library.
+    pub fn update_site_settings(
+        &self,
+        actor: &Actor,
+        site: &str,
+        settings: crate::SiteSettings,
+    ) -> Result<Site, EngineError> {
+        let site = self.site_by_slug(site)?;
+        self.allow(actor, &site, Permission::ManageSettings)?;
+        let bad = |field: &str, m: &str| {
+            EngineError::invalid(InvalidKind::InvalidValue, field.to_owned(), m.to_owned())
+        };
+        let line =
+            |field: &str, v: Option<String>, max: usize| -> Result<Option<String>, EngineError> {
+                let Some(v) = v
+                    .map(|v| crate::text::nfc(v.trim()))
+                    .filter(|v| !v.is_empty())
+                else {
+                    return Ok(None);
+                };
+                if v.chars().count() > max || v.chars().any(char::is_control) {
+                    return Err(bad(field, &format!("one line of at most {max} characters")));
+                }
+                Ok(Some(v))
+            };
+        let picture = |field: &str, v: Option<String>| -> Result<Option<String>, EngineError> {
+            let v = line(field, v, 200)?;
+            if let Some(p) = &v {
+                let id = p
+                    .strip_prefix("/media/")
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .ok_or_else(|| bad(field, "a file of the site's library, as /media/12"))?;
+                let m = self
+                    .store
+                    .media(crate::MediaId(id))?
+                    .filter(|m| m.site_id == site.id && m.media_type.is_image())
+                    .ok_or_else(|| bad(field, "no such image in this site's library"))?;
+                return Ok(Some(format!("/media/{}", m.id)));
+            }
+            Ok(v)
+        };
+        let color = line("color", settings.color, 7)?;
+        if let Some(c) = &color {
+            let hex = c.strip_prefix('#').unwrap_or_default();
+            if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad("color", "a colour as #rrggbb, e.g. #8b1a1a"));
+            }
+        }
+        let url = line("public_service_url", settings.public_service_url, 300)?;
+        if let Some(u) = &url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                return Err(bad(
+                    "public_service_url",
+                    "an address starting with https://",
+                ));
+            }
+        }
+        let email = line("email", settings.email, 200)?;
+        if email.as_ref().is_some_and(|e| !e.contains('@')) {
+            return Err(bad("email", "an email address"));
+        }
+        // From the store, not the snapshot: a channel made a moment ago counts.
+        let channels = self.store.channels(site.id)?;
+        for c in &settings.home_channels {
+            if !channels.iter().any(|ch| &ch.slug == c) {
+                return Err(bad(
+                    "home_channels",
+                    &format!("'{}' has no channel '{c}'", site.slug),
+                ));
+            }
+        }
+        if settings.home_channels.len() > 12 {
+            return Err(bad("home_channels", "at most 12 blocks"));
+        }
+        if settings.home_items.is_some_and(|n| !(1..=12).contains(&n)) {
+            return Err(bad("home_items", "1 to 12 items per block"));
+        }
+        let clean = crate::SiteSettings {
+            logo: picture("logo", settings.logo)?,
+            banner: picture("banner", settings.banner)?,
+            color,
+            agency: line("agency", settings.agency, 300)?,
+            responsible: line("responsible", settings.responsible, 300)?,
+            address: line("address", settings.address, 300)?,
+            phone: line("phone", settings.phone, 100)?,
+            email,
+            licence: line("licence", settings.licence, 300)?,
+            public_service_url: url,
+            home_channels: settings.home_channels,
+            home_items: settings.home_items,
+        };
+        let mut audit = self.audit(Some(actor.user_id), "site.settings");
+        audit.site_id = Some(site.id);
+        let saved = self.store.update_site_settings(
+            site.id,
+            &clean,
+            &audit,
+            &crate::NewEvent::site_changed(site.id),
+        )?;
+        self.forget_catalog();
+        Ok(saved)
+    }
+
     /// Every site, flat, in creation order. The site tree is public knowledge.
     pub fn sites(&self) -> Result<Vec<Site>, EngineError> {
         Ok(self.catalog()?.sites.clone())

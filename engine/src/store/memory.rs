@@ -180,6 +180,7 @@ impl SiteStore for MemoryStore {
             domains,
             theme: site.theme.clone(),
             created_at: site.at,
+            settings: Default::default(),
         };
         d.sites.push(made.clone());
         let mut audit = audit.clone();
@@ -193,6 +194,24 @@ impl SiteStore for MemoryStore {
 
     fn sites(&self) -> StoreResult<Vec<Site>> {
         Ok(self.lock().sites.clone())
+    }
+
+    fn update_site_settings(
+        &self,
+        site: SiteId,
+        settings: &crate::site::SiteSettings,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<Site> {
+        let mut d = self.lock();
+        let Some(s) = d.sites.iter_mut().find(|s| s.id == site) else {
+            return Err(StoreError::NotFound(format!("site {site}")));
+        };
+        s.settings = settings.clone();
+        let made = s.clone();
+        d.audit(audit, None);
+        d.event(event, audit.at, None);
+        Ok(made)
     }
 
     fn site_by_slug(&self, slug: &str) -> StoreResult<Option<Site>> {
@@ -314,7 +333,12 @@ impl SiteStore for MemoryStore {
             .events
             .iter()
             .rev()
-            .find(|e| matches!(e.kind, EventKind::SiteCreated | EventKind::ChannelChanged))
+            .find(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::SiteCreated | EventKind::ChannelChanged | EventKind::SiteChanged
+                )
+            })
             .map_or(0, |e| e.seq))
     }
 }

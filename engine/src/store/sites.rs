@@ -37,6 +37,14 @@ pub trait SiteStore {
         audit: &AuditEntry,
         event: &NewEvent,
     ) -> StoreResult<Site>;
+    /// Replaces a site's settings.
+    fn update_site_settings(
+        &self,
+        site: SiteId,
+        settings: &crate::site::SiteSettings,
+        audit: &AuditEntry,
+        event: &NewEvent,
+    ) -> StoreResult<Site>;
     /// Every site, in creation order.
     fn sites(&self) -> StoreResult<Vec<Site>>;
     /// One site by its slug.

@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/003_editors_lists.sql")),
     (4, include_str!("migrations/004_disabled_users.sql")),
     (5, include_str!("migrations/005_media_alt.sql")),
+    (6, include_str!("migrations/006_site_settings.sql")),
 ];
 
 /// Why the PostgreSQL store could not be opened.

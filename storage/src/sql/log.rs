@@ -207,9 +207,10 @@ pub(crate) fn last_event_seq(c: &dyn Db) -> Result<i64, StoreError> {
 /// `events_by_kind`, whatever the length of the log.
 pub(crate) fn catalog_version(c: &dyn Db) -> Result<i64, StoreError> {
     Ok(c.value(
-        "SELECT CASE WHEN a > b THEN a ELSE b END FROM (SELECT
+        "SELECT CASE WHEN a >= b AND a >= c THEN a WHEN b >= c THEN b ELSE c END FROM (SELECT
              COALESCE((SELECT MAX(seq) FROM events WHERE kind = 'site_created'), 0) AS a,
-             COALESCE((SELECT MAX(seq) FROM events WHERE kind = 'channel_changed'), 0) AS b) t",
+             COALESCE((SELECT MAX(seq) FROM events WHERE kind = 'channel_changed'), 0) AS b,
+             COALESCE((SELECT MAX(seq) FROM events WHERE kind = 'site_changed'), 0) AS c) t",
         &[],
     )?)
 }

@@ -8,7 +8,7 @@ use portico_engine::{
     SiteId, StoreError,
 };
 
-const SITE_COLS: &str = "id, slug, name, kind, parent_id, theme, created_at";
+const SITE_COLS: &str = "id, slug, name, kind, parent_id, theme, created_at, settings";
 
 /// A site row (columns as in `SITE_COLS`) with its domains.
 fn to_site(r: &Row, domains: Vec<String>) -> Result<Site, StoreError> {
@@ -21,6 +21,9 @@ fn to_site(r: &Row, domains: Vec<String>) -> Result<Site, StoreError> {
         parent_id: r.get::<Option<i64>>(4)?.map(SiteId),
         theme: r.get(5)?,
         created_at: time(r.get(6)?)?,
+        // Written by this code only; a hand-edited value that no longer reads is ignored
+        // rather than taking the portal down.
+        settings: serde_json::from_str(&r.get::<String>(7)?).unwrap_or_default(),
     })
 }
 
@@ -31,6 +34,31 @@ fn with_domains(c: &dyn Db, r: Option<Row>) -> Result<Option<Site>, StoreError> 
         args![r.get::<i64>(0)?],
     )?;
     to_site(&r, domains).map(Some)
+}
+
+pub(crate) fn update_settings(
+    tx: &dyn Db,
+    site: SiteId,
+    settings: &portico_engine::SiteSettings,
+    audit: &AuditEntry,
+    event: &NewEvent,
+) -> Result<Site, StoreError> {
+    let json = serde_json::to_string(settings)
+        .map_err(|e| StoreError::Corrupt(format!("site settings: {e}")))?;
+    let n = tx.execute(
+        "UPDATE sites SET settings = ?2 WHERE id = ?1",
+        args![site.0, json],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("site {site}")));
+    }
+    append_audit(tx, audit, None)?;
+    append_event(tx, event, micros(audit.at), None)?;
+    let row = tx.opt_row(
+        &format!("SELECT {SITE_COLS} FROM sites WHERE id = ?1"),
+        args![site.0],
+    )?;
+    with_domains(tx, row)?.ok_or_else(|| StoreError::NotFound(format!("site {site}")))
 }
 
 pub(crate) fn insert_site(

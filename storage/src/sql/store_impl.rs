@@ -28,6 +28,15 @@ macro_rules! impl_store {
                 ) -> StoreResult<Site> {
                     self.write(|tx| sites::insert_site(tx, site, audit, event))
                 }
+                fn update_site_settings(
+                    &self,
+                    site: SiteId,
+                    settings: &portico_engine::SiteSettings,
+                    audit: &AuditEntry,
+                    event: &NewEvent,
+                ) -> StoreResult<Site> {
+                    self.write(|tx| sites::update_settings(tx, site, settings, audit, event))
+                }
                 fn sites(&self) -> StoreResult<Vec<Site>> {
                     self.read(sites::sites)
                 }
