@@ -160,6 +160,36 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
             engine.set_role(None, slug, role, role, true)?;
         }
     }
+    // The facts a state agency's portal must show (Decree 42/2022), as the province would
+    // fill them in; the main portal also has its licence.
+    let admin = engine.actor_by_name("admin")?;
+    for (slug, name, kind) in &sites {
+        let main = *kind == SiteKind::Main;
+        engine.update_site_settings(
+            &admin,
+            slug,
+            portico_engine::SiteSettings {
+                agency: Some(if main {
+                    "Ủy ban nhân dân tỉnh Lào Cai".to_owned()
+                } else {
+                    (*name).to_owned()
+                }),
+                responsible: Some(if main {
+                    "Chánh Văn phòng Ủy ban nhân dân tỉnh".to_owned()
+                } else {
+                    format!("Người đứng đầu {name}")
+                }),
+                address: Some("Đại lộ Trần Hưng Đạo, phường Nam Cường, tỉnh Lào Cai".to_owned()),
+                phone: Some("0214 3840 888".to_owned()),
+                email: Some(format!("{slug}@laocai.gov.vn")),
+                licence: main.then(|| {
+                    "Giấy phép số 12/GP-TTĐT ngày 05/3/2024 của Cục Phát thanh, truyền hình và thông tin điện tử".to_owned()
+                }),
+                public_service_url: Some("https://dichvucong.laocai.gov.vn".to_owned()),
+                ..Default::default()
+            },
+        )?;
+    }
     summary.sites = sites.len();
 
     // Content, back-dated over the last half year.
