@@ -28,7 +28,9 @@ cdp.on('Network.loadingFinished', async (e) => {
 });
 const settle = () => new Promise((r) => setTimeout(r, 300));
 const report = (name) => {
-  const sum = (k, f = () => true) => log.filter(f).reduce((a, x) => a + x[k], 0);
+  // Compressed sizes count only what crossed the wire (not what came from the browser's cache).
+  const sent = (x) => x.wire > 0;
+  const sum = (k, f = () => true) => log.filter((x) => f(x) && (k === 'wire' || sent(x))).reduce((a, x) => a + x[k], 0);
   const js = (x) => x.type === 'Script';
   const kb = (n) => (n / 1024).toFixed(1).padStart(7);
   console.log(`${name.padEnd(30)} ${String(log.length).padStart(4)} ${kb(sum('wire'))} ${kb(sum('gzip'))} ${kb(sum('br'))} ${kb(sum('br', js))}`);
