@@ -119,6 +119,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_form_of_every_kind_renders_new_and_edited() {
+        #![allow(clippy::unwrap_used)]
+        let ui = Ui::new().unwrap();
+        let stored = serde_json::json!({"title": "Tiêu đề", "cover": "/media/3", "issued_on": "2024-03-05",
+            "attachments": [{"name": "a.pdf", "href": "/media/4"}], "tags": ["x"], "status": "in_force"});
+        for kind in portico_engine::ItemKind::ALL {
+            let form = crate::fields::from_stored(kind, &stored);
+            for mode in ["new", "edit"] {
+                let ctx = minijinja::context! {
+                    me => minijinja::context! { username => "u", csrf => "c" },
+                    mode, kind => kind.as_str(), form => &form,
+                    site => minijinja::context! { slug => "main", name => "Cổng" },
+                    item => minijinja::context! { id => 1, site => "main", state => "draft", title => "T",
+                        revision => 2, can_edit => true, actions => ["submit"], propose_to => Vec::<String>::new() },
+                    cover_choices => vec![minijinja::context! { value => "/media/3", label => "Ảnh" }],
+                    history => Vec::<String>::new(), channels => Vec::<String>::new(), base_revision => 2,
+                };
+                let html = ui.render("edit.html", ctx);
+                assert!(html.is_ok(), "{kind} {mode}: {html:?}");
+            }
+        }
+    }
+
+    #[test]
     fn times_are_shown_in_vietnam_time_and_dates_day_first() {
         assert_eq!(
             datetime_vn("2026-11-23T01:00:00Z".into()),

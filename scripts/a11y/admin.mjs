@@ -257,6 +257,8 @@ await check('the media library: several files with progress, thumbnails, a title
   await a.setInputFiles('#f-cover_file', { name: 'anh-bia.png', mimeType: 'image/png', buffer: shotA });
   await Promise.all([a.waitForURL(/done=created/), a.click('#item-form button[type=submit]')]);
   assert.match(await a.inputValue('#f-cover'), /^\/media\/\d+$/);
+  await a.waitForFunction(() => { const i = document.querySelector('img.cover-now'); return i && i.complete && i.naturalWidth > 0; });
+  assert.ok((await a.locator('#cover-choices option').count()) >= 2, 'the library offers its pictures as covers');
   // A file nobody uses can go.
   await a.goto(base + libraryFile);
   await Promise.all([a.waitForURL(/media\?done=delete/), a.click('button[value=delete]')]);

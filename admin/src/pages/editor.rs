@@ -90,6 +90,42 @@ fn save_error(admin: &Admin, e: &EngineError) -> Option<(String, String)> {
     }
 }
 
+/// The site's newest pictures, for the cover's list of choices (kinds with a cover only).
+async fn cover_choices(
+    admin: &Admin,
+    me: &Me,
+    site: &str,
+    kind: ItemKind,
+) -> Vec<minijinja::Value> {
+    if !fields::of(kind).iter().any(|f| f.name == "cover") {
+        return Vec::new();
+    }
+    let engine = admin.engine.clone();
+    let actor = me.actor.clone();
+    let site = site.to_owned();
+    let filter = portico_engine::MediaFilter {
+        query: None,
+        media_type: None,
+        before: None,
+        limit: 60,
+    };
+    blocking(move || engine.media_library(&actor, &site, filter))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m.media_type.is_image())
+        .take(30)
+        .map(|m| {
+            let label = if m.title.is_empty() {
+                m.filename.clone()
+            } else {
+                m.title.clone()
+            };
+            context! { value => format!("/media/{}", m.id), label }
+        })
+        .collect()
+}
+
 async fn load(
     admin: &Admin,
     me: &Me,
@@ -126,6 +162,11 @@ async fn item_screen(
         &extra.error,
     );
     let chosen = extra.channels.unwrap_or_else(|| item.channels.clone());
+    let covers = if item.can_edit {
+        cover_choices(admin, me, &item.site, item.kind).await
+    } else {
+        Vec::new()
+    };
     // The last return, if the item came back and was not sent on since: the author must see
     // what to change first.
     let last_return = history
@@ -148,6 +189,7 @@ async fn item_screen(
         form,
         channels => channel_rows(&channels, &chosen),
         base_revision => extra.base.unwrap_or(item.revision.0),
+        cover_choices => covers,
         history => history.iter().rev().collect::<Vec<_>>(),
         last_return,
         error => extra.error.as_ref().map(|e| e.1.clone()),
@@ -260,9 +302,11 @@ async fn new_screen(
         Err(e) => return refusal(admin, Some(me), &e),
     };
     let form = form_field_with_error(form, &error);
+    let covers = cover_choices(admin, me, site.slug.as_str(), kind).await;
     let ctx = context! {
         me => me.view(),
         mode => "new",
+        cover_choices => covers,
         site => context! { slug => site.slug, name => site.name },
         kind => kind.as_str(),
         form,
