@@ -34,6 +34,7 @@ run() {
 run "article page" "/main/$CHANNEL/$SLUG"
 run "channel list page" "/main/$CHANNEL"
 run "site home page" "/main/"
+run "document register" "/main/van-ban"
 run "delivery API list" "/api/v1/public/sites/main/items?limit=20"
 run "delivery API item" "/api/v1/public/sites/main/items/$SLUG"
 run "RSS feed (site)" "/main/feed.rss"
