@@ -298,7 +298,9 @@ pub(crate) async fn site_home(
         let per_block = usize::from(site.settings.home_items.unwrap_or(5));
         for c in blocks {
             let q = ContentFilters { channel: Some(c.slug.clone()), ..Default::default() };
-            let page = engine.public_list(Some(&site.slug), &q, None, per_block + 1)?;
+            // One more for the block that gives up its newest story to the lead.
+            let want = if featured.is_none() { per_block + 1 } else { per_block };
+            let page = engine.public_list(Some(&site.slug), &q, None, want)?;
             let mut items: Vec<Value> = page.items.into_iter().map(|i| context::list_entry(i, &prefix, None)).collect();
             // The newest story leads the page; its channel lists the rest.
             if featured.is_none() && !items.is_empty() {

@@ -47,6 +47,10 @@ pub struct Engine {
     renderer: Arc<dyn crate::Renderer>,
     limits: Limits,
     catalog: catalog::CatalogCell,
+    /// The register's issuer lists by site, with when they were read: a list a few seconds
+    /// old is good enough for a filter's choices, and the register is a hot page.
+    issuers:
+        Arc<std::sync::Mutex<std::collections::HashMap<SiteId, (std::time::Instant, Vec<String>)>>>,
     hash_cost: crate::HashCost,
     webhook_targets: crate::WebhookTargets,
 }
@@ -60,6 +64,7 @@ impl Engine {
             renderer: Arc::new(crate::EscapingRenderer),
             limits: Limits::default(),
             catalog: Default::default(),
+            issuers: Default::default(),
             hash_cost: crate::HashCost::Production,
             webhook_targets: crate::WebhookTargets::default(),
         }

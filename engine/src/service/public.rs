@@ -400,8 +400,18 @@ impl Engine {
 
     /// The issuers of a site's published documents, for the register's filter.
     pub fn document_issuers(&self, site: &str) -> Result<Vec<String>, EngineError> {
+        const FRESH: std::time::Duration = std::time::Duration::from_secs(10);
         let site = self.site_by_slug(site)?;
-        Ok(self.store.live_issuers(site.id)?)
+        if let Ok(cache) = self.issuers.lock() {
+            if let Some((_, list)) = cache.get(&site.id).filter(|(at, _)| at.elapsed() < FRESH) {
+                return Ok(list.clone());
+            }
+        }
+        let list = self.store.live_issuers(site.id)?;
+        if let Ok(mut cache) = self.issuers.lock() {
+            cache.insert(site.id, (std::time::Instant::now(), list.clone()));
+        }
+        Ok(list)
     }
 
     /// The newest event's sequence number.
