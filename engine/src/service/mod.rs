@@ -39,6 +39,10 @@ use crate::site::Site;
 use crate::store::{ItemRecord, Store};
 use std::sync::Arc;
 
+/// The register's issuer lists by site, with when each was read.
+type IssuerCache =
+    Arc<std::sync::Mutex<std::collections::HashMap<SiteId, (std::time::Instant, Vec<String>)>>>;
+
 /// Runs every use case against a store and a clock.
 #[derive(Clone)]
 pub struct Engine {
