@@ -53,8 +53,7 @@ pub struct Engine {
     catalog: catalog::CatalogCell,
     /// The register's issuer lists by site, with when they were read: a list a few seconds
     /// old is good enough for a filter's choices, and the register is a hot page.
-    issuers:
-        Arc<std::sync::Mutex<std::collections::HashMap<SiteId, (std::time::Instant, Vec<String>)>>>,
+    issuers: IssuerCache,
     hash_cost: crate::HashCost,
     webhook_targets: crate::WebhookTargets,
 }
