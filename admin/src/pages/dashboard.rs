@@ -1,10 +1,10 @@
 //! The desk (`/admin/`): what waits for me, per site and state; recent activity on my sites;
 //! a site switcher that finds a portal by its name typed with or without diacritics.
 
-use super::{blocking, me, page, refusal};
+use super::{blocking, page, refusal, Me};
 use crate::Admin;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use portico_engine::text::fold;
@@ -40,14 +40,9 @@ const WAITING: [ItemState; 4] = [
 
 pub(crate) async fn desk(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Query(q): Query<DeskQuery>,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let engine = admin.engine.clone();
     let actor = me.actor.clone();
     let desk = match blocking(move || engine.desk(&actor, 15)).await {

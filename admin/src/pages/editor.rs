@@ -2,12 +2,12 @@
 //! the history with the last return comment in view, and the conflict view when someone else
 //! saved first.
 
-use super::{blocking, me, page, posted, posted_with_files, refusal, Me, Upload};
+use super::{blocking, page, posted, posted_with_files, refusal, Me, Upload};
 use crate::fields::{self, value_of, values_of, FormField};
 use crate::Admin;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDateTime, TimeZone};
 use minijinja::context;
@@ -211,15 +211,10 @@ fn parse_id(raw: &str) -> Option<ItemId> {
 
 pub(crate) async fn item(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(id): Path<String>,
     Query(notice): Query<Notice>,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let Some(id) = parse_id(&id) else {
         return super::message(
             &admin,
@@ -238,15 +233,10 @@ pub(crate) async fn item(
 
 pub(crate) async fn new_form(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(site): Path<String>,
     Query(k): Query<KindParam>,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let Ok(kind) = k.kind.as_deref().unwrap_or("article").parse::<ItemKind>() else {
         return super::message(
             &admin,
@@ -320,14 +310,10 @@ async fn new_screen(
 pub(crate) async fn create(
     State(admin): State<Admin>,
     headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(site): Path<String>,
     body: Bytes,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let (mut form, files) = match posted_with_files(&admin, &me, &headers, body).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -390,14 +376,10 @@ pub(crate) async fn create(
 pub(crate) async fn save(
     State(admin): State<Admin>,
     headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let (mut form, files) = match posted_with_files(&admin, &me, &headers, body).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -599,15 +581,10 @@ fn schedule_time(raw: &str) -> Option<String> {
 
 pub(crate) async fn transition(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let form = match posted(&admin, &me, &body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -680,15 +657,10 @@ pub(crate) async fn transition(
 
 pub(crate) async fn propose(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let form = match posted(&admin, &me, &body) {
         Ok(f) => f,
         Err(r) => return r,

@@ -1,12 +1,12 @@
 //! A site's items (`/admin/sites/{site}/items`): filtered by kind, state, channel, author and
 //! text, sorted, paged by cursor, with bulk workflow actions on the ones ticked.
 
-use super::{blocking, me, page, posted, refusal};
+use super::{blocking, page, posted, refusal, Me};
 use crate::fields::{value_of, values_of};
 use crate::Admin;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use portico_engine::{Action, EngineError, ItemId, ItemKind, ItemListQuery, TransitionInput};
@@ -60,15 +60,10 @@ impl ListParams {
 
 pub(crate) async fn list(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(site): Path<String>,
     Query(p): Query<ListParams>,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let engine = admin.engine.clone();
     let actor = me.actor.clone();
     let q = ItemListQuery {
@@ -139,15 +134,10 @@ pub(crate) async fn list(
 /// own, so a refusal of one leaves the others done.
 pub(crate) async fn bulk(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(site): Path<String>,
     body: Bytes,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let form = match posted(&admin, &me, &body) {
         Ok(f) => f,
         Err(r) => return r,

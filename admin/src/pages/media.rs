@@ -2,12 +2,12 @@
 //! thumbnails, search by name or title; and one file (`/admin/media/{id}`): its title,
 //! public or private, replace, delete when unused, and where it is used.
 
-use super::{blocking, me, page, posted_with_files, refusal, Me};
+use super::{blocking, page, posted_with_files, refusal, Me};
 use crate::fields::value_of;
 use crate::Admin;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use portico_engine::{parse_media_type, EngineError, Media, MediaFilter, MediaId, MediaPatch};
@@ -97,15 +97,11 @@ async fn library_screen(
 
 pub(crate) async fn library(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(site): Path<String>,
     Query(p): Query<LibraryParams>,
 ) -> Response {
-    match me(&admin, &headers, &uri).await {
-        Ok(me) => library_screen(&admin, &me, &site, p, StatusCode::OK, None).await,
-        Err(r) => r,
-    }
+    library_screen(&admin, &me, &site, p, StatusCode::OK, None).await
 }
 
 /// Uploads every file chosen; each is checked on its own, so one refused file leaves the
@@ -113,14 +109,10 @@ pub(crate) async fn library(
 pub(crate) async fn upload(
     State(admin): State<Admin>,
     headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(site): Path<String>,
     body: Bytes,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let (form, files) = match posted_with_files(&admin, &me, &headers, body).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -210,39 +202,29 @@ pub(crate) struct Done {
 
 pub(crate) async fn file(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(id): Path<i64>,
     Query(d): Query<Done>,
 ) -> Response {
-    match me(&admin, &headers, &uri).await {
-        Ok(me) => {
-            file_screen(
-                &admin,
-                &me,
-                MediaId(id),
-                StatusCode::OK,
-                d.done.filter(|d| d.len() < 20),
-                None,
-            )
-            .await
-        }
-        Err(r) => r,
-    }
+    file_screen(
+        &admin,
+        &me,
+        MediaId(id),
+        StatusCode::OK,
+        d.done.filter(|d| d.len() < 20),
+        None,
+    )
+    .await
 }
 
 /// Changes a file: `op` is `update` (title, public), `replace` (a new file) or `delete`.
 pub(crate) async fn change(
     State(admin): State<Admin>,
     headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let (form, files) = match posted_with_files(&admin, &me, &headers, body).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -320,13 +302,9 @@ pub(crate) async fn change(
 pub(crate) async fn thumbnail(
     State(admin): State<Admin>,
     headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(id): Path<i64>,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     match admin
         .gate
         .thumbnail(me.actor.clone(), MediaId(id), headers)

@@ -91,6 +91,19 @@ pub(crate) async fn me(admin: &Admin, headers: &HeaderMap, uri: &Uri) -> Result<
     }
 }
 
+/// A handler's signed-in user: signed out, the request goes to the sign-in page (and comes
+/// back afterwards).
+impl axum::extract::FromRequestParts<Admin> for Me {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        admin: &Admin,
+    ) -> Result<Self, Self::Rejection> {
+        me(admin, &parts.headers, &parts.uri).await
+    }
+}
+
 /// A posted form after the CSRF check: its pairs, in order.
 pub(crate) fn posted(
     admin: &Admin,

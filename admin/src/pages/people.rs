@@ -2,13 +2,13 @@
 //! users (`/admin/users`: create, disable, enable, reset a password) and the site tree
 //! (`/admin/network`: create a portal with its domains and theme).
 
-use super::{blocking, me, page, posted, refusal, Me};
+use super::{blocking, page, posted, refusal, Me};
 use crate::fields::value_of;
 use crate::session::{self, SESSION};
 use crate::Admin;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use portico_engine::{EngineError, NewSiteInput, NewUserInput, SiteNode, UserPatch};
@@ -41,24 +41,17 @@ fn account_screen(admin: &Admin, me: &Me, status: StatusCode, error: Option<Stri
     page(admin, status, "account.html", ctx)
 }
 
-pub(crate) async fn account(State(admin): State<Admin>, headers: HeaderMap, uri: Uri) -> Response {
-    match me(&admin, &headers, &uri).await {
-        Ok(me) => account_screen(&admin, &me, StatusCode::OK, None),
-        Err(r) => r,
-    }
+pub(crate) async fn account(State(admin): State<Admin>, me: Me) -> Response {
+    account_screen(&admin, &me, StatusCode::OK, None)
 }
 
 /// Changes one's own password; the session ends with it, so the next page is the sign-in.
 pub(crate) async fn change_password(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    _headers: HeaderMap,
+    me: Me,
     body: Bytes,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let form = match posted(&admin, &me, &body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -128,37 +121,18 @@ async fn users_screen(
     page(admin, status, "users.html", ctx)
 }
 
-pub(crate) async fn users(
-    State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
-    Query(n): Query<Notice>,
-) -> Response {
-    match me(&admin, &headers, &uri).await {
-        Ok(me) => {
-            users_screen(
-                &admin,
-                &me,
-                StatusCode::OK,
-                n.done.filter(|d| d.len() < 30),
-                None,
-            )
-            .await
-        }
-        Err(r) => r,
-    }
+pub(crate) async fn users(State(admin): State<Admin>, me: Me, Query(n): Query<Notice>) -> Response {
+    users_screen(
+        &admin,
+        &me,
+        StatusCode::OK,
+        n.done.filter(|d| d.len() < 30),
+        None,
+    )
+    .await
 }
 
-pub(crate) async fn users_act(
-    State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+pub(crate) async fn users_act(State(admin): State<Admin>, me: Me, body: Bytes) -> Response {
     let form = match posted(&admin, &me, &body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -266,35 +240,20 @@ async fn network_screen(
 
 pub(crate) async fn network(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Query(n): Query<Notice>,
 ) -> Response {
-    match me(&admin, &headers, &uri).await {
-        Ok(me) => {
-            network_screen(
-                &admin,
-                &me,
-                StatusCode::OK,
-                n.done.filter(|d| d.len() < 30),
-                None,
-            )
-            .await
-        }
-        Err(r) => r,
-    }
+    network_screen(
+        &admin,
+        &me,
+        StatusCode::OK,
+        n.done.filter(|d| d.len() < 30),
+        None,
+    )
+    .await
 }
 
-pub(crate) async fn create_site(
-    State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+pub(crate) async fn create_site(State(admin): State<Admin>, me: Me, body: Bytes) -> Response {
     let form = match posted(&admin, &me, &body) {
         Ok(f) => f,
         Err(r) => return r,

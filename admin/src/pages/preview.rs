@@ -2,12 +2,12 @@
 //! will look, with nothing stored. The form's "Xem trước" button posts here into a new tab,
 //! so it works without JavaScript.
 
-use super::{blocking, me, posted_with_files, refusal};
+use super::{blocking, posted_with_files, refusal, Me};
 use crate::fields::{self, value_of, values_of};
 use crate::Admin;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use portico_engine::{ItemKind, ItemKind as K};
 use portico_themes::context;
@@ -16,14 +16,10 @@ use serde_json::json;
 pub(crate) async fn show(
     State(admin): State<Admin>,
     headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(site): Path<String>,
     body: Bytes,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     // The item form carries files (multipart); a preview ignores them.
     let form = match posted_with_files(&admin, &me, &headers, body).await {
         Ok((f, _)) => f,

@@ -1,24 +1,15 @@
 //! An item's revisions and the word-level comparison of any two, inline or side by side.
 
-use super::{blocking, me, page, refusal};
+use super::{blocking, page, refusal, Me};
 use crate::Admin;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use portico_engine::ItemId;
 use serde::Deserialize;
 
-pub(crate) async fn list(
-    State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
-    Path(id): Path<String>,
-) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
+pub(crate) async fn list(State(admin): State<Admin>, me: Me, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse().map(ItemId) else {
         return super::message(
             &admin,
@@ -55,15 +46,10 @@ pub(crate) struct Pair {
 
 pub(crate) async fn compare(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(id): Path<String>,
     Query(p): Query<Pair>,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let Ok(id) = id.parse().map(ItemId) else {
         return super::message(
             &admin,

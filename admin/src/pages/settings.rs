@@ -2,12 +2,12 @@
 //! (create, rename, move, order, delete), who holds which role (grant, revoke), and webhooks
 //! with their delivery log.
 
-use super::{blocking, me, page, posted, refusal, Me};
+use super::{blocking, page, posted, refusal, Me};
 use crate::fields::value_of;
 use crate::Admin;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use portico_engine::{
@@ -95,15 +95,10 @@ async fn screen(
 
 pub(crate) async fn show(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(site): Path<String>,
     Query(n): Query<Notice>,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let done = n.done.filter(|d| d.len() < 30);
     screen(&admin, &me, &site, StatusCode::OK, done, None, None).await
 }
@@ -111,15 +106,10 @@ pub(crate) async fn show(
 /// One form of the settings page, by its `op`.
 pub(crate) async fn act(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path(site): Path<String>,
     body: Bytes,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let form = match posted(&admin, &me, &body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -260,14 +250,9 @@ pub(crate) async fn act(
 /// A webhook's delivery log.
 pub(crate) async fn deliveries(
     State(admin): State<Admin>,
-    headers: HeaderMap,
-    uri: Uri,
+    me: Me,
     Path((site, id)): Path<(String, i64)>,
 ) -> Response {
-    let me = match me(&admin, &headers, &uri).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
     let engine = admin.engine.clone();
     let actor = me.actor.clone();
     let slug = site.clone();
