@@ -403,6 +403,23 @@ await check('a network admin creates a user, grants a role, and disabling shuts 
   await admin.context.close();
 });
 
+await check('with JavaScript off, an author signs in, writes, saves and submits', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(base + '/admin/sites/main/items/new?kind=page');
+  assert.match(page.url(), /\/admin\/login/);
+  await page.fill('input[name=username]', 'author');
+  await page.fill('input[name=password]', 'demo');
+  await Promise.all([page.waitForURL(/items\/new\?kind=page/), page.click('button[type=submit]')]);
+  await page.fill('#f-title', `Trang viết khi tắt JavaScript ${Date.now()}`);
+  await Promise.all([page.waitForURL(/done=created/), page.click('#item-form button[type=submit][name=save]')]);
+  await Promise.all([page.waitForURL(/done=submit/), page.click('button[name=action][value=submit]')]);
+  assert.equal(await page.getAttribute('[data-state]', 'data-state'), 'in_review');
+  await page.goto(base + '/admin/?site=so%20tai%20chinh');
+  assert.ok((await page.locator('#site-table tbody tr').count()) >= 1, 'the portal switcher filters without script');
+  await context.close();
+});
+
 await check('signing out ends the session', async () => {
   const a = author.page;
   await a.goto(base + '/admin/');
