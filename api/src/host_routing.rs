@@ -27,14 +27,17 @@ pub(crate) async fn host_routing(
         "/readyz",
         "/media/",
         "/_portico/",
-        "/admin",
+        "/admin/",
     ];
     let host = req
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(str::to_owned);
-    if let (Some(host), false) = (host, passthrough.iter().any(|p| path.starts_with(p))) {
+    // The editors' interface is the same on every domain; `/admin` itself too, but not a
+    // site's own `/admin-...` channel.
+    let own = path == "/admin" || passthrough.iter().any(|p| path.starts_with(p));
+    if let (Some(host), false) = (host, own) {
         let engine = st.engine.clone();
         let found = crate::handlers::off_thread(move || engine.site_for_domain(&host)).await;
         if let Ok(Ok(Some(site))) = found {

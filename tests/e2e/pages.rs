@@ -238,6 +238,22 @@ async fn a_site_with_its_own_domain_is_served_at_its_root() {
         .await
         .unwrap();
     assert_eq!(api.status(), StatusCode::OK);
+    // The editors' interface is the same on every domain; a channel named "admin-..." is the
+    // site's own.
+    let (status, html, _) = page(&s, "/admin/login", Some("banvuoc.laocai.gov.vn")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("name=\"password\""));
+    let r = s
+        .post(
+            "/api/v1/sites/xa-ban-vuoc/channels",
+            &admin,
+            json!({"name": "Admin tin", "slug": "admin-tin"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let (status, html, _) = page(&s, "/admin-tin/", Some("banvuoc.laocai.gov.vn")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Admin tin</h1>"), "{html}");
 }
 
 #[tokio::test]
