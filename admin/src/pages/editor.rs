@@ -2,7 +2,7 @@
 //! the history with the last return comment in view, and the conflict view when someone else
 //! saved first.
 
-use super::{blocking, page, posted, posted_with_files, refusal, Me, Upload};
+use super::{blocking, page, posted, posted_with_files, refusal, ItemPath, Me, Upload};
 use crate::fields::{self, value_of, values_of, FormField};
 use crate::Admin;
 use axum::body::Bytes;
@@ -71,6 +71,14 @@ fn form_field_with_error(
         }
     }
     form
+}
+
+/// A refused workflow step or proposal, shown on the item's page by the form it came from.
+fn refused_step(admin: &Admin, field: String, e: &EngineError) -> Extra {
+    Extra {
+        error: Some((field, format!("{} ({e})", admin.ui.msg("error.action")))),
+        ..Default::default()
+    }
 }
 
 /// The message of a refused save, by the input it concerns.
@@ -205,25 +213,12 @@ async fn item_screen(
     page(admin, status, "edit.html", ctx)
 }
 
-fn parse_id(raw: &str) -> Option<ItemId> {
-    raw.parse().ok().map(ItemId)
-}
-
 pub(crate) async fn item(
     State(admin): State<Admin>,
     me: Me,
-    Path(id): Path<String>,
+    ItemPath(id): ItemPath,
     Query(notice): Query<Notice>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return super::message(
-            &admin,
-            Some(&me),
-            StatusCode::NOT_FOUND,
-            "error.not_found",
-            None,
-        );
-    };
     let extra = Extra {
         done: notice.done.filter(|d| d.len() < 20),
         ..Default::default()
@@ -377,21 +372,12 @@ pub(crate) async fn save(
     State(admin): State<Admin>,
     headers: HeaderMap,
     me: Me,
-    Path(id): Path<String>,
+    ItemPath(id): ItemPath,
     body: Bytes,
 ) -> Response {
     let (mut form, files) = match posted_with_files(&admin, &me, &headers, body).await {
         Ok(f) => f,
         Err(r) => return r,
-    };
-    let Some(id) = parse_id(&id) else {
-        return super::message(
-            &admin,
-            Some(&me),
-            StatusCode::NOT_FOUND,
-            "error.not_found",
-            None,
-        );
     };
     let Ok(kind) = value_of(&form, "kind").parse::<ItemKind>() else {
         return super::message(
@@ -582,21 +568,12 @@ fn schedule_time(raw: &str) -> Option<String> {
 pub(crate) async fn transition(
     State(admin): State<Admin>,
     me: Me,
-    Path(id): Path<String>,
+    ItemPath(id): ItemPath,
     body: Bytes,
 ) -> Response {
     let form = match posted(&admin, &me, &body) {
         Ok(f) => f,
         Err(r) => return r,
-    };
-    let Some(id) = parse_id(&id) else {
-        return super::message(
-            &admin,
-            Some(&me),
-            StatusCode::NOT_FOUND,
-            "error.not_found",
-            None,
-        );
     };
     let action = value_of(&form, "action").to_owned();
     let comment = value_of(&form, "comment").trim().to_owned();
@@ -644,10 +621,9 @@ pub(crate) async fn transition(
                 "action".into()
             };
             let extra = Extra {
-                error: Some((field, format!("{} ({e})", admin.ui.msg("error.action")))),
                 comment,
                 at: at_raw,
-                ..Default::default()
+                ..refused_step(&admin, field, &e)
             };
             item_screen(&admin, &me, id, StatusCode::CONFLICT, extra).await
         }
@@ -658,21 +634,12 @@ pub(crate) async fn transition(
 pub(crate) async fn propose(
     State(admin): State<Admin>,
     me: Me,
-    Path(id): Path<String>,
+    ItemPath(id): ItemPath,
     body: Bytes,
 ) -> Response {
     let form = match posted(&admin, &me, &body) {
         Ok(f) => f,
         Err(r) => return r,
-    };
-    let Some(id) = parse_id(&id) else {
-        return super::message(
-            &admin,
-            Some(&me),
-            StatusCode::NOT_FOUND,
-            "error.not_found",
-            None,
-        );
     };
     let parent = value_of(&form, "parent").to_owned();
     let engine = admin.engine.clone();
@@ -680,13 +647,7 @@ pub(crate) async fn propose(
     match blocking(move || engine.propose(&actor, id, &parent)).await {
         Ok(_) => Redirect::to(&format!("/admin/items/{id}?done=propose")).into_response(),
         Err(e @ (EngineError::Invalid { .. } | EngineError::Conflict { .. })) => {
-            let extra = Extra {
-                error: Some((
-                    "parent".into(),
-                    format!("{} ({e})", admin.ui.msg("error.action")),
-                )),
-                ..Default::default()
-            };
+            let extra = refused_step(&admin, "parent".into(), &e);
             item_screen(&admin, &me, id, StatusCode::CONFLICT, extra).await
         }
         Err(e) => refusal(&admin, Some(&me), &e),

@@ -104,6 +104,29 @@ impl axum::extract::FromRequestParts<Admin> for Me {
     }
 }
 
+/// The item an `/admin/items/{id}...` address names; an id that is not a number is the
+/// interface's 404 page (list it after [`Me`], so a signed-out visitor is sent to sign in
+/// first).
+pub(crate) struct ItemPath(pub(crate) portico_engine::ItemId);
+
+impl axum::extract::FromRequestParts<Admin> for ItemPath {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        admin: &Admin,
+    ) -> Result<Self, Self::Rejection> {
+        let not_found = || message(admin, None, StatusCode::NOT_FOUND, "error.not_found", None);
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, admin)
+                .await
+                .map_err(|_| not_found())?;
+        raw.parse()
+            .map(|id| ItemPath(portico_engine::ItemId(id)))
+            .map_err(|_| not_found())
+    }
+}
+
 /// A posted form after the CSRF check: its pairs, in order.
 pub(crate) fn posted(
     admin: &Admin,

@@ -1,24 +1,14 @@
 //! An item's revisions and the word-level comparison of any two, inline or side by side.
 
-use super::{blocking, page, refusal, Me};
+use super::{blocking, page, refusal, ItemPath, Me};
 use crate::Admin;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
-use portico_engine::ItemId;
 use serde::Deserialize;
 
-pub(crate) async fn list(State(admin): State<Admin>, me: Me, Path(id): Path<String>) -> Response {
-    let Ok(id) = id.parse().map(ItemId) else {
-        return super::message(
-            &admin,
-            Some(&me),
-            StatusCode::NOT_FOUND,
-            "error.not_found",
-            None,
-        );
-    };
+pub(crate) async fn list(State(admin): State<Admin>, me: Me, ItemPath(id): ItemPath) -> Response {
     let engine = admin.engine.clone();
     let actor = me.actor.clone();
     let found =
@@ -47,18 +37,9 @@ pub(crate) struct Pair {
 pub(crate) async fn compare(
     State(admin): State<Admin>,
     me: Me,
-    Path(id): Path<String>,
+    ItemPath(id): ItemPath,
     Query(p): Query<Pair>,
 ) -> Response {
-    let Ok(id) = id.parse().map(ItemId) else {
-        return super::message(
-            &admin,
-            Some(&me),
-            StatusCode::NOT_FOUND,
-            "error.not_found",
-            None,
-        );
-    };
     let engine = admin.engine.clone();
     let actor = me.actor.clone();
     let found = blocking(move || {
