@@ -39,7 +39,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
         }
         let search = portico_search::SearchIndex::open(&args.data.index_path())?;
         let media = args.media.config(&args.data.data)?;
-        let blobs = portico_storage::ObjectBlobs::open(&args.media.blobs(&args.data.data)?)?;
+        let blobs = Arc::new(portico_storage::ObjectBlobs::open(
+            &args.media.blobs(&args.data.data)?,
+        )?);
         let empty = {
             let e = engine.clone();
             tokio::task::spawn_blocking(move || e.sites()).await??.is_empty()
@@ -52,12 +54,18 @@ pub fn run(args: ServeArgs) -> Result<()> {
             let e = engine.clone();
             let demo_size = args.demo_size;
             let t = Instant::now();
+            let library = DemoLibrary {
+                engine: engine.clone(),
+                blobs: blobs.clone(),
+                max_pixels: media.max_pixels,
+                runtime: tokio::runtime::Handle::current(),
+            };
             let summary = tokio::task::spawn_blocking(move || {
                 let size = match demo_size {
                     crate::cli::DemoSizeArg::Full => portico_demo::DemoSize::default(),
                     crate::cli::DemoSizeArg::Small => portico_demo::DemoSize::small(),
                 };
-                portico_demo::seed(&e, size, 2026)
+                portico_demo::seed_with_media(&e, size, 2026, Some(&library))
             })
             .await??;
             println!(
@@ -116,7 +124,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
             listener,
             engine,
             Arc::new(search),
-            Arc::new(blobs),
+            blobs,
             config,
             shutdown_signal(),
         )
@@ -124,6 +132,47 @@ pub fn run(args: ServeArgs) -> Result<()> {
         println!("Portico stopped.");
         Ok(())
     })
+}
+
+/// The demo's photos and files go where an upload's would: cleaned like one, into the
+/// node's object storage, and into the site's library.
+struct DemoLibrary {
+    engine: portico_engine::Engine,
+    blobs: Arc<portico_storage::ObjectBlobs>,
+    max_pixels: u64,
+    runtime: tokio::runtime::Handle,
+}
+
+impl portico_demo::DemoMedia for DemoLibrary {
+    fn add(
+        &self,
+        actor: &portico_engine::Actor,
+        site: &str,
+        filename: &str,
+        title: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, portico_engine::EngineError> {
+        use portico_engine::{Blobs, EngineError};
+        let p = portico_media::prepare(bytes, filename, self.max_pixels)
+            .map_err(|e| EngineError::internal(format!("demo file {filename}: {e}")))?;
+        let key = portico_engine::original_key(&p.checksum, p.media_type);
+        let size = u64::try_from(p.bytes.len()).unwrap_or(u64::MAX);
+        // Called from the blocking pool, where waiting on the runtime is allowed.
+        self.runtime
+            .block_on(self.blobs.put(&key, p.bytes))
+            .map_err(|e| EngineError::internal(format!("storing demo file {filename}: {e}")))?;
+        let file = portico_engine::MediaFile {
+            media_type: p.media_type,
+            size,
+            checksum: p.checksum,
+            width: p.width,
+            height: p.height,
+        };
+        let m = self
+            .engine
+            .add_media(actor, site, filename, Some(title), file)?;
+        Ok(m.id.to_string())
+    }
 }
 
 pub fn edge_token(t: Option<String>) -> Result<Option<String>> {

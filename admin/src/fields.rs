@@ -83,6 +83,7 @@ const PROCEDURE: &[FieldDef] = &[
     f("level", Input::Choice(LEVELS), true),
     f("agency", Input::Text, false),
     f("online_level", Input::Choice(ONLINE), true),
+    f("online_url", Input::Text, false),
     f("steps", Input::Markdown, false),
     f("papers", Input::Markdown, false),
     f("duration", Input::Text, false),

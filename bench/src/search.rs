@@ -99,7 +99,10 @@ fn generate(args: &Args) -> Vec<IndexDoc> {
         });
     }
     for i in 0..args.procedures {
-        let (title, field) = words::PROCEDURES[i % words::PROCEDURES.len()];
+        let catalogue = portico_demo::procedures::CATALOGUE;
+        let (title, field) = catalogue
+            .get(i % catalogue.len())
+            .map_or(("", ""), |p| (p.title, p.field));
         docs.push(IndexDoc {
             site: site(&mut rng),
             kind: "procedure".into(),

@@ -8,6 +8,9 @@
 
 mod fixture;
 mod network;
+pub mod pdf;
+pub mod photos;
+pub mod procedures;
 pub mod words;
 
 pub use fixture::seed_small_network;
@@ -80,14 +83,40 @@ pub struct DemoSummary {
     pub published: usize,
 }
 
+/// Where the demo puts its photos and files: the node's media library. The demo only knows
+/// the engine; storing bytes (cleaning images, object storage) is the node's.
+pub trait DemoMedia {
+    /// Stores `bytes` as `filename` in `site`'s library on behalf of `actor` and returns the
+    /// media id that fields refer to.
+    fn add(
+        &self,
+        actor: &Actor,
+        site: &str,
+        filename: &str,
+        title: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, EngineError>;
+}
+
 struct Crew {
     author: Actor,
     editor: Actor,
     approver: Actor,
 }
 
-/// Creates the demo network in an empty store.
+/// Creates the demo network in an empty store, without photos or files.
 pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, EngineError> {
+    seed_with_media(engine, size, seed, None)
+}
+
+/// Creates the demo network in an empty store; with `media`, articles get cover photos and
+/// documents their PDF.
+pub fn seed_with_media(
+    engine: &Engine,
+    size: DemoSize,
+    seed: u64,
+    media: Option<&dyn DemoMedia>,
+) -> Result<DemoSummary, EngineError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut summary = DemoSummary::default();
     // Marks the start and the end, so a build that was interrupted can be told from a whole
@@ -169,23 +198,25 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
             &admin,
             slug,
             portico_engine::SiteSettings {
-                agency: Some(if main {
-                    "Ủy ban nhân dân tỉnh Lào Cai".to_owned()
-                } else {
-                    (*name).to_owned()
-                }),
-                responsible: Some(if main {
-                    "Chánh Văn phòng Ủy ban nhân dân tỉnh".to_owned()
-                } else {
-                    format!("Người đứng đầu {name}")
-                }),
-                address: Some("Đại lộ Trần Hưng Đạo, phường Nam Cường, tỉnh Lào Cai".to_owned()),
+                agency: Some(agency_of(name, *kind)),
+                responsible: Some(responsible_of(name, *kind)),
+                address: Some(address_of(name, *kind)),
                 phone: Some("0214 3840 888".to_owned()),
                 email: Some(format!("{slug}@laocai.gov.vn")),
                 licence: main.then(|| {
                     "Giấy phép số 12/GP-TTĐT ngày 05/3/2024 của Cục Phát thanh, truyền hình và thông tin điện tử".to_owned()
                 }),
                 public_service_url: Some("https://dichvucong.laocai.gov.vn".to_owned()),
+                // News first, as a portal's home page leads; documents and procedures have
+                // their own blocks beside them.
+                home_channels: [
+                    "tin-tuc-su-kien",
+                    "hoat-dong-cua-lanh-dao",
+                    "tin-dia-phuong",
+                    "thong-bao",
+                ]
+                .map(str::to_owned)
+                .to_vec(),
                 ..Default::default()
             },
         )?;
@@ -202,6 +233,12 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
         approver: engine.actor_by_name("approver")?,
     };
     let mut first_of_kind: Vec<SiteKind> = Vec::new();
+    // Drawn once: every site's library holds the same bytes (stored once, by checksum).
+    let photo_bytes: Vec<Vec<u8>> = if media.is_some() {
+        (0..photos::TITLES.len()).map(photos::photo).collect()
+    } else {
+        Vec::new()
+    };
     for (slug, name, kind) in &sites {
         let articles = if *kind == SiteKind::Main {
             size.main_articles
@@ -209,6 +246,32 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
             rng.gen_range(size.component_articles.0..=size.component_articles.1)
         };
         let place = short_place(name);
+        // The site's photos: the main portal has the whole set, a component portal two.
+        let covers: Vec<String> = match media {
+            Some(m) => {
+                let n = if *kind == SiteKind::Main {
+                    photos::TITLES.len()
+                } else {
+                    2
+                };
+                let first = rng.gen_range(0..photos::TITLES.len());
+                (first..first + n)
+                    .map(|i| {
+                        let i = i % photos::TITLES.len();
+                        let title = photos::TITLES.get(i).copied().unwrap_or("Ảnh");
+                        let bytes = photo_bytes.get(i).cloned().unwrap_or_default();
+                        m.add(
+                            &crew.author,
+                            slug,
+                            &format!("anh-{}.jpg", i + 1),
+                            title,
+                            bytes,
+                        )
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            None => Vec::new(),
+        };
         let mut jobs: Vec<(i64, Value, &str, &str)> = Vec::new();
         for _ in 0..articles {
             let channel = match rng.gen_range(0..10) {
@@ -217,12 +280,18 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
                 6..=7 => "tin-dia-phuong",
                 _ => "thong-bao",
             };
-            jobs.push((
-                rng.gen_range(0..180 * 24 * 60),
-                article(&mut rng, &place),
-                "article",
-                channel,
-            ));
+            let mut fields = article(&mut rng, &place);
+            // Most stories have a photo, as on a real portal; notices rarely do.
+            let with_photo = channel != "thong-bao" && rng.gen_bool(0.8);
+            if let (true, Some(cover)) = (
+                with_photo,
+                covers.get(rng.gen_range(0..covers.len().max(1))),
+            ) {
+                if let Some(f) = fields.as_object_mut() {
+                    f.insert("cover".into(), json!(cover));
+                }
+            }
+            jobs.push((rng.gen_range(0..180 * 24 * 60), fields, "article", channel));
         }
         let docs = if *kind == SiteKind::Main {
             40
@@ -230,22 +299,21 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
             rng.gen_range(2..5)
         };
         for _ in 0..docs {
+            let mut fields = document(&mut rng, name);
+            if let Some(m) = media {
+                attach_pdf(m, &crew.author, slug, &mut fields)?;
+            }
             jobs.push((
                 rng.gen_range(0..180 * 24 * 60),
-                document(&mut rng, name),
+                fields,
                 "document",
                 "van-ban-chi-dao-dieu-hanh",
             ));
         }
-        let procs = match kind {
-            SiteKind::Main => 15,
-            SiteKind::Department | SiteKind::District | SiteKind::Commune => rng.gen_range(3..7),
-            _ => 0,
-        };
-        for i in 0..procs {
+        for spec in procedures::for_portal(*kind, name) {
             jobs.push((
                 rng.gen_range(0..180 * 24 * 60),
-                procedure(&mut rng, name, *kind, i),
+                procedure(spec, name),
                 "procedure",
                 "thu-tuc-hanh-chinh",
             ));
@@ -262,7 +330,19 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
             "page",
             "gioi-thieu",
         ));
-        jobs.push((1, page("Liên hệ", &format!("**{name}**\n\nĐịa chỉ: Đại lộ Trần Hưng Đạo, phường Nam Cường, thành phố Lào Cai.\n\nĐiện thoại: 0214 3840 {:03}", rng.gen_range(100..999))), "page", "gioi-thieu"));
+        jobs.push((
+            1,
+            page(
+                "Liên hệ",
+                &format!(
+                    "**{name}**\n\nĐịa chỉ: {}.\n\nĐiện thoại: 0214 3840 {:03}",
+                    address_of(name, *kind),
+                    rng.gen_range(100..999)
+                ),
+            ),
+            "page",
+            "gioi-thieu",
+        ));
         jobs.sort_by_key(|j| j.0);
         for (minute, fields, kind_name, channel) in jobs {
             clock.set(now - Duration::days(180) + Duration::minutes(minute));
@@ -279,6 +359,42 @@ pub fn seed(engine: &Engine, size: DemoSize, seed: u64) -> Result<DemoSummary, E
     }
     engine.record_system("demo.finished", None)?;
     Ok(summary)
+}
+
+/// The body that manages a portal (Decree 42/2022's "cơ quan chủ quản").
+fn agency_of(name: &str, kind: SiteKind) -> String {
+    match kind {
+        SiteKind::Main => "Ủy ban nhân dân tỉnh Lào Cai".to_owned(),
+        SiteKind::District | SiteKind::Commune => {
+            format!("Ủy ban nhân dân {}", procedures::lower_first(name))
+        }
+        _ => name.to_owned(),
+    }
+}
+
+/// Who answers for a portal's content.
+fn responsible_of(name: &str, kind: SiteKind) -> String {
+    match kind {
+        SiteKind::Main => "Chánh Văn phòng Ủy ban nhân dân tỉnh".to_owned(),
+        SiteKind::District | SiteKind::Commune => {
+            format!("Chủ tịch Ủy ban nhân dân {}", procedures::lower_first(name))
+        }
+        SiteKind::Department if name.starts_with("Sở ") => format!("Giám đốc {name}"),
+        _ => format!("Thủ trưởng {name}"),
+    }
+}
+
+fn address_of(name: &str, kind: SiteKind) -> String {
+    match kind {
+        SiteKind::Main | SiteKind::Department | SiteKind::Council => {
+            "Khối 2, Đại lộ Trần Hưng Đạo, phường Nam Cường, tỉnh Lào Cai".to_owned()
+        }
+        SiteKind::District | SiteKind::Commune => format!(
+            "Trụ sở Ủy ban nhân dân {}, tỉnh Lào Cai",
+            procedures::lower_first(name)
+        ),
+        _ => format!("Trụ sở {name}, tỉnh Lào Cai"),
+    }
 }
 
 fn display_name(user: &str) -> &'static str {
@@ -299,12 +415,13 @@ fn short_place(name: &str) -> String {
 }
 
 fn article<R: Rng>(rng: &mut R, place: &str) -> Value {
+    let story = words::story(rng, place);
     json!({
-        "title": words::headline(rng, place),
-        "summary": words::paragraph(rng, 1),
-        "body": words::article_body(rng),
+        "title": story.title,
+        "summary": story.summary,
+        "body": story.body,
         "author_line": pick(rng, words::PEOPLE),
-        "tags": [pick(rng, words::FIELDS)],
+        "tags": [story.field],
     })
 }
 
@@ -337,38 +454,85 @@ fn document<R: Rng>(rng: &mut R, issuer: &str) -> Value {
         "issued_on": issued.format("%Y-%m-%d").to_string(),
         "effective_on": issued.format("%Y-%m-%d").to_string(),
         "status": if rng.gen_bool(0.85) { "in_force" } else { "expired" },
-        "field": pick(rng, words::FIELDS),
+        "field": words::field_of(topic),
         "title": format!("Về việc {topic}"),
         "summary": format!("{doc_type} về việc {topic} {}", pick(rng, words::PERIODS)),
-        "body": format!("Căn cứ Luật Tổ chức chính quyền địa phương;\n\n{}\n\n**Điều 1.** {}\n\n**Điều 2.** {}\n\n**Điều 3.** Quyết định có hiệu lực kể từ ngày ký.",
-            words::paragraph(rng, 2), words::paragraph(rng, 3), words::paragraph(rng, 2)),
+        "body": format!("Căn cứ Luật Tổ chức chính quyền địa phương;\n\n{}\n\n**Điều 1.** {}\n\n**Điều 2.** {}\n\n**Điều 3.** {doc_type} có hiệu lực kể từ ngày ký.",
+            words::paragraph_on(rng, 2, &[topic]), words::paragraph_on(rng, 3, &[topic]), words::paragraph_on(rng, 2, &[topic])),
     })
 }
 
-fn procedure<R: Rng>(rng: &mut R, agency: &str, kind: SiteKind, i: usize) -> Value {
-    let (title, field) = *words::PROCEDURES
-        .iter()
-        .cycle()
-        .nth(i + rng.gen_range(0..words::PROCEDURES.len()))
-        .unwrap_or(&("", ""));
-    let level = match kind {
-        SiteKind::Commune => "commune",
-        SiteKind::District => "district",
-        _ => "province",
+fn procedure(spec: &procedures::ProcedureSpec, portal: &str) -> Value {
+    let mut fields = json!({
+        "code": spec.code,
+        "title": spec.title,
+        "field": spec.field,
+        "level": spec.level.as_str(),
+        "agency": procedures::agency(spec, portal),
+        "steps": "Bước 1: Tổ chức, cá nhân nộp hồ sơ tại Bộ phận Một cửa hoặc trực tuyến trên Cổng Dịch vụ công.\n\nBước 2: Cán bộ tiếp nhận kiểm tra tính đầy đủ, hợp lệ của hồ sơ; hồ sơ chưa đủ được hướng dẫn bổ sung một lần.\n\nBước 3: Cơ quan có thẩm quyền giải quyết và trả kết quả theo thời hạn quy định.",
+        "papers": spec.papers,
+        "duration": spec.duration,
+        "fees": spec.fees,
+        "legal_basis": spec.legal_basis,
+        "online_level": spec.online,
+    });
+    if spec.online != "none" {
+        if let Some(f) = fields.as_object_mut() {
+            f.insert(
+                "online_url".into(),
+                json!(format!(
+                    "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc={}",
+                    spec.code
+                )),
+            );
+        }
+    }
+    fields
+}
+
+/// Writes a document's text as its attached PDF and lists it in `fields`.
+fn attach_pdf(
+    media: &dyn DemoMedia,
+    actor: &Actor,
+    site: &str,
+    fields: &mut Value,
+) -> Result<(), EngineError> {
+    let text = |k: &str| {
+        fields
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
     };
-    json!({
-        "code": format!("1.{:06}", rng.gen_range(1000..13000)),
-        "title": title,
-        "field": field,
-        "level": level,
-        "agency": agency,
-        "steps": "Bước 1: Nộp hồ sơ tại Bộ phận Một cửa hoặc trực tuyến trên Cổng Dịch vụ công.\n\nBước 2: Cán bộ tiếp nhận kiểm tra tính đầy đủ của hồ sơ.\n\nBước 3: Trả kết quả cho tổ chức, cá nhân.",
-        "papers": "- Tờ khai theo mẫu;\n- Bản sao giấy tờ tùy thân;\n- Giấy tờ chứng minh nơi cư trú.",
-        "duration": format!("{} ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ", rng.gen_range(1..16)),
-        "fees": if rng.gen_bool(0.5) { "Không thu phí" } else { "50.000 đồng/hồ sơ" },
-        "legal_basis": "Luật Hộ tịch năm 2014; Nghị định số 123/2015/NĐ-CP.",
-        "online_level": if rng.gen_bool(0.6) { "full" } else { "partial" },
-    })
+    let (number, doc_type, issuer) = (text("number"), text("doc_type"), text("issuer"));
+    let heading = vec![
+        issuer.to_uppercase(),
+        format!("Số: {number}"),
+        String::new(),
+        doc_type.to_uppercase(),
+        text("title"),
+    ];
+    let paragraphs: Vec<String> = text("body")
+        .split("\n\n")
+        .map(|p| p.replace("**", ""))
+        .chain([format!("Người ký: {}", text("signer"))])
+        .collect();
+    let bytes = pdf::one_page(&heading, &paragraphs);
+    let filename = format!("{doc_type} {}.pdf", number.replace('/', "-"));
+    let id = media.add(
+        actor,
+        site,
+        &filename,
+        &format!("{doc_type} {number}"),
+        bytes,
+    )?;
+    if let Some(f) = fields.as_object_mut() {
+        f.insert(
+            "attachments".into(),
+            json!([{"name": filename, "href": format!("/media/{id}")}]),
+        );
+    }
+    Ok(())
 }
 
 fn page(title: &str, body: &str) -> Value {

@@ -138,39 +138,6 @@ pub const FIELDS: &[&str] = &[
     "Du lịch",
 ];
 
-pub const PROCEDURES: &[(&str, &str)] = &[
-    ("Đăng ký khai sinh", "Hộ tịch"),
-    ("Đăng ký kết hôn", "Hộ tịch"),
-    ("Đăng ký khai tử", "Hộ tịch"),
-    (
-        "Chứng thực bản sao từ bản chính giấy tờ, văn bản",
-        "Chứng thực",
-    ),
-    ("Cấp giấy phép xây dựng nhà ở riêng lẻ", "Xây dựng"),
-    (
-        "Đăng ký thành lập hộ kinh doanh",
-        "Thành lập và hoạt động của hộ kinh doanh",
-    ),
-    ("Cấp phiếu lý lịch tư pháp", "Lý lịch tư pháp"),
-    (
-        "Thẩm định dự toán, thiết kế xây dựng công trình",
-        "Xây dựng",
-    ),
-    ("Cấp giấy chứng nhận quyền sử dụng đất lần đầu", "Đất đai"),
-    ("Giải quyết trợ cấp xã hội hằng tháng", "Bảo trợ xã hội"),
-    (
-        "Cấp giấy phép kinh doanh dịch vụ lữ hành nội địa",
-        "Du lịch",
-    ),
-    ("Công nhận gia đình văn hóa", "Văn hóa cơ sở"),
-    ("Đăng ký hoạt động tín ngưỡng", "Tín ngưỡng, tôn giáo"),
-    ("Cấp giấy phép khai thác tài nguyên nước", "Tài nguyên nước"),
-    (
-        "Cấp chứng chỉ hành nghề khám bệnh, chữa bệnh",
-        "Khám bệnh, chữa bệnh",
-    ),
-];
-
 /// Picks one entry.
 pub fn pick<'a, R: Rng>(rng: &mut R, from: &'a [&'a str]) -> &'a str {
     from.choose(rng).copied().unwrap_or("")
@@ -211,29 +178,142 @@ pub fn paragraph_on<R: Rng>(rng: &mut R, n: usize, topics: &[&str]) -> String {
         .join(" ")
 }
 
-/// A headline.
-pub fn headline<R: Rng>(rng: &mut R, place: &str) -> String {
+/// The field (lĩnh vực) a topic belongs to, so an article's tag agrees with its text.
+pub fn field_of(topic: &str) -> &'static str {
+    const BY_WORD: &[(&str, &str)] = &[
+        ("chuyển đổi số", "Công nghệ thông tin"),
+        ("điện tử", "Công nghệ thông tin"),
+        ("giáo dục", "Giáo dục"),
+        ("đào tạo nghề", "Giáo dục"),
+        ("sức khỏe", "Y tế"),
+        ("dịch bệnh", "Y tế"),
+        ("tiêm chủng", "Y tế"),
+        ("du lịch", "Du lịch"),
+        ("văn hóa", "Văn hóa"),
+        ("đất đai", "Đất đai"),
+        ("mặt bằng", "Đất đai"),
+        ("ngân sách", "Tài chính"),
+        ("vốn đầu tư", "Tài chính"),
+        ("đầu tư", "Tài chính"),
+        ("giao thông", "Giao thông"),
+        ("thủ tục hành chính", "Tư pháp"),
+        ("dân chủ", "Nội vụ"),
+        ("Đảng", "Nội vụ"),
+        ("Hồ Chí Minh", "Nội vụ"),
+        ("thiên tai", "Nội vụ"),
+    ];
+    BY_WORD
+        .iter()
+        .find(|(word, _)| topic.contains(word))
+        .map_or("Nông nghiệp", |(_, field)| field)
+}
+
+/// One generated news story: its headline, summary and body all speak of one topic, as a
+/// real story does.
+pub struct Story {
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub field: &'static str,
+}
+
+/// A story about one topic, set in `place`.
+pub fn story<R: Rng>(rng: &mut R, place: &str) -> Story {
     let topic = pick(rng, TOPICS);
-    match rng.gen_range(0..4) {
-        0 => format!("{} về {} {}", pick(rng, LEADS), topic, pick(rng, PERIODS)),
-        1 => format!("{place} {} {}", pick(rng, VERBS), topic),
-        2 => format!("Đẩy mạnh {topic} {}", pick(rng, PERIODS)),
-        _ => format!("{}: {} {}", place, pick(rng, LEADS).to_lowercase(), topic),
+    let lead = pick(rng, LEADS);
+    let period = pick(rng, PERIODS);
+    let on = [topic];
+    let (title, summary) = match rng.gen_range(0..4) {
+        0 => (
+            format!("{lead} về {topic} {period}"),
+            format!(
+                "{lead} về {topic} {period} được tổ chức tại {place}, với sự tham gia của {}.",
+                pick(rng, SUBJECTS).to_lowercase()
+            ),
+        ),
+        1 => {
+            let verb = pick(rng, VERBS);
+            (
+                format!("{place} {verb} {topic}"),
+                format!(
+                    "{place} {verb} {topic} {}, coi đây là nhiệm vụ trọng tâm {period}.",
+                    pick(rng, COMPLEMENTS)
+                ),
+            )
+        }
+        2 => (
+            format!("Đẩy mạnh {topic} {period}"),
+            format!(
+                "Để đẩy mạnh {topic} {period}, {} đã đề ra nhiều giải pháp cụ thể.",
+                pick(rng, SUBJECTS).to_lowercase()
+            ),
+        ),
+        _ => (
+            format!("{place}: {} {topic}", lead.to_lowercase()),
+            format!(
+                "{lead} {topic} tại {place} thu hút đông đảo cán bộ và nhân dân tham gia {}.",
+                pick(rng, COMPLEMENTS)
+            ),
+        ),
+    };
+    // The summary stands above the body on the page; the body goes on from it.
+    let mut body = paragraph_on(rng, 3, &on);
+    body.push_str("\n\n## Những kết quả nổi bật\n\n");
+    for _ in 0..3 {
+        body.push_str(&format!("- {}\n", sentence_on(rng, &on)));
+    }
+    for _ in 0..rng.gen_range(2..4) {
+        let n = rng.gen_range(2..4);
+        body.push('\n');
+        body.push_str(&paragraph_on(rng, n, &on));
+        body.push('\n');
+    }
+    body.push_str(&format!(
+        "\nThời gian tới, {place} tiếp tục thực hiện {topic}, {}.\n",
+        pick(rng, COMPLEMENTS)
+    ));
+    Story {
+        title,
+        summary,
+        body,
+        field: field_of(topic),
     }
 }
 
-/// A Markdown article body: a lead paragraph, a sub-heading, a list and more paragraphs.
-pub fn article_body<R: Rng>(rng: &mut R) -> String {
-    let mut out = paragraph(rng, 3);
-    out.push_str("\n\n## Những kết quả nổi bật\n\n");
-    for _ in 0..3 {
-        out.push_str(&format!("- {}\n", sentence(rng)));
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_story_keeps_to_its_topic() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for _ in 0..50 {
+            let s = story(&mut rng, "Sa Pa");
+            let topic = TOPICS
+                .iter()
+                .find(|t| s.title.contains(*t))
+                .expect("the headline names a topic");
+            assert!(s.summary.contains(topic), "{} / {}", s.title, s.summary);
+            // Every sentence of the body is about the same topic.
+            for other in TOPICS.iter().filter(|t| *t != topic && !topic.contains(*t)) {
+                assert!(
+                    !s.body.contains(other),
+                    "{}: body strays to {other}",
+                    s.title
+                );
+            }
+            assert_eq!(s.field, field_of(topic));
+        }
     }
-    for _ in 0..rng.gen_range(2..5) {
-        out.push('\n');
-        let n = rng.gen_range(2..5);
-        out.push_str(&paragraph(rng, n));
-        out.push('\n');
+
+    #[test]
+    fn fields_follow_topics() {
+        assert_eq!(field_of("tiêm chủng mở rộng cho trẻ em"), "Y tế");
+        assert_eq!(
+            field_of("chuyển đổi số trong cơ quan nhà nước"),
+            "Công nghệ thông tin"
+        );
+        assert_eq!(field_of("phát triển cây ăn quả ôn đới"), "Nông nghiệp");
     }
-    out
 }

@@ -264,6 +264,9 @@ pub struct Procedure {
     #[serde(default)]
     pub legal_basis: String,
     pub online_level: OnlineLevel,
+    /// Where a citizen applies online: the procedure's page on the public-service portal.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub online_url: String,
 }
 
 /// A static page.
@@ -442,6 +445,8 @@ impl Content {
                 }
                 c.max("duration", &p.duration, l.summary);
                 c.max("fees", &p.fees, l.summary);
+                c.max("online_url", &p.online_url, 2_000);
+                c.link("online_url", &p.online_url, Link::Web);
             }
             Content::Page(p) => {
                 c.required("title", &p.title, l.title);
@@ -461,6 +466,8 @@ enum Link {
     MediaOrWeb,
     /// Free text (a newspaper's name), or an `http(s)://` address when it has a scheme.
     TextOrWeb,
+    /// An `http(s)://` address, or nothing.
+    Web,
 }
 
 /// The scheme of `v` (`javascript`, `https`...) as a browser would read it: leading spaces
@@ -547,6 +554,10 @@ impl Checker {
     fn link(&mut self, field: &str, v: &str, rule: Link) {
         let ok = match rule {
             Link::MediaOrWeb => v.trim().is_empty() || web_or_media(v),
+            Link::Web => {
+                v.trim().is_empty()
+                    || (matches!(scheme(v).as_deref(), Some("http" | "https")) && web_or_media(v))
+            }
             Link::TextOrWeb => match scheme(v).as_deref() {
                 None => true,
                 Some("http" | "https") => web_or_media(v),

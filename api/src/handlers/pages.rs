@@ -302,9 +302,11 @@ pub(crate) async fn site_home(
             let want = if featured.is_none() { per_block + 1 } else { per_block };
             let page = engine.public_list(Some(&site.slug), &q, None, want)?;
             let mut items: Vec<Value> = page.items.into_iter().map(|i| context::list_entry(i, &prefix, None)).collect();
-            // The newest story leads the page; its channel lists the rest.
+            // The newest story with a photo leads the page (the newest one if none of
+            // the first few has one); its channel lists the rest.
             if featured.is_none() && !items.is_empty() {
-                featured = Some(items.remove(0));
+                let lead = items.iter().take(3).position(|i| i.get("cover").is_some()).unwrap_or(0);
+                featured = Some(items.remove(lead));
             }
             items.truncate(per_block);
             sections.push(json!({"channel": {"slug": c.slug, "name": c.name}, "items": items}));
