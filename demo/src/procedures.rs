@@ -44,7 +44,10 @@ pub struct ProcedureSpec {
     pub online: &'static str,
 }
 
-#[allow(clippy::too_many_arguments, reason = "one row of the table, in its columns' order")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one row of the table, in its columns' order"
+)]
 const fn p(
     code: &'static str,
     title: &'static str,

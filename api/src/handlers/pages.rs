@@ -324,10 +324,9 @@ pub(crate) async fn site_home(
         let documents = kind_block(portico_engine::ItemKind::Document)?;
         let procedures = kind_block(portico_engine::ItemKind::Procedure)?;
         let children: Vec<Value> = engine
-            .sites()?
+            .child_sites(&site)?
             .into_iter()
-            .filter(|s| s.parent_id == Some(site.id))
-            .map(|s| json!({"slug": s.slug, "name": s.name}))
+            .map(|(slug, name)| json!({"slug": slug, "name": name}))
             .collect();
         let mut tags = Tags::default();
         tags.list_of(site.id);

@@ -272,6 +272,18 @@ impl Engine {
         Ok(self.catalog()?.sites.clone())
     }
 
+    /// The slug and name of each portal directly under `site`, in the network's order: a
+    /// home page's links, without copying every site's settings on every request.
+    pub fn child_sites(&self, site: &Site) -> Result<Vec<(String, String)>, EngineError> {
+        Ok(self
+            .catalog()?
+            .sites
+            .iter()
+            .filter(|s| s.parent_id == Some(site.id))
+            .map(|s| (s.slug.clone(), s.name.clone()))
+            .collect())
+    }
+
     /// The main portal and the parent of `site`, for page headers and breadcrumbs.
     pub fn main_and_parent(
         &self,

@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/004_disabled_users.sql")),
     (5, include_str!("migrations/005_media_alt.sql")),
     (6, include_str!("migrations/006_site_settings.sql")),
+    (7, include_str!("migrations/007_public_kinds.sql")),
 ];
 
 /// Why the PostgreSQL store could not be opened.

@@ -664,7 +664,11 @@ pub(crate) fn list_live(
         cond(&mut sql, &mut args, "i.kind =", k.as_str().into());
     }
     if let Some(ch) = f.channel {
-        let part = "i.id IN (SELECT item_id FROM item_channels WHERE channel_id =";
+        // Checked per candidate through the (item, channel) key as the site's index is
+        // walked newest first; `IN (SELECT ...)` would first gather the whole channel, which
+        // grows with the years of a portal's news.
+        let part =
+            "EXISTS (SELECT 1 FROM item_channels ic WHERE ic.item_id = i.id AND ic.channel_id =";
         cond(&mut sql, &mut args, part, ch.0.into());
         sql.push(')');
     }

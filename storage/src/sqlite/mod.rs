@@ -82,6 +82,7 @@ fn migrations() -> rusqlite_migration::Migrations<'static> {
         rusqlite_migration::M::up(include_str!("migrations/010_disabled_users.sql")),
         rusqlite_migration::M::up(include_str!("migrations/011_media_alt.sql")),
         rusqlite_migration::M::up(include_str!("migrations/012_site_settings.sql")),
+        rusqlite_migration::M::up(include_str!("migrations/013_public_kinds.sql")),
     ])
 }
 
