@@ -42,6 +42,10 @@ pub enum Refusal {
 
 /// What the interface needs from the HTTP layer around it.
 pub trait Gate: Send + Sync + 'static {
+    /// The client's address for the audit log: the peer's, or the one a trusted proxy
+    /// vouches for.
+    fn client_address(&self, peer: SocketAddr, headers: &HeaderMap) -> String;
+
     /// Checks a password under the sign-in limits that the JSON API's sign-in obeys too,
     /// for the client behind `peer` (and the proxy headers the layer trusts).
     fn sign_in(

@@ -148,7 +148,21 @@ impl FromRequestParts<AppState> for Auth {
             })?;
         let engine = state.engine.clone();
         let t = token.clone();
-        let actor = crate::handlers::blocking(move || engine.authenticate(&t)).await?;
+        let mut actor = crate::handlers::blocking(move || engine.authenticate(&t)).await?;
+        // What this caller does is audited with where it came from.
+        if let Some(axum::extract::ConnectInfo(peer)) = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        {
+            actor.from = Some(
+                crate::handlers::auth::client_ip(
+                    *peer,
+                    &parts.headers,
+                    &state.config.trusted_proxies,
+                )
+                .to_string(),
+            );
+        }
         Ok(Auth { actor, token })
     }
 }

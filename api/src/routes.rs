@@ -2,7 +2,8 @@
 
 use crate::error::ApiError;
 use crate::handlers::{
-    auth, channels, feeds, health, items, media, network, openapi, pages, public, search, webhooks,
+    auth, channels, feeds, health, items, media, network, openapi, pages, public, search, tokens,
+    webhooks,
 };
 use crate::host_routing::HostSite;
 use crate::AppState;
@@ -55,6 +56,12 @@ fn admin_table() -> Vec<Endpoint> {
         ("/me", vec![ep!(GET auth::me)]),
         ("/me/password", vec![ep!(PUT network::change_password)]),
         ("/audit", vec![ep!(GET network::audit)]),
+        ("/audit/export", vec![ep!(GET network::audit_export)]),
+        (
+            "/tokens",
+            vec![ep!(GET tokens::list), ep!(POST tokens::create)],
+        ),
+        ("/tokens/{id}", vec![ep!(DELETE tokens::delete)]),
         (
             "/users",
             vec![ep!(GET network::users), ep!(POST network::create_user)],

@@ -212,4 +212,7 @@ pub struct AuditEntry {
     pub to_state: Option<State>,
     pub revision: Option<RevisionNo>,
     pub comment: Option<String>,
+    /// Where the act came from: the client's address as the HTTP layer saw it (`None` for
+    /// the CLI and the system).
+    pub source: Option<String>,
 }

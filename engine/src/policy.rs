@@ -47,6 +47,9 @@ pub struct Actor {
     pub network_admin: bool,
     /// `(site, role)` pairs; a handful per site at most.
     pub roles: Vec<(SiteId, Role)>,
+    /// Where the request came from (the client's address), set by the HTTP layer so that
+    /// the audit log can say so; `None` from the CLI.
+    pub from: Option<String>,
 }
 
 impl Actor {
@@ -241,6 +244,7 @@ mod tests {
 
     fn actor(roles: &[Role]) -> Actor {
         Actor {
+            from: None,
             user_id: UserId(7),
             username: "u".into(),
             network_admin: false,

@@ -17,6 +17,21 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+/// A machine client's credential (a central portal syncing, a script): acts as its owner.
+/// The secret itself is shown once, when made; only its hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    #[serde(skip)]
+    pub user_id: UserId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// `None`: until deleted.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it last authenticated a request (to the minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
 /// A validated login name: 2 to 64 of `a-z 0-9 . _ -`, starting with a letter or digit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);

@@ -23,6 +23,7 @@ mod cache;
 mod delivery;
 mod exhaustion;
 mod feeds;
+mod identity;
 mod leaks;
 mod media;
 mod nodes;

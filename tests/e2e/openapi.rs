@@ -205,6 +205,85 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
         .await;
     c.call("GET", "/api/v1/audit", "/api/v1/audit?limit=x", a, None)
         .await;
+    c.call(
+        "GET",
+        "/api/v1/audit",
+        "/api/v1/audit?action=auth.&user=admin&since=2020-01-01",
+        a,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/audit",
+        "/api/v1/audit?since=yesterday",
+        a,
+        None,
+    )
+    .await;
+    c.call("GET", "/api/v1/audit", "/api/v1/audit?user=nobody", a, None)
+        .await;
+    let csv = c
+        .call(
+            "GET",
+            "/api/v1/audit/export",
+            "/api/v1/audit/export",
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    c.call(
+        "GET",
+        "/api/v1/audit/export",
+        "/api/v1/audit/export?format=xml",
+        a,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/audit/export",
+        "/api/v1/audit/export",
+        Some(&author),
+        None,
+    )
+    .await;
+
+    // API tokens.
+    let made = c
+        .call(
+            "POST",
+            "/api/v1/tokens",
+            "/api/v1/tokens",
+            Some(&author),
+            Some(json!({"name": "đồng bộ cổng tỉnh", "expires_at": "2099-01-01T00:00:00+07:00"})),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    c.call(
+        "POST",
+        "/api/v1/tokens",
+        "/api/v1/tokens",
+        Some(&author),
+        Some(json!({"name": "", "expires_at": "2001-01-01T00:00:00Z"})),
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/tokens",
+        "/api/v1/tokens",
+        Some(&author),
+        None,
+    )
+    .await;
+    c.call("GET", "/api/v1/tokens", "/api/v1/tokens", None, None)
+        .await;
+    let path = format!("/api/v1/tokens/{}", made.body["id"]);
+    c.call("DELETE", "/api/v1/tokens/{id}", &path, Some(&author), None)
+        .await;
+    c.call("DELETE", "/api/v1/tokens/{id}", &path, Some(&author), None)
+        .await;
     c.call("GET", "/api/v1/users", "/api/v1/users", a, None)
         .await;
     c.call("GET", "/api/v1/users", "/api/v1/users", Some(&author), None)

@@ -100,7 +100,15 @@ impl axum::extract::FromRequestParts<Admin> for Me {
         parts: &mut axum::http::request::Parts,
         admin: &Admin,
     ) -> Result<Self, Self::Rejection> {
-        me(admin, &parts.headers, &parts.uri).await
+        let mut me = me(admin, &parts.headers, &parts.uri).await?;
+        // What this user does is audited with where it came from.
+        if let Some(axum::extract::ConnectInfo(peer)) = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        {
+            me.actor.from = Some(admin.gate.client_address(*peer, &parts.headers));
+        }
+        Ok(me)
     }
 }
 

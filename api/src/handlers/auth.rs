@@ -46,8 +46,9 @@ pub(crate) async fn login(
     let ip = client_ip(peer, &headers, &st.config.trusted_proxies);
     let username = body.username.clone();
     let engine = st.engine.clone();
+    let from = ip.to_string();
     let t = signed_in(&st, &username, ip, move || {
-        engine.login(&body.username, &body.password)
+        engine.login(&body.username, &body.password, Some(&from))
     })
     .await?;
     Ok(Json(json!({"token": t.token, "expires_at": t.expires_at})))
@@ -101,6 +102,10 @@ pub(crate) async fn signed_in<T: Send + 'static>(
 pub(crate) struct AdminGate(pub(crate) AppState);
 
 impl portico_admin::Gate for AdminGate {
+    fn client_address(&self, peer: SocketAddr, headers: &HeaderMap) -> String {
+        client_ip(peer, headers, &self.0.config.trusted_proxies).to_string()
+    }
+
     fn sign_in(
         &self,
         username: String,
@@ -116,7 +121,12 @@ impl portico_admin::Gate for AdminGate {
             let ip = client_ip(peer, &headers, &st.config.trusted_proxies);
             let engine = st.engine.clone();
             let name = username.clone();
-            match signed_in(&st, &name, ip, move || engine.login(&username, &password)).await {
+            let from = ip.to_string();
+            match signed_in(&st, &name, ip, move || {
+                engine.login(&username, &password, Some(&from))
+            })
+            .await
+            {
                 Ok(t) => Ok(t),
                 Err(ApiError::TooMany(seconds)) => Err(portico_admin::Refusal::Limited(seconds)),
                 Err(ApiError::Engine(portico_engine::EngineError::Unauthenticated(_))) => {

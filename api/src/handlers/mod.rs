@@ -11,6 +11,7 @@ pub mod openapi;
 pub(crate) mod pages;
 pub(crate) mod public;
 pub(crate) mod search;
+pub(crate) mod tokens;
 pub(crate) mod webhooks;
 
 use crate::error::ApiError;

@@ -4,10 +4,14 @@ use super::blocking;
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Params};
 use crate::AppState;
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::Response;
 use axum::Json;
+use futures::StreamExt;
 use portico_engine::ErrorCode;
+use portico_engine::{AuditLine, AuditQuery};
 use portico_engine::{NewSiteInput, NewUserInput, Site, SiteNode, User, UserPatch, UserWithRoles};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -105,17 +109,153 @@ pub(crate) async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The network's audit log, newest first (network admins).
+/// The filters of the audit log from a query string.
+fn audit_query(q: &HashMap<String, String>, limit: usize) -> Result<AuditQuery, ApiError> {
+    let before = match q.get("before").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(b) => Some(b.parse::<i64>().map_err(|_| ApiError::Http {
+            code: ErrorCode::InvalidParameter,
+            message: format!("before '{b}' is not an entry id"),
+            field: Some("before".into()),
+        })?),
+    };
+    let text = |k: &str| q.get(k).cloned().filter(|s| !s.is_empty());
+    Ok(AuditQuery {
+        user: text("user"),
+        site: text("site"),
+        action: text("action"),
+        since: text("since"),
+        until: text("until"),
+        before,
+        limit,
+    })
+}
+
+/// The network's audit log, newest first (network admins): filtered by `user`, `site`,
+/// `action` (a prefix), `since` and `until`; `before` the last id of a page for the next.
 pub(crate) async fn audit(
     State(st): State<AppState>,
     auth: Auth,
     Params(q): Params<HashMap<String, String>>,
-) -> Result<Json<Vec<portico_engine::HistoryEntry>>, ApiError> {
+) -> Result<Json<Vec<AuditLine>>, ApiError> {
     let limit = super::limit_param(q.get("limit").map(String::as_str), 100)?;
+    let query = audit_query(&q, limit)?;
     let engine = st.engine.clone();
     Ok(Json(
-        blocking(move || engine.recent_audit(&auth.actor, limit)).await?,
+        blocking(move || engine.audit_log(&auth.actor, &query)).await?,
     ))
+}
+
+/// The whole audit log (with the same filters) as one download: CSV for a spreadsheet, or
+/// JSON Lines (`format=jsonl`). Read a page at a time, so memory stays flat however long
+/// the log is.
+pub(crate) async fn audit_export(
+    State(st): State<AppState>,
+    auth: Auth,
+    Params(q): Params<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let csv = match q.get("format").map(String::as_str) {
+        None | Some("") | Some("csv") => true,
+        Some("jsonl") => false,
+        Some(other) => {
+            return Err(ApiError::Http {
+                code: ErrorCode::InvalidParameter,
+                message: format!("format '{other}' is not csv or jsonl"),
+                field: Some("format".into()),
+            })
+        }
+    };
+    let first = audit_query(&q, portico_engine::MAX_AUDIT_PAGE)?;
+    // The first page is read before answering, so a refusal or a bad filter is a proper
+    // error rather than a broken download.
+    let engine = st.engine.clone();
+    let (actor, query) = (auth.actor.clone(), first.clone());
+    let page = blocking(move || engine.audit_log(&actor, &query)).await?;
+    let header = csv.then(|| {
+        "id,at,user,site,item_id,action,from_state,to_state,revision,comment,source\n".to_owned()
+    });
+    let state = (Some(page), first, st.engine.clone(), auth.actor);
+    let pages =
+        futures::stream::unfold(state, move |(page, mut query, engine, actor)| async move {
+            let page = match page {
+                Some(p) => p,
+                None => {
+                    let (e, a, q) = (engine.clone(), actor.clone(), query.clone());
+                    match blocking(move || e.audit_log(&a, &q)).await {
+                        Ok(p) => p,
+                        Err(e) => {
+                            tracing::error!(error = ?e, "the audit export stopped");
+                            return Some((
+                                Err(std::io::Error::other("the audit log could not be read")),
+                                (Some(Vec::new()), query, engine, actor),
+                            ));
+                        }
+                    }
+                }
+            };
+            let last = page.last()?.id;
+            let chunk = if csv {
+                csv_lines(&page)
+            } else {
+                json_lines(&page)
+            };
+            query.before = Some(last);
+            Some((Ok(chunk), (None, query, engine, actor)))
+        });
+    let body = futures::stream::iter(header.map(Ok))
+        .chain(pages)
+        .map(|r: Result<String, std::io::Error>| r.map(bytes::Bytes::from));
+    let (mime, ext) = if csv {
+        ("text/csv; charset=utf-8", "csv")
+    } else {
+        ("application/jsonl; charset=utf-8", "jsonl")
+    };
+    Response::builder()
+        .header(header::CONTENT_TYPE, mime)
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"portico-audit.{ext}\""),
+        )
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from_stream(body))
+        .map_err(|e| ApiError::internal(format!("audit export: {e}")))
+}
+
+fn csv_lines(page: &[AuditLine]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for l in page {
+        let s = |v: Option<String>| v.unwrap_or_default();
+        // Writing to memory cannot fail; a row that did would be left out, not the file.
+        let _ = w.write_record([
+            l.id.to_string(),
+            l.at.to_rfc3339(),
+            s(l.user.clone()),
+            s(l.site.clone()),
+            s(l.item_id.map(|i| i.to_string())),
+            l.action.clone(),
+            s(l.from_state.map(|x| x.as_str().to_owned())),
+            s(l.to_state.map(|x| x.as_str().to_owned())),
+            s(l.revision.map(|r| r.to_string())),
+            s(l.comment.clone()),
+            s(l.source.clone()),
+        ]);
+    }
+    w.into_inner()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+fn json_lines(page: &[AuditLine]) -> String {
+    let mut out = String::new();
+    for l in page {
+        if let Ok(line) = serde_json::to_string(l) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 pub(crate) async fn create_user(

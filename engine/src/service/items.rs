@@ -186,6 +186,7 @@ impl Engine {
                 at: now,
                 audit: AuditEntry {
                     at: now,
+                    source: actor.from.clone(),
                     actor: Some(actor.user_id),
                     site_id: Some(site.id),
                     item_id: None,
@@ -342,6 +343,7 @@ impl Engine {
             at: now,
             audit: AuditEntry {
                 at: now,
+                source: actor.from.clone(),
                 actor: Some(actor.user_id),
                 site_id: Some(site.id),
                 item_id: Some(item.id),

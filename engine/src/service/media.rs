@@ -76,7 +76,7 @@ impl Engine {
         m_site: &Site,
         comment: String,
     ) -> crate::AuditEntry {
-        let mut audit = self.audit(Some(actor.user_id), action);
+        let mut audit = self.audit(Some(actor), action);
         audit.site_id = Some(m_site.id);
         audit.comment = Some(comment);
         audit

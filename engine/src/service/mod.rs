@@ -1,6 +1,7 @@
 //! The use cases. Each public method of [`Engine`] authorises the actor with
 //! [`crate::authorize`], validates input, and makes one atomic store call.
 
+mod audit;
 mod catalog;
 mod desk;
 mod items;
@@ -8,6 +9,7 @@ mod media;
 mod proposals;
 mod public;
 mod sites;
+mod tokens;
 mod transitions;
 mod users;
 mod views;
@@ -16,11 +18,13 @@ mod webhooks;
 #[cfg(test)]
 mod tests;
 
+pub use audit::{AuditLine, AuditQuery, MAX_AUDIT_PAGE};
 pub use catalog::CHECK_EVERY as CATALOG_CHECK_EVERY;
 pub use desk::{Activity, Desk, DeskSite, ItemListPage, ItemListQuery, ListedItem, MAX_ITEM_PAGE};
 pub use items::{NewItemInput, SaveInput};
 pub use media::{parse_media_type, MediaDetail, MediaPatch, MAX_MEDIA_PAGE};
 pub use sites::{ChannelPatch, NewChannelInput, NewSiteInput, SiteNode};
+pub use tokens::{ApiTokenCreated, NewApiTokenInput, API_TOKEN_PREFIX, MAX_API_TOKENS};
 pub use transitions::TransitionInput;
 pub use users::{NewUserInput, PasswordRule, UserPatch, UserWithRoles};
 pub use views::{
@@ -33,7 +37,7 @@ use crate::clock::Clock;
 use crate::content::Limits;
 use crate::error::{EngineError, InvalidKind};
 use crate::event::AuditEntry;
-use crate::ids::{ItemId, SiteId, UserId};
+use crate::ids::{ItemId, SiteId};
 use crate::policy::{authorize, Actor, Permission};
 use crate::site::Site;
 use crate::store::{ItemRecord, Store};
@@ -201,10 +205,11 @@ impl Engine {
             })
     }
 
-    fn audit(&self, actor: Option<UserId>, action: &str) -> AuditEntry {
+    fn audit(&self, actor: Option<&Actor>, action: &str) -> AuditEntry {
         AuditEntry {
             at: self.clock.now(),
-            actor,
+            actor: actor.map(|a| a.user_id),
+            source: actor.and_then(|a| a.from.clone()),
             site_id: None,
             item_id: None,
             action: action.to_owned(),

@@ -95,6 +95,7 @@ impl Engine {
             at: now,
             audit: AuditEntry {
                 at: now,
+                source: actor.from.clone(),
                 actor: Some(actor.user_id),
                 site_id: Some(target.id),
                 item_id: None,

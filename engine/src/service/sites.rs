@@ -143,7 +143,7 @@ impl Engine {
             }
             None => "default".to_owned(),
         };
-        let mut audit = self.audit(actor.map(|a| a.user_id), "site.create");
+        let mut audit = self.audit(actor, "site.create");
         audit.comment = Some(format!("created site '{}'", input.slug));
         let event = NewEvent::site_created(&input.slug);
         let made = self.store.insert_site(
@@ -255,7 +255,7 @@ impl Engine {
             home_channels: settings.home_channels,
             home_items: settings.home_items,
         };
-        let mut audit = self.audit(Some(actor.user_id), "site.settings");
+        let mut audit = self.audit(Some(actor), "site.settings");
         audit.site_id = Some(site.id);
         let saved = self.store.update_site_settings(
             site.id,
@@ -528,7 +528,7 @@ impl Engine {
         action: &str,
         slug: &str,
     ) -> (crate::AuditEntry, NewEvent) {
-        let mut audit = self.audit(actor.map(|a| a.user_id), action);
+        let mut audit = self.audit(actor, action);
         audit.site_id = Some(site.id);
         audit.comment = Some(format!("{action} '{slug}'"));
         let event = NewEvent::channel_changed(site.id, slug, action);

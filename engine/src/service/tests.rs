@@ -229,7 +229,10 @@ fn passwords_follow_rules_a_person_can_live_with_and_a_disabled_user_is_shut_out
     }
     // No rules about kinds of characters: a long phrase is fine.
     new("lanhdao", "mùa xuân trên đỉnh núi").unwrap();
-    let token = e.login("lanhdao", "mùa xuân trên đỉnh núi").unwrap().token;
+    let token = e
+        .login("lanhdao", "mùa xuân trên đỉnh núi", None)
+        .unwrap()
+        .token;
     let actor = e.authenticate(&token).unwrap();
 
     let wrong = e.change_password(&actor, "sai", "một câu khác thật dài");
@@ -242,7 +245,10 @@ fn passwords_follow_rules_a_person_can_live_with_and_a_disabled_user_is_shut_out
         e.authenticate(&token).is_err(),
         "a change ends the sessions"
     );
-    let token = e.login("lanhdao", "một câu khác thật dài").unwrap().token;
+    let token = e
+        .login("lanhdao", "một câu khác thật dài", None)
+        .unwrap()
+        .token;
 
     let author = e.actor_by_name("author").unwrap();
     let patch = |disabled| crate::UserPatch {
@@ -260,9 +266,9 @@ fn passwords_follow_rules_a_person_can_live_with_and_a_disabled_user_is_shut_out
         "disabling ends the sessions at once"
     );
     assert!(matches!(
-        e.login("lanhdao", "một câu khác thật dài"),
+        e.login("lanhdao", "một câu khác thật dài", None),
         Err(EngineError::Unauthenticated(_))
     ));
     e.update_user(None, "lanhdao", patch(false)).unwrap();
-    e.login("lanhdao", "một câu khác thật dài").unwrap();
+    e.login("lanhdao", "một câu khác thật dài", None).unwrap();
 }

@@ -188,6 +188,7 @@ impl Engine {
             at: now,
             audit: AuditEntry {
                 at: now,
+                source: actor.and_then(|a| a.from.clone()),
                 actor: actor.map(|a| a.user_id),
                 site_id: Some(item.site_id),
                 item_id: Some(item.id),

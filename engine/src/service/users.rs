@@ -114,18 +114,44 @@ fn dummy_hash(cost: HashCost) -> &'static str {
 }
 
 impl Engine {
-    /// Checks a username and password and issues a token.
-    pub fn login(&self, username: &str, password: &str) -> Result<LoginToken, EngineError> {
+    /// Checks a username and password and issues a token. Both outcomes go to the audit
+    /// log with `from`, the client's address.
+    pub fn login(
+        &self,
+        username: &str,
+        password: &str,
+        from: Option<&str>,
+    ) -> Result<LoginToken, EngineError> {
         let bad = || EngineError::Unauthenticated("wrong username or password".to_owned());
-        let name = Username::parse(username).map_err(|_| bad())?;
+        let failed = |user: Option<crate::UserId>, why: String| -> Result<(), EngineError> {
+            let mut audit = self.audit(None, "auth.sign_in_failed");
+            audit.actor = user;
+            audit.source = from.map(str::to_owned);
+            audit.comment = Some(why);
+            Ok(self.store.append_audit(&audit)?)
+        };
+        // What was typed, shortened: the log must not grow by what a stranger sends.
+        let typed: String = username
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(64)
+            .collect();
+        let Ok(name) = Username::parse(username) else {
+            failed(None, format!("no such username '{typed}'"))?;
+            return Err(bad());
+        };
         let Some(rec) = self.store.user_by_name(name.as_str())? else {
             verify_password(password, dummy_hash(self.hash_cost));
+            failed(None, format!("no such username '{typed}'"))?;
             return Err(bad());
         };
         if !verify_password(password, &rec.password_hash) {
+            failed(Some(rec.user.id), "wrong password".to_owned())?;
             return Err(bad());
         }
         if rec.user.disabled {
+            failed(Some(rec.user.id), "the account is disabled".to_owned())?;
             return Err(EngineError::Unauthenticated(
                 "this account is disabled; ask a network admin".to_owned(),
             ));
@@ -134,6 +160,10 @@ impl Engine {
         let expires_at = self.clock.now() + chrono::Duration::hours(TOKEN_TTL_HOURS);
         self.store
             .insert_token(&token_hash(&token), rec.user.id, expires_at)?;
+        let mut audit = self.audit(None, "auth.sign_in");
+        audit.actor = Some(rec.user.id);
+        audit.source = from.map(str::to_owned);
+        self.store.append_audit(&audit)?;
         Ok(LoginToken { token, expires_at })
     }
 
@@ -145,10 +175,19 @@ impl Engine {
         if token.is_empty() || token.len() > 200 {
             return Err(bad());
         }
-        let user_id = self
-            .store
-            .token_user(&token_hash(token), self.clock.now())?
-            .ok_or_else(bad)?;
+        // An API token, or a sign-in's token (which could start with the prefix by chance).
+        let by_api = if token.starts_with(super::tokens::API_TOKEN_PREFIX) {
+            self.api_token_user(token)?
+        } else {
+            None
+        };
+        let user_id = match by_api {
+            Some(u) => u,
+            None => self
+                .store
+                .token_user(&token_hash(token), self.clock.now())?
+                .ok_or_else(bad)?,
+        };
         let user = self.store.user(user_id)?.ok_or_else(bad)?;
         self.actor_for(user)
     }
@@ -162,6 +201,7 @@ impl Engine {
     pub fn actor_for(&self, user: User) -> Result<Actor, EngineError> {
         let roles = self.store.roles_of(user.id)?;
         Ok(Actor {
+            from: None,
             user_id: user.id,
             username: user.username,
             network_admin: user.network_admin,
@@ -211,7 +251,7 @@ impl Engine {
         };
         let password_hash =
             hash_password_at(&input.password, self.hash_cost).map_err(EngineError::internal)?;
-        let mut audit = self.audit(actor.map(|a| a.user_id), "user.create");
+        let mut audit = self.audit(actor, "user.create");
         audit.comment = Some(format!("created user '{}'", username.as_str()));
         let event = NewEvent::user_created(username.as_str());
         Ok(self.store.insert_user(
@@ -248,7 +288,7 @@ impl Engine {
         }
         check_password("new", &actor.username, new, PasswordRule::Strong)?;
         let hash = hash_password_at(new, self.hash_cost).map_err(EngineError::internal)?;
-        let audit = self.audit(Some(actor.user_id), "user.password_change");
+        let audit = self.audit(Some(actor), "user.password_change");
         self.store.update_account(
             actor.user_id,
             &crate::store::AccountChange {
@@ -306,7 +346,7 @@ impl Engine {
             (Some(false), true) => "user.enable_and_reset",
             (None, _) => "user.password_reset",
         };
-        let mut audit = self.audit(actor.map(|a| a.user_id), action);
+        let mut audit = self.audit(actor, action);
         audit.comment = Some(format!("user '{}'", name.as_str()));
         self.store.update_account(
             rec.user.id,
@@ -377,7 +417,7 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found(format!("user '{username}'")))?
             .user;
         let action = if granted { "role.grant" } else { "role.revoke" };
-        let mut audit = self.audit(actor.map(|a| a.user_id), action);
+        let mut audit = self.audit(actor, action);
         audit.site_id = Some(site.id);
         audit.comment = Some(format!("{action} {role} to '{}'", user.username));
         let event = NewEvent::role_changed(site.id, &user.username, role, granted);
@@ -408,24 +448,5 @@ impl Engine {
                 "{failures} failed sign-ins; limited by {scope}: username '{name}' from {address}"
             )),
         )
-    }
-
-    /// The newest entries of the network's audit log, newest first (network admins only).
-    pub fn recent_audit(
-        &self,
-        actor: &Actor,
-        limit: usize,
-    ) -> Result<Vec<crate::HistoryEntry>, EngineError> {
-        if !actor.network_admin {
-            return Err(EngineError::Forbidden(
-                "the network's audit log needs the network_admin role".to_owned(),
-            ));
-        }
-        Ok(self
-            .store
-            .recent_audit(limit.min(1000))?
-            .into_iter()
-            .map(crate::HistoryEntry::from)
-            .collect())
     }
 }

@@ -144,7 +144,7 @@ impl Engine {
                 ),
             ));
         }
-        let mut audit = self.audit(Some(actor.user_id), "webhook.create");
+        let mut audit = self.audit(Some(actor), "webhook.create");
         audit.site_id = Some(site.id);
         audit.comment = Some(url.clone());
         let record = NewWebhookRecord {
@@ -211,7 +211,7 @@ impl Engine {
         id: WebhookId,
     ) -> Result<Webhook, EngineError> {
         let (site, hook) = self.site_webhook(actor, site, id)?;
-        let mut audit = self.audit(Some(actor.user_id), "webhook.resume");
+        let mut audit = self.audit(Some(actor), "webhook.resume");
         audit.site_id = Some(site.id);
         audit.comment = Some(hook.url);
         self.store.resume_webhook(id, &audit)?;
@@ -236,7 +236,7 @@ impl Engine {
         id: WebhookId,
     ) -> Result<(), EngineError> {
         let (site, hook) = self.site_webhook(actor, site, id)?;
-        let mut audit = self.audit(Some(actor.user_id), "webhook.delete");
+        let mut audit = self.audit(Some(actor), "webhook.delete");
         audit.site_id = Some(site.id);
         audit.comment = Some(hook.url);
         Ok(self.store.delete_webhook(id, &audit)?)

@@ -3,7 +3,19 @@
 use super::AuditRow;
 use super::StoreResult;
 use crate::event::{AuditEntry, Event};
-use crate::ids::SiteId;
+use crate::ids::{SiteId, UserId};
+use chrono::{DateTime, Utc};
+
+/// Which entries of the audit log to read; every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<UserId>,
+    pub site: Option<SiteId>,
+    /// Entries whose action starts with this: `user.`, `auth.sign_in`, `role.grant`.
+    pub action: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
 
 /// The event log that followers read, the store's self-check, and leadership among nodes.
 pub trait EventLog {
@@ -15,8 +27,14 @@ pub trait EventLog {
     fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     /// How many audit entries record `action`.
     fn audit_count(&self, action: &str) -> StoreResult<u64>;
-    /// The newest audit entries of the whole network, newest first.
-    fn recent_audit(&self, limit: usize) -> StoreResult<Vec<AuditRow>>;
+    /// Audit entries that pass `filter`, newest first, each with its place in the log;
+    /// `before` continues after the last entry of a previous page.
+    fn audit_log(
+        &self,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, AuditRow)>>;
     /// The newest audit entries about items of the given sites (every site when `None`),
     /// newest first, each with the item's working title.
     fn recent_item_activity(

@@ -4,17 +4,18 @@
 //! behaviour as SQLite and PostgreSQL.
 
 use super::{
-    AccountChange, AuditRow, ChannelChange, EventLog, ItemListFilter, ItemRecord, ItemSort,
-    ItemStore, ItemUpdate, ListCursor, ListFilter, ListOrder, MediaEvent, MediaStore,
-    NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns, RevisionRecord,
-    SiteStore, StateCount, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
+    AccountChange, AuditFilter, AuditRow, ChannelChange, EventLog, ItemListFilter, ItemRecord,
+    ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter, ListOrder, MediaEvent, MediaStore,
+    NewApiTokenRecord, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns,
+    RevisionRecord, SiteStore, StateCount, StoreError, StoreResult, UserRecord, UserStore,
+    WebhookStore,
 };
 use crate::event::{AuditEntry, Event, EventKind, NewEvent};
 use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
 use crate::media::{Media, MediaFile, MediaFilter, MediaId, MediaUse, NewMediaRecord};
 use crate::policy::Role;
 use crate::site::{Channel, Site};
-use crate::user::User;
+use crate::user::{ApiToken, User};
 use crate::webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};
 use crate::workflow::State;
 use crate::{ErrorCode, LONG_FIELDS};
@@ -39,6 +40,8 @@ struct Data {
     users: Vec<(User, String)>,
     roles: Vec<(UserId, SiteId, Role)>,
     tokens: HashMap<String, (UserId, DateTime<Utc>)>,
+    /// API tokens with their hashes.
+    api_tokens: BTreeMap<i64, (ApiToken, String)>,
     items: BTreeMap<ItemId, ItemRecord>,
     revisions: BTreeMap<(ItemId, u32), Rev>,
     renderings: HashMap<(ItemId, u32), serde_json::Value>,
@@ -485,12 +488,72 @@ impl UserStore for MemoryStore {
             u.disabled = off;
         }
         d.tokens.retain(|_, (owner, _)| *owner != user);
+        d.api_tokens.retain(|_, (t, _)| t.user_id != user);
         d.audit(audit, None);
         Ok(())
     }
 
     fn delete_token(&self, hash: &str) -> StoreResult<()> {
         self.lock().tokens.remove(hash);
+        Ok(())
+    }
+
+    fn insert_api_token(&self, t: &NewApiTokenRecord, audit: &AuditEntry) -> StoreResult<ApiToken> {
+        let mut d = self.lock();
+        let token = ApiToken {
+            id: d.id(),
+            user_id: t.user_id,
+            name: t.name.clone(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: None,
+        };
+        d.api_tokens
+            .insert(token.id, (token.clone(), t.hash.clone()));
+        d.audit(audit, None);
+        Ok(token)
+    }
+
+    fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>> {
+        Ok(self
+            .lock()
+            .api_tokens
+            .values()
+            .filter(|(t, _)| t.user_id == user)
+            .map(|(t, _)| t.clone())
+            .collect())
+    }
+
+    fn api_token(&self, id: i64) -> StoreResult<Option<ApiToken>> {
+        Ok(self.lock().api_tokens.get(&id).map(|(t, _)| t.clone()))
+    }
+
+    fn delete_api_token(&self, id: i64, audit: &AuditEntry) -> StoreResult<bool> {
+        let mut d = self.lock();
+        let gone = d.api_tokens.remove(&id).is_some();
+        if gone {
+            d.audit(audit, None);
+        }
+        Ok(gone)
+    }
+
+    fn api_token_by_hash(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<ApiToken>> {
+        let d = self.lock();
+        Ok(d.api_tokens
+            .values()
+            .find(|(t, h)| h == hash && t.expires_at.is_none_or(|e| e > now))
+            .map(|(t, _)| t.clone())
+            .filter(|t| {
+                d.users
+                    .iter()
+                    .any(|(u, _)| u.id == t.user_id && !u.disabled)
+            }))
+    }
+
+    fn touch_api_token(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        if let Some((t, _)) = self.lock().api_tokens.get_mut(&id) {
+            t.last_used_at = Some(now);
+        }
         Ok(())
     }
 }
@@ -973,15 +1036,38 @@ impl EventLog for MemoryStore {
         Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
-    fn recent_audit(&self, limit: usize) -> StoreResult<Vec<AuditRow>> {
+    fn audit_log(
+        &self,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, AuditRow)>> {
         let d = self.lock();
         Ok(d.audit
             .iter()
+            .enumerate()
             .rev()
+            .filter_map(|(i, a)| Some((i64::try_from(i).ok()? + 1, a)))
+            .filter(|(id, a)| {
+                before.is_none_or(|b| *id < b)
+                    && filter.actor.is_none_or(|u| a.actor == Some(u))
+                    && filter.site.is_none_or(|s| a.site_id == Some(s))
+                    && filter
+                        .action
+                        .as_deref()
+                        .is_none_or(|p| a.action.starts_with(p))
+                    && filter.since.is_none_or(|t| a.at >= t)
+                    && filter.until.is_none_or(|t| a.at < t)
+            })
             .take(limit)
-            .map(|a| AuditRow {
-                entry: a.clone(),
-                username: d.username(a.actor),
+            .map(|(id, a)| {
+                (
+                    id,
+                    AuditRow {
+                        entry: a.clone(),
+                        username: d.username(a.actor),
+                    },
+                )
             })
             .collect())
     }

@@ -13,7 +13,7 @@ mod sites;
 mod users;
 mod webhooks;
 
-pub use events::EventLog;
+pub use events::{AuditFilter, EventLog};
 pub use items::{
     AuditRow, ItemListCursor, ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate,
     ListCursor, ListFilter, ListOrder, NewItemRecord, NewRevision, RevisionColumns, RevisionRecord,
@@ -22,7 +22,7 @@ pub use items::{
 pub use media::{MediaEvent, MediaStore};
 pub use memory::MemoryStore;
 pub use sites::{ChannelChange, NewSiteRecord, SiteStore};
-pub use users::{AccountChange, NewUserRecord, UserRecord, UserStore};
+pub use users::{AccountChange, NewApiTokenRecord, NewUserRecord, UserRecord, UserStore};
 pub use webhooks::WebhookStore;
 
 use crate::workflow::State;

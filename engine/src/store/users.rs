@@ -4,7 +4,7 @@ use super::StoreResult;
 use crate::event::{AuditEntry, NewEvent};
 use crate::ids::{SiteId, UserId};
 use crate::policy::Role;
-use crate::user::User;
+use crate::user::{ApiToken, User};
 use chrono::{DateTime, Utc};
 
 /// A user to create.
@@ -22,6 +22,16 @@ pub struct NewUserRecord {
 pub struct UserRecord {
     pub user: User,
     pub password_hash: String,
+}
+
+/// An API token to store.
+#[derive(Debug, Clone)]
+pub struct NewApiTokenRecord {
+    pub user_id: UserId,
+    pub name: String,
+    pub hash: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A change to an account; every one ends the user's sessions and tokens.
@@ -60,7 +70,8 @@ pub trait UserStore {
         audit: &AuditEntry,
         event: &NewEvent,
     ) -> StoreResult<bool>;
-    /// Changes an account and forgets every token of the user, with the audit entry, at once.
+    /// Changes an account and forgets every session and API token of the user, with the
+    /// audit entry, at once.
     fn update_account(
         &self,
         user: UserId,
@@ -74,4 +85,17 @@ pub trait UserStore {
     fn token_user(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserId>>;
     /// Forgets a token.
     fn delete_token(&self, hash: &str) -> StoreResult<()>;
+    /// Stores an API token with its audit entry.
+    fn insert_api_token(&self, t: &NewApiTokenRecord, audit: &AuditEntry) -> StoreResult<ApiToken>;
+    /// A user's API tokens, oldest first.
+    fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>>;
+    /// One API token.
+    fn api_token(&self, id: i64) -> StoreResult<Option<ApiToken>>;
+    /// Deletes an API token with its audit entry; whether it existed.
+    fn delete_api_token(&self, id: i64, audit: &AuditEntry) -> StoreResult<bool>;
+    /// The API token with this hash, if it has not expired at `now` and its owner is not
+    /// disabled.
+    fn api_token_by_hash(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<ApiToken>>;
+    /// Notes that a token was used at `now`.
+    fn touch_api_token(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
 }

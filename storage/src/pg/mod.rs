@@ -35,6 +35,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/005_media_alt.sql")),
     (6, include_str!("migrations/006_site_settings.sql")),
     (7, include_str!("migrations/007_public_kinds.sql")),
+    (
+        8,
+        include_str!("migrations/008_api_tokens_audit_source.sql"),
+    ),
 ];
 
 /// Why the PostgreSQL store could not be opened.

@@ -3,7 +3,7 @@
 use super::rows::{json, micros, name, time};
 use super::{args, Db, Dialect, Value};
 use portico_engine::{
-    AuditEntry, AuditRow, Event, EventKind, ItemId, NewEvent, SiteId, StoreError,
+    AuditEntry, AuditFilter, AuditRow, Event, EventKind, ItemId, NewEvent, SiteId, StoreError,
 };
 
 /// The PostgreSQL advisory lock that serialises appends to the event log (any constant
@@ -17,8 +17,8 @@ pub(crate) fn append_audit(
     item: Option<ItemId>,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO audit (at, actor_id, site_id, item_id, action, from_state, to_state, revision, comment)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO audit (at, actor_id, site_id, item_id, action, from_state, to_state, revision, comment, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         args![
             micros(a.at),
             a.actor.map(|u| u.0),
@@ -29,6 +29,7 @@ pub(crate) fn append_audit(
             a.to_state.map(|s| s.as_str()),
             a.revision.map(|r| r.0),
             &a.comment,
+            &a.source,
         ],
     )?;
     Ok(())
@@ -97,13 +98,55 @@ pub(crate) fn audit_count(c: &dyn Db, action: &str) -> Result<u64, StoreError> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// The newest audit entries of the whole network, newest first.
-pub(crate) fn recent_audit(c: &dyn Db, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
-    audit_rows(
+/// Audit entries that pass `f`, newest first, with their ids.
+pub(crate) fn audit_log(
+    c: &dyn Db,
+    f: &AuditFilter,
+    before: Option<i64>,
+    limit: usize,
+) -> Result<Vec<(i64, AuditRow)>, StoreError> {
+    let mut values: Vec<Value> = Vec::new();
+    let mut conds: Vec<String> = Vec::new();
+    let mut cond = |sql: &str, v: Value| {
+        values.push(v);
+        conds.push(format!("{sql} ?{}", values.len()));
+    };
+    if let Some(b) = before {
+        cond("a.id <", b.into());
+    }
+    if let Some(u) = f.actor {
+        cond("a.actor_id =", u.0.into());
+    }
+    if let Some(s) = f.site {
+        cond("a.site_id =", s.0.into());
+    }
+    if let Some(t) = f.since {
+        cond("a.at >=", micros(t).into());
+    }
+    if let Some(t) = f.until {
+        cond("a.at <", micros(t).into());
+    }
+    if let Some(p) = &f.action {
+        // A prefix: `LIKE` would read `_` and `%` in it as wildcards, and a range depends
+        // on the database's collation.
+        let n = p.chars().count();
+        cond(&format!("substr(a.action, 1, {n}) ="), p.clone().into());
+    }
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let filter = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    let rows = audit_rows_with(
         c,
-        "ORDER BY a.id DESC LIMIT ?1",
-        args![i64::try_from(limit).unwrap_or(i64::MAX)],
-    )
+        ", a.id",
+        &format!("{filter} ORDER BY a.id DESC LIMIT ?{}", values.len()),
+        &values,
+    )?;
+    rows.into_iter()
+        .map(|(row, r)| Ok((r.get::<i64>(11)?, row)))
+        .collect()
 }
 
 /// The newest entries about items of `sites` (all when `None`), with the items' titles.
@@ -146,7 +189,7 @@ pub(crate) fn recent_item_activity(
         &values,
     )?;
     rows.into_iter()
-        .map(|(row, r)| Ok((row, r.get::<String>(10)?)))
+        .map(|(row, r)| Ok((row, r.get::<String>(11)?)))
         .collect()
 }
 
@@ -157,7 +200,8 @@ fn audit_rows(c: &dyn Db, tail: &str, params: &[Value]) -> Result<Vec<AuditRow>,
         .collect())
 }
 
-/// Audit rows with `extra` columns after the ten every row has, and the raw rows to read them.
+/// Audit rows with `extra` columns after the eleven every row has, and the raw rows to read
+/// them.
 fn audit_rows_with(
     c: &dyn Db,
     extra: &str,
@@ -167,7 +211,7 @@ fn audit_rows_with(
     let rows = c.query(
         &format!(
             "SELECT a.at, a.actor_id, a.site_id, a.item_id, a.action, a.from_state, a.to_state,
-                    a.revision, a.comment, u.username{extra}
+                    a.revision, a.comment, u.username, a.source{extra}
              FROM audit a LEFT JOIN users u ON u.id = a.actor_id {tail}"
         ),
         params,
@@ -191,6 +235,7 @@ fn audit_rows_with(
                     .transpose()?,
                 revision: r.get::<Option<u32>>(7)?.map(portico_engine::RevisionNo),
                 comment: r.get(8)?,
+                source: r.get(10)?,
             },
             username: r.get(9)?,
         };

@@ -9,13 +9,13 @@ macro_rules! impl_store {
         const _: () = {
             use chrono::{DateTime, Utc};
             use portico_engine::{
-                AccountChange, AuditEntry, AuditRow, Channel, ChannelChange, ChannelId, Delivery,
-                DeliveryAttempt, Event, EventLog, ItemId, ItemListFilter, ItemRecord, ItemStore,
-                ItemUpdate, ListCursor, ListFilter, Media, MediaEvent, MediaFile, MediaFilter,
-                MediaId, MediaStore, MediaUse, NewEvent, NewItemRecord, NewMediaRecord,
-                NewSiteRecord, NewUserRecord, NewWebhookRecord, RevisionNo, RevisionRecord, Role,
-                Site, SiteId, SiteStore, State, StateCount, StoreResult, User, UserId, UserRecord,
-                UserStore, Webhook, WebhookId, WebhookStore,
+                AccountChange, ApiToken, AuditEntry, AuditFilter, AuditRow, Channel, ChannelChange,
+                ChannelId, Delivery, DeliveryAttempt, Event, EventLog, ItemId, ItemListFilter,
+                ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter, Media, MediaEvent,
+                MediaFile, MediaFilter, MediaId, MediaStore, MediaUse, NewApiTokenRecord, NewEvent,
+                NewItemRecord, NewMediaRecord, NewSiteRecord, NewUserRecord, NewWebhookRecord,
+                RevisionNo, RevisionRecord, Role, Site, SiteId, SiteStore, State, StateCount,
+                StoreResult, User, UserId, UserRecord, UserStore, Webhook, WebhookId, WebhookStore,
             };
             use $crate::sql::{check, items, log, media, sites, users, webhooks};
 
@@ -132,6 +132,32 @@ macro_rules! impl_store {
                 fn delete_token(&self, hash: &str) -> StoreResult<()> {
                     self.write(|tx| users::delete_token(tx, hash))
                 }
+                fn insert_api_token(
+                    &self,
+                    t: &NewApiTokenRecord,
+                    audit: &AuditEntry,
+                ) -> StoreResult<ApiToken> {
+                    self.write(|tx| users::insert_api_token(tx, t, audit))
+                }
+                fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>> {
+                    self.read(|c| users::api_tokens(c, user))
+                }
+                fn api_token(&self, id: i64) -> StoreResult<Option<ApiToken>> {
+                    self.read(|c| users::api_token(c, id))
+                }
+                fn delete_api_token(&self, id: i64, audit: &AuditEntry) -> StoreResult<bool> {
+                    self.write(|tx| users::delete_api_token(tx, id, audit))
+                }
+                fn api_token_by_hash(
+                    &self,
+                    hash: &str,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Option<ApiToken>> {
+                    self.read(|c| users::api_token_by_hash(c, hash, now))
+                }
+                fn touch_api_token(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+                    self.write(|tx| users::touch_api_token(tx, id, now))
+                }
                 fn update_account(
                     &self,
                     user: UserId,
@@ -247,8 +273,13 @@ macro_rules! impl_store {
                 fn audit_count(&self, action: &str) -> StoreResult<u64> {
                     self.read(|c| log::audit_count(c, action))
                 }
-                fn recent_audit(&self, limit: usize) -> StoreResult<Vec<AuditRow>> {
-                    self.read(|c| log::recent_audit(c, limit))
+                fn audit_log(
+                    &self,
+                    filter: &AuditFilter,
+                    before: Option<i64>,
+                    limit: usize,
+                ) -> StoreResult<Vec<(i64, AuditRow)>> {
+                    self.read(|c| log::audit_log(c, filter, before, limit))
                 }
                 fn recent_item_activity(
                     &self,

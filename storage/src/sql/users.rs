@@ -1,12 +1,12 @@
 //! Users, roles and tokens.
 
 use super::log::{append_audit, append_event};
-use super::rows::{micros, name, time};
+use super::rows::{micros, name, opt_time, time};
 use super::{args, duplicate, Db, Row};
 use chrono::{DateTime, Utc};
 use portico_engine::{
-    AccountChange, AuditEntry, NewEvent, NewUserRecord, Role, SiteId, StoreError, User, UserId,
-    UserRecord,
+    AccountChange, ApiToken, AuditEntry, NewApiTokenRecord, NewEvent, NewUserRecord, Role, SiteId,
+    StoreError, User, UserId, UserRecord,
 };
 
 const USER_COLS: &str =
@@ -193,10 +193,105 @@ pub(crate) fn update_account(
         )?;
     }
     tx.execute("DELETE FROM tokens WHERE user_id = ?1", args![user.0])?;
+    tx.execute("DELETE FROM api_tokens WHERE user_id = ?1", args![user.0])?;
     append_audit(tx, audit, None)
 }
 
 pub(crate) fn delete_token(tx: &dyn Db, hash: &str) -> Result<(), StoreError> {
     tx.execute("DELETE FROM tokens WHERE hash = ?1", args![hash])?;
+    Ok(())
+}
+
+const API_TOKEN_COLS: &str = "id, user_id, name, created_at, expires_at, last_used_at";
+
+fn api_token_row(r: &Row) -> Result<ApiToken, StoreError> {
+    Ok(ApiToken {
+        id: r.get(0)?,
+        user_id: UserId(r.get(1)?),
+        name: r.get(2)?,
+        created_at: time(r.get(3)?)?,
+        expires_at: opt_time(r.get(4)?)?,
+        last_used_at: opt_time(r.get(5)?)?,
+    })
+}
+
+pub(crate) fn insert_api_token(
+    tx: &dyn Db,
+    t: &NewApiTokenRecord,
+    audit: &AuditEntry,
+) -> Result<ApiToken, StoreError> {
+    let id: i64 = tx.value(
+        "INSERT INTO api_tokens (user_id, name, hash, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        args![
+            t.user_id.0,
+            &t.name,
+            &t.hash,
+            micros(t.created_at),
+            t.expires_at.map(micros)
+        ],
+    )?;
+    append_audit(tx, audit, None)?;
+    api_token(tx, id)?.ok_or_else(|| StoreError::NotFound(format!("API token {id}")))
+}
+
+pub(crate) fn api_tokens(c: &dyn Db, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+    c.query(
+        &format!("SELECT {API_TOKEN_COLS} FROM api_tokens WHERE user_id = ?1 ORDER BY id"),
+        args![user.0],
+    )?
+    .iter()
+    .map(api_token_row)
+    .collect()
+}
+
+pub(crate) fn api_token(c: &dyn Db, id: i64) -> Result<Option<ApiToken>, StoreError> {
+    c.opt_row(
+        &format!("SELECT {API_TOKEN_COLS} FROM api_tokens WHERE id = ?1"),
+        args![id],
+    )?
+    .map(|r| api_token_row(&r))
+    .transpose()
+}
+
+pub(crate) fn delete_api_token(
+    tx: &dyn Db,
+    id: i64,
+    audit: &AuditEntry,
+) -> Result<bool, StoreError> {
+    let n = tx.execute("DELETE FROM api_tokens WHERE id = ?1", args![id])?;
+    if n == 0 {
+        return Ok(false);
+    }
+    append_audit(tx, audit, None)?;
+    Ok(true)
+}
+
+pub(crate) fn api_token_by_hash(
+    c: &dyn Db,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<ApiToken>, StoreError> {
+    let cols = API_TOKEN_COLS
+        .split(", ")
+        .map(|c| format!("t.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    c.opt_row(
+        &format!(
+            "SELECT {cols} FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.hash = ?1 AND (t.expires_at IS NULL OR t.expires_at > ?2) AND u.disabled = 0"
+        ),
+        args![hash, micros(now)],
+    )?
+    .map(|r| api_token_row(&r))
+    .transpose()
+}
+
+pub(crate) fn touch_api_token(tx: &dyn Db, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
+        args![id, micros(now)],
+    )?;
     Ok(())
 }

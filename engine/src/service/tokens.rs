@@ -1,0 +1,131 @@
+//! API tokens: machine clients' credentials that act as their owner.
+
+use super::{clean_name, Engine};
+use crate::auth::{new_token, token_hash};
+use crate::error::{EngineError, InvalidKind};
+use crate::policy::Actor;
+use crate::store::NewApiTokenRecord;
+use crate::user::ApiToken;
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+/// What marks a secret as an API token rather than a sign-in's token: the two are looked up
+/// in different places, and a person reading a config file can tell which one it holds.
+pub const API_TOKEN_PREFIX: &str = "pt_";
+/// How many tokens one account may hold: enough for every machine a person runs.
+pub const MAX_API_TOKENS: usize = 50;
+/// How often the "last used" time is written: every request would turn each read into a
+/// write.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+/// `POST /api/v1/tokens`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiTokenInput {
+    pub name: String,
+    /// When it stops working (RFC 3339); `None`: until deleted.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// A token just made: the secret is in `token`, shown this once.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApiTokenCreated {
+    #[serde(flatten)]
+    pub info: ApiToken,
+    pub token: String,
+}
+
+impl Engine {
+    /// Makes an API token for the actor (who may be signed in with another token).
+    pub fn create_api_token(
+        &self,
+        actor: &Actor,
+        input: NewApiTokenInput,
+    ) -> Result<ApiTokenCreated, EngineError> {
+        let name = clean_name("name", &input.name, 100)?;
+        let now = self.clock.now();
+        let expires_at = match input.expires_at.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => {
+                let t = DateTime::parse_from_rfc3339(s)
+                    .map_err(|_| {
+                        EngineError::invalid(
+                            InvalidKind::InvalidDate,
+                            "expires_at".to_owned(),
+                            format!("expires_at '{s}' is not an RFC 3339 time such as 2027-01-31T00:00:00+07:00"),
+                        )
+                    })?
+                    .with_timezone(&Utc);
+                if t <= now {
+                    return Err(EngineError::invalid(
+                        InvalidKind::InvalidDate,
+                        "expires_at".to_owned(),
+                        "expires_at is in the past; a token must work for some time".to_owned(),
+                    ));
+                }
+                Some(t)
+            }
+        };
+        if self.store.api_tokens(actor.user_id)?.len() >= MAX_API_TOKENS {
+            return Err(EngineError::invalid(
+                InvalidKind::TooLong,
+                None,
+                format!("an account holds at most {MAX_API_TOKENS} API tokens; delete one first"),
+            ));
+        }
+        let secret = format!("{API_TOKEN_PREFIX}{}", new_token());
+        let mut audit = self.audit(Some(actor), "token.create");
+        audit.comment = Some(format!("API token '{name}'"));
+        let info = self.store.insert_api_token(
+            &NewApiTokenRecord {
+                user_id: actor.user_id,
+                name,
+                hash: token_hash(&secret),
+                created_at: now,
+                expires_at,
+            },
+            &audit,
+        )?;
+        Ok(ApiTokenCreated {
+            info,
+            token: secret,
+        })
+    }
+
+    /// The actor's own API tokens, never with their secrets.
+    pub fn api_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, EngineError> {
+        Ok(self.store.api_tokens(actor.user_id)?)
+    }
+
+    /// Deletes a token: its owner or a network admin may. It is refused from the next
+    /// request on.
+    pub fn delete_api_token(&self, actor: &Actor, id: i64) -> Result<(), EngineError> {
+        let token = self
+            .store
+            .api_token(id)?
+            .filter(|t| t.user_id == actor.user_id || actor.network_admin)
+            .ok_or_else(|| EngineError::not_found(format!("API token {id}")))?;
+        let mut audit = self.audit(Some(actor), "token.delete");
+        audit.comment = Some(format!("API token '{}'", token.name));
+        if !self.store.delete_api_token(id, &audit)? {
+            return Err(EngineError::not_found(format!("API token {id}")));
+        }
+        Ok(())
+    }
+
+    /// The owner of an API token, when the token is known, unexpired and its owner enabled.
+    pub(crate) fn api_token_user(
+        &self,
+        secret: &str,
+    ) -> Result<Option<crate::UserId>, EngineError> {
+        let now = self.clock.now();
+        let Some(token) = self.store.api_token_by_hash(&token_hash(secret), now)? else {
+            return Ok(None);
+        };
+        if token.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
+            self.store.touch_api_token(token.id, now)?;
+        }
+        Ok(Some(token.user_id))
+    }
+}
