@@ -42,6 +42,47 @@ pub enum Command {
     },
     /// Run a caching reverse proxy in front of one or more `portico serve` nodes.
     Edge(EdgeArgs),
+    /// Take a backup (the server may run): the store as one snapshot and the media
+    /// originals, in one `.tar` with a manifest of SHA-256 sums.
+    Backup {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        media: MediaArgs,
+        /// The file to write, e.g. `portico-2026-11-30.tar`.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Bring a backup back: into an empty data folder (SQLite), or an empty PostgreSQL
+    /// database with `--store`; every file is checked against the manifest first.
+    Restore {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        media: MediaArgs,
+        /// The backup file.
+        file: PathBuf,
+    },
+}
+
+/// `6h`, `30m`, `1d`, `90s`: how often scheduled backups run.
+pub fn parse_every(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number followed by s, m, h or d (e.g. 6h)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" | "" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        _ => return Err(format!("'{s}': the unit is s, m, h or d (e.g. 6h)")),
+    };
+    if secs < 5 {
+        return Err(format!("'{s}' is too often; at least 5 seconds apart"));
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 #[derive(clap::Args)]
@@ -196,6 +237,15 @@ pub struct ServeArgs {
     /// resumes it.
     #[arg(long, env = "PORTICO_WEBHOOK_GIVE_UP_HOURS", default_value_t = 72)]
     pub webhook_give_up_hours: u64,
+    /// Take a backup this often on the leading node (`6h`, `1d`, `30m`); off when not given.
+    #[arg(long, env = "PORTICO_BACKUP_EVERY", value_parser = parse_every)]
+    pub backup_every: Option<std::time::Duration>,
+    /// The folder scheduled backups go to; by default `<data>/backups`.
+    #[arg(long, env = "PORTICO_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// How many scheduled backups to keep; the oldest beyond that are deleted.
+    #[arg(long, env = "PORTICO_BACKUP_KEEP", default_value_t = 7)]
+    pub backup_keep: usize,
     /// Bytes per second a request body must arrive at, on average, after its first 10 s;
     /// slower uploads are cut off (408).
     #[arg(long, env = "PORTICO_MIN_BODY_RATE", default_value_t = 1024)]

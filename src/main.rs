@@ -4,6 +4,7 @@
 // Unit tests build values from loop counters; the library code is held to the lint.
 #![cfg_attr(test, allow(clippy::as_conversions))]
 
+mod backup;
 mod check;
 mod cli;
 mod config;
@@ -39,5 +40,7 @@ fn main() -> Result<()> {
         Command::Check { data } => check::run(&data),
         Command::Reindex { data } => reindex::run(&data),
         Command::Edge(args) => edge::run(args),
+        Command::Backup { data, media, out } => backup::run_backup(&data, &media, &out),
+        Command::Restore { data, media, file } => backup::run_restore(&data, &media, &file),
     }
 }

@@ -111,6 +111,15 @@ pub fn run(args: ServeArgs) -> Result<()> {
             trusted_proxies: args.trusted_proxies.clone(),
             connections: args.connections.limits(),
             min_body_rate: args.min_body_rate,
+            backups: args.backup_every.map(|every| {
+                crate::backup::scheduled(
+                    &args.data,
+                    (*blobs).clone(),
+                    every,
+                    args.backup_dir.clone(),
+                    args.backup_keep,
+                )
+            }),
             webhooks: portico_api::WebhookConfig {
                 allow: args.webhook_allow.clone(),
                 give_up_after: std::time::Duration::from_secs(

@@ -20,6 +20,7 @@
 // Unit tests build values from loop counters; the library code is held to the lint.
 #![cfg_attr(test, allow(clippy::as_conversions))]
 
+pub mod backups;
 mod body_limit;
 pub mod cache;
 pub mod edge;
@@ -87,6 +88,8 @@ pub struct ApiConfig {
     /// Bytes per second a request body must arrive at, on average, after its first
     /// [`body_limit::BODY_GRACE`]; slower ones are cut off with `408`.
     pub min_body_rate: u64,
+    /// Scheduled backups (on the leading node), when wanted.
+    pub backups: Option<backups::BackupSchedule>,
 }
 
 impl Default for ApiConfig {
@@ -106,6 +109,7 @@ impl Default for ApiConfig {
             trusted_proxies: Vec::new(),
             connections: listen::ConnLimits::default(),
             min_body_rate: 1024,
+            backups: None,
         }
     }
 }
@@ -170,6 +174,14 @@ pub async fn serve(
         Some(progress.clone()),
         connections.clone(),
     ));
+    let backup_loop = config.backups.clone().map(|schedule| {
+        tokio::spawn(backups::run(
+            engine.clone(),
+            schedule,
+            progress.clone(),
+            stop_tx.subscribe(),
+        ))
+    });
     let scheduler = tokio::spawn(scheduler::run(
         engine.clone(),
         progress.clone(),
@@ -255,5 +267,8 @@ pub async fn serve(
     let _ = follower.await;
     let _ = hooks.await;
     let _ = purger.await;
+    if let Some(b) = backup_loop {
+        let _ = b.await;
+    }
     result
 }

@@ -340,6 +340,24 @@ impl Collector for StateCollector {
                 "Whether this node leads: runs the scheduler and sends webhooks",
                 i64::from(p.scheduler_leads.load(Ordering::Relaxed)),
             )?;
+            gauge(
+                &mut e,
+                "backup_last_success_timestamp_seconds",
+                "When this node last wrote a scheduled backup (unix time; 0: never)",
+                p.backup_last_success.load(Ordering::Relaxed),
+            )?;
+            gauge(
+                &mut e,
+                "backup_last_bytes",
+                "The size of the last scheduled backup",
+                p.backup_last_bytes.load(Ordering::Relaxed),
+            )?;
+            counter(
+                &mut e,
+                "backup_failures",
+                "Scheduled backups that failed",
+                p.backup_failures.load(Ordering::Relaxed),
+            )?;
         }
         Ok(())
     }

@@ -17,6 +17,11 @@ pub struct Progress {
     pub scheduler_ok: AtomicBool,
     /// Whether this node leads (runs the scheduler and sends webhooks).
     pub scheduler_leads: AtomicBool,
+    /// Scheduled backups: when the last one was written (unix seconds, 0: never), its
+    /// size, and how many failed.
+    pub backup_last_success: AtomicI64,
+    pub backup_last_bytes: AtomicI64,
+    pub backup_failures: AtomicU64,
     stopping: watch::Sender<bool>,
 }
 
@@ -31,6 +36,9 @@ impl Default for Progress {
             scheduler_failures: AtomicU64::new(0),
             scheduler_ok: AtomicBool::new(true),
             scheduler_leads: AtomicBool::new(false),
+            backup_last_success: AtomicI64::new(0),
+            backup_last_bytes: AtomicI64::new(0),
+            backup_failures: AtomicU64::new(0),
             stopping: watch::channel(false).0,
         }
     }

@@ -122,6 +122,17 @@ impl ObjectBlobs {
     pub fn describe(&self) -> &str {
         &self.description
     }
+
+    /// Every key under `prefix` with its size, in no particular order: what a backup copies.
+    pub async fn keys(&self, prefix: &str) -> Result<Vec<(String, u64)>, BlobError> {
+        let prefix = ObjectPath::from(prefix);
+        self.store
+            .list(Some(&prefix))
+            .map_ok(|m| (m.location.to_string(), m.size))
+            .try_collect()
+            .await
+            .map_err(backend)
+    }
 }
 
 impl Blobs for ObjectBlobs {

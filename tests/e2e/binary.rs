@@ -714,3 +714,304 @@ fn a_demo_killed_while_it_is_built_is_noticed_and_built_anew() {
     drop(again);
     assert_consistent(dir.path());
 }
+
+fn portico_cmd(args: &[&str], data: &Path) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env("PORTICO_LOG", "warn")
+        .output()
+        .expect("run portico")
+}
+
+#[test]
+fn a_backup_taken_while_writers_run_restores_every_write_acknowledged_before_it_began() {
+    restore_drill(None);
+}
+
+/// The same drill on PostgreSQL: pg_dump's snapshot, pg_restore into an empty database.
+#[test]
+fn a_postgresql_backup_taken_while_writers_run_restores_into_an_empty_database() {
+    let Some(pg) = crate::pg_server::cluster() else {
+        return;
+    };
+    restore_drill(Some((pg.fresh_database(), pg.fresh_database())));
+}
+
+/// Writers run while a backup is taken; what was acknowledged before it began must come back.
+/// `pg`: the source database and an empty one to restore into; `None`: SQLite.
+fn restore_drill(pg: Option<(String, String)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store_args = |url: &Option<String>| -> Vec<String> {
+        url.iter()
+            .flat_map(|u| ["--store".to_owned(), u.clone()])
+            .collect()
+    };
+    let (source, target) = match &pg {
+        Some((a, b)) => (Some(a.clone()), Some(b.clone())),
+        None => (None, None),
+    };
+    let src_args = store_args(&source);
+    let src: Vec<&str> = src_args.iter().map(String::as_str).collect();
+    let mut add = Command::new(BIN)
+        .args(["user", "add", "--admin", "--password-stdin", "--data"])
+        .arg(dir.path())
+        .args(&src)
+        .arg("quantri")
+        .env("PORTICO_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "mot-mat-khau-dai").unwrap();
+    assert!(add.wait_with_output().unwrap().status.success());
+    let server = serve(dir.path(), &src);
+    let base = server.base.clone();
+    let token = login(&base, "quantri", "mot-mat-khau-dai");
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let site = http
+        .post(format!("{base}/api/v1/sites"))
+        .bearer_auth(&token)
+        .json(&json!({"slug": "main", "name": "Cổng chính", "kind": "main"}))
+        .send()
+        .unwrap();
+    assert_eq!(site.status(), StatusCode::CREATED);
+    // A photo in the library, which the backup must carry.
+    let png: Vec<u8> = {
+        let mut b = Vec::new();
+        image::RgbImage::from_pixel(40, 30, image::Rgb([200, 30, 30]))
+            .write_to(&mut std::io::Cursor::new(&mut b), image::ImageFormat::Png)
+            .unwrap();
+        b
+    };
+    let up = http
+        .post(format!("{base}/api/v1/sites/main/media"))
+        .bearer_auth(&token)
+        .multipart(reqwest::blocking::multipart::Form::new().part(
+            "file",
+            reqwest::blocking::multipart::Part::bytes(png.clone()).file_name("anh.png"),
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(up.status(), StatusCode::CREATED);
+    let media: Value = up.json().unwrap();
+    // Published as a story's cover, so the public may fetch it.
+    let story: Value = http
+        .post(format!("{base}/api/v1/sites/main/items"))
+        .bearer_auth(&token)
+        .json(&json!({"kind": "article", "fields": {"title": "Có ảnh", "cover": media["id"].to_string()}}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    for step in ["submit", "forward", "publish"] {
+        let r = http
+            .post(format!("{base}/api/v1/items/{}/transitions", story["id"]))
+            .bearer_auth(&token)
+            .json(&json!({"action": step}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{step}");
+    }
+
+    // Writers run before, during and after the backup; each notes when its write was
+    // acknowledged.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..3)
+        .map(|w| {
+            let (base, token, http, stop) =
+                (base.clone(), token.clone(), http.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut acked: Vec<(i64, Instant)> = Vec::new();
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    let r = http
+                        .post(format!("{base}/api/v1/sites/main/items"))
+                        .bearer_auth(&token)
+                        .json(&json!({"kind": "article", "fields": {"title": format!("Tin {n} của luồng {w}")}}))
+                        .send()
+                        .unwrap();
+                    assert_eq!(r.status(), StatusCode::CREATED);
+                    let id = r.json::<Value>().unwrap()["id"].as_i64().unwrap();
+                    acked.push((id, Instant::now()));
+                }
+                acked
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(700));
+    let began = Instant::now();
+    let archive = dir.path().join("sao-luu.tar");
+    let mut args = vec!["backup", "--out", archive.to_str().unwrap()];
+    args.extend(&src);
+    let out = portico_cmd(&args, dir.path());
+    assert!(
+        out.status.success(),
+        "backup: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let acked: Vec<(i64, Instant)> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    let before: Vec<i64> = acked
+        .iter()
+        .filter(|(_, at)| *at < began)
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(
+        before.len() > 10 && acked.len() > before.len(),
+        "writes before ({}) and after ({}) the backup began",
+        before.len(),
+        acked.len() - before.len()
+    );
+    drop(server);
+
+    // Restored into a new folder: every write acknowledged before the backup began, the
+    // photo, and a store that passes its check.
+    let restored = tempfile::tempdir().unwrap();
+    let dst_args = store_args(&target);
+    let dst: Vec<&str> = dst_args.iter().map(String::as_str).collect();
+    let mut args = vec!["restore", archive.to_str().unwrap()];
+    args.extend(&dst);
+    let out = portico_cmd(&args, &restored.path().join("du-lieu"));
+    assert!(
+        out.status.success(),
+        "restore: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let data = restored.path().join("du-lieu");
+    let mut args = vec!["check"];
+    args.extend(&dst);
+    let check = portico_cmd(&args, &data);
+    assert!(
+        check.status.success(),
+        "check: {}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let store: Box<dyn ItemStore> = match &target {
+        Some(url) => Box::new(portico_storage::PgStore::connect(url).unwrap()),
+        None => Box::new(
+            portico_storage::SqliteStore::open(
+                &data.join("portico.db"),
+                portico_storage::Durability::Normal,
+            )
+            .unwrap(),
+        ),
+    };
+    for id in &before {
+        assert!(
+            store.item(portico_engine::ItemId(*id)).unwrap().is_some(),
+            "item {id}, acknowledged before the backup began, is in it"
+        );
+    }
+    drop(store);
+    let again = serve(&data, &dst);
+    // The accounts came back with their passwords.
+    let token = login(&again.base, "quantri", "mot-mat-khau-dai");
+    let me: Value = http
+        .get(format!("{}/api/v1/me", again.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(me["username"], "quantri");
+    // The photo came back, byte for byte.
+    let photo = http
+        .get(format!("{}/media/{}", again.base, media["id"]))
+        .send()
+        .unwrap();
+    assert_eq!(photo.status(), StatusCode::OK);
+    assert_eq!(photo.bytes().unwrap().to_vec(), png);
+    drop(again);
+
+    // Restoring over data is refused; a damaged archive is refused before anything is
+    // written.
+    let mut args = vec!["restore", archive.to_str().unwrap()];
+    args.extend(&dst);
+    let twice = portico_cmd(&args, &data);
+    assert!(
+        !twice.status.success(),
+        "a second restore over the first is refused"
+    );
+    if target.is_none() {
+        assert!(String::from_utf8_lossy(&twice.stderr).contains("empty data folder"));
+    }
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0xff;
+    let damaged = dir.path().join("hong.tar");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let target = restored.path().join("khac");
+    let bad = portico_cmd(&["restore", damaged.to_str().unwrap()], &target);
+    assert!(!bad.status.success());
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        said.contains("damaged") || said.contains("does not match"),
+        "{said}"
+    );
+    assert!(
+        !target.join("portico.db").exists(),
+        "nothing restored from a damaged archive"
+    );
+}
+
+#[test]
+fn the_leading_node_takes_scheduled_backups_and_reports_them_in_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    add_admin(dir.path(), "quantri", "mot-mat-khau-dai");
+    let backups = dir.path().join("sao-luu");
+    let server = serve(
+        dir.path(),
+        &[
+            "--backup-every",
+            "5s",
+            "--backup-keep",
+            "2",
+            "--backup-dir",
+            backups.to_str().unwrap(),
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let metric = |name: &str| -> f64 {
+        let text = reqwest::blocking::get(format!("{}/metrics", server.base))
+            .unwrap()
+            .text()
+            .unwrap();
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    while metric("portico_backup_last_success_timestamp_seconds") == 0.0 {
+        assert!(Instant::now() < deadline, "no scheduled backup within 40 s");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(metric("portico_backup_last_bytes") > 0.0);
+    let files: Vec<_> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tar"))
+        .collect();
+    assert!(!files.is_empty() && files.len() <= 2, "{files:?}");
+    // A scheduled backup is a whole one: it restores.
+    let restored = tempfile::tempdir().unwrap();
+    let out = portico_cmd(
+        &["restore", files[0].to_str().unwrap()],
+        &restored.path().join("d"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,102 @@
+//! `portico backup` and `portico restore`, and the scheduled backups `serve` takes.
+
+use crate::cli::{DataArgs, MediaArgs};
+use anyhow::{bail, Context, Result};
+use portico_storage::backup::{self, StoreLocation};
+use portico_storage::ObjectBlobs;
+use std::path::Path;
+use std::time::Instant;
+
+/// Where the store of `data` is, for a backup.
+pub fn location(data: &DataArgs) -> StoreLocation {
+    match &data.store {
+        Some(url) => StoreLocation::Postgres(url.clone()),
+        None => StoreLocation::Sqlite(data.data.join("portico.db")),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+pub fn run_backup(data: &DataArgs, media: &MediaArgs, out: &Path) -> Result<()> {
+    crate::store::existing(data)?;
+    let blobs = ObjectBlobs::open(&media.blobs(&data.data)?)?;
+    let rt = runtime()?;
+    let started = Instant::now();
+    let s = backup::write(&location(data), &blobs, rt.handle(), out)
+        .with_context(|| format!("backing up into {}", out.display()))?;
+    println!(
+        "backup written: {} ({} store, {} media files, {:.1} MB) in {:.1} s",
+        out.display(),
+        s.store,
+        s.media_files,
+        mb(s.bytes),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+pub fn run_restore(data: &DataArgs, media: &MediaArgs, file: &Path) -> Result<()> {
+    if !file.is_file() {
+        bail!("no backup file at {}", file.display());
+    }
+    std::fs::create_dir_all(&data.data)
+        .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
+    let blobs = ObjectBlobs::open(&media.blobs(&data.data)?)?;
+    let rt = runtime()?;
+    let started = Instant::now();
+    let s = backup::restore(file, &location(data), &blobs, rt.handle(), &data.data)
+        .with_context(|| format!("restoring {}", file.display()))?;
+    // Open once: migrations bring an older backup up to this version, and the check says
+    // whether what came back is whole.
+    let engine = crate::store::open(data)?;
+    let problems = engine.check()?;
+    if !problems.is_empty() {
+        bail!(
+            "the restored store has problems:\n  {}",
+            problems.join("\n  ")
+        );
+    }
+    println!(
+        "restored {} ({} store, {} media files, {:.1} MB) in {:.1} s; the search index is rebuilt when the server starts",
+        file.display(),
+        s.store,
+        s.media_files,
+        mb(s.bytes),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn mb(bytes: u64) -> f64 {
+    // Display only; precision beyond 2^53 bytes does not matter.
+    #[allow(clippy::as_conversions, reason = "a size shown to one decimal")]
+    let b = bytes as f64;
+    b / 1_048_576.0
+}
+
+/// What `serve --backup-every` runs: a backup of this node's store and media.
+pub fn scheduled(
+    data: &DataArgs,
+    blobs: ObjectBlobs,
+    every: std::time::Duration,
+    dir: Option<std::path::PathBuf>,
+    keep: usize,
+) -> portico_api::backups::BackupSchedule {
+    let store = location(data);
+    let runtime = tokio::runtime::Handle::current();
+    portico_api::backups::BackupSchedule {
+        every,
+        dir: dir.unwrap_or_else(|| data.data.join("backups")),
+        keep,
+        write: std::sync::Arc::new(move |out: &Path| {
+            backup::write(&store, &blobs, &runtime, out)
+                .map(|s| s.bytes)
+                .map_err(|e| e.to_string())
+        }),
+    }
+}
