@@ -53,6 +53,34 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write everything (sites, channels, users with roles and password hashes, items with
+    /// every revision, the workflow history, webhooks, media) to one `.tar` of JSON Lines per
+    /// table, a JSON Schema for each and the media files, with a SHA-256 manifest: readable
+    /// without Portico. Stop the server first for an exact copy (a live store moves while it
+    /// is read; `backup` takes a snapshot).
+    Export {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        media: MediaArgs,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Only this portal (a slug): its channels, items, media, history and the accounts
+        /// that appear in them, as a network of its own.
+        #[arg(long)]
+        site: Option<String>,
+    },
+    /// Load an export into an empty store (SQLite in the data folder, or `--store` an empty
+    /// PostgreSQL database), keeping ids, and rebuild the search index.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        media: MediaArgs,
+        /// The export file.
+        file: PathBuf,
+    },
     /// Bring a backup back: into an empty data folder (SQLite), or an empty PostgreSQL
     /// database with `--store`; every file is checked against the manifest first.
     Restore {

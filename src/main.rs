@@ -12,6 +12,7 @@ mod edge;
 mod reindex;
 mod serve;
 mod store;
+mod transfer;
 mod user;
 
 use anyhow::Result;
@@ -41,6 +42,13 @@ fn main() -> Result<()> {
         Command::Reindex { data } => reindex::run(&data),
         Command::Edge(args) => edge::run(args),
         Command::Backup { data, media, out } => backup::run_backup(&data, &media, &out),
+        Command::Export {
+            data,
+            media,
+            out,
+            site,
+        } => transfer::run_export(&data, &media, &out, site.as_deref()),
+        Command::Import { data, media, file } => transfer::run_import(&data, &media, &file),
         Command::Restore { data, media, file } => backup::run_restore(&data, &media, &file),
     }
 }

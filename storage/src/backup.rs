@@ -58,6 +58,8 @@ pub enum BackupError {
     Damaged(String),
     #[error("{0}")]
     NotEmpty(String),
+    #[error("there is no site '{0}'")]
+    NoSuchSite(String),
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BackupError {

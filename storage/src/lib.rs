@@ -16,6 +16,7 @@ mod blobs;
 mod pg;
 mod sql;
 mod sqlite;
+pub mod transfer;
 
 pub use blobs::{BlobConfig, BlobSetupError, ObjectBlobs, S3Config};
 pub use pg::{PgOpenError, PgStore};

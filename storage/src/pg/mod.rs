@@ -308,11 +308,17 @@ impl PgStore {
         }
     }
 
-    fn write<T>(&self, f: impl Fn(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub(crate) fn write<T>(
+        &self,
+        f: impl Fn(&dyn Db) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         self.run(true, f)
     }
 
-    fn read<T>(&self, f: impl Fn(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub(crate) fn read<T>(
+        &self,
+        f: impl Fn(&dyn Db) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         self.run(false, f)
     }
 }

@@ -145,7 +145,10 @@ impl SqliteStore {
     }
 
     /// Runs `f` in an immediate write transaction and commits it.
-    fn write<T>(&self, f: impl FnOnce(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&dyn Db) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut conn = lock(&self.writer);
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -156,7 +159,10 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection, waiting for one when all are busy.
-    fn read<T>(&self, f: impl FnOnce(&dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&dyn Db) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let conn = {
             let mut pool = lock(&self.readers);
             loop {

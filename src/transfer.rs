@@ -1,0 +1,134 @@
+//! `portico export` and `portico import`: the whole network handed over as one archive.
+
+use crate::cli::{DataArgs, MediaArgs};
+use anyhow::{bail, Context, Result};
+use portico_storage::transfer::{self, Store};
+use portico_storage::{Durability, ObjectBlobs, PgStore, SqliteStore};
+use std::path::Path;
+use std::time::Instant;
+
+enum Opened {
+    Sqlite(SqliteStore),
+    Postgres(Box<PgStore>),
+}
+
+impl Opened {
+    fn open(data: &DataArgs) -> Result<Opened> {
+        std::fs::create_dir_all(&data.data)
+            .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
+        Ok(match &data.store {
+            Some(url) => Opened::Postgres(Box::new(PgStore::connect(url)?)),
+            None => Opened::Sqlite(SqliteStore::open(
+                &data.data.join("portico.db"),
+                Durability::Normal,
+            )?),
+        })
+    }
+
+    fn store(&self) -> Store<'_> {
+        match self {
+            Opened::Sqlite(s) => Store::Sqlite(s),
+            Opened::Postgres(s) => Store::Postgres(s),
+        }
+    }
+}
+
+fn bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+pub fn run_export(
+    data: &DataArgs,
+    media: &MediaArgs,
+    out: &Path,
+    site: Option<&str>,
+) -> Result<()> {
+    crate::store::existing(data)?;
+    let opened = Opened::open(data)?;
+    let blobs = ObjectBlobs::open(&media.blobs(&data.data)?)?;
+    let rt = runtime()?;
+    let started = Instant::now();
+    let bar = bar();
+    let s = transfer::export(
+        &opened.store(),
+        &blobs,
+        rt.handle(),
+        out,
+        site,
+        &mut |what, n| {
+            bar.set_message(format!("{what}: {n}"));
+            bar.tick();
+        },
+    )
+    .with_context(|| format!("exporting into {}", out.display()))?;
+    bar.finish_and_clear();
+    let rows: u64 = s.rows.iter().map(|(_, n)| n).sum();
+    println!(
+        "exported {rows} rows of {} tables and {} media files ({:.1} MB) into {} in {:.1} s",
+        s.rows.len(),
+        s.media_files,
+        mb(s.media_bytes),
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+pub fn run_import(data: &DataArgs, media: &MediaArgs, file: &Path) -> Result<()> {
+    if !file.is_file() {
+        bail!("no export file at {}", file.display());
+    }
+    let opened = Opened::open(data)?;
+    let blobs = ObjectBlobs::open(&media.blobs(&data.data)?)?;
+    let rt = runtime()?;
+    let started = Instant::now();
+    let bar = bar();
+    let s = transfer::import(
+        file,
+        &opened.store(),
+        &blobs,
+        rt.handle(),
+        &mut |what, n| {
+            bar.set_message(format!("{what}: {n}"));
+            bar.tick();
+        },
+    )
+    .with_context(|| format!("importing {}", file.display()))?;
+    bar.finish_and_clear();
+    drop(opened);
+    let engine = crate::store::open(data)?;
+    let problems = engine.check()?;
+    if !problems.is_empty() {
+        bail!(
+            "the imported store has problems:\n  {}",
+            problems.join("\n  ")
+        );
+    }
+    drop(engine);
+    let rows: u64 = s.rows.iter().map(|(_, n)| n).sum();
+    println!(
+        "imported {rows} rows and {} media files ({:.1} MB) in {:.1} s; rebuilding the search index...",
+        s.media_files,
+        mb(s.media_bytes),
+        started.elapsed().as_secs_f64()
+    );
+    crate::reindex::run(data)
+}
+
+fn mb(bytes: u64) -> f64 {
+    #[allow(clippy::as_conversions, reason = "a size shown to one decimal")]
+    let b = bytes as f64;
+    b / 1_048_576.0
+}
