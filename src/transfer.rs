@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Instant;
 
 enum Opened {
-    Sqlite(SqliteStore),
+    Sqlite(Box<SqliteStore>),
     Postgres(Box<PgStore>),
 }
 
@@ -18,10 +18,10 @@ impl Opened {
             .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
         Ok(match &data.store {
             Some(url) => Opened::Postgres(Box::new(PgStore::connect(url)?)),
-            None => Opened::Sqlite(SqliteStore::open(
+            None => Opened::Sqlite(Box::new(SqliteStore::open(
                 &data.data.join("portico.db"),
                 Durability::Normal,
-            )?),
+            )?)),
         })
     }
 
