@@ -32,12 +32,16 @@ const INVARIANTS: &[(&str, &str)] = &[
     ),
     (
         "item without its creation event",
-        "SELECT i.id FROM items i WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.item_id = i.id AND e.kind = 'item_created')",
+        // `NOT IN` a list gathered once: the events have no index by item, and looking each
+        // item up in them made the check quadratic (minutes at 20,000 items).
+        "SELECT i.id FROM items i WHERE i.id NOT IN
+             (SELECT e.item_id FROM events e WHERE e.kind = 'item_created' AND e.item_id IS NOT NULL)",
     ),
     (
         "published item without a publish event",
         "SELECT i.id FROM items i WHERE i.published_rev IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM events e WHERE e.item_id = i.id AND e.kind = 'item_published')",
+         AND i.id NOT IN
+             (SELECT e.item_id FROM events e WHERE e.kind = 'item_published' AND e.item_id IS NOT NULL)",
     ),
     (
         "item whose audit log does not end in its state",
