@@ -59,3 +59,34 @@ fn the_audit_log_and_revisions_refuse_rewrites_even_by_hand() {
         }
     });
 }
+
+#[test]
+fn the_check_finds_an_item_whose_creation_or_publication_left_no_event() {
+    each_backend(|f| {
+        let item = f.published("Mất sự kiện");
+        let sql = format!(
+            "DELETE FROM events WHERE item_id = {} AND kind IN ('item_created', 'item_published')",
+            item.id
+        );
+        match f.backend {
+            "memory" => return,
+            "sqlite" => {
+                rusqlite::Connection::open(f.dir.path().join("portico.db"))
+                    .unwrap()
+                    .execute(&sql, [])
+                    .unwrap();
+            }
+            _ => {
+                let url = pg_url(f.dir.path());
+                let db = url.rsplit('/').next().unwrap();
+                crate::pg_server::cluster().unwrap().psql(db, &sql).unwrap();
+            }
+        }
+        let problems = f.store.check().unwrap();
+        assert!(
+            problems.iter().any(|p| p.contains("creation event"))
+                && problems.iter().any(|p| p.contains("publish event")),
+            "{problems:?}"
+        );
+    });
+}
