@@ -1,6 +1,6 @@
 //! `portico backup` and `portico restore`, and the scheduled backups `serve` takes.
 
-use crate::cli::{DataArgs, MediaArgs};
+use crate::cli::{BlobArgs, DataArgs};
 use anyhow::{bail, Context, Result};
 use portico_storage::backup::{self, StoreLocation};
 use portico_storage::ObjectBlobs;
@@ -22,7 +22,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-pub fn run_backup(data: &DataArgs, media: &MediaArgs, out: &Path) -> Result<()> {
+pub fn run_backup(data: &DataArgs, media: &BlobArgs, out: &Path) -> Result<()> {
     crate::store::existing(data)?;
     let blobs = ObjectBlobs::open(&media.blobs(&data.data)?)?;
     let rt = runtime()?;
@@ -40,7 +40,7 @@ pub fn run_backup(data: &DataArgs, media: &MediaArgs, out: &Path) -> Result<()> 
     Ok(())
 }
 
-pub fn run_restore(data: &DataArgs, media: &MediaArgs, file: &Path) -> Result<()> {
+pub fn run_restore(data: &DataArgs, media: &BlobArgs, file: &Path) -> Result<()> {
     if !file.is_file() {
         bail!("no backup file at {}", file.display());
     }

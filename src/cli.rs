@@ -48,7 +48,7 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
         #[command(flatten)]
-        media: MediaArgs,
+        media: BlobArgs,
         /// The file to write, e.g. `portico-2026-11-30.tar`.
         #[arg(long)]
         out: PathBuf,
@@ -62,7 +62,7 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
         #[command(flatten)]
-        media: MediaArgs,
+        media: BlobArgs,
         /// The file to write.
         #[arg(long)]
         out: PathBuf,
@@ -77,7 +77,7 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
         #[command(flatten)]
-        media: MediaArgs,
+        media: BlobArgs,
         /// The export file.
         file: PathBuf,
     },
@@ -87,7 +87,7 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
         #[command(flatten)]
-        media: MediaArgs,
+        media: BlobArgs,
         /// The backup file.
         file: PathBuf,
     },
@@ -287,6 +287,31 @@ pub struct ServeArgs {
 /// Where uploads live and how they are served.
 #[derive(clap::Args)]
 pub struct MediaArgs {
+    #[command(flatten)]
+    pub location: BlobArgs,
+    /// Largest upload in megabytes.
+    #[arg(long, env = "PORTICO_MAX_UPLOAD_MB", default_value_t = 50)]
+    pub max_upload_mb: u64,
+    /// Largest image in megapixels; bigger ones are refused before decoding.
+    #[arg(long, env = "PORTICO_MAX_MEGAPIXELS", default_value_t = 50)]
+    pub max_megapixels: u64,
+    /// A resize preset `name=WxH:fit[:fmt[:quality]]` (e.g. `card=480x320:cover`); adds to or
+    /// replaces the defaults thumb, card, content, hero and og. Repeatable.
+    #[arg(
+        long = "media-preset",
+        env = "PORTICO_MEDIA_PRESETS",
+        value_delimiter = ','
+    )]
+    pub presets: Vec<String>,
+    /// The key that signs explicit size parameters; every node must share it. By default a
+    /// random key kept in `<data>/media.key`.
+    #[arg(long, env = "PORTICO_MEDIA_KEY", hide_env_values = true)]
+    pub media_key: Option<String>,
+}
+
+/// Where uploaded files live: what backups, exports and their restores read and write.
+#[derive(clap::Args)]
+pub struct BlobArgs {
     /// The folder of uploaded files when no S3 bucket is given; by default `<data>/media`.
     #[arg(long, env = "PORTICO_MEDIA_DIR")]
     pub media_dir: Option<PathBuf>,
@@ -314,27 +339,9 @@ pub struct MediaArgs {
     /// Address buckets as `host/bucket` (most self-hosted services) rather than `bucket.host`.
     #[arg(long, env = "PORTICO_S3_PATH_STYLE", default_value_t = true, action = clap::ArgAction::Set)]
     pub s3_path_style: bool,
-    /// Largest upload in megabytes.
-    #[arg(long, env = "PORTICO_MAX_UPLOAD_MB", default_value_t = 50)]
-    pub max_upload_mb: u64,
-    /// Largest image in megapixels; bigger ones are refused before decoding.
-    #[arg(long, env = "PORTICO_MAX_MEGAPIXELS", default_value_t = 50)]
-    pub max_megapixels: u64,
-    /// A resize preset `name=WxH:fit[:fmt[:quality]]` (e.g. `card=480x320:cover`); adds to or
-    /// replaces the defaults thumb, card, content, hero and og. Repeatable.
-    #[arg(
-        long = "media-preset",
-        env = "PORTICO_MEDIA_PRESETS",
-        value_delimiter = ','
-    )]
-    pub presets: Vec<String>,
-    /// The key that signs explicit size parameters; every node must share it. By default a
-    /// random key kept in `<data>/media.key`.
-    #[arg(long, env = "PORTICO_MEDIA_KEY", hide_env_values = true)]
-    pub media_key: Option<String>,
 }
 
-impl MediaArgs {
+impl BlobArgs {
     pub fn blobs(&self, data: &Path) -> Result<portico_storage::BlobConfig> {
         Ok(match &self.s3_bucket {
             Some(bucket) => portico_storage::BlobConfig::S3(portico_storage::S3Config {
@@ -349,6 +356,12 @@ impl MediaArgs {
                 self.media_dir.clone().unwrap_or_else(|| data.join("media")),
             ),
         })
+    }
+}
+
+impl MediaArgs {
+    pub fn blobs(&self, data: &Path) -> Result<portico_storage::BlobConfig> {
+        self.location.blobs(data)
     }
 
     pub fn config(&self, data: &Path) -> Result<portico_media::MediaConfig> {

@@ -284,7 +284,7 @@ mod tests {
         assert_eq!(s.cache_mb, 128);
         assert_eq!(s.trusted_proxies.len(), 2);
         assert!(s.demo);
-        assert!(!s.media.s3_path_style);
+        assert!(!s.media.location.s3_path_style);
         let s = serve(parse_with(
             &["portico", "serve", "--cache-mb", "7"],
             file,

@@ -1,6 +1,6 @@
 //! `portico export` and `portico import`: the whole network handed over as one archive.
 
-use crate::cli::{DataArgs, MediaArgs};
+use crate::cli::{BlobArgs, DataArgs};
 use anyhow::{bail, Context, Result};
 use portico_storage::transfer::{self, Store};
 use portico_storage::{Durability, ObjectBlobs, PgStore, SqliteStore};
@@ -49,12 +49,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-pub fn run_export(
-    data: &DataArgs,
-    media: &MediaArgs,
-    out: &Path,
-    site: Option<&str>,
-) -> Result<()> {
+pub fn run_export(data: &DataArgs, media: &BlobArgs, out: &Path, site: Option<&str>) -> Result<()> {
     crate::store::existing(data)?;
     let opened = Opened::open(data)?;
     let blobs = ObjectBlobs::open(&media.blobs(&data.data)?)?;
@@ -86,7 +81,7 @@ pub fn run_export(
     Ok(())
 }
 
-pub fn run_import(data: &DataArgs, media: &MediaArgs, file: &Path) -> Result<()> {
+pub fn run_import(data: &DataArgs, media: &BlobArgs, file: &Path) -> Result<()> {
     if !file.is_file() {
         bail!("no export file at {}", file.display());
     }
