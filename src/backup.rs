@@ -15,7 +15,8 @@ pub fn location(data: &DataArgs) -> StoreLocation {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+/// A small runtime for a command that reads or writes object storage.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -72,7 +73,8 @@ pub fn run_restore(data: &DataArgs, media: &BlobArgs, file: &Path) -> Result<()>
     Ok(())
 }
 
-fn mb(bytes: u64) -> f64 {
+/// Bytes as megabytes, for what a command prints.
+pub(crate) fn mb(bytes: u64) -> f64 {
     // Display only; precision beyond 2^53 bytes does not matter.
     #[allow(clippy::as_conversions, reason = "a size shown to one decimal")]
     let b = bytes as f64;

@@ -1,5 +1,6 @@
 //! `portico export` and `portico import`: the whole network handed over as one archive.
 
+use crate::backup::{mb, runtime};
 use crate::cli::{BlobArgs, DataArgs};
 use anyhow::{bail, Context, Result};
 use portico_storage::transfer::{self, Store};
@@ -40,13 +41,6 @@ fn bar() -> indicatif::ProgressBar {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     bar
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?)
 }
 
 pub fn run_export(data: &DataArgs, media: &BlobArgs, out: &Path, site: Option<&str>) -> Result<()> {
@@ -120,10 +114,4 @@ pub fn run_import(data: &DataArgs, media: &BlobArgs, file: &Path) -> Result<()> 
         started.elapsed().as_secs_f64()
     );
     crate::reindex::run(data)
-}
-
-fn mb(bytes: u64) -> f64 {
-    #[allow(clippy::as_conversions, reason = "a size shown to one decimal")]
-    let b = bytes as f64;
-    b / 1_048_576.0
 }

@@ -12,10 +12,10 @@
 //! Everything is written to `FILE.partial` and renamed at the end: a backup that failed or
 //! was interrupted never looks like one that worked.
 
+use crate::archive::{add_media, Hashing, TarOut};
 use crate::blobs::ObjectBlobs;
 use portico_engine::Blobs;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -95,73 +95,6 @@ pub struct BackupSummary {
     pub bytes: u64,
 }
 
-fn hex(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Writes entries to a tar file and remembers each one's size and checksum.
-struct Writer {
-    tar: tar::Builder<BufWriter<File>>,
-    entries: Vec<Entry>,
-}
-
-impl Writer {
-    fn add(&mut self, path: &str, bytes: &[u8]) -> Result<(), BackupError> {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
-        header.set_mode(0o644);
-        header.set_mtime(u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0));
-        self.tar
-            .append_data(&mut header, path, bytes)
-            .map_err(io(format!("writing {path} into the backup")))?;
-        self.entries.push(Entry {
-            path: path.to_owned(),
-            size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-            sha256: hex(&Sha256::digest(bytes)),
-        });
-        Ok(())
-    }
-
-    /// Adds a file from disk, hashing it as it streams (a database can be large).
-    fn add_file(&mut self, path: &str, file: &Path) -> Result<(), BackupError> {
-        let size = std::fs::metadata(file)
-            .map_err(io(format!("reading {}", file.display())))?
-            .len();
-        let mut hashing = Hashing {
-            inner: BufReader::new(
-                File::open(file).map_err(io(format!("reading {}", file.display())))?,
-            ),
-            hash: Sha256::new(),
-        };
-        let mut header = tar::Header::new_gnu();
-        header.set_size(size);
-        header.set_mode(0o644);
-        header.set_mtime(u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0));
-        self.tar
-            .append_data(&mut header, path, &mut hashing)
-            .map_err(io(format!("writing {path} into the backup")))?;
-        self.entries.push(Entry {
-            path: path.to_owned(),
-            size,
-            sha256: hex(&hashing.hash.finalize()),
-        });
-        Ok(())
-    }
-}
-
-struct Hashing<R> {
-    inner: R,
-    hash: Sha256,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hash.update(buf.get(..n).unwrap_or_default());
-        Ok(n)
-    }
-}
-
 /// Copies the store as one snapshot into `dir`; returns the file and its archive path.
 fn snapshot(store: &StoreLocation, dir: &Path) -> Result<(PathBuf, &'static str), BackupError> {
     match store {
@@ -217,33 +150,11 @@ pub fn write(
         .prefix(".portico-backup-")
         .tempdir_in(dir)
         .map_err(io(format!("making a work folder in {}", dir.display())))?;
-    let partial = out.with_extension("partial");
-    let file = File::create(&partial).map_err(io(format!("creating {}", partial.display())))?;
-    let mut w = Writer {
-        tar: tar::Builder::new(BufWriter::new(file)),
-        entries: Vec::new(),
-    };
+    let mut w = TarOut::create(out)?;
     let (db, name) = snapshot(store, work.path())?;
     w.add_file(name, &db)?;
     std::fs::remove_file(&db).map_err(io("removing the snapshot"))?;
-    let keys = runtime
-        .block_on(blobs.keys("originals"))
-        .map_err(|e| BackupError::Media(e.to_string()))?;
-    let mut media_files = 0u64;
-    for (key, _) in keys {
-        // One file in memory at a time: an original is at most the upload limit.
-        match runtime
-            .block_on(blobs.get(&key))
-            .map_err(|e| BackupError::Media(e.to_string()))?
-        {
-            Some(bytes) => {
-                w.add(&format!("media/{key}"), &bytes)?;
-                media_files += 1;
-            }
-            // Deleted since it was listed: no longer referenced.
-            None => continue,
-        }
-    }
+    let (media_files, _) = add_media(&mut w, blobs, runtime, &|_| true, &mut |_| {})?;
     let manifest = Manifest {
         format: FORMAT.to_owned(),
         version: VERSION,
@@ -258,21 +169,7 @@ pub fn write(
     let json = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| BackupError::Damaged(format!("manifest: {e}")))?;
     w.add("manifest.json", &json)?;
-    let mut buf = w
-        .tar
-        .into_inner()
-        .map_err(io(format!("finishing {}", partial.display())))?;
-    buf.flush()
-        .map_err(io(format!("writing {}", partial.display())))?;
-    let file = buf.into_inner().map_err(|e| BackupError::Io {
-        what: format!("writing {}", partial.display()),
-        source: e.into_error(),
-    })?;
-    file.sync_all()
-        .map_err(io(format!("syncing {}", partial.display())))?;
-    drop(file);
-    std::fs::rename(&partial, out).map_err(io(format!("renaming to {}", out.display())))?;
-    let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    let bytes = w.finish()?;
     Ok(BackupSummary {
         store: manifest.store,
         media_files,
@@ -343,21 +240,11 @@ pub fn restore(
             std::fs::create_dir_all(parent).map_err(io("staging the restore"))?;
         }
         let mut out = BufWriter::new(File::create(&target).map_err(io("staging the restore"))?);
-        let mut hashing = Hashing {
-            inner: &mut entry,
-            hash: Sha256::new(),
-        };
-        let size = std::io::copy(&mut hashing, &mut out)
+        let mut hashing = Hashing::new(&mut entry);
+        std::io::copy(&mut hashing, &mut out)
             .map_err(|e| BackupError::Damaged(format!("{path}: {e}")))?;
         out.flush().map_err(io("staging the restore"))?;
-        seen.insert(
-            path.clone(),
-            Entry {
-                path,
-                size,
-                sha256: hex(&hashing.hash.finalize()),
-            },
-        );
+        seen.insert(path.clone(), hashing.entry(&path));
     }
     let manifest = manifest.ok_or_else(|| BackupError::Damaged("no manifest.json".into()))?;
     if manifest.format != FORMAT || manifest.version > VERSION {

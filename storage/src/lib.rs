@@ -11,6 +11,7 @@
 // Unit tests build values from loop counters; the library code is held to the lint.
 #![cfg_attr(test, allow(clippy::as_conversions))]
 
+mod archive;
 pub mod backup;
 mod blobs;
 mod pg;

@@ -9,15 +9,15 @@
 //! export of the imported store is the same archive entry for entry. Sessions (sign-in tokens)
 //! and the nodes' follower cursors are not data: they are left out.
 
-use crate::backup::{BackupError, Entry, Manifest};
+use crate::archive::{add_media, hex, Hashing, TarOut};
+use crate::backup::{BackupError, Manifest};
 use crate::blobs::ObjectBlobs;
 use crate::sql::{Db, Dialect, Row, Value};
 use crate::{PgStore, SqliteStore};
 use portico_engine::{Blobs, StoreError};
 use serde_json::{Map, Value as Json};
-use sha2::{Digest, Sha256};
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 /// The format's name in the manifest.
@@ -205,37 +205,6 @@ fn from_json(v: &Json) -> Result<Value, BackupError> {
     })
 }
 
-/// Streams entries into a tar and remembers their sizes and checksums.
-struct Out {
-    tar: tar::Builder<BufWriter<File>>,
-    entries: Vec<Entry>,
-}
-
-impl Out {
-    fn add(&mut self, path: &str, bytes: &[u8]) -> Result<(), BackupError> {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
-        header.set_mode(0o644);
-        // A fixed time: two exports of the same data are the same bytes.
-        header.set_mtime(0);
-        self.tar
-            .append_data(&mut header, path, bytes)
-            .map_err(|source| BackupError::Io {
-                what: format!("writing {path}"),
-                source,
-            })?;
-        self.entries.push(Entry {
-            path: path.to_owned(),
-            size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-            sha256: Sha256::digest(bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        });
-        Ok(())
-    }
-}
-
 /// What an export or import did, per table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TransferSummary {
@@ -280,15 +249,7 @@ pub fn export(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let partial = out.with_extension("partial");
-    let file = File::create(&partial).map_err(|source| BackupError::Io {
-        what: format!("creating {}", partial.display()),
-        source,
-    })?;
-    let mut w = Out {
-        tar: tar::Builder::new(BufWriter::new(file)),
-        entries: Vec::new(),
-    };
+    let mut w = TarOut::create(out)?;
     let mut summary = TransferSummary::default();
     for (table, keys) in TABLES {
         let cols = columns(store, table)?;
@@ -309,7 +270,6 @@ pub fn export(
             what: "a temporary file for the export".into(),
             source,
         })?;
-        let mut hash = Sha256::new();
         let mut size = 0u64;
         let mut after: Option<Vec<Value>> = None;
         let mut rows = 0u64;
@@ -369,7 +329,6 @@ pub fn export(
                 let mut line =
                     serde_json::to_vec(&obj).map_err(|e| BackupError::Damaged(e.to_string()))?;
                 line.push(b'\n');
-                hash.update(&line);
                 size += u64::try_from(line.len()).unwrap_or(0);
                 staged.write_all(&line).map_err(|source| BackupError::Io {
                     what: "writing the export".into(),
@@ -385,11 +344,6 @@ pub fn export(
                 break;
             }
         }
-        let path = format!("data/{table}.jsonl");
-        let mut header = tar::Header::new_gnu();
-        header.set_size(size);
-        header.set_mode(0o644);
-        header.set_mtime(0);
         use std::io::Seek;
         staged
             .seek(std::io::SeekFrom::Start(0))
@@ -397,53 +351,36 @@ pub fn export(
                 what: "reading the export back".into(),
                 source,
             })?;
-        w.tar
-            .append_data(&mut header, &path, BufReader::new(staged))
-            .map_err(|source| BackupError::Io {
-                what: format!("writing {path}"),
-                source,
-            })?;
-        w.entries.push(Entry {
-            path,
-            size,
-            sha256: hash.finalize().iter().map(|b| format!("{b:02x}")).collect(),
-        });
+        w.add_reader(&format!("data/{table}.jsonl"), size, BufReader::new(staged))?;
         summary.rows.push(((*table).to_owned(), rows));
     }
-    let mut keys = runtime
-        .block_on(blobs.keys("originals"))
-        .map_err(|e| BackupError::Media(e.to_string()))?;
-    keys.sort();
-    if let Some(id) = site_id {
-        // Only the site's files (named by their checksum).
-        let sums: std::collections::HashSet<String> = store
-            .read(|c| {
-                Ok(c.query(
-                    "SELECT DISTINCT checksum FROM media WHERE site_id = ?1",
-                    &[Value::Int(id)],
-                )?)
-            })
-            .map_err(store_err)?
-            .iter()
-            .filter_map(|r| r.get::<String>(0).ok())
-            .collect();
-        keys.retain(|(k, _)| {
+    // With a site: only its files (named by their checksum).
+    let sums: Option<std::collections::HashSet<String>> = match site_id {
+        None => None,
+        Some(id) => Some(
+            store
+                .read(|c| {
+                    Ok(c.query(
+                        "SELECT DISTINCT checksum FROM media WHERE site_id = ?1",
+                        &[Value::Int(id)],
+                    )?)
+                })
+                .map_err(store_err)?
+                .iter()
+                .filter_map(|r| r.get::<String>(0).ok())
+                .collect(),
+        ),
+    };
+    let keep = |k: &str| {
+        sums.as_ref().is_none_or(|sums| {
             k.strip_prefix("originals/")
                 .and_then(|n| n.split('.').next())
                 .is_some_and(|sum| sums.contains(sum))
-        });
-    }
-    for (key, _) in keys {
-        if let Some(bytes) = runtime
-            .block_on(blobs.get(&key))
-            .map_err(|e| BackupError::Media(e.to_string()))?
-        {
-            summary.media_bytes += u64::try_from(bytes.len()).unwrap_or(0);
-            summary.media_files += 1;
-            w.add(&format!("media/{key}"), &bytes)?;
-            progress("media", summary.media_files);
-        }
-    }
+        })
+    };
+    let (files, bytes) = add_media(&mut w, blobs, runtime, &keep, &mut |n| progress("media", n))?;
+    summary.media_files = files;
+    summary.media_bytes = bytes;
     let manifest = Manifest {
         format: FORMAT.to_owned(),
         version: VERSION,
@@ -458,23 +395,7 @@ pub fn export(
     let json =
         serde_json::to_vec_pretty(&manifest).map_err(|e| BackupError::Damaged(e.to_string()))?;
     w.add("manifest.json", &json)?;
-    let buf = w.tar.into_inner().map_err(|source| BackupError::Io {
-        what: format!("finishing {}", partial.display()),
-        source,
-    })?;
-    let file = buf.into_inner().map_err(|e| BackupError::Io {
-        what: format!("writing {}", partial.display()),
-        source: e.into_error(),
-    })?;
-    file.sync_all().map_err(|source| BackupError::Io {
-        what: format!("syncing {}", partial.display()),
-        source,
-    })?;
-    drop(file);
-    std::fs::rename(&partial, out).map_err(|source| BackupError::Io {
-        what: format!("renaming to {}", out.display()),
-        source,
-    })?;
+    w.finish()?;
     Ok(summary)
 }
 
@@ -557,11 +478,7 @@ pub fn import(
         let want = expected(&path)
             .cloned()
             .ok_or_else(|| BackupError::Damaged(format!("{path} is not in the manifest")))?;
-        let mut hashing = Hashing {
-            inner: entry,
-            hash: Sha256::new(),
-            size: 0,
-        };
+        let mut hashing = Hashing::new(entry);
         if let Some(table) = path
             .strip_prefix("data/")
             .and_then(|p| p.strip_suffix(".jsonl"))
@@ -602,26 +519,6 @@ pub fn import(
     }
     finish(store)?;
     Ok(summary)
-}
-
-fn hex(h: Sha256) -> String {
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-struct Hashing<R> {
-    inner: R,
-    hash: Sha256,
-    size: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let got = buf.get(..n).unwrap_or_default();
-        self.hash.update(got);
-        self.size += u64::try_from(n).unwrap_or(0);
-        Ok(n)
-    }
 }
 
 fn import_table(

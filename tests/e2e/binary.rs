@@ -420,6 +420,17 @@ fn the_operator_disables_enables_and_resets_users_from_the_command_line() {
 
 /// Each worker drives its own items through the workflow and records every acknowledged
 /// step; then the process is killed with SIGKILL mid-burst.
+/// Creates the main portal on a fresh node.
+fn main_site(http: &reqwest::blocking::Client, base: &str, token: &str) {
+    let site = http
+        .post(format!("{base}/api/v1/sites"))
+        .bearer_auth(token)
+        .json(&json!({"slug": "main", "name": "Cổng chính", "kind": "main"}))
+        .send()
+        .unwrap();
+    assert_eq!(site.status(), StatusCode::CREATED);
+}
+
 #[test]
 fn every_acknowledged_write_survives_sigkill() {
     let dir = tempfile::tempdir().unwrap();
@@ -431,13 +442,7 @@ fn every_acknowledged_write_survives_sigkill() {
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    let site = http
-        .post(format!("{base}/api/v1/sites"))
-        .bearer_auth(&token)
-        .json(&json!({"slug": "main", "name": "Cổng chính", "kind": "main"}))
-        .send()
-        .unwrap();
-    assert_eq!(site.status(), StatusCode::CREATED);
+    main_site(&http, &base, &token);
 
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let workers: Vec<_> = (0..4)
@@ -773,13 +778,7 @@ fn restore_drill(pg: Option<(String, String)>) {
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    let site = http
-        .post(format!("{base}/api/v1/sites"))
-        .bearer_auth(&token)
-        .json(&json!({"slug": "main", "name": "Cổng chính", "kind": "main"}))
-        .send()
-        .unwrap();
-    assert_eq!(site.status(), StatusCode::CREATED);
+    main_site(&http, &base, &token);
     // A photo in the library, which the backup must carry.
     let png: Vec<u8> = {
         let mut b = Vec::new();
