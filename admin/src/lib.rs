@@ -191,6 +191,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
             "/admin/account",
             get(people::account).post(people::change_password),
         )
+        .route(
+            "/admin/account/tokens",
+            axum::routing::post(people::tokens_act),
+        )
         .route("/admin/users", get(people::users).post(people::users_act))
         .route(
             "/admin/network",

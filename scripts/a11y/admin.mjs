@@ -303,6 +303,26 @@ await check('two tabs edit one item: the second save shows both versions and los
   await second.context.close();
 });
 
+await check('an editor makes an API token for a script, which acts as them until it is deleted', async () => {
+  const page = editor.page;
+  await page.goto(`${base}/admin/account`);
+  await page.fill('#token-name', 'Đồng bộ cổng tỉnh');
+  await Promise.all([page.waitForLoadState('load'), page.click('button[name=op][value="token.create"]')]);
+  const secret = (await page.textContent('#secret')).trim();
+  assert.match(secret, /^pt_[A-Za-z0-9_-]{40,}$/, 'the secret is shown once');
+  if (shots) await page.screenshot({ path: `${shots}/account-token-1280.png`, fullPage: true });
+  const me = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal((await me.json()).username, 'editor', 'the token acts as its owner');
+  await page.goto(`${base}/admin/account`);
+  assert.equal(await page.locator('#secret').count(), 0, 'the secret is not shown again');
+  const row = page.locator('tbody tr', { hasText: 'Đồng bộ cổng tỉnh' });
+  assert.match(await row.textContent(), /\d{2}\/\d{2}\/\d{4}/, 'when it was made and last used');
+  await Promise.all([page.waitForURL(/\/admin\/account/), row.locator('button[value="token.delete"]').click()]);
+  assert.equal(await page.locator('tbody tr', { hasText: 'Đồng bộ cổng tỉnh' }).count(), 0);
+  const after = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(after.status, 401, 'a deleted token is refused at once');
+});
+
 // One file of the library, for its screen.
 const mediaId = await (async () => {
   const page = author.page;

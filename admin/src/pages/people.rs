@@ -1,4 +1,5 @@
-//! Accounts and the network: one's own password (`/admin/account`), and for network admins the
+//! Accounts and the network: one's own password and API tokens (`/admin/account`), and for
+//! network admins the
 //! users (`/admin/users`: create, disable, enable, reset a password) and the site tree
 //! (`/admin/network`: create a portal with its domains and theme).
 
@@ -36,13 +37,79 @@ fn form_error(
     }
 }
 
-fn account_screen(admin: &Admin, me: &Me, status: StatusCode, error: Option<String>) -> Response {
-    let ctx = context! { me => me.view(), error };
+/// The account page: the password form and one's API tokens; `made` is a token just made,
+/// whose secret is shown this once.
+async fn account_screen(
+    admin: &Admin,
+    me: &Me,
+    status: StatusCode,
+    error: Option<String>,
+    made: Option<portico_engine::ApiTokenCreated>,
+) -> Response {
+    let engine = admin.engine.clone();
+    let actor = me.actor.clone();
+    let tokens = match blocking(move || engine.api_tokens(&actor)).await {
+        Ok(t) => t,
+        Err(e) => return refusal(admin, Some(me), &e),
+    };
+    let ctx = context! { me => me.view(), error, tokens, made };
     page(admin, status, "account.html", ctx)
 }
 
 pub(crate) async fn account(State(admin): State<Admin>, me: Me) -> Response {
-    account_screen(&admin, &me, StatusCode::OK, None)
+    account_screen(&admin, &me, StatusCode::OK, None, None).await
+}
+
+/// Makes or deletes one of one's API tokens. A new token's secret is on the page that
+/// answers the form, never in an address.
+pub(crate) async fn tokens_act(State(admin): State<Admin>, me: Me, body: Bytes) -> Response {
+    let form = match posted(&admin, &me, &body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let op = value_of(&form, "op").to_owned();
+    let engine = admin.engine.clone();
+    let actor = me.actor.clone();
+    let name = value_of(&form, "name").to_owned();
+    // A day in the form: the token works to its end, Vietnam time.
+    let expires = Some(value_of(&form, "expires").trim().to_owned())
+        .filter(|d| !d.is_empty())
+        .map(|d| format!("{d}T23:59:59+07:00"));
+    let id: Option<i64> = value_of(&form, "id").parse().ok();
+    let result = blocking(move || match (op.as_str(), id) {
+        ("token.create", _) => engine
+            .create_api_token(
+                &actor,
+                portico_engine::NewApiTokenInput {
+                    name,
+                    expires_at: expires,
+                },
+            )
+            .map(Some),
+        ("token.delete", Some(id)) => engine.delete_api_token(&actor, id).map(|()| None),
+        (other, _) => Err(EngineError::bad_input(
+            "op",
+            format!("unknown form '{other}'"),
+        )),
+    })
+    .await;
+    match result {
+        Ok(made @ Some(_)) => account_screen(&admin, &me, StatusCode::CREATED, None, made).await,
+        Ok(None) => Redirect::to("/admin/account#tokens").into_response(),
+        Err(e) => match form_error(&admin, &me, "token", e) {
+            Ok((_, msg)) => {
+                account_screen(
+                    &admin,
+                    &me,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(msg),
+                    None,
+                )
+                .await
+            }
+            Err(r) => r,
+        },
+    }
 }
 
 /// Changes one's own password; the session ends with it, so the next page is the sign-in.
@@ -62,7 +129,14 @@ pub(crate) async fn change_password(
     );
     if new != value_of(&form, "again") {
         let msg = admin.ui.msg("account.mismatch");
-        return account_screen(&admin, &me, StatusCode::UNPROCESSABLE_ENTITY, Some(msg));
+        return account_screen(
+            &admin,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(msg),
+            None,
+        )
+        .await;
     }
     let engine = admin.engine.clone();
     let actor = me.actor.clone();
@@ -77,7 +151,14 @@ pub(crate) async fn change_password(
         }
         Err(e) => match form_error(&admin, &me, "password", e) {
             Ok((_, msg)) => {
-                account_screen(&admin, &me, StatusCode::UNPROCESSABLE_ENTITY, Some(msg))
+                account_screen(
+                    &admin,
+                    &me,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(msg),
+                    None,
+                )
+                .await
             }
             Err(r) => r,
         },
