@@ -7,7 +7,11 @@ use std::time::Instant;
 
 pub fn run(data: &DataArgs) -> Result<()> {
     existing(data)?;
-    let engine = open(data)?;
+    rebuild(&open(data)?, data)
+}
+
+/// Rebuilds the index of `data` from what `engine` reads.
+pub fn rebuild(engine: &portico_engine::Engine, data: &DataArgs) -> Result<()> {
     let index = portico_search::SearchIndex::open(&data.index_path())?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -17,7 +21,7 @@ pub fn run(data: &DataArgs) -> Result<()> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let n = portico_search::follower::rebuild(&engine, &index, |done, total| {
+    let n = portico_search::follower::rebuild(engine, &index, |done, total| {
         bar.set_length(total);
         bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
     })?;

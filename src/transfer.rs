@@ -6,11 +6,15 @@ use anyhow::{bail, Context, Result};
 use portico_storage::transfer::{self, Store};
 use portico_storage::{Durability, ObjectBlobs, PgStore, SqliteStore};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
+/// The store, opened once for the whole command: the rows are read or written through it,
+/// and the check and the search index after an import use it too (SQLite without mapping
+/// the file, so memory stays that of the pages in hand).
 enum Opened {
-    Sqlite(Box<SqliteStore>),
-    Postgres(Box<PgStore>),
+    Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PgStore>),
 }
 
 impl Opened {
@@ -18,11 +22,11 @@ impl Opened {
         std::fs::create_dir_all(&data.data)
             .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
         Ok(match &data.store {
-            Some(url) => Opened::Postgres(Box::new(PgStore::connect(url)?)),
-            None => Opened::Sqlite(Box::new(SqliteStore::open(
-                &data.data.join("portico.db"),
-                Durability::Normal,
-            )?)),
+            Some(url) => Opened::Postgres(Arc::new(PgStore::connect(url)?)),
+            None => Opened::Sqlite(Arc::new(
+                SqliteStore::open(&data.data.join("portico.db"), Durability::Normal)?
+                    .without_mmap(),
+            )),
         })
     }
 
@@ -31,6 +35,15 @@ impl Opened {
             Opened::Sqlite(s) => Store::Sqlite(s),
             Opened::Postgres(s) => Store::Postgres(s),
         }
+    }
+
+    fn engine(&self) -> portico_engine::Engine {
+        let store: Arc<dyn portico_engine::Store> = match self {
+            Opened::Sqlite(s) => s.clone(),
+            Opened::Postgres(s) => s.clone(),
+        };
+        portico_engine::Engine::new(store, Arc::new(portico_engine::SystemClock))
+            .with_renderer(Arc::new(portico_themes::MarkdownRenderer))
     }
 }
 
@@ -96,8 +109,7 @@ pub fn run_import(data: &DataArgs, media: &BlobArgs, file: &Path) -> Result<()> 
     )
     .with_context(|| format!("importing {}", file.display()))?;
     bar.finish_and_clear();
-    drop(opened);
-    let engine = crate::store::open(data)?;
+    let engine = opened.engine();
     let problems = engine.check()?;
     if !problems.is_empty() {
         bail!(
@@ -105,7 +117,6 @@ pub fn run_import(data: &DataArgs, media: &BlobArgs, file: &Path) -> Result<()> 
             problems.join("\n  ")
         );
     }
-    drop(engine);
     let rows: u64 = s.rows.iter().map(|(_, n)| n).sum();
     println!(
         "imported {rows} rows and {} media files ({:.1} MB) in {:.1} s; rebuilding the search index...",
@@ -113,5 +124,5 @@ pub fn run_import(data: &DataArgs, media: &BlobArgs, file: &Path) -> Result<()> 
         mb(s.media_bytes),
         started.elapsed().as_secs_f64()
     );
-    crate::reindex::run(data)
+    crate::reindex::rebuild(&engine, data)
 }

@@ -52,6 +52,8 @@ pub struct SqliteStore {
     max_readers: usize,
     /// The leadership lock, once taken (see [`SqliteStore::lead`]).
     leader: Mutex<Option<std::fs::File>>,
+    /// How much of the file readers map into memory.
+    mmap_bytes: i64,
 }
 
 /// The pool of read-only connections: those idle, and how many exist.
@@ -116,7 +118,16 @@ impl SqliteStore {
             reader_back: Condvar::new(),
             max_readers: max_readers(),
             leader: Mutex::new(None),
+            mmap_bytes: 1 << 30,
         })
+    }
+
+    /// Readers copy pages instead of mapping the file: for a command that reads the whole
+    /// database once (an export), where a mapping would only make its memory look like the
+    /// database's size.
+    pub fn without_mmap(mut self) -> SqliteStore {
+        self.mmap_bytes = 0;
+        self
     }
 
     /// Nodes sharing this database (processes on one machine) elect a leader with an
@@ -208,7 +219,7 @@ impl SqliteStore {
         )?;
         configure(&c, self.durability)?;
         // Reads map the file instead of copying pages through read(2).
-        c.pragma_update(None, "mmap_size", 1i64 << 30)?;
+        c.pragma_update(None, "mmap_size", self.mmap_bytes)?;
         Ok(c)
     }
 }
