@@ -30,7 +30,7 @@ run() {
   /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" &
   local tpid=$! anon=0 a pid
   while kill -0 "$tpid" 2>/dev/null; do
-    pid=$(pgrep -P "$tpid" | head -1)
+    pid=$(pgrep -P "$tpid" | head -1 || true)
     if [ -n "$pid" ]; then
       a=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
       [ -n "$a" ] && [ "$a" -gt "$anon" ] && anon=$a
