@@ -70,6 +70,10 @@ pub enum Command {
         /// that appear in them, as a network of its own.
         #[arg(long)]
         site: Option<String>,
+        /// Leave the password hashes empty and the API tokens out (the accounts then need
+        /// new passwords: `portico user reset-password`).
+        #[arg(long)]
+        without_secrets: bool,
     },
     /// Load an export into an empty store (SQLite in the data folder, or `--store` an empty
     /// PostgreSQL database), keeping ids, and rebuild the search index.

@@ -47,7 +47,8 @@ fn main() -> Result<()> {
             media,
             out,
             site,
-        } => transfer::run_export(&data, &media, &out, site.as_deref()),
+            without_secrets,
+        } => transfer::run_export(&data, &media, &out, site.as_deref(), !without_secrets),
         Command::Import { data, media, file } => transfer::run_import(&data, &media, &file),
         Command::Restore { data, media, file } => backup::run_restore(&data, &media, &file),
     }

@@ -56,7 +56,13 @@ fn bar() -> indicatif::ProgressBar {
     bar
 }
 
-pub fn run_export(data: &DataArgs, media: &BlobArgs, out: &Path, site: Option<&str>) -> Result<()> {
+pub fn run_export(
+    data: &DataArgs,
+    media: &BlobArgs,
+    out: &Path,
+    site: Option<&str>,
+    secrets: bool,
+) -> Result<()> {
     crate::store::existing(data)?;
     let opened = Opened::open(data)?;
     let blobs = ObjectBlobs::open(&media.blobs(&data.data)?)?;
@@ -69,6 +75,7 @@ pub fn run_export(data: &DataArgs, media: &BlobArgs, out: &Path, site: Option<&s
         rt.handle(),
         out,
         site,
+        secrets,
         &mut |what, n| {
             bar.set_message(format!("{what}: {n}"));
             bar.tick();

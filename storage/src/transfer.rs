@@ -217,6 +217,7 @@ pub struct TransferSummary {
 /// page. A table's rows are written to a temporary file first (its size must be known for
 /// the tar header), one page in memory at a time.
 ///
+/// Without `secrets`, password hashes are left empty and API tokens out.
 /// With `site` (a slug), only that portal: it becomes a network of its own (no parent), and
 /// a copy whose source stays behind forgets its source.
 pub fn export(
@@ -225,6 +226,7 @@ pub fn export(
     runtime: &tokio::runtime::Handle,
     out: &Path,
     site: Option<&str>,
+    secrets: bool,
     progress: &mut dyn FnMut(&str, u64),
 ) -> Result<TransferSummary, BackupError> {
     let site_id: Option<i64> = match site {
@@ -311,6 +313,16 @@ pub fn export(
                     .zip(&r.0)
                     .map(|(c, v)| Ok((c.name.clone(), to_json(v)?)))
                     .collect::<Result<_, BackupError>>()?;
+                if !secrets {
+                    // Without secrets: accounts come without their passwords (they are set
+                    // anew after the import), and no API token comes at all.
+                    if *table == "api_tokens" {
+                        continue;
+                    }
+                    if *table == "users" {
+                        obj.insert("password_hash".into(), Json::String(String::new()));
+                    }
+                }
                 if site_id.is_some() {
                     // One portal on its own: no parent, and no source left behind.
                     if *table == "sites" {

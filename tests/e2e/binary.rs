@@ -1162,6 +1162,29 @@ fn an_export_imports_into_sqlite_and_postgresql_and_exports_the_same_manifest() 
     );
     assert!(String::from_utf8_lossy(&none.stderr).contains("no site 'khong-co'"));
 
+    // Without secrets: no password hash and no API token leaves.
+    let bare = sqlite.path().join("khong-mat-khau.tar");
+    let out = portico_cmd(
+        &[
+            "export",
+            "--without-secrets",
+            "--out",
+            bare.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let users = String::from_utf8(tar_entry(&bare, "data/users.jsonl")).unwrap();
+    assert!(
+        users.lines().count() >= 4 && !users.contains("$argon2"),
+        "{users}"
+    );
+    assert!(tar_entry(&bare, "data/api_tokens.jsonl").is_empty());
+
     // Into an empty PostgreSQL database, and out again: the same entries.
     if let Some(pg) = crate::pg_server::cluster() {
         let url = pg.fresh_database();
