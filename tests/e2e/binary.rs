@@ -730,6 +730,17 @@ fn portico_cmd(args: &[&str], data: &Path) -> std::process::Output {
         .expect("run portico")
 }
 
+/// Runs a command that must succeed; its error output says why when it does not.
+fn portico_ok(args: &[&str], data: &Path) {
+    let out = portico_cmd(args, data);
+    assert!(
+        out.status.success(),
+        "portico {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn a_backup_taken_while_writers_run_restores_every_write_acknowledged_before_it_began() {
     restore_drill(None);
@@ -848,12 +859,7 @@ fn restore_drill(pg: Option<(String, String)>) {
     let archive = dir.path().join("sao-luu.tar");
     let mut args = vec!["backup", "--out", archive.to_str().unwrap()];
     args.extend(&src);
-    let out = portico_cmd(&args, dir.path());
-    assert!(
-        out.status.success(),
-        "backup: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    portico_ok(&args, dir.path());
     std::thread::sleep(Duration::from_millis(500));
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let acked: Vec<(i64, Instant)> = writers
@@ -880,12 +886,7 @@ fn restore_drill(pg: Option<(String, String)>) {
     let dst: Vec<&str> = dst_args.iter().map(String::as_str).collect();
     let mut args = vec!["restore", archive.to_str().unwrap()];
     args.extend(&dst);
-    let out = portico_cmd(&args, &restored.path().join("du-lieu"));
-    assert!(
-        out.status.success(),
-        "restore: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    portico_ok(&args, &restored.path().join("du-lieu"));
     let data = restored.path().join("du-lieu");
     let mut args = vec!["check"];
     args.extend(&dst);
@@ -1004,14 +1005,9 @@ fn the_leading_node_takes_scheduled_backups_and_reports_them_in_metrics() {
     assert!(!files.is_empty() && files.len() <= 2, "{files:?}");
     // A scheduled backup is a whole one: it restores.
     let restored = tempfile::tempdir().unwrap();
-    let out = portico_cmd(
+    portico_ok(
         &["restore", files[0].to_str().unwrap()],
         &restored.path().join("d"),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
 }
 
@@ -1041,12 +1037,7 @@ fn an_export_imports_into_sqlite_and_postgresql_and_exports_the_same_manifest() 
     demo.child.wait().unwrap();
     drop(demo);
     let first = dir.path().join("ban-giao.tar");
-    let out = portico_cmd(&["export", "--out", first.to_str().unwrap()], dir.path());
-    assert!(
-        out.status.success(),
-        "export: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    portico_ok(&["export", "--out", first.to_str().unwrap()], dir.path());
     let entries = manifest_entries(&first);
     for table in [
         "users",
@@ -1097,15 +1088,9 @@ fn an_export_imports_into_sqlite_and_postgresql_and_exports_the_same_manifest() 
     // Into an empty SQLite folder, and out again: the same entries.
     let sqlite = tempfile::tempdir().unwrap();
     let data = sqlite.path().join("d");
-    let out = portico_cmd(&["import", first.to_str().unwrap()], &data);
-    assert!(
-        out.status.success(),
-        "import: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    portico_ok(&["import", first.to_str().unwrap()], &data);
     let again = sqlite.path().join("lai.tar");
-    let out = portico_cmd(&["export", "--out", again.to_str().unwrap()], &data);
-    assert!(out.status.success());
+    portico_ok(&["export", "--out", again.to_str().unwrap()], &data);
     assert_eq!(manifest_entries(&again), entries, "SQLite round trip");
     // Importing twice is refused: ids would collide.
     let twice = portico_cmd(&["import", first.to_str().unwrap()], &data);
@@ -1120,7 +1105,7 @@ fn an_export_imports_into_sqlite_and_postgresql_and_exports_the_same_manifest() 
 
     // One portal alone: a network of its own, with only its accounts.
     let one = sqlite.path().join("xa.tar");
-    let out = portico_cmd(
+    portico_ok(
         &[
             "export",
             "--site",
@@ -1130,21 +1115,11 @@ fn an_export_imports_into_sqlite_and_postgresql_and_exports_the_same_manifest() 
         ],
         dir.path(),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let sites = String::from_utf8(tar_entry(&one, "data/sites.jsonl")).unwrap();
     assert_eq!(sites.lines().count(), 1);
     assert!(sites.contains("\"slug\":\"xa-ta-van\"") && sites.contains("\"parent_id\":null"));
     let alone = sqlite.path().join("xa");
-    let out = portico_cmd(&["import", one.to_str().unwrap()], &alone);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    portico_ok(&["import", one.to_str().unwrap()], &alone);
     let node = serve(&alone, &[]);
     let page = reqwest::blocking::get(format!("{}/xa-ta-van/", node.base)).unwrap();
     assert_eq!(page.status(), StatusCode::OK);
@@ -1164,7 +1139,7 @@ fn an_export_imports_into_sqlite_and_postgresql_and_exports_the_same_manifest() 
 
     // Without secrets: no password hash and no API token leaves.
     let bare = sqlite.path().join("khong-mat-khau.tar");
-    let out = portico_cmd(
+    portico_ok(
         &[
             "export",
             "--without-secrets",
@@ -1172,11 +1147,6 @@ fn an_export_imports_into_sqlite_and_postgresql_and_exports_the_same_manifest() 
             bare.to_str().unwrap(),
         ],
         dir.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let users = String::from_utf8(tar_entry(&bare, "data/users.jsonl")).unwrap();
     assert!(
@@ -1189,17 +1159,12 @@ fn an_export_imports_into_sqlite_and_postgresql_and_exports_the_same_manifest() 
     if let Some(pg) = crate::pg_server::cluster() {
         let url = pg.fresh_database();
         let pgdir = tempfile::tempdir().unwrap();
-        let out = portico_cmd(
+        portico_ok(
             &["import", first.to_str().unwrap(), "--store", &url],
             pgdir.path(),
         );
-        assert!(
-            out.status.success(),
-            "import to PostgreSQL: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         let from_pg = pgdir.path().join("tu-pg.tar");
-        let out = portico_cmd(
+        portico_ok(
             &[
                 "export",
                 "--out",
@@ -1208,11 +1173,6 @@ fn an_export_imports_into_sqlite_and_postgresql_and_exports_the_same_manifest() 
                 &url,
             ],
             pgdir.path(),
-        );
-        assert!(
-            out.status.success(),
-            "export from PostgreSQL: {}",
-            String::from_utf8_lossy(&out.stderr)
         );
         assert_eq!(manifest_entries(&from_pg), entries, "PostgreSQL round trip");
         // New rows continue after the imported ids.
