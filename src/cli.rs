@@ -286,6 +286,82 @@ pub struct ServeArgs {
     pub connections: ConnArgs,
     #[command(flatten)]
     pub media: MediaArgs,
+    #[command(flatten)]
+    pub sso: SsoArgs,
+}
+
+/// Single sign-on with the province's OpenID Connect provider, and whether passwords are
+/// still accepted.
+#[derive(clap::Args)]
+pub struct SsoArgs {
+    /// The OpenID Connect provider's issuer URL (e.g.
+    /// `https://sso.laocai.gov.vn/realms/laocai`): the editors' sign-in page then offers
+    /// single sign-on. Needs --public-url (the redirect URI is
+    /// `{public-url}/auth/oidc/callback`) and --oidc-client-id.
+    #[arg(long, env = "PORTICO_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// The client id Portico is registered under at the provider.
+    #[arg(long, env = "PORTICO_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The client secret (a confidential client); none for a public client with PKCE only.
+    #[arg(long, env = "PORTICO_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// The ID token claim that lists a person's groups.
+    #[arg(long, env = "PORTICO_OIDC_GROUPS_CLAIM", default_value = "groups")]
+    pub oidc_groups_claim: String,
+    /// A directory group that grants a role: `GROUP=SITE:ROLE` (e.g.
+    /// `bien-tap-stc=so-tai-chinh:editor`) or `GROUP=network_admin`. Repeatable.
+    #[arg(
+        long = "oidc-role-map",
+        env = "PORTICO_OIDC_ROLE_MAP",
+        value_delimiter = ','
+    )]
+    pub oidc_role_map: Vec<portico_engine::RoleRule>,
+    /// The provider decides every role: at each sign-in, roles its groups do not grant are
+    /// taken away. Without it, mapped roles are only added.
+    #[arg(long, env = "PORTICO_OIDC_AUTHORITATIVE")]
+    pub oidc_authoritative: bool,
+    /// Whether accounts may sign in with a password (`false` where single sign-on is the
+    /// only way in; API tokens keep working, and `portico user` on the server still works).
+    #[arg(
+        long,
+        env = "PORTICO_PASSWORD_SIGN_IN",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub password_sign_in: bool,
+}
+
+impl SsoArgs {
+    /// The single sign-on settings, when an issuer is given.
+    pub fn config(
+        &self,
+        public_url: Option<&str>,
+    ) -> anyhow::Result<Option<portico_api::OidcConfig>> {
+        let Some(issuer) = self.oidc_issuer.clone() else {
+            if !self.password_sign_in {
+                anyhow::bail!("--password-sign-in false needs single sign-on (--oidc-issuer): nobody could sign in");
+            }
+            return Ok(None);
+        };
+        let Some(public_url) = public_url else {
+            anyhow::bail!("--oidc-issuer needs --public-url: the provider sends people back to {{public-url}}/auth/oidc/callback");
+        };
+        let Some(client_id) = self.oidc_client_id.clone() else {
+            anyhow::bail!("--oidc-issuer needs --oidc-client-id");
+        };
+        Ok(Some(portico_api::OidcConfig {
+            issuer,
+            client_id,
+            client_secret: self.oidc_client_secret.clone(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            groups_claim: self.oidc_groups_claim.clone(),
+            roles: portico_engine::RoleMap {
+                rules: self.oidc_role_map.clone(),
+                authoritative: self.oidc_authoritative,
+            },
+        }))
+    }
 }
 
 /// Where uploads live and how they are served.

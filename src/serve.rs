@@ -8,6 +8,8 @@ use std::time::Instant;
 
 pub fn run(args: ServeArgs) -> Result<()> {
     let started = Instant::now();
+    // Settings that cannot work stop the start before anything is opened.
+    let oidc = args.sso.config(args.public_url.as_deref())?;
     let mut engine = open(&args.data)?;
     if args.demo && engine.demo_half_built()? {
         // The demo is only ever built on an empty store, so what is there is the demo's.
@@ -22,6 +24,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         crate::store::remove_sqlite(&args.data)?;
         engine = open(&args.data)?;
     }
+    let engine = engine.with_password_sign_in(args.sso.password_sign_in);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -120,6 +123,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
                     args.backup_keep,
                 )
             }),
+            oidc,
             webhooks: portico_api::WebhookConfig {
                 allow: args.webhook_allow.clone(),
                 give_up_after: std::time::Duration::from_secs(

@@ -90,13 +90,28 @@ pub trait Gate: Send + Sync + 'static {
 
     /// The largest file an upload may carry, in bytes.
     fn max_upload_bytes(&self) -> u64;
+
+    /// Where to send a browser that signed out of a single sign-on session, to end the
+    /// provider's session too; `None` when there is no such place.
+    fn end_session_url(&self) -> BoxFuture<'static, Option<String>>;
 }
+
+pub use pages::auth::safe_next;
+pub use session::session_cookies;
 
 /// Settings of the interface.
 #[derive(Debug, Clone, Default)]
 pub struct AdminConfig {
     /// Mark the session cookie `Secure`: the public URL is https.
     pub secure_cookies: bool,
+    /// Single sign-on is configured: the sign-in page offers it (`/auth/oidc/login`).
+    pub sso: bool,
+    /// The provider's origin (`https://sso.laocai.gov.vn`): signing out of a single sign-on
+    /// session is a form whose answer leads there, which the pages' CSP must allow.
+    pub sso_origin: Option<String>,
+    /// Whether the sign-in page shows the password form (off where single sign-on is the
+    /// only way in; the engine refuses password sign-ins then anyway).
+    pub password_sign_in: bool,
     /// The themes installed on this server, for new portals.
     pub themes: Vec<String>,
 }
@@ -110,6 +125,8 @@ pub struct Admin {
     pub(crate) config: Arc<AdminConfig>,
     /// The portals' themes, for previews drawn exactly as the site will show them.
     pub(crate) themes: Arc<portico_themes::Themes>,
+    /// The pages' Content-Security-Policy (made once: it names the sign-in provider).
+    pub(crate) csp: axum::http::HeaderValue,
 }
 
 /// Why the interface could not be built (a template that does not compile: a bug).
@@ -129,7 +146,24 @@ impl Admin {
         themes: Arc<portico_themes::Themes>,
         config: AdminConfig,
     ) -> Result<Admin, AdminError> {
+        // Forms post to this interface only; signing out of a single sign-on session
+        // leads on to the provider.
+        let form_action = match &config.sso_origin {
+            Some(o)
+                if o.bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b';' && b != b',') =>
+            {
+                format!("'self' {o}")
+            }
+            _ => "'self'".to_owned(),
+        };
+        let csp = axum::http::HeaderValue::from_str(&format!(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+        ))
+        .unwrap_or_else(|_| axum::http::HeaderValue::from_static("default-src 'none'"));
         Ok(Admin {
+            csp,
             engine,
             gate,
             ui: Arc::new(render::Ui::new()?),
@@ -201,6 +235,9 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
             get(people::network).post(people::create_site),
         )
         .route("/admin/{*rest}", axum::routing::any(pages::not_found))
-        .layer(axum::middleware::from_fn(pages::private_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            admin.clone(),
+            pages::private_headers,
+        ))
         .with_state(admin)
 }

@@ -16,6 +16,8 @@ use sha2::{Digest, Sha256};
 pub(crate) const SESSION: &str = "portico_session";
 /// The pre-sign-in CSRF cookie.
 pub(crate) const LOGIN_CSRF: &str = "portico_login";
+/// Marks a session that came through single sign-on: signing out ends the provider's too.
+pub(crate) const SSO: &str = "portico_sso";
 
 /// A cookie's value from the request, if sent.
 pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -59,6 +61,21 @@ pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) ->
         max_age.max(0),
         if secure { "; Secure" } else { "" }
     )
+}
+
+/// The cookies of a new session: the session itself and, for a single sign-on, the mark
+/// that makes signing out end the provider's session too. The single sign-on callback
+/// (outside this crate) sets them as the sign-in form does.
+pub fn session_cookies(token: &str, max_age: i64, secure: bool, sso: bool) -> Vec<String> {
+    vec![
+        set_cookie(SESSION, token, max_age, secure),
+        set_cookie(
+            SSO,
+            if sso { "1" } else { "" },
+            if sso { max_age } else { 0 },
+            secure,
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub mod listen;
 pub mod login_limit;
 pub mod media;
 pub mod metrics;
+mod oidc;
 pub mod progress;
 mod routes;
 mod scheduler;
@@ -42,6 +43,7 @@ mod webhooks;
 pub use body_limit::BODY_GRACE;
 pub use error::ApiError;
 pub use handlers::openapi::SPEC as OPENAPI;
+pub use oidc::OidcConfig;
 pub use routes::{api_routes, router};
 pub use webhooks::{signature as webhook_signature, WebhookConfig};
 
@@ -90,6 +92,8 @@ pub struct ApiConfig {
     pub min_body_rate: u64,
     /// Scheduled backups (on the leading node), when wanted.
     pub backups: Option<backups::BackupSchedule>,
+    /// Single sign-on with the province's OpenID Connect provider, when configured.
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl Default for ApiConfig {
@@ -110,8 +114,18 @@ impl Default for ApiConfig {
             connections: listen::ConnLimits::default(),
             min_body_rate: 1024,
             backups: None,
+            oidc: None,
         }
     }
+}
+
+/// Why the HTTP layer could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(transparent)]
+    Theme(#[from] portico_themes::ThemeError),
+    #[error("single sign-on: {0}")]
+    Oidc(String),
 }
 
 /// What every handler can reach.
@@ -125,6 +139,7 @@ pub struct AppState {
     pub(crate) media: Arc<media::MediaService>,
     pub(crate) progress: Arc<progress::Progress>,
     pub(crate) metrics: Arc<metrics::Metrics>,
+    pub(crate) oidc: Option<Arc<oidc::Oidc>>,
 }
 
 impl AppState {
@@ -137,8 +152,15 @@ impl AppState {
         config: ApiConfig,
         progress: Arc<progress::Progress>,
         metrics: Arc<metrics::Metrics>,
-    ) -> Result<AppState, portico_themes::ThemeError> {
+    ) -> Result<AppState, StateError> {
+        let oidc = match &config.oidc {
+            Some(c) => Some(Arc::new(
+                oidc::Oidc::new(c.clone()).map_err(StateError::Oidc)?,
+            )),
+            None => None,
+        };
         Ok(AppState {
+            oidc,
             progress,
             metrics,
             media: Arc::new(media::MediaService::new(blobs, config.media.clone())),
@@ -224,6 +246,9 @@ pub async fn serve(
         portico_admin::AdminConfig {
             secure_cookies,
             themes: state.themes.names(),
+            sso: state.oidc.is_some(),
+            sso_origin: state.oidc.as_ref().and_then(|o| o.origin()),
+            password_sign_in: state.engine.password_sign_in(),
         },
     )
     .map_err(std::io::Error::other)?;

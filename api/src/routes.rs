@@ -267,6 +267,21 @@ pub fn router(state: AppState, editors: portico_admin::Admin) -> Router {
         .nest("/api/v1/public", public)
         .merge(html)
         .merge(table_router(root_table()))
+        // Single sign-on: the way to the provider and back (never stored by a cache).
+        .route(
+            "/auth/oidc/login",
+            get(crate::oidc::login).layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            )),
+        )
+        .route(
+            "/auth/oidc/callback",
+            get(crate::oidc::callback).layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            )),
+        )
         // The editors' interface: its own pages, headers and CSP.
         .merge(portico_admin::router(editors))
         // An unknown API path is the API's JSON 404, whatever the method, not a portal page.

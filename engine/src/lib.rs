@@ -59,20 +59,20 @@ pub use policy::{authorize, Actor, Denied, Permission, Role};
 pub use render::{EscapingRenderer, Renderer};
 pub use service::{
     parse_media_type, Activity, ApiTokenCreated, AuditLine, AuditQuery, Change, ChangesPage,
-    ChannelPatch, Desk, DeskSite, Engine, HistoryEntry, ItemListPage, ItemListQuery, ItemView,
-    ListedItem, MediaDetail, MediaPatch, NewApiTokenInput, NewChannelInput, NewItemInput,
-    NewSiteInput, NewUserInput, NewWebhookInput, PasswordRule, PublicItem, PublicPage, QueueEntry,
-    RevisionSummary, SaveInput, SiteNode, TransitionInput, UserPatch, UserWithRoles,
-    WebhookCreated, API_TOKEN_PREFIX, CATALOG_CHECK_EVERY, MAX_API_TOKENS, MAX_AUDIT_PAGE,
-    MAX_ITEM_PAGE, MAX_MEDIA_PAGE,
+    ChannelPatch, Desk, DeskSite, Engine, ExternalIdentity, Grant, HistoryEntry, ItemListPage,
+    ItemListQuery, ItemView, ListedItem, MediaDetail, MediaPatch, NewApiTokenInput,
+    NewChannelInput, NewItemInput, NewSiteInput, NewUserInput, NewWebhookInput, PasswordRule,
+    PublicItem, PublicPage, QueueEntry, RevisionSummary, RoleMap, RoleRule, SaveInput, SiteNode,
+    TransitionInput, UserPatch, UserWithRoles, WebhookCreated, API_TOKEN_PREFIX,
+    CATALOG_CHECK_EVERY, MAX_API_TOKENS, MAX_AUDIT_PAGE, MAX_ITEM_PAGE, MAX_MEDIA_PAGE,
 };
 pub use site::{Channel, Site, SiteKind, SiteSettings};
 pub use store::{
     count_statement, statements, AccountChange, AuditFilter, AuditRow, ChannelChange, EventLog,
     ItemListCursor, ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate, ListCursor,
     ListFilter, ListOrder, MediaEvent, MediaStore, MemoryStore, NewApiTokenRecord, NewItemRecord,
-    NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns, RevisionRecord, SiteStore,
-    StateCount, Store, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
+    NewRevision, NewSiteRecord, NewUserRecord, ProfileChange, RevisionColumns, RevisionRecord,
+    SiteStore, StateCount, Store, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
 };
 pub use user::{ApiToken, User, Username};
 pub use webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};

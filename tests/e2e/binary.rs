@@ -1187,3 +1187,115 @@ fn an_export_imports_into_sqlite_and_postgresql_and_exports_the_same_manifest() 
         assert_eq!(made.status(), StatusCode::CREATED, "{:?}", made.text());
     }
 }
+
+#[test]
+fn single_sign_on_settings_are_checked_and_password_sign_in_can_be_turned_off() {
+    let data = tempfile::tempdir().expect("tempdir");
+    // Settings that cannot work stop the start with the reason.
+    for (args, says) in [
+        (
+            vec![
+                "--oidc-issuer",
+                "http://127.0.0.1:9/",
+                "--oidc-client-id",
+                "p",
+            ],
+            "--oidc-issuer needs --public-url",
+        ),
+        (vec!["--password-sign-in", "false"], "needs single sign-on"),
+        (
+            vec!["--oidc-role-map", "bien-tap=main"],
+            "a role mapping is GROUP=SITE:ROLE",
+        ),
+    ] {
+        let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+        all.extend(args);
+        let out = portico_cmd(&all, data.path());
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{all:?}: {err}");
+    }
+    add_admin(data.path(), "quantri", "mat-khau-rat-dai-1");
+    // A provider that does not answer (a closed port): the sign-in page offers single sign-on
+    // only, the password is refused by the API too, and a sign-in that cannot reach the
+    // provider comes back to the sign-in page saying so.
+    let server = serve(
+        data.path(),
+        &[
+            "--public-url",
+            "http://127.0.0.1:1",
+            "--oidc-issuer",
+            "http://127.0.0.1:9",
+            "--oidc-client-id",
+            "portico",
+            "--password-sign-in",
+            "false",
+        ],
+    );
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = http
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"username": "quantri", "password": "mat-khau-rat-dai-1"}))
+        .send()
+        .expect("login");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let page = http
+        .get(format!("{}/admin/login", server.base))
+        .send()
+        .expect("login page")
+        .text()
+        .expect("text");
+    assert!(page.contains("href=\"/auth/oidc/login?next="), "{page}");
+    assert!(!page.contains("name=\"password\""), "no password form");
+    let r = http
+        .get(format!("{}/auth/oidc/login", server.base))
+        .send()
+        .expect("sso");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"].to_str().expect("location"),
+        "/admin/login?sso=unavailable"
+    );
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    drop(server);
+    // With passwords on again: a callback nobody started is refused, and the audit log
+    // says so.
+    let server = serve(
+        data.path(),
+        &[
+            "--public-url",
+            "http://127.0.0.1:1",
+            "--oidc-issuer",
+            "http://127.0.0.1:9",
+            "--oidc-client-id",
+            "portico",
+        ],
+    );
+    let r = http
+        .get(format!("{}/auth/oidc/callback?code=x&state=y", server.base))
+        .send()
+        .expect("callback");
+    assert_eq!(
+        r.headers()["location"].to_str().expect("location"),
+        "/admin/login?sso=invalid"
+    );
+    let token = login(&server.base, "quantri", "mat-khau-rat-dai-1");
+    let audit: Value = http
+        .get(format!(
+            "{}/api/v1/audit?action=auth.sign_in_failed",
+            server.base
+        ))
+        .bearer_auth(token)
+        .send()
+        .expect("audit")
+        .json()
+        .expect("json");
+    let said = audit.to_string();
+    assert!(
+        said.contains("single sign-on: no sign-in was started in this browser"),
+        "{said}"
+    );
+}

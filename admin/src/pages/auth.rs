@@ -21,10 +21,13 @@ pub(crate) struct Next {
     signed_out: Option<String>,
     #[serde(default)]
     changed: Option<String>,
+    /// Why a single sign-on came back refused (a code, never text from the URL).
+    #[serde(default)]
+    sso: Option<String>,
 }
 
 /// Only a path of this interface is a place to come back to: never another site.
-fn safe_next(next: Option<&str>) -> String {
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with("/admin")
@@ -64,6 +67,8 @@ fn login_page_with(
         username,
         error,
         notice,
+        sso => admin.config.sso,
+        password => admin.config.password_sign_in,
     };
     let mut res = page(admin, status, "login.html", ctx);
     if let Ok(v) =
@@ -92,7 +97,22 @@ pub(crate) async fn form(
     } else {
         q.signed_out.map(|_| admin.ui.msg("login.signed_out"))
     };
-    login_page_with(&admin, StatusCode::OK, &next, "", None, notice)
+    let error = q.sso.as_deref().map(|code| {
+        let key = match code {
+            "cancelled" => "login.sso_cancelled",
+            "unavailable" => "login.sso_unavailable",
+            "disabled" => "login.sso_disabled",
+            "refused" => "login.sso_refused",
+            _ => "login.sso_invalid",
+        };
+        admin.ui.msg(key)
+    });
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    login_page_with(&admin, status, &next, "", error, notice)
 }
 
 pub(crate) async fn sign_in(
@@ -122,6 +142,15 @@ pub(crate) async fn sign_in(
             &next,
             &username,
             Some(admin.ui.msg("login.csrf")),
+        );
+    }
+    if !admin.config.password_sign_in {
+        return login_page(
+            &admin,
+            StatusCode::FORBIDDEN,
+            &next,
+            &username,
+            Some(admin.ui.msg("login.password_off")),
         );
     }
     if username.is_empty() || password.is_empty() {
@@ -205,9 +234,19 @@ pub(crate) async fn sign_out(
     if let Err(e) = blocking(move || engine.logout(&token)).await {
         return super::refusal(&admin, Some(&me), &e);
     }
-    let mut res = Redirect::to("/admin/login?signed_out=1").into_response();
-    if let Ok(v) = session::set_cookie(SESSION, "", 0, admin.config.secure_cookies).parse() {
-        res.headers_mut().append(header::SET_COOKIE, v);
+    // A single sign-on session ends at the provider too, which then sends the browser
+    // back to the sign-in page.
+    let provider = if session::cookie(&headers, session::SSO).is_some() {
+        admin.gate.end_session_url().await
+    } else {
+        None
+    };
+    let to = provider.unwrap_or_else(|| "/admin/login?signed_out=1".to_owned());
+    let mut res = Redirect::to(&to).into_response();
+    for c in session::session_cookies("", 0, admin.config.secure_cookies, false) {
+        if let Ok(v) = c.parse() {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     res
 }

@@ -305,7 +305,11 @@ pub(crate) async fn not_found(
 
 /// Every admin answer is personal: never stored by a cache, never framed, and scripts and
 /// styles come only from our own files (no inline script).
-pub(crate) async fn private_headers(req: Request, next: Next) -> Response {
+pub(crate) async fn private_headers(
+    axum::extract::State(admin): axum::extract::State<Admin>,
+    req: Request,
+    next: Next,
+) -> Response {
     let assets = req.uri().path().starts_with("/admin/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -316,13 +320,7 @@ pub(crate) async fn private_headers(req: Request, next: Next) -> Response {
         );
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, admin.csp.clone());
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),

@@ -210,6 +210,16 @@ impl portico_admin::Gate for AdminGate {
     fn max_upload_bytes(&self) -> u64 {
         self.files().media.config.max_upload_bytes
     }
+
+    fn end_session_url(&self) -> futures::future::BoxFuture<'static, Option<String>> {
+        let oidc = self.0.oidc.clone();
+        Box::pin(async move {
+            match oidc {
+                Some(o) => o.end_session_url().await,
+                None => None,
+            }
+        })
+    }
 }
 
 /// What the editors' interface does with files, through the same steps as the API's media

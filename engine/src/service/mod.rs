@@ -9,6 +9,7 @@ mod media;
 mod proposals;
 mod public;
 mod sites;
+mod sso;
 mod tokens;
 mod transitions;
 mod users;
@@ -24,6 +25,7 @@ pub use desk::{Activity, Desk, DeskSite, ItemListPage, ItemListQuery, ListedItem
 pub use items::{NewItemInput, SaveInput};
 pub use media::{parse_media_type, MediaDetail, MediaPatch, MAX_MEDIA_PAGE};
 pub use sites::{ChannelPatch, NewChannelInput, NewSiteInput, SiteNode};
+pub use sso::{ExternalIdentity, Grant, RoleMap, RoleRule};
 pub use tokens::{ApiTokenCreated, NewApiTokenInput, API_TOKEN_PREFIX, MAX_API_TOKENS};
 pub use transitions::TransitionInput;
 pub use users::{NewUserInput, PasswordRule, UserPatch, UserWithRoles};
@@ -60,6 +62,9 @@ pub struct Engine {
     issuers: IssuerCache,
     hash_cost: crate::HashCost,
     webhook_targets: crate::WebhookTargets,
+    /// Whether accounts may sign in with a password; off where the province's single
+    /// sign-on is the only way in.
+    password_sign_in: bool,
 }
 
 impl Engine {
@@ -74,7 +79,22 @@ impl Engine {
             issuers: Default::default(),
             hash_cost: crate::HashCost::Production,
             webhook_targets: crate::WebhookTargets::default(),
+            password_sign_in: true,
         }
+    }
+
+    /// The same engine with sign-in by password allowed or not (API tokens and single
+    /// sign-on are unaffected).
+    pub fn with_password_sign_in(self, password_sign_in: bool) -> Engine {
+        Engine {
+            password_sign_in,
+            ..self
+        }
+    }
+
+    /// Whether sign-in by password is allowed.
+    pub fn password_sign_in(&self) -> bool {
+        self.password_sign_in
     }
 
     /// The same engine checking webhook endpoints against `targets` (the server's resolver

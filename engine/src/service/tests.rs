@@ -272,3 +272,116 @@ fn passwords_follow_rules_a_person_can_live_with_and_a_disabled_user_is_shut_out
     e.update_user(None, "lanhdao", patch(false)).unwrap();
     e.login("lanhdao", "một câu khác thật dài", None).unwrap();
 }
+
+#[test]
+fn single_sign_on_creates_links_maps_roles_and_shuts_out_the_disabled() {
+    use crate::{ExternalIdentity, RoleMap, RoleRule};
+    let e = network();
+    let map = RoleMap {
+        rules: vec![
+            "bien-tap=main:editor".parse::<RoleRule>().unwrap(),
+            "quan-tri=network_admin".parse::<RoleRule>().unwrap(),
+            "khac=khong-co:author".parse::<RoleRule>().unwrap(),
+        ],
+        authoritative: false,
+    };
+    let who = |sub: &str, user: &str, groups: &[&str]| ExternalIdentity {
+        issuer: "https://sso.laocai.gov.vn".into(),
+        subject: sub.into(),
+        preferred_username: Some(user.into()),
+        name: Some("Lê Văn An".into()),
+        email: Some("an@laocai.gov.vn".into()),
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+    };
+    // First sign-in: a new account with the mapped role, no password, and a session.
+    let t = e
+        .sign_in_with_provider(
+            &who("s-1", "Le.Van.An", &["bien-tap", "khac"]),
+            &map,
+            Some("10.0.0.1"),
+        )
+        .unwrap();
+    let me = e.authenticate(&t.token).unwrap();
+    assert_eq!(me.username, "le.van.an");
+    assert_eq!(me.roles.len(), 1, "{:?}", me.roles);
+    assert!(!me.network_admin);
+    assert!(
+        e.login("le.van.an", "", None).is_err(),
+        "no password signs in"
+    );
+    // The same subject under a new name is the same account; a role given in Portico stays
+    // while the provider is not authoritative.
+    e.set_role(None, "main", "le.van.an", "approver", true)
+        .unwrap();
+    let t = e
+        .sign_in_with_provider(&who("s-1", "an.le", &["bien-tap"]), &map, None)
+        .unwrap();
+    let me = e.authenticate(&t.token).unwrap();
+    assert_eq!((me.username.as_str(), me.roles.len()), ("le.van.an", 2));
+    // Authoritative: the roles are exactly the mapped ones, network admin included.
+    let strict = RoleMap {
+        authoritative: true,
+        ..map.clone()
+    };
+    let t = e
+        .sign_in_with_provider(&who("s-1", "x", &["quan-tri"]), &strict, None)
+        .unwrap();
+    let me = e.authenticate(&t.token).unwrap();
+    assert!(me.network_admin && me.roles.is_empty(), "{me:?}");
+    // A local account of the same name is linked once; another subject cannot take it.
+    let t = e
+        .sign_in_with_provider(&who("s-2", "editor", &[]), &map, None)
+        .unwrap();
+    assert_eq!(e.authenticate(&t.token).unwrap().username, "editor");
+    let err = e
+        .sign_in_with_provider(&who("s-3", "editor", &[]), &map, None)
+        .unwrap_err();
+    assert!(err.to_string().contains("another account"), "{err}");
+    // A username Portico cannot hold is refused with the reason.
+    let err = e
+        .sign_in_with_provider(&who("s-4", "Lê Văn", &[]), &map, None)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("is not one Portico accepts"),
+        "{err}"
+    );
+    // Disabled: refused, and the refusal is in the audit log.
+    e.update_user(
+        None,
+        "le.van.an",
+        crate::UserPatch {
+            disabled: Some(true),
+            password: None,
+        },
+    )
+    .unwrap();
+    let err = e
+        .sign_in_with_provider(
+            &who("s-1", "le.van.an", &["bien-tap"]),
+            &map,
+            Some("10.0.0.9"),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("disabled"), "{err}");
+    assert!(
+        e.authenticate(&t.token).is_ok(),
+        "the linked editor's session is untouched"
+    );
+}
+
+#[test]
+fn password_sign_in_can_be_turned_off() {
+    let e = network().with_password_sign_in(false);
+    let err = e.login("author", "pw", None).unwrap_err();
+    assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
+}
+
+#[test]
+fn role_mappings_say_what_is_wrong() {
+    use crate::RoleRule;
+    for bad in ["", "=main:editor", "g=main", "g=main:boss", "g=:editor"] {
+        assert!(bad.parse::<RoleRule>().is_err(), "{bad}");
+    }
+    let r: RoleRule = "a=b=main:approver".parse().unwrap();
+    assert_eq!(r.group, "a=b");
+}

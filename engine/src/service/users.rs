@@ -122,6 +122,11 @@ impl Engine {
         password: &str,
         from: Option<&str>,
     ) -> Result<LoginToken, EngineError> {
+        if !self.password_sign_in {
+            return Err(EngineError::Forbidden(
+                "sign-in with a password is turned off here; sign in through the province's sign-in service".to_owned(),
+            ));
+        }
         let bad = || EngineError::Unauthenticated("wrong username or password".to_owned());
         let failed = |user: Option<crate::UserId>, why: String| -> Result<(), EngineError> {
             let mut audit = self.audit(None, "auth.sign_in_failed");
@@ -156,13 +161,25 @@ impl Engine {
                 "this account is disabled; ask a network admin".to_owned(),
             ));
         }
+        self.issue_session(rec.user.id, from, None)
+    }
+
+    /// Issues a session to `user` and records the sign-in (`how`: by what means, when not by
+    /// password).
+    pub(crate) fn issue_session(
+        &self,
+        user: crate::UserId,
+        from: Option<&str>,
+        how: Option<&str>,
+    ) -> Result<LoginToken, EngineError> {
         let token = new_token();
         let expires_at = self.clock.now() + chrono::Duration::hours(TOKEN_TTL_HOURS);
         self.store
-            .insert_token(&token_hash(&token), rec.user.id, expires_at)?;
+            .insert_token(&token_hash(&token), user, expires_at)?;
         let mut audit = self.audit(None, "auth.sign_in");
-        audit.actor = Some(rec.user.id);
+        audit.actor = Some(user);
         audit.source = from.map(str::to_owned);
+        audit.comment = how.map(str::to_owned);
         self.store.append_audit(&audit)?;
         Ok(LoginToken { token, expires_at })
     }
@@ -429,6 +446,22 @@ impl Engine {
     /// Whether any user exists (a fresh installation has none).
     pub fn has_users(&self) -> Result<bool, EngineError> {
         Ok(!self.store.users()?.is_empty())
+    }
+
+    /// Records a single sign-on that the provider's answer did not prove (state, signature,
+    /// issuer, audience, nonce, expiry) or that the person cancelled: a failed sign-in with
+    /// no account known.
+    pub fn record_sso_refused(&self, why: &str, from: Option<&str>) -> Result<(), EngineError> {
+        let mut audit = self.audit(None, "auth.sign_in_failed");
+        audit.source = from.map(str::to_owned);
+        audit.comment = Some(format!(
+            "single sign-on: {}",
+            why.chars()
+                .filter(|c| !c.is_control())
+                .take(500)
+                .collect::<String>()
+        ));
+        Ok(self.store.append_audit(&audit)?)
     }
 
     /// Records that sign-ins of `username` from `address` (or every sign-in from `address`,

@@ -6,9 +6,9 @@
 use super::{
     AccountChange, AuditFilter, AuditRow, ChannelChange, EventLog, ItemListFilter, ItemRecord,
     ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter, ListOrder, MediaEvent, MediaStore,
-    NewApiTokenRecord, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, RevisionColumns,
-    RevisionRecord, SiteStore, StateCount, StoreError, StoreResult, UserRecord, UserStore,
-    WebhookStore,
+    NewApiTokenRecord, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, ProfileChange,
+    RevisionColumns, RevisionRecord, SiteStore, StateCount, StoreError, StoreResult, UserRecord,
+    UserStore, WebhookStore,
 };
 use crate::event::{AuditEntry, Event, EventKind, NewEvent};
 use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
@@ -38,6 +38,8 @@ struct Data {
     sites: Vec<Site>,
     channels: Vec<Channel>,
     users: Vec<(User, String)>,
+    /// Single sign-on identity and email by user.
+    sso: HashMap<UserId, (Option<String>, Option<String>)>,
     roles: Vec<(UserId, SiteId, Role)>,
     tokens: HashMap<String, (UserId, DateTime<Utc>)>,
     /// API tokens with their hashes.
@@ -375,15 +377,72 @@ impl UserStore for MemoryStore {
     }
 
     fn user_by_name(&self, username: &str) -> StoreResult<Option<UserRecord>> {
-        Ok(self
-            .lock()
-            .users
+        let d = self.lock();
+        Ok(d.users
             .iter()
             .find(|(u, _)| u.username == username)
             .map(|(u, h)| UserRecord {
+                sso_subject: d.sso.get(&u.id).and_then(|(s, _)| s.clone()),
                 user: u.clone(),
                 password_hash: h.clone(),
             }))
+    }
+
+    fn user_by_sso(&self, subject: &str) -> StoreResult<Option<UserRecord>> {
+        let d = self.lock();
+        let Some((&id, _)) = d
+            .sso
+            .iter()
+            .find(|(_, (s, _))| s.as_deref() == Some(subject))
+        else {
+            return Ok(None);
+        };
+        Ok(d.users
+            .iter()
+            .find(|(u, _)| u.id == id)
+            .map(|(u, h)| UserRecord {
+                user: u.clone(),
+                password_hash: h.clone(),
+                sso_subject: Some(subject.to_owned()),
+            }))
+    }
+
+    fn update_profile(
+        &self,
+        user: UserId,
+        change: &ProfileChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let mut d = self.lock();
+        if let Some(s) = &change.sso_subject {
+            if d.sso
+                .iter()
+                .any(|(id, (x, _))| x.as_ref() == Some(s) && *id != user)
+            {
+                return Err(duplicate(
+                    "sso_subject",
+                    "another account is linked to this identity".to_owned(),
+                ));
+            }
+        }
+        let Some((u, _)) = d.users.iter_mut().find(|(u, _)| u.id == user) else {
+            return Err(StoreError::NotFound(format!("user {user}")));
+        };
+        if let Some(n) = &change.display_name {
+            u.display_name = n.clone();
+        }
+        if let Some(a) = change.network_admin {
+            u.network_admin = a;
+        }
+        let entry = d.sso.entry(user).or_default();
+        if let Some(s) = &change.sso_subject {
+            entry.0 = Some(s.clone());
+        }
+        if let Some(e) = &change.email {
+            entry.1 = Some(e.clone());
+        }
+        d.audit(audit, None);
+        Ok(())
     }
 
     fn user(&self, id: UserId) -> StoreResult<Option<User>> {

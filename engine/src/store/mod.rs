@@ -22,7 +22,9 @@ pub use items::{
 pub use media::{MediaEvent, MediaStore};
 pub use memory::MemoryStore;
 pub use sites::{ChannelChange, NewSiteRecord, SiteStore};
-pub use users::{AccountChange, NewApiTokenRecord, NewUserRecord, UserRecord, UserStore};
+pub use users::{
+    AccountChange, NewApiTokenRecord, NewUserRecord, ProfileChange, UserRecord, UserStore,
+};
 pub use webhooks::WebhookStore;
 
 use crate::workflow::State;

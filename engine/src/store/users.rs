@@ -22,6 +22,18 @@ pub struct NewUserRecord {
 pub struct UserRecord {
     pub user: User,
     pub password_hash: String,
+    /// The single sign-on identity (`issuer subject`) the account is linked to, if any.
+    pub sso_subject: Option<String>,
+}
+
+/// What the province's sign-in service says of an account, kept with it. `None` leaves a
+/// value as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChange {
+    pub sso_subject: Option<String>,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub network_admin: Option<bool>,
 }
 
 /// An API token to store.
@@ -52,6 +64,16 @@ pub trait UserStore {
     ) -> StoreResult<User>;
     /// A user with their password hash, by username.
     fn user_by_name(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// The user linked to a single sign-on identity (`issuer subject`).
+    fn user_by_sso(&self, subject: &str) -> StoreResult<Option<UserRecord>>;
+    /// Updates what the sign-in service keeps of an account, with the audit entry; sessions
+    /// stay (the person is the same).
+    fn update_profile(
+        &self,
+        user: UserId,
+        change: &ProfileChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
     /// A user by id.
     fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// Every user.

@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("migrations/008_api_tokens_audit_source.sql"),
     ),
+    (9, include_str!("migrations/009_single_sign_on.sql")),
 ];
 
 /// Why the PostgreSQL store could not be opened.

@@ -14,8 +14,9 @@ macro_rules! impl_store {
                 ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter, Media, MediaEvent,
                 MediaFile, MediaFilter, MediaId, MediaStore, MediaUse, NewApiTokenRecord, NewEvent,
                 NewItemRecord, NewMediaRecord, NewSiteRecord, NewUserRecord, NewWebhookRecord,
-                RevisionNo, RevisionRecord, Role, Site, SiteId, SiteStore, State, StateCount,
-                StoreResult, User, UserId, UserRecord, UserStore, Webhook, WebhookId, WebhookStore,
+                ProfileChange, RevisionNo, RevisionRecord, Role, Site, SiteId, SiteStore, State,
+                StateCount, StoreResult, User, UserId, UserRecord, UserStore, Webhook, WebhookId,
+                WebhookStore,
             };
             use $crate::sql::{check, items, log, media, sites, users, webhooks};
 
@@ -90,6 +91,17 @@ macro_rules! impl_store {
                 }
                 fn user_by_name(&self, username: &str) -> StoreResult<Option<UserRecord>> {
                     self.read(|c| users::user_by_name(c, username))
+                }
+                fn user_by_sso(&self, subject: &str) -> StoreResult<Option<UserRecord>> {
+                    self.read(|c| users::user_by_sso(c, subject))
+                }
+                fn update_profile(
+                    &self,
+                    user: UserId,
+                    change: &ProfileChange,
+                    audit: &AuditEntry,
+                ) -> StoreResult<()> {
+                    self.write(|tx| users::update_profile(tx, user, change, audit))
                 }
                 fn user(&self, id: UserId) -> StoreResult<Option<User>> {
                     self.read(|c| users::user(c, id))

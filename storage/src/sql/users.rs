@@ -5,12 +5,12 @@ use super::rows::{micros, name, opt_time, time};
 use super::{args, duplicate, Db, Row};
 use chrono::{DateTime, Utc};
 use portico_engine::{
-    AccountChange, ApiToken, AuditEntry, NewApiTokenRecord, NewEvent, NewUserRecord, Role, SiteId,
-    StoreError, User, UserId, UserRecord,
+    AccountChange, ApiToken, AuditEntry, NewApiTokenRecord, NewEvent, NewUserRecord, ProfileChange,
+    Role, SiteId, StoreError, User, UserId, UserRecord,
 };
 
 const USER_COLS: &str =
-    "id, username, display_name, network_admin, created_at, disabled, password_hash";
+    "id, username, display_name, network_admin, created_at, disabled, password_hash, sso_subject";
 
 /// A user from the first six columns of `USER_COLS`.
 fn user_row(r: &Row) -> Result<User, StoreError> {
@@ -28,6 +28,7 @@ fn record(r: &Row) -> Result<UserRecord, StoreError> {
     Ok(UserRecord {
         user: user_row(r)?,
         password_hash: r.get(6)?,
+        sso_subject: r.get(7)?,
     })
 }
 
@@ -66,6 +67,47 @@ pub(crate) fn user_by_name(c: &dyn Db, username: &str) -> Result<Option<UserReco
     )?
     .map(|r| record(&r))
     .transpose()
+}
+
+pub(crate) fn user_by_sso(c: &dyn Db, subject: &str) -> Result<Option<UserRecord>, StoreError> {
+    c.opt_row(
+        &format!("SELECT {USER_COLS} FROM users WHERE sso_subject = ?1"),
+        args![subject],
+    )?
+    .map(|r| record(&r))
+    .transpose()
+}
+
+pub(crate) fn update_profile(
+    tx: &dyn Db,
+    user: UserId,
+    change: &ProfileChange,
+    audit: &AuditEntry,
+) -> Result<(), StoreError> {
+    let n = tx
+        .execute(
+            "UPDATE users SET sso_subject = COALESCE(?2, sso_subject),
+                          display_name = COALESCE(?3, display_name),
+                          email = COALESCE(?4, email),
+                          network_admin = COALESCE(?5, network_admin)
+         WHERE id = ?1",
+            args![
+                user.0,
+                change.sso_subject.as_deref(),
+                change.display_name.as_deref(),
+                change.email.as_deref(),
+                change.network_admin
+            ],
+        )
+        .map_err(|e| {
+            duplicate(e, "sso_subject", || {
+                "another account is linked to this identity".to_owned()
+            })
+        })?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("user {user}")));
+    }
+    append_audit(tx, audit, None)
 }
 
 pub(crate) fn user(c: &dyn Db, id: UserId) -> Result<Option<User>, StoreError> {

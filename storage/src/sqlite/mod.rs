@@ -86,6 +86,7 @@ fn migrations() -> rusqlite_migration::Migrations<'static> {
         rusqlite_migration::M::up(include_str!("migrations/012_site_settings.sql")),
         rusqlite_migration::M::up(include_str!("migrations/013_public_kinds.sql")),
         rusqlite_migration::M::up(include_str!("migrations/014_api_tokens_audit_source.sql")),
+        rusqlite_migration::M::up(include_str!("migrations/015_single_sign_on.sql")),
     ])
 }
 

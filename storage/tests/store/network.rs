@@ -175,3 +175,48 @@ fn a_second_engine_on_the_same_store_sees_new_sites_and_channels_at_once() {
         assert_eq!(other.site_tree().unwrap()[0].children[0].children.len(), 1);
     });
 }
+
+#[test]
+fn single_sign_on_links_one_identity_to_one_account_and_maps_roles() {
+    use portico_engine::{ExternalIdentity, RoleMap, RoleRule};
+    each_backend(|f| {
+        let e = &f.engine;
+        let map = RoleMap {
+            rules: vec!["bien-tap=main:editor".parse::<RoleRule>().unwrap()],
+            authoritative: true,
+        };
+        let who = |sub: &str, user: &str, groups: &[&str]| ExternalIdentity {
+            issuer: "https://sso.laocai.gov.vn".into(),
+            subject: sub.into(),
+            preferred_username: Some(user.into()),
+            name: Some("Lê Văn An".into()),
+            email: Some("an@laocai.gov.vn".into()),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        };
+        let t = e
+            .sign_in_with_provider(&who("s-1", "le.van.an", &["bien-tap"]), &map, None)
+            .unwrap();
+        let me = e.authenticate(&t.token).unwrap();
+        assert_eq!(me.username, "le.van.an");
+        assert_eq!(me.roles.len(), 1);
+        let admin = {
+            let mut a = f.approver.clone();
+            a.network_admin = true;
+            a
+        };
+        let listed = e.users(&admin).unwrap();
+        let an = listed.iter().find(|u| u.username == "le.van.an").unwrap();
+        assert_eq!(an.display_name, "Lê Văn An");
+        // Leaving the group takes the role away (the provider is authoritative); the same
+        // subject finds the same account whatever name it now sends.
+        let t = e
+            .sign_in_with_provider(&who("s-1", "an.le", &[]), &map, None)
+            .unwrap();
+        let me = e.authenticate(&t.token).unwrap();
+        assert_eq!((me.username.as_str(), me.roles.len()), ("le.van.an", 0));
+        // Another identity cannot take the linked name.
+        assert!(e
+            .sign_in_with_provider(&who("s-2", "le.van.an", &[]), &map, None)
+            .is_err());
+    });
+}
