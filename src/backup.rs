@@ -88,17 +88,118 @@ pub fn scheduled(
     every: std::time::Duration,
     dir: Option<std::path::PathBuf>,
     keep: usize,
-) -> portico_api::backups::BackupSchedule {
+    bucket: Option<(portico_storage::BlobConfig, String)>,
+) -> Result<portico_api::backups::BackupSchedule> {
     let store = location(data);
     let runtime = tokio::runtime::Handle::current();
-    portico_api::backups::BackupSchedule {
+    let ship = match bucket {
+        Some((config, prefix)) => {
+            let to = ObjectBlobs::open(&config)?;
+            let rt = runtime.clone();
+            let ship: portico_api::backups::ShipBackup =
+                std::sync::Arc::new(move |file: &Path, name: &str, keep: usize| {
+                    rt.block_on(ship_backup(&to, &prefix, file, name, keep))
+                });
+            Some(ship)
+        }
+        None => None,
+    };
+    Ok(portico_api::backups::BackupSchedule {
         every,
         dir: dir.unwrap_or_else(|| data.data.join("backups")),
+        ship,
         keep,
         write: std::sync::Arc::new(move |out: &Path| {
             backup::write(&store, &blobs, &runtime, out)
                 .map(|s| s.bytes)
                 .map_err(|e| e.to_string())
         }),
+    })
+}
+
+/// Uploads a finished backup and deletes the oldest there beyond `keep`.
+async fn ship_backup(
+    to: &ObjectBlobs,
+    prefix: &str,
+    file: &Path,
+    name: &str,
+    keep: usize,
+) -> Result<(), String> {
+    let key = format!("{prefix}{name}");
+    to.upload_file(&key, file)
+        .await
+        .map_err(|e| format!("sending the backup to {}: {e}", to.describe()))?;
+    let names: Vec<String> = to
+        .keys(prefix)
+        .await
+        .map_err(|e| format!("listing the backups in {}: {e}", to.describe()))?
+        .into_iter()
+        .filter_map(|(k, _)| k.strip_prefix(prefix).map(str::to_owned))
+        .collect();
+    for old in portico_api::backups::beyond_keep(names, keep) {
+        portico_engine::Blobs::delete(to, &format!("{prefix}{old}"))
+            .await
+            .map_err(|e| format!("deleting an old backup: {e}"))?;
+    }
+    Ok(())
+}
+
+/// `portico restore --from-bucket`: fetches the backup (by name, or the newest for `latest`)
+/// beside the data folder, restores it, and removes the download.
+pub fn restore_from_bucket(
+    data: &DataArgs,
+    media: &BlobArgs,
+    bucket: &str,
+    prefix: &str,
+    name: &Path,
+) -> Result<()> {
+    let from = ObjectBlobs::open(&media.bucket(bucket))?;
+    let rt = runtime()?;
+    let name = name.to_string_lossy().into_owned();
+    let name = if name == "latest" {
+        let mut names: Vec<String> = rt
+            .block_on(from.keys(prefix))?
+            .into_iter()
+            .filter_map(|(k, _)| k.strip_prefix(prefix).map(str::to_owned))
+            .filter(|n| portico_api::backups::is_scheduled(n))
+            .collect();
+        names.sort();
+        names
+            .pop()
+            .with_context(|| format!("no backup under '{prefix}' in {}", from.describe()))?
+    } else {
+        name
+    };
+    let parent = data
+        .data
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let download = tempfile_in(parent)?;
+    println!("fetching {name} from {}", from.describe());
+    rt.block_on(from.download_file(&format!("{prefix}{name}"), download.path()))
+        .with_context(|| format!("fetching {name}"))?;
+    drop(rt);
+    run_restore(data, media, download.path())
+}
+
+/// A file beside the data folder that is removed when dropped.
+fn tempfile_in(dir: &Path) -> Result<TempDownload> {
+    let path = dir.join(format!(".portico-restore-{}.tar", std::process::id()));
+    Ok(TempDownload(path))
+}
+
+struct TempDownload(std::path::PathBuf);
+
+impl TempDownload {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDownload {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }

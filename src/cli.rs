@@ -92,8 +92,16 @@ pub enum Command {
         data: DataArgs,
         #[command(flatten)]
         media: BlobArgs,
-        /// The backup file.
+        /// The backup file; with --from-bucket, the backup's name in the bucket (e.g.
+        /// `portico-20261130T020000Z.tar`) or `latest`.
         file: PathBuf,
+        /// Take the backup from this bucket (where `serve --backup-bucket` sends them), on the
+        /// S3-compatible service of --s3-endpoint with the same keys.
+        #[arg(long)]
+        from_bucket: Option<String>,
+        /// Where in the bucket the backups are.
+        #[arg(long, default_value = "backups/")]
+        backup_prefix: String,
     },
 }
 
@@ -278,6 +286,14 @@ pub struct ServeArgs {
     /// How many scheduled backups to keep; the oldest beyond that are deleted.
     #[arg(long, env = "PORTICO_BACKUP_KEEP", default_value_t = 7)]
     pub backup_keep: usize,
+    /// Send scheduled backups to this bucket, on the S3-compatible service of --s3-endpoint
+    /// with the same keys (the bucket may be the media's), instead of keeping them in
+    /// --backup-dir (which then only stages each one while it is written).
+    #[arg(long, env = "PORTICO_BACKUP_BUCKET")]
+    pub backup_bucket: Option<String>,
+    /// Where in the bucket scheduled backups go.
+    #[arg(long, env = "PORTICO_BACKUP_PREFIX", default_value = "backups/")]
+    pub backup_prefix: String,
     /// Bytes per second a request body must arrive at, on average, after its first 10 s;
     /// slower uploads are cut off (408).
     #[arg(long, env = "PORTICO_MIN_BODY_RATE", default_value_t = 1024)]
@@ -422,6 +438,18 @@ pub struct BlobArgs {
 }
 
 impl BlobArgs {
+    /// Another bucket on the same S3-compatible service, with the same keys.
+    pub fn bucket(&self, bucket: &str) -> portico_storage::BlobConfig {
+        portico_storage::BlobConfig::S3(portico_storage::S3Config {
+            endpoint: self.s3_endpoint.clone(),
+            bucket: bucket.to_owned(),
+            region: self.s3_region.clone(),
+            access_key: self.s3_access_key.clone(),
+            secret_key: self.s3_secret_key.clone(),
+            path_style: self.s3_path_style,
+        })
+    }
+
     pub fn blobs(&self, data: &Path) -> Result<portico_storage::BlobConfig> {
         Ok(match &self.s3_bucket {
             Some(bucket) => portico_storage::BlobConfig::S3(portico_storage::S3Config {

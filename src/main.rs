@@ -50,6 +50,17 @@ fn main() -> Result<()> {
             without_secrets,
         } => transfer::run_export(&data, &media, &out, site.as_deref(), !without_secrets),
         Command::Import { data, media, file } => transfer::run_import(&data, &media, &file),
-        Command::Restore { data, media, file } => backup::run_restore(&data, &media, &file),
+        Command::Restore {
+            data,
+            media,
+            file,
+            from_bucket,
+            backup_prefix,
+        } => match from_bucket {
+            Some(bucket) => {
+                backup::restore_from_bucket(&data, &media, &bucket, &backup_prefix, &file)
+            }
+            None => backup::run_restore(&data, &media, &file),
+        },
     }
 }

@@ -114,15 +114,19 @@ pub fn run(args: ServeArgs) -> Result<()> {
             trusted_proxies: args.trusted_proxies.clone(),
             connections: args.connections.limits(),
             min_body_rate: args.min_body_rate,
-            backups: args.backup_every.map(|every| {
-                crate::backup::scheduled(
+            backups: match args.backup_every {
+                Some(every) => Some(crate::backup::scheduled(
                     &args.data,
                     (*blobs).clone(),
                     every,
                     args.backup_dir.clone(),
                     args.backup_keep,
-                )
-            }),
+                    args.backup_bucket.as_deref().map(|b| {
+                        (args.media.location.bucket(b), args.backup_prefix.clone())
+                    }),
+                )?),
+                None => None,
+            },
             oidc,
             webhooks: portico_api::WebhookConfig {
                 allow: args.webhook_allow.clone(),

@@ -1,5 +1,5 @@
-//! Scheduled backups: on the leading node only, every `every`, into a folder, keeping the
-//! newest `keep`. Writing one is the binary's (`portico_storage::backup`, which this crate
+//! Scheduled backups: on the leading node only, every `every`, into a folder or an
+//! object-storage bucket, keeping the newest `keep`. Writing one is the binary's (`portico_storage::backup`, which this crate
 //! does not depend on); its state is in `/metrics` (`portico_backup_*`).
 
 use crate::follow::Loop;
@@ -14,11 +14,18 @@ use tokio::sync::watch;
 /// Writes one backup to the path given (called on the blocking pool) and returns its size.
 pub type WriteBackup = Arc<dyn Fn(&Path) -> Result<u64, String> + Send + Sync>;
 
+/// Sends a finished backup (the local file, its name) to a bucket and deletes the oldest
+/// there beyond the number given; called on the blocking pool.
+pub type ShipBackup = Arc<dyn Fn(&Path, &str, usize) -> Result<(), String> + Send + Sync>;
+
 /// When and where the node takes backups.
 #[derive(Clone)]
 pub struct BackupSchedule {
     pub every: Duration,
+    /// The folder backups are kept in, or, with `ship`, written to before they go.
     pub dir: PathBuf,
+    /// To a bucket instead: the local file is removed once it is there.
+    pub ship: Option<ShipBackup>,
     /// How many scheduled backups to keep; older ones are deleted after a new one is made.
     pub keep: usize,
     pub write: WriteBackup,
@@ -30,30 +37,37 @@ impl std::fmt::Debug for BackupSchedule {
             .field("every", &self.every)
             .field("dir", &self.dir)
             .field("keep", &self.keep)
+            .field("to_bucket", &self.ship.is_some())
             .finish_non_exhaustive()
     }
 }
 
 /// The name of a scheduled backup: sortable by time, recognisable when rotating.
-fn file_name(now: chrono::DateTime<chrono::Utc>) -> String {
+pub fn file_name(now: chrono::DateTime<chrono::Utc>) -> String {
     format!("portico-{}.tar", now.format("%Y%m%dT%H%M%SZ"))
+}
+
+/// Whether a name is one [`file_name`] made.
+pub fn is_scheduled(name: &str) -> bool {
+    name.starts_with("portico-") && name.ends_with(".tar")
+}
+
+/// The names among `names` to delete so that the newest `keep` (at least one) stay.
+pub fn beyond_keep(mut names: Vec<String>, keep: usize) -> Vec<String> {
+    names.retain(|n| is_scheduled(n));
+    names.sort();
+    let extra = names.len().saturating_sub(keep.max(1));
+    names.into_iter().take(extra).collect()
 }
 
 /// Deletes the oldest scheduled backups beyond `keep` (only files this loop named).
 fn rotate(dir: &Path, keep: usize) -> std::io::Result<()> {
-    let mut ours: Vec<PathBuf> = std::fs::read_dir(dir)?
+    let names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("portico-") && n.ends_with(".tar"))
-        })
+        .filter_map(|e| e.file_name().into_string().ok())
         .collect();
-    ours.sort();
-    let extra = ours.len().saturating_sub(keep.max(1));
-    for old in ours.into_iter().take(extra) {
-        std::fs::remove_file(old)?;
+    for old in beyond_keep(names, keep) {
+        std::fs::remove_file(dir.join(old))?;
     }
     Ok(())
 }
@@ -79,9 +93,23 @@ pub(crate) async fn run(
                 }
                 std::fs::create_dir_all(&s.dir)
                     .map_err(|e| format!("cannot create {}: {e}", s.dir.display()))?;
-                let out = s.dir.join(file_name(chrono::Utc::now()));
+                let name = file_name(chrono::Utc::now());
+                let out = s.dir.join(&name);
                 let bytes = (s.write)(&out)?;
-                rotate(&s.dir, s.keep).map_err(|e| format!("rotating backups: {e}"))?;
+                match &s.ship {
+                    Some(ship) => {
+                        let sent = ship(&out, &name, s.keep);
+                        // Sent or not, the staged copy goes: the bucket is where backups
+                        // live, and a full disk must not follow a broken bucket.
+                        if let Err(e) = std::fs::remove_file(&out) {
+                            tracing::warn!(file = %out.display(), error = %e, "a staged backup could not be removed");
+                        }
+                        sent?;
+                    }
+                    None => {
+                        rotate(&s.dir, s.keep).map_err(|e| format!("rotating backups: {e}"))?
+                    }
+                }
                 Ok(Some((out, bytes)))
             })
             .await;

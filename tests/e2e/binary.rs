@@ -980,23 +980,8 @@ fn the_leading_node_takes_scheduled_backups_and_reports_them_in_metrics() {
             backups.to_str().unwrap(),
         ],
     );
-    let deadline = Instant::now() + Duration::from_secs(40);
-    let metric = |name: &str| -> f64 {
-        let text = reqwest::blocking::get(format!("{}/metrics", server.base))
-            .unwrap()
-            .text()
-            .unwrap();
-        text.lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().last())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0)
-    };
-    while metric("portico_backup_last_success_timestamp_seconds") == 0.0 {
-        assert!(Instant::now() < deadline, "no scheduled backup within 40 s");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-    assert!(metric("portico_backup_last_bytes") > 0.0);
+    wait_for_backup(&server.base, 0.0);
+    assert!(metric(&server.base, "portico_backup_last_bytes") > 0.0);
     let files: Vec<_> = std::fs::read_dir(&backups)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -1008,6 +993,109 @@ fn the_leading_node_takes_scheduled_backups_and_reports_them_in_metrics() {
     portico_ok(
         &["restore", files[0].to_str().unwrap()],
         &restored.path().join("d"),
+    );
+}
+
+/// A value of the node's `/metrics`.
+fn metric(base: &str, name: &str) -> f64 {
+    let text = reqwest::blocking::get(format!("{base}/metrics"))
+        .unwrap()
+        .text()
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Waits (40 s at most) for a scheduled backup that succeeded after `after` (a timestamp);
+/// returns its timestamp.
+fn wait_for_backup(base: &str, after: f64) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let last = metric(base, "portico_backup_last_success_timestamp_seconds");
+        if last > after {
+            return last;
+        }
+        assert!(
+            metric(base, "portico_backup_failures_total") == 0.0,
+            "a scheduled backup failed"
+        );
+        assert!(Instant::now() < deadline, "no scheduled backup within 40 s");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn scheduled_backups_go_to_a_bucket_keep_the_newest_and_restore_from_it() {
+    let Some(s3) = crate::s3_server::S3Server::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    add_admin(dir.path(), "quantri", "mot-mat-khau-dai");
+    let s3_args = [
+        "--s3-endpoint",
+        s3.endpoint.as_str(),
+        "--s3-access-key",
+        crate::s3_server::ACCESS_KEY,
+        "--s3-secret-key",
+        crate::s3_server::SECRET_KEY,
+    ];
+    let mut args = vec![
+        "--backup-every",
+        "5s",
+        "--backup-keep",
+        "1",
+        "--backup-bucket",
+        crate::s3_server::BUCKET,
+        "--backup-prefix",
+        "sao-luu/",
+    ];
+    args.extend(s3_args);
+    let server = serve(dir.path(), &args);
+    let first = wait_for_backup(&server.base, 0.0);
+    wait_for_backup(&server.base, first);
+    let bucket = portico_storage::ObjectBlobs::open(&s3.config()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let kept = rt.block_on(bucket.keys("sao-luu/")).unwrap();
+    assert_eq!(kept.len(), 1, "only the newest is kept: {kept:?}");
+    assert!(kept[0].1 > 0);
+    // Nothing is left behind in the staging folder.
+    let staged = dir.path().join("backups");
+    assert!(
+        !staged.exists() || std::fs::read_dir(&staged).unwrap().next().is_none(),
+        "the staged copy was removed"
+    );
+    drop(server);
+    // The newest backup comes back from the bucket.
+    let restored = tempfile::tempdir().unwrap();
+    let mut restore = vec![
+        "restore",
+        "latest",
+        "--from-bucket",
+        crate::s3_server::BUCKET,
+        "--backup-prefix",
+        "sao-luu/",
+    ];
+    restore.extend(s3_args);
+    portico_ok(&restore, &restored.path().join("d"));
+    let server = serve(&restored.path().join("d"), &[]);
+    login(&server.base, "quantri", "mot-mat-khau-dai");
+    // A name that is not in the bucket says so.
+    let mut missing = vec![
+        "restore",
+        "portico-20000101T000000Z.tar",
+        "--from-bucket",
+        crate::s3_server::BUCKET,
+    ];
+    missing.extend(s3_args);
+    let out = portico_cmd(&missing, &restored.path().join("e"));
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no object"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
