@@ -91,6 +91,14 @@ pub trait Gate: Send + Sync + 'static {
     /// The largest file an upload may carry, in bytes.
     fn max_upload_bytes(&self) -> u64;
 
+    /// The audit log from `query` on as a CSV download, exactly as the API's export writes
+    /// it, for `actor` (who must be a network admin).
+    fn audit_export(
+        &self,
+        actor: Actor,
+        query: portico_engine::AuditQuery,
+    ) -> BoxFuture<'static, axum::response::Response>;
+
     /// Where to send a browser that signed out of a single sign-on session, to end the
     /// provider's session too; `None` when there is no such place.
     fn end_session_url(&self) -> BoxFuture<'static, Option<String>>;
@@ -177,7 +185,9 @@ impl Admin {
 /// `private, no-store` with a CSP of their own.
 pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
     use axum::extract::DefaultBodyLimit;
-    use pages::{auth, dashboard, editor, items, media, people, preview, revisions, settings};
+    use pages::{
+        audit, auth, dashboard, editor, items, media, people, preview, revisions, settings,
+    };
     // Forms that carry files are bounded by the HTTP layer's upload limit, not its JSON one.
     let files = || DefaultBodyLimit::disable();
     Router::new()
@@ -230,6 +240,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
             axum::routing::post(people::tokens_act),
         )
         .route("/admin/users", get(people::users).post(people::users_act))
+        .route("/admin/audit", get(audit::log))
+        .route("/admin/audit/export", get(audit::export))
         .route(
             "/admin/network",
             get(people::network).post(people::create_site),

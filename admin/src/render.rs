@@ -12,6 +12,7 @@ use std::sync::Arc;
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
     ("desk.html", include_str!("../templates/desk.html")),
     ("items.html", include_str!("../templates/items.html")),
     ("edit.html", include_str!("../templates/edit.html")),

@@ -353,6 +353,7 @@ const screens = [
   ['media-file', 'author', () => `/admin/media/${mediaId}`],
   ['users', 'admin', '/admin/users'],
   ['network', 'admin', '/admin/network'],
+  ['audit', 'admin', '/admin/audit'],
   ['settings', 'admin', '/admin/sites/main/settings'],
   ['settings-readonly', 'editor', '/admin/sites/main/settings'],
 ];
@@ -420,6 +421,17 @@ await check('a network admin creates a user, grants a role, and disabling shuts 
   await p.fill('#nc-name', 'Chuyển đổi số');
   await Promise.all([p.waitForURL(/done=channel.create/), p.click('button[value="channel.create"]')]);
   assert.match(await p.textContent('#ch-h + .scroll'), /Chuyển đổi số/);
+  // The audit log says what just happened, and the download holds it too.
+  await p.goto(base + '/admin/audit');
+  await p.selectOption('#a-action', 'user.');
+  await Promise.all([p.waitForURL(/action=user\./), p.click('form[role=search] button[type=submit]')]);
+  const log = await p.textContent('table.audit');
+  assert.match(log, new RegExp(`user.disable[\\s\\S]*'${name}'`), 'the disabling is in the log');
+  assert.match(log, new RegExp(`user.create[\\s\\S]*'${name}'`), 'the creation is in the log');
+  assert.doesNotMatch(log, /channel\.create/, 'the filter holds');
+  const csv = await p.evaluate(async () => (await fetch(document.querySelector('a[download]').href)).text());
+  assert.match(csv, /^id,at,user,site,item_id,action/);
+  assert.match(csv, new RegExp(`created user '${name}'`));
   await admin.context.close();
 });
 

@@ -5,6 +5,7 @@
 //! and returned as is, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod dashboard;
 pub(crate) mod editor;

@@ -211,6 +211,20 @@ impl portico_admin::Gate for AdminGate {
         self.files().media.config.max_upload_bytes
     }
 
+    fn audit_export(
+        &self,
+        actor: portico_engine::Actor,
+        query: portico_engine::AuditQuery,
+    ) -> futures::future::BoxFuture<'static, axum::response::Response> {
+        let st = self.0.clone();
+        Box::pin(async move {
+            match super::network::audit_download(&st, actor, query, true).await {
+                Ok(r) => r,
+                Err(e) => axum::response::IntoResponse::into_response(e),
+            }
+        })
+    }
+
     fn end_session_url(&self) -> futures::future::BoxFuture<'static, Option<String>> {
         let oidc = self.0.oidc.clone();
         Box::pin(async move {

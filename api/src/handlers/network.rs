@@ -166,15 +166,27 @@ pub(crate) async fn audit_export(
         }
     };
     let first = audit_query(&q, portico_engine::MAX_AUDIT_PAGE)?;
+    audit_download(&st, auth.actor, first, csv).await
+}
+
+/// The audit log from `first` on, every page after it, as one streamed CSV or JSON Lines
+/// download; the editors' interface offers the same file.
+pub(crate) async fn audit_download(
+    st: &AppState,
+    actor: portico_engine::Actor,
+    first: AuditQuery,
+    csv: bool,
+) -> Result<Response, ApiError> {
     // The first page is read before answering, so a refusal or a bad filter is a proper
     // error rather than a broken download.
     let engine = st.engine.clone();
-    let (actor, query) = (auth.actor.clone(), first.clone());
-    let page = blocking(move || engine.audit_log(&actor, &query)).await?;
+    let query = first.clone();
+    let actor_first = actor.clone();
+    let page = blocking(move || engine.audit_log(&actor_first, &query)).await?;
     let header = csv.then(|| {
         "id,at,user,site,item_id,action,from_state,to_state,revision,comment,source\n".to_owned()
     });
-    let state = (Some(page), first, st.engine.clone(), auth.actor);
+    let state = (Some(page), first, st.engine.clone(), actor);
     let pages =
         futures::stream::unfold(state, move |(page, mut query, engine, actor)| async move {
             let page = match page {
