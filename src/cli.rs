@@ -49,7 +49,7 @@ pub enum Command {
         data: DataArgs,
         #[command(flatten)]
         media: BlobArgs,
-        /// The file to write, e.g. `portico-2026-11-30.tar`.
+        /// The file to write, e.g. `portico-2026-11-30.tar` (`.tar.gz` or `.tgz`: gzip).
         #[arg(long)]
         out: PathBuf,
     },
@@ -63,7 +63,7 @@ pub enum Command {
         data: DataArgs,
         #[command(flatten)]
         media: BlobArgs,
-        /// The file to write.
+        /// The file to write: `.tar`, or gzip-compressed with a `.tar.gz` or `.tgz` name.
         #[arg(long)]
         out: PathBuf,
         /// Only this portal (a slug): its channels, items, media, history and the accounts

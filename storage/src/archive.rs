@@ -49,9 +49,74 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
+/// Where an archive's bytes go: the file itself, or gzip over it when the name asks for it
+/// (`.tar.gz`, `.tgz`). Level 1: the JSON compresses well at any level, and the media (JPEG,
+/// PDF) are compressed already, so a higher level costs time and gains little.
+enum Sink {
+    Plain(BufWriter<File>),
+    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
+}
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Gzip(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Gzip(w) => w.flush(),
+        }
+    }
+}
+
+impl Sink {
+    /// Writes out what is buffered (and gzip's trailer) and gives the file back.
+    fn close(self) -> std::io::Result<File> {
+        let buf = match self {
+            Sink::Plain(w) => w,
+            Sink::Gzip(w) => w.finish()?,
+        };
+        buf.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// Whether a file name asks for a gzip-compressed archive.
+pub(crate) fn gzip_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    name.ends_with(".tar.gz") || name.ends_with(".tgz")
+}
+
+/// Opens an archive for reading, plain or gzip-compressed (told by its first bytes, not its
+/// name).
+pub(crate) fn open_archive(path: &Path) -> Result<tar::Archive<Box<dyn Read + Send>>, BackupError> {
+    use std::io::{Seek, SeekFrom};
+    let io = |source| BackupError::Io {
+        what: format!("opening {}", path.display()),
+        source,
+    };
+    let mut f = File::open(path).map_err(io)?;
+    let mut magic = [0u8; 2];
+    let gz = matches!(f.read_exact(&mut magic), Ok(()) if magic == [0x1f, 0x8b]);
+    f.seek(SeekFrom::Start(0)).map_err(io)?;
+    let reader: Box<dyn Read + Send> = if gz {
+        Box::new(flate2::read::GzDecoder::new(std::io::BufReader::new(f)))
+    } else {
+        Box::new(std::io::BufReader::new(f))
+    };
+    Ok(tar::Archive::new(reader))
+}
+
 /// An archive being written.
 pub(crate) struct TarOut {
-    tar: tar::Builder<BufWriter<File>>,
+    tar: tar::Builder<Sink>,
     pub(crate) entries: Vec<Entry>,
     partial: PathBuf,
     out: PathBuf,
@@ -65,8 +130,17 @@ impl TarOut {
             what: format!("creating {}", partial.display()),
             source,
         })?;
+        let buf = BufWriter::new(file);
+        let sink = if gzip_name(out) {
+            Sink::Gzip(flate2::write::GzEncoder::new(
+                buf,
+                flate2::Compression::fast(),
+            ))
+        } else {
+            Sink::Plain(buf)
+        };
         Ok(TarOut {
-            tar: tar::Builder::new(BufWriter::new(file)),
+            tar: tar::Builder::new(sink),
             entries: Vec::new(),
             partial,
             out: out.to_owned(),
@@ -115,14 +189,13 @@ impl TarOut {
     /// Writes the end of the archive, syncs it and gives it its name; returns its size.
     pub(crate) fn finish(self) -> Result<u64, BackupError> {
         let io = |what: String| move |source| BackupError::Io { what, source };
-        let buf = self
+        let sink = self
             .tar
             .into_inner()
             .map_err(io(format!("finishing {}", self.partial.display())))?;
-        let file = buf.into_inner().map_err(|e| BackupError::Io {
-            what: format!("writing {}", self.partial.display()),
-            source: e.into_error(),
-        })?;
+        let file = sink
+            .close()
+            .map_err(io(format!("writing {}", self.partial.display())))?;
         file.sync_all()
             .map_err(io(format!("syncing {}", self.partial.display())))?;
         drop(file);

@@ -18,7 +18,7 @@ use portico_engine::Blobs;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The format's name and version in the manifest.
@@ -199,9 +199,8 @@ pub fn restore(
         .prefix(".portico-restore-")
         .tempdir_in(staging)
         .map_err(io(format!("making a work folder in {}", staging.display())))?;
-    let file = File::open(archive).map_err(io(format!("opening {}", archive.display())))?;
-    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut tar = tar::Archive::new(BufReader::new(file));
+    let bytes = std::fs::metadata(archive).map(|m| m.len()).unwrap_or(0);
+    let mut tar = crate::archive::open_archive(archive)?;
     let mut seen: BTreeMap<String, Entry> = BTreeMap::new();
     let mut manifest: Option<Manifest> = None;
     let entries = tar

@@ -16,7 +16,6 @@ use crate::sql::{Db, Dialect, Row, Value};
 use crate::{PgStore, SqliteStore};
 use portico_engine::{Blobs, StoreError};
 use serde_json::{Map, Value as Json};
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
@@ -421,13 +420,7 @@ pub fn import(
     runtime: &tokio::runtime::Handle,
     progress: &mut dyn FnMut(&str, u64),
 ) -> Result<TransferSummary, BackupError> {
-    let open = || -> Result<tar::Archive<BufReader<File>>, BackupError> {
-        let f = File::open(archive).map_err(|source| BackupError::Io {
-            what: format!("opening {}", archive.display()),
-            source,
-        })?;
-        Ok(tar::Archive::new(BufReader::new(f)))
-    };
+    let open = || crate::archive::open_archive(archive);
     let damaged = |e: std::io::Error| BackupError::Damaged(e.to_string());
     // The manifest.
     let mut manifest: Option<Manifest> = None;

@@ -1180,6 +1180,24 @@ fn an_export_imports_into_sqlite_and_postgresql_and_exports_the_same_manifest() 
     let again = sqlite.path().join("lai.tar");
     portico_ok(&["export", "--out", again.to_str().unwrap()], &data);
     assert_eq!(manifest_entries(&again), entries, "SQLite round trip");
+    // Compressed (by its name): plain tar reads it, and it imports to the same data.
+    let gz = sqlite.path().join("ban-giao.tar.gz");
+    portico_ok(&["export", "--out", gz.to_str().unwrap()], dir.path());
+    assert_eq!(std::fs::read(&gz).unwrap()[..2], [0x1f, 0x8b], "gzip");
+    assert!(std::fs::metadata(&gz).unwrap().len() < std::fs::metadata(&first).unwrap().len());
+    let listed = Command::new("tar")
+        .arg("-xzOf")
+        .arg(&gz)
+        .arg("manifest.json")
+        .output()
+        .expect("tar");
+    let listed: Value = serde_json::from_slice(&listed.stdout).expect("manifest via tar");
+    assert_eq!(listed["entries"].as_array().unwrap(), &entries);
+    let from_gz = sqlite.path().join("tu-gz");
+    portico_ok(&["import", gz.to_str().unwrap()], &from_gz);
+    let plain = sqlite.path().join("tu-gz.tar");
+    portico_ok(&["export", "--out", plain.to_str().unwrap()], &from_gz);
+    assert_eq!(manifest_entries(&plain), entries, "gzip round trip");
     // Importing twice is refused: ids would collide.
     let twice = portico_cmd(&["import", first.to_str().unwrap()], &data);
     assert!(!twice.status.success());
