@@ -89,9 +89,20 @@ pub(crate) async fn middleware(State(st): State<CacheState>, req: Request, next:
     if operations || !cacheable_request(req.method(), req.headers()) {
         st.cache.count_bypass();
         let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        let asked = write.then(|| {
+            let mut r = axum::http::Request::new(());
+            *r.method_mut() = req.method().clone();
+            *r.uri_mut() = req.uri().clone();
+            *r.headers_mut() = req.headers().clone();
+            r.into_parts().0
+        });
         let resp = next.run(req).await;
-        if write && resp.status().is_success() {
-            st.purge_unfollowed().await;
+        if let Some(asked) = asked {
+            st.cache
+                .invalidate_after(&asked, resp.status(), resp.headers());
+            if resp.status().is_success() {
+                st.purge_unfollowed().await;
+            }
         }
         return resp;
     }

@@ -12,6 +12,7 @@ pub(crate) mod conditional;
 pub(crate) mod follower;
 pub(crate) mod headers;
 pub(crate) mod layer;
+mod range;
 
 use axum::body::Body;
 use axum::http::{
@@ -79,6 +80,9 @@ pub(crate) struct Entry {
     sie: Duration,
     /// The freshness lifetime (max-age as the policy understood it).
     lifetime: Duration,
+    /// `must-revalidate`, `proxy-revalidate` or `s-maxage`: never served stale, not even
+    /// when the origin fails (RFC 9111, 4.2.4 and 5.2.2).
+    no_stale: bool,
 }
 
 impl Entry {
@@ -228,6 +232,7 @@ impl HttpCache {
             .max_capacity(config.max_bytes)
             .weigher(|k: &Arc<str>, v: &Arc<Entry>| v.weight(k))
             .expire_after(Expiry(config.serve_stale_when_down))
+            .support_invalidation_closures()
             .eviction_listener(move |key: Arc<Arc<str>>, v: Arc<Entry>, cause| {
                 use moka::notification::RemovalCause;
                 // A replacement keeps its key under the new entry's tags, added before.
@@ -299,6 +304,54 @@ impl HttpCache {
         self.stats.purges.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// After an unsafe request (`POST`, `PUT`, `DELETE`, any method not known to be safe)
+    /// answered with a success or a redirect, drops what is stored for its URL and for the
+    /// URLs of the answer's `Location` and `Content-Location` on the same host (RFC 9111,
+    /// 4.4): whatever they said may have changed.
+    pub fn invalidate_after(&self, req: &request::Parts, status: StatusCode, answer: &HeaderMap) {
+        let safe = matches!(
+            req.method,
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+        );
+        if safe || !(status.is_success() || status.is_redirection()) {
+            return;
+        }
+        let url = url_key(req);
+        let host = url.split('/').next().unwrap_or_default().to_owned();
+        let mut urls = vec![url];
+        for name in [header::LOCATION, header::CONTENT_LOCATION] {
+            let Some(v) = answer.get(&name).and_then(|v| v.to_str().ok()) else {
+                continue;
+            };
+            let target = match axum::http::Uri::try_from(v) {
+                Ok(u) => u,
+                Err(_) => continue,
+            };
+            // Only this host's: another host's answers are not this request's to drop.
+            let same_host = target
+                .host()
+                .is_none_or(|h| h.eq_ignore_ascii_case(host.split(':').next().unwrap_or("")));
+            if let (true, Some(pq)) = (same_host, target.path_and_query()) {
+                urls.push(Arc::from(format!("{host}{}", pq.as_str())));
+            }
+        }
+        for url in urls {
+            self.invalidate_url(&url);
+        }
+    }
+
+    /// Drops every stored variant of one URL.
+    fn invalidate_url(&self, url: &Arc<str>) {
+        self.entries.invalidate(url);
+        if self.vary.get(url).is_some_and(|n| !n.is_empty()) {
+            let prefix = format!("{url}\n");
+            // Variants are keyed by the URL and their headers' values: found by their prefix.
+            let _ = self
+                .entries
+                .invalidate_entries_if(move |k, _| k.starts_with(&prefix));
+        }
+    }
+
     pub(crate) fn count_bypass(&self) {
         self.stats.bypass.fetch_add(1, Ordering::Relaxed);
     }
@@ -319,6 +372,24 @@ impl HttpCache {
         let key = self.variant_key(&url, &req.headers);
         let now = SystemTime::now();
         let cached = self.entries.get(&key);
+        if req.headers.contains_key(header::RANGE) {
+            // A part of a stored, fresh answer comes from memory (RFC 9110 14); anything else
+            // goes to the origin as asked, and nothing partial is stored.
+            return match cached {
+                Some(e) if !e.policy.is_stale(now) => {
+                    self.stats.hits.fetch_add(1, Ordering::Relaxed);
+                    respond(&req.headers, &e, Outcome::Hit, head, now)
+                }
+                _ => {
+                    self.stats.bypass.fetch_add(1, Ordering::Relaxed);
+                    self.stats.origin_fetches.fetch_add(1, Ordering::Relaxed);
+                    match fetch(req.clone()).await {
+                        Ok(r) => r,
+                        Err(err) => unreachable_origin(&err, &req.headers),
+                    }
+                }
+            };
+        }
         let (entry, outcome) = match cached {
             // The common case without the policy's general check (which copies the headers):
             // the key already matched `Vary`.
@@ -333,7 +404,7 @@ impl HttpCache {
                 }
                 BeforeRequest::Stale { request, matches } => {
                     let stale = e.staleness(now);
-                    if matches && !has_directive(&e.headers, "must-revalidate") && stale <= e.swr {
+                    if matches && !e.no_stale && stale <= e.swr {
                         // Serve stale now; refresh behind the client's back.
                         self.stats.stale_served.fetch_add(1, Ordering::Relaxed);
                         let flight =
@@ -344,17 +415,22 @@ impl HttpCache {
                         let grace = e.sie.max(self.config.serve_stale_when_down);
                         match self.flight(key, url, request, Some(e.clone()), fetch).await {
                             Ok(Landed::Entry(fresh))
-                                if fresh.status.is_server_error() && stale <= e.sie =>
+                                if fresh.status.is_server_error()
+                                    && !e.no_stale
+                                    && stale <= e.sie =>
                             {
                                 self.stats.stale_served.fetch_add(1, Ordering::Relaxed);
                                 (e, Outcome::Stale)
                             }
                             Ok(Landed::Entry(fresh)) => (fresh, Outcome::Miss),
                             Ok(Landed::Large(slot)) => return self.large(slot, req, fetch).await,
-                            Err(_) if stale <= grace => {
+                            Err(_) if !e.no_stale && stale <= grace => {
                                 self.stats.stale_served.fetch_add(1, Ordering::Relaxed);
                                 (e, Outcome::Stale)
                             }
+                            // What must be revalidated and cannot be is a 504 (RFC 9111,
+                            // 4.2.4), never the stale copy.
+                            Err(err) if e.no_stale => return gateway_timeout(&err, &req.headers),
                             Err(err) => return unreachable_origin(&err, &req.headers),
                         }
                     }
@@ -493,9 +569,10 @@ impl HttpCache {
         let headers = detached(&parts.headers);
         let body = Bytes::copy_from_slice(&body);
         // The policy keeps its own copy of the request's and the response's headers: give it
-        // only those caching is decided on.
+        // only those caching is decided on, as this cache reads them.
+        let caching = caching_view(&headers);
         let req = policy_request(req, &headers);
-        let view = policy_response(parts.status, &headers);
+        let view = policy_response(parts.status, &caching);
         let (policy, status, headers, body) = match previous {
             Some(prev) if parts.status == StatusCode::NOT_MODIFIED => {
                 match prev.policy.after_response(&req, &view, now) {
@@ -515,9 +592,17 @@ impl HttpCache {
         let mut entry = entry_from(policy, status, headers, body);
         entry.extensions = parts.extensions;
         let entry = Arc::new(entry);
+        let caching = caching_view(&entry.headers);
+        // A `Set-Cookie` answer is kept only when it says it may be shared (`public`): the
+        // cookie is then part of what everyone gets, as RFC 9111 allows (7.3); anything less
+        // explicit is somebody's own.
+        let cookie_ok =
+            !entry.headers.contains_key(header::SET_COOKIE) || has_directive(&caching, "public");
         let storable = entry.policy.is_storable()
             && entry.status != StatusCode::PARTIAL_CONTENT
-            && !entry.headers.contains_key(header::SET_COOKIE)
+            && !entry.status.is_informational()
+            && cookie_ok
+            && !vary_star(&entry.headers)
             && entry.body.len() <= self.config.max_entry_bytes
             && (entry.policy.time_to_live(now) > Duration::ZERO || entry.swr > Duration::ZERO);
         if storable {
@@ -549,6 +634,69 @@ impl HttpCache {
         }
         entry
     }
+}
+
+/// The fields that target this cache before `Cache-Control` (RFC 9213): ours alone, then
+/// every CDN's.
+const TARGETED: [&str; 2] = ["portico-cache-control", "cdn-cache-control"];
+
+/// The response's caching fields as this cache reads them: the most specific targeted field
+/// (RFC 9213) in place of `Cache-Control`, with its own `no-store`, `no-cache`, `private` and
+/// `max-age`; directive names in lower case (they are case-insensitive, RFC 9111 5.2); and an
+/// `Age` that is not one non-negative integer replaced by one too large to be fresh (such an
+/// answer is stale). The client still gets the response's own fields.
+fn caching_view(headers: &HeaderMap) -> HeaderMap {
+    let mut view = headers.clone();
+    let targeted = TARGETED
+        .iter()
+        .find(|name| headers.contains_key(**name))
+        .copied()
+        .unwrap_or("cache-control");
+    let directives: Vec<String> = headers
+        .get_all(targeted)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| match d.split_once('=') {
+            Some((k, v)) => format!("{}={}", k.trim().to_ascii_lowercase(), v.trim()),
+            None => d.to_ascii_lowercase(),
+        })
+        .collect();
+    view.remove(header::CACHE_CONTROL);
+    for name in TARGETED {
+        view.remove(name);
+    }
+    if !directives.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&directives.join(", ")) {
+            view.insert(header::CACHE_CONTROL, v);
+        }
+    }
+    let ages: Vec<&HeaderValue> = headers.get_all(header::AGE).iter().collect();
+    let valid_age = match ages.as_slice() {
+        [] => true,
+        [one] => one
+            .to_str()
+            .is_ok_and(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit())),
+        _ => false,
+    };
+    if !valid_age {
+        // RFC 9111 1.2.2: the largest age a cache needs to tell.
+        view.insert(header::AGE, HeaderValue::from_static("2147483648"));
+    }
+    view
+}
+
+/// Whether `Vary` lists `*` anywhere (in any of its lines): such an answer can never be
+/// reused (RFC 9111, 4.1).
+fn vary_star(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|n| n.trim() == "*")
 }
 
 /// A copy of `headers` that shares no buffer.
@@ -699,10 +847,14 @@ pub(crate) fn surrogate_keys(headers: &HeaderMap) -> Vec<String> {
 fn entry_from(policy: CachePolicy, status: StatusCode, headers: HeaderMap, body: Bytes) -> Entry {
     let tags = surrogate_keys(&headers);
     let now = SystemTime::now();
+    let caching = caching_view(&headers);
     Entry {
         lifetime: policy.time_to_live(now) + policy.age(now),
-        swr: directive(&headers, "stale-while-revalidate").unwrap_or(Duration::ZERO),
-        sie: directive(&headers, "stale-if-error").unwrap_or(Duration::ZERO),
+        swr: directive(&caching, "stale-while-revalidate").unwrap_or(Duration::ZERO),
+        sie: directive(&caching, "stale-if-error").unwrap_or(Duration::ZERO),
+        no_stale: ["must-revalidate", "proxy-revalidate", "s-maxage"]
+            .iter()
+            .any(|d| has_directive(&caching, d)),
         policy,
         status,
         headers,
@@ -744,7 +896,14 @@ fn strip_conditionals(h: &mut HeaderMap) {
 pub(crate) fn cacheable_request(method: &Method, headers: &HeaderMap) -> bool {
     (method == Method::GET || method == Method::HEAD)
         && !headers.contains_key(header::AUTHORIZATION)
-        && !headers.contains_key(header::RANGE)
+}
+
+/// `504` for an answer that must be revalidated when no origin can revalidate it.
+fn gateway_timeout(err: &FetchError, request: &HeaderMap) -> Response<Body> {
+    tracing::warn!(error = %err, "no origin answered, and the stored answer may not be served stale");
+    let mut r = origin_unreachable(request);
+    *r.status_mut() = StatusCode::GATEWAY_TIMEOUT;
+    r
 }
 
 fn unreachable_origin(err: &FetchError, request: &HeaderMap) -> Response<Body> {
@@ -794,8 +953,24 @@ fn respond(
     now: SystemTime,
 ) -> Response<Body> {
     let not_modified = e.status == StatusCode::OK && not_modified(req, &e.headers);
+    let part = if e.status == StatusCode::OK && !not_modified {
+        range::wanted(req, &e.headers, e.body.len())
+    } else {
+        None
+    };
+    if let Some(range::Part::Unsatisfiable) = part {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes */{}", e.body.len())) {
+            r.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+        r.headers_mut().insert("x-cache", outcome.header());
+        return r;
+    }
     let mut r = if not_modified || head {
         Response::new(Body::empty())
+    } else if let Some(range::Part::Bytes(from, to)) = part {
+        Response::new(Body::from(e.body.slice(from..=to)))
     } else {
         Response::new(Body::from(e.body.clone()))
     };
@@ -817,6 +992,15 @@ fn respond(
     if head && !not_modified {
         h.insert(header::CONTENT_LENGTH, HeaderValue::from(e.body.len()));
     }
+    if let Some(range::Part::Bytes(from, to)) = part {
+        *r.status_mut() = StatusCode::PARTIAL_CONTENT;
+        let h = r.headers_mut();
+        h.remove(header::CONTENT_LENGTH);
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {from}-{to}/{}", e.body.len())) {
+            h.insert(header::CONTENT_RANGE, v);
+        }
+    }
+    let h = r.headers_mut();
     h.insert(header::AGE, HeaderValue::from(e.policy.age(now).as_secs()));
     h.insert("x-cache", outcome.header());
     r

@@ -163,7 +163,7 @@ async fn what_must_not_be_stored_is_not() {
     assert_eq!(xcache(&cache.handle(get("/none", &[]), &f).await), "MISS");
     o.set(
         200,
-        &[("cache-control", FRESH), ("set-cookie", "a=b")],
+        &[("cache-control", "max-age=60"), ("set-cookie", "a=b")],
         "cookie",
     );
     cache.handle(get("/cookie", &[]), &f).await;
@@ -341,4 +341,333 @@ async fn an_answer_weighs_its_tags_too() {
     // 190 tags of ~7 characters: their text twice in the header and the entry, plus 72 bytes
     // each for the allocations and the index's slots.
     assert!(heavy >= few + 190 * 72, "{few} → {heavy}");
+}
+
+// RFC 9111 rule by rule, with the scripted origin.
+
+/// Waits until an answer with `max-age=1` is stale.
+async fn past_a_second() {
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+}
+
+#[tokio::test]
+async fn must_revalidate_proxy_revalidate_and_s_maxage_are_never_served_stale() {
+    for cc in [
+        "public, max-age=1, must-revalidate, stale-while-revalidate=600, stale-if-error=600",
+        "public, max-age=1, proxy-revalidate, stale-if-error=600",
+        "public, s-maxage=1, stale-while-revalidate=600, stale-if-error=600",
+        "public, max-age=1, Must-Revalidate, stale-if-error=600",
+    ] {
+        let cache = HttpCache::new(CacheConfig::default());
+        let o = Origin::default();
+        o.set(200, &[("cache-control", cc)], "một");
+        let f = o.fetch();
+        cache.handle(get("/r", &[]), &f).await;
+        past_a_second().await;
+        // Stale: the origin is asked before anything is served (no stale-while-revalidate).
+        o.set(200, &[("cache-control", cc)], "hai");
+        let r = cache.handle(get("/r", &[]), &f).await;
+        assert_eq!(body(r).await, "hai", "{cc}");
+        past_a_second().await;
+        // The origin fails: its error, not the stale copy (no stale-if-error).
+        o.set(500, &[], "lỗi");
+        let r = cache.handle(get("/r", &[]), &f).await;
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR, "{cc}");
+        // Nobody answers: 504, not the stale copy (not even the all-origins-down fallback).
+        // (http-cache-semantics gives `proxy-revalidate` no freshness at all, so such an
+        // answer is not kept, and there is nothing to revalidate: 502.)
+        o.down();
+        let r = cache.handle(get("/r", &[]), &f).await;
+        let expected = if cc.contains("proxy-revalidate") {
+            StatusCode::BAD_GATEWAY
+        } else {
+            StatusCode::GATEWAY_TIMEOUT
+        };
+        assert_eq!(r.status(), expected, "{cc}");
+        assert_ne!(body(r).await, "hai", "{cc}");
+    }
+}
+
+#[tokio::test]
+async fn vary_with_a_star_anywhere_is_never_reused() {
+    for vary in [
+        vec!["*"],
+        vec!["Accept-Language, *"],
+        vec![", *"],
+        vec!["Accept", "*"],
+    ] {
+        let cache = HttpCache::new(CacheConfig::default());
+        let o = Origin::default();
+        let mut headers = vec![("cache-control", FRESH)];
+        for v in &vary {
+            headers.push(("vary", v));
+        }
+        o.set(200, &headers, "x");
+        let f = o.fetch();
+        cache.handle(get("/v", &[]), &f).await;
+        cache.handle(get("/v", &[]), &f).await;
+        assert_eq!(o.calls(), 2, "{vary:?}");
+    }
+}
+
+#[tokio::test]
+async fn directive_names_are_case_insensitive() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    o.set(
+        200,
+        &[("cache-control", "Public, Max-Age=60, No-Store")],
+        "x",
+    );
+    let f = o.fetch();
+    cache.handle(get("/c", &[]), &f).await;
+    cache.handle(get("/c", &[]), &f).await;
+    assert_eq!(o.calls(), 2, "No-Store is no-store");
+    o.set(200, &[("cache-control", "PUBLIC, MAX-AGE=60")], "x");
+    cache.handle(get("/d", &[]), &f).await;
+    let r = cache.handle(get("/d", &[]), &f).await;
+    assert_eq!(xcache(&r), "HIT", "MAX-AGE is max-age");
+}
+
+#[tokio::test]
+async fn an_invalid_expires_or_age_makes_the_answer_stale() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    let f = o.fetch();
+    for (path, headers) in [
+        ("/e1", vec![("expires", "0")]),
+        ("/e2", vec![("expires", "không phải ngày")]),
+        (
+            "/a1",
+            vec![("cache-control", "public, max-age=600"), ("age", "12.5")],
+        ),
+        (
+            "/a2",
+            vec![("cache-control", "public, max-age=600"), ("age", "-3")],
+        ),
+        (
+            "/a3",
+            vec![("cache-control", "public, max-age=600"), ("age", "5, 6")],
+        ),
+    ] {
+        o.set(200, &headers, "x");
+        let before = o.calls();
+        cache.handle(get(path, &[]), &f).await;
+        cache.handle(get(path, &[]), &f).await;
+        assert_eq!(o.calls() - before, 2, "{path} is stale at once");
+    }
+    o.set(
+        200,
+        &[("cache-control", "public, max-age=600"), ("age", "5")],
+        "x",
+    );
+    cache.handle(get("/a4", &[]), &f).await;
+    let r = cache.handle(get("/a4", &[]), &f).await;
+    assert_eq!(xcache(&r), "HIT", "a valid Age keeps it fresh");
+}
+
+#[tokio::test]
+async fn a_stale_answer_is_revalidated_with_its_validators_and_the_304_updates_its_headers() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    o.set(
+        200,
+        &[
+            ("cache-control", "public, max-age=1"),
+            ("etag", "\"v1\""),
+            ("x-phien-ban", "cu"),
+        ],
+        "nội dung",
+    );
+    let f = o.fetch();
+    cache.handle(get("/rv", &[]), &f).await;
+    past_a_second().await;
+    o.set(
+        200,
+        &[
+            ("cache-control", "public, max-age=600"),
+            ("etag", "\"v1\""),
+            ("x-phien-ban", "moi"),
+        ],
+        "không gửi",
+    );
+    let r = cache.handle(get("/rv", &[]), &f).await;
+    let asked = o.seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(asked[header::IF_NONE_MATCH], "\"v1\"");
+    assert_eq!(
+        r.headers()["x-phien-ban"],
+        "moi",
+        "the 304's fields replace the stored"
+    );
+    assert_eq!(body(r).await, "nội dung", "the stored body stays");
+    let r = cache.handle(get("/rv", &[]), &f).await;
+    assert_eq!(xcache(&r), "HIT", "fresh again for the 304's max-age");
+}
+
+#[tokio::test]
+async fn a_set_cookie_answer_is_kept_only_when_it_says_public() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    let f = o.fetch();
+    o.set(
+        200,
+        &[("cache-control", "max-age=60"), ("set-cookie", "a=1")],
+        "x",
+    );
+    cache.handle(get("/k1", &[]), &f).await;
+    cache.handle(get("/k1", &[]), &f).await;
+    assert_eq!(o.calls(), 2, "not explicitly shared: not kept");
+    o.set(
+        200,
+        &[
+            ("cache-control", "public, max-age=60"),
+            ("set-cookie", "lang=vi"),
+        ],
+        "x",
+    );
+    cache.handle(get("/k2", &[]), &f).await;
+    let r = cache.handle(get("/k2", &[]), &f).await;
+    assert_eq!(xcache(&r), "HIT");
+    assert_eq!(
+        r.headers()[header::SET_COOKIE],
+        "lang=vi",
+        "kept with its fields"
+    );
+}
+
+#[tokio::test]
+async fn targeted_cache_control_comes_before_cache_control_for_this_cache() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    let f = o.fetch();
+    // The browser may not keep it; the CDN may.
+    o.set(
+        200,
+        &[
+            ("cache-control", "no-store"),
+            ("cdn-cache-control", "max-age=60"),
+        ],
+        "x",
+    );
+    cache.handle(get("/t1", &[]), &f).await;
+    let r = cache.handle(get("/t1", &[]), &f).await;
+    assert_eq!(xcache(&r), "HIT");
+    assert_eq!(
+        r.headers()[header::CACHE_CONTROL],
+        "no-store",
+        "the client's own field"
+    );
+    // Ours comes before every CDN's, with its own no-store.
+    o.set(
+        200,
+        &[
+            ("cache-control", "public, max-age=60"),
+            ("cdn-cache-control", "max-age=60"),
+            ("portico-cache-control", "no-store"),
+        ],
+        "x",
+    );
+    let before = o.calls();
+    cache.handle(get("/t2", &[]), &f).await;
+    cache.handle(get("/t2", &[]), &f).await;
+    assert_eq!(o.calls() - before, 2);
+    // Its private and no-cache too.
+    for targeted in ["private", "no-cache"] {
+        o.set(
+            200,
+            &[
+                ("cache-control", "public, max-age=60"),
+                ("cdn-cache-control", targeted),
+            ],
+            "x",
+        );
+        let before = o.calls();
+        let path = format!("/t-{targeted}");
+        cache.handle(get(&path, &[]), &f).await;
+        cache.handle(get(&path, &[]), &f).await;
+        assert_eq!(o.calls() - before, 2, "{targeted}");
+    }
+}
+
+#[tokio::test]
+async fn a_range_of_a_stored_answer_is_a_206_from_memory() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    o.set(
+        200,
+        &[("cache-control", FRESH), ("etag", "\"v1\"")],
+        "0123456789",
+    );
+    let f = o.fetch();
+    cache.handle(get("/pdf", &[]), &f).await;
+    let r = cache
+        .handle(get("/pdf", &[("range", "bytes=2-5")]), &f)
+        .await;
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(r.headers()[header::CONTENT_RANGE], "bytes 2-5/10");
+    assert_eq!(body(r).await, "2345");
+    let r = cache
+        .handle(get("/pdf", &[("range", "bytes=20-")]), &f)
+        .await;
+    assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(r.headers()[header::CONTENT_RANGE], "bytes */10");
+    let r = cache
+        .handle(
+            get("/pdf", &[("range", "bytes=0-1"), ("if-range", "\"v0\"")]),
+            &f,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "changed since: the whole");
+    assert_eq!(o.calls(), 1, "all from memory");
+    // Not stored: the origin is asked, as the client asked, and nothing partial is kept.
+    cache
+        .handle(get("/other", &[("range", "bytes=0-1")]), &f)
+        .await;
+    let asked = o.seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(asked[header::RANGE], "bytes=0-1");
+    cache.handle(get("/other", &[]), &f).await;
+    assert_eq!(o.calls(), 3);
+}
+
+#[tokio::test]
+async fn an_unsafe_request_drops_what_is_stored_for_its_url_and_location() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    o.set(200, &[("cache-control", FRESH)], "x");
+    let f = o.fetch();
+    for p in ["/hoi-dap", "/hoi-dap/1", "/khac"] {
+        cache.handle(get(p, &[]), &f).await;
+    }
+    let stored = o.calls();
+    let post = |path: &str, method: Method| {
+        let mut p = get(path, &[]);
+        p.method = method;
+        p
+    };
+    let mut loc = HeaderMap::new();
+    loc.insert(header::LOCATION, HeaderValue::from_static("/hoi-dap/1"));
+    // An error changes nothing; a success drops the URL and its Location, not the rest.
+    cache.invalidate_after(
+        &post("/hoi-dap", Method::POST),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &loc,
+    );
+    cache.handle(get("/hoi-dap", &[]), &f).await;
+    assert_eq!(o.calls(), stored);
+    cache.invalidate_after(&post("/hoi-dap", Method::POST), StatusCode::CREATED, &loc);
+    for p in ["/hoi-dap", "/hoi-dap/1", "/khac"] {
+        cache.handle(get(p, &[]), &f).await;
+    }
+    assert_eq!(o.calls(), stored + 2);
+    // Another host's Location is not ours to drop; an unknown method is unsafe too.
+    let mut elsewhere = HeaderMap::new();
+    elsewhere.insert(
+        header::LOCATION,
+        HeaderValue::from_static("http://khac.test/khac"),
+    );
+    let purge = Method::from_bytes(b"FROB").unwrap();
+    cache.invalidate_after(&post("/hoi-dap", purge), StatusCode::OK, &elsewhere);
+    cache.handle(get("/khac", &[]), &f).await;
+    cache.handle(get("/hoi-dap", &[]), &f).await;
+    assert_eq!(o.calls(), stored + 3);
 }

@@ -163,10 +163,20 @@ async fn proxy(
     }
     let (parts, body) = req.into_parts();
     let asked = parts.headers.clone();
+    let request = {
+        let mut r = axum::http::Request::new(());
+        *r.method_mut() = parts.method.clone();
+        *r.uri_mut() = parts.uri.clone();
+        *r.headers_mut() = parts.headers.clone();
+        r.into_parts().0
+    };
     // Only requests without a body are retried on another origin.
     let retry = parts.method == Method::GET || parts.method == Method::HEAD;
     match st.origins.send(parts, body, retry).await {
-        Ok(r) => r,
+        Ok(r) => {
+            st.cache.invalidate_after(&request, r.status(), r.headers());
+            r
+        }
         Err(e) => {
             tracing::warn!(error = %e, "no origin answered");
             crate::cache::origin_unreachable(&asked)
