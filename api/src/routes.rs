@@ -290,6 +290,10 @@ pub fn router(state: AppState, editors: portico_admin::Admin) -> Router {
         .route_layer(axum::middleware::from_fn(crate::metrics::route_label))
         .fallback(pages::unknown_address)
         .method_not_allowed_fallback(method_not_allowed)
+        // Answers the cache does not keep (the editors' pages, signed-in API calls) are
+        // compressed here, by the client's Accept-Encoding; the cache asks without one and
+        // compresses what it keeps itself.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

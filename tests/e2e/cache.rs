@@ -456,3 +456,67 @@ async fn the_edge_fails_over_to_the_next_origin() {
     assert_eq!(status["origins"][0]["up"], false, "{status}");
     assert_eq!(status["origins"][1]["up"], true, "{status}");
 }
+
+/// GETs `url` with `Accept-Encoding: ae` and returns the coding and the decoded text.
+async fn decoded(http: &reqwest::Client, url: &str, ae: Option<&str>) -> (String, String, String) {
+    use std::io::Read;
+    let mut req = http.get(url);
+    if let Some(ae) = ae {
+        req = req.header("accept-encoding", ae);
+    }
+    let r = req.send().await.expect("request");
+    let h = |k: &str| {
+        r.headers()
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (coding, vary) = (h("content-encoding"), h("vary"));
+    let bytes = r.bytes().await.expect("body");
+    let mut text = String::new();
+    match coding.as_str() {
+        "br" => {
+            brotli::Decompressor::new(&bytes[..], 4096)
+                .read_to_string(&mut text)
+                .expect("brotli");
+        }
+        "gzip" => {
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_string(&mut text)
+                .expect("gzip");
+        }
+        _ => text = String::from_utf8(bytes.to_vec()).expect("utf-8"),
+    }
+    (coding, vary, text)
+}
+
+#[tokio::test]
+async fn pages_go_out_compressed_from_the_node_and_from_the_edge() {
+    let a = origin().await;
+    let (edge, _stop) = start_edge(&[&a]).await;
+    for base in [a.base.as_str(), edge.as_str()] {
+        let home = format!("{base}/main/");
+        let (coding, vary, text) = decoded(&a.http, &home, Some("gzip, deflate, br")).await;
+        assert_eq!(coding, "br", "{home}");
+        assert!(vary.contains("Accept-Encoding"), "{vary}");
+        assert!(text.contains("</html>"), "{home}: whole");
+        let (coding, _, text2) = decoded(&a.http, &home, Some("gzip")).await;
+        assert_eq!(coding, "gzip");
+        assert_eq!(text, text2);
+        let (coding, _, text3) = decoded(&a.http, &home, None).await;
+        assert_eq!(coding, "");
+        assert_eq!(text, text3);
+        // JSON too; what is small is not worth it.
+        let (coding, _, _) =
+            decoded(&a.http, &format!("{base}/api/v1/openapi.json"), Some("br")).await;
+        assert_eq!(coding, "br");
+        let (coding, _, _) = decoded(&a.http, &format!("{base}/main/feed.atom"), Some("br")).await;
+        assert_eq!(coding, "", "a feed of 300 bytes goes as it is");
+        // The editors' pages, which no cache keeps, are compressed on their way out.
+        let (coding, _, text) =
+            decoded(&a.http, &format!("{base}/admin/login"), Some("gzip")).await;
+        assert_eq!(coding, "gzip", "{base}/admin/login");
+        assert!(text.contains("</form>"));
+    }
+}

@@ -9,6 +9,7 @@
 //! grace periods (`stale-while-revalidate`, `stale-if-error`).
 
 pub(crate) mod conditional;
+mod encoding;
 pub(crate) mod follower;
 pub(crate) mod headers;
 pub(crate) mod layer;
@@ -19,6 +20,7 @@ use axum::http::{
     header, request, HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode,
 };
 use bytes::Bytes;
+use encoding::Coding;
 use futures::future::{BoxFuture, FutureExt, Shared};
 use http_cache_semantics::{AfterResponse, BeforeRequest, CacheOptions, CachePolicy};
 use std::collections::{HashMap, HashSet};
@@ -71,7 +73,12 @@ pub(crate) struct Entry {
     policy: CachePolicy,
     status: StatusCode,
     headers: HeaderMap,
+    /// The body as the origin sent it; empty when `encoded` holds it instead.
     body: Bytes,
+    /// The body compressed (br and gzip), for answers worth it: kept instead of the original.
+    encoded: Option<Arc<encoding::Encoded>>,
+    /// The original body's length.
+    len: usize,
     tags: Vec<String>,
     /// What the router attached (the route that answered, for the metrics).
     extensions: axum::http::Extensions,
@@ -100,7 +107,20 @@ impl Entry {
         // Besides body, headers and tags: the policy's copies of the caching headers, the key
         // twice (store and tag index) and the store's own bookkeeping, about 2.5 KB as
         // measured with the edge benchmark.
-        u32::try_from(2 * key.len() + self.body.len() + headers + tags + 2560).unwrap_or(u32::MAX)
+        let encoded = self
+            .encoded
+            .as_ref()
+            .map_or(0, |e| e.br.len() + e.gzip.len());
+        u32::try_from(2 * key.len() + self.body.len() + encoded + headers + tags + 2560)
+            .unwrap_or(u32::MAX)
+    }
+
+    /// The original body: as stored, or inflated from the gzip copy.
+    fn original(&self) -> Bytes {
+        match &self.encoded {
+            Some(e) => encoding::gunzip(&e.gzip, self.len).unwrap_or_default(),
+            None => self.body.clone(),
+        }
     }
 
     /// How long past its freshness the entry is worth keeping.
@@ -367,6 +387,9 @@ impl HttpCache {
         // otherwise reach the origin every time). Purges keep answers right instead.
         req.headers.remove(header::CACHE_CONTROL);
         req.headers.remove(header::PRAGMA);
+        // The cache compresses what it keeps itself; the origin is asked for the original.
+        let coding = encoding::choose(&req.headers);
+        req.headers.remove(header::ACCEPT_ENCODING);
         let head = req.method == Method::HEAD;
         let url = url_key(&req);
         let key = self.variant_key(&url, &req.headers);
@@ -378,7 +401,7 @@ impl HttpCache {
             return match cached {
                 Some(e) if !e.policy.is_stale(now) => {
                     self.stats.hits.fetch_add(1, Ordering::Relaxed);
-                    respond(&req.headers, &e, Outcome::Hit, head, now)
+                    respond(&req.headers, &e, Outcome::Hit, head, now, Coding::Identity)
                 }
                 _ => {
                     self.stats.bypass.fetch_add(1, Ordering::Relaxed);
@@ -447,7 +470,7 @@ impl HttpCache {
                 }
             }
         };
-        respond(&req.headers, &entry, outcome, head, now)
+        respond(&req.headers, &entry, outcome, head, now, coding)
     }
 
     /// A response too large to keep: streamed to the first waiter; the others (rare: the same
@@ -523,13 +546,25 @@ impl HttpCache {
             this.stats.origin_fetches.fetch_add(1, Ordering::Relaxed);
             let out = match fetch(req.clone()).await {
                 Ok(resp) => match read_whole(resp, this.config.max_entry_bytes).await {
-                    Ok(resp) => Ok(Landed::Entry(this.store(
-                        &k,
-                        &url,
-                        &req,
-                        resp,
-                        previous.as_deref(),
-                    ))),
+                    Ok(resp) => {
+                        let encoded = if encoding::worth(resp.headers(), resp.body().len()) {
+                            let body = resp.body().clone();
+                            tokio::task::spawn_blocking(move || encoding::encode(&body))
+                                .await
+                                .ok()
+                                .flatten()
+                        } else {
+                            None
+                        };
+                        Ok(Landed::Entry(this.store(
+                            &k,
+                            &url,
+                            &req,
+                            resp,
+                            encoded,
+                            previous.as_deref(),
+                        )))
+                    }
                     Err(large) => Ok(Landed::Large(Arc::new(Mutex::new(Some(large))))),
                 },
                 Err(e) => Err(e),
@@ -557,12 +592,17 @@ impl HttpCache {
         url: &Arc<str>,
         req: &request::Parts,
         resp: Response<Bytes>,
+        encoded: Option<encoding::Encoded>,
         previous: Option<&Entry>,
     ) -> Arc<Entry> {
         let now = SystemTime::now();
         let (mut parts, body) = resp.into_parts();
         // Timings describe one computation, not the stored answer.
         parts.headers.remove("server-timing");
+        // The cache answers `Accept-Encoding` itself (and says so when it responds): an
+        // origin's `Vary: Accept-Encoding` must not split the stored answers by every
+        // browser's way of writing that header.
+        without_vary_on_encoding(&mut parts.headers);
         // Parsed by hyper, header values, URIs and bodies are slices of a connection's read
         // buffer; kept as they are, every entry would pin a whole buffer (measured at the
         // edge: 22 KB resident per 6 KB entry). Everything kept is copied out.
@@ -573,23 +613,34 @@ impl HttpCache {
         let caching = caching_view(&headers);
         let req = policy_request(req, &headers);
         let view = policy_response(parts.status, &caching);
-        let (policy, status, headers, body) = match previous {
+        let len = body.len();
+        let fresh = |body: Bytes, encoded: Option<encoding::Encoded>| match encoded {
+            Some(e) => (Bytes::new(), Some(Arc::new(e)), len),
+            None => (body, None, len),
+        };
+        let (policy, status, headers, stored) = match previous {
             Some(prev) if parts.status == StatusCode::NOT_MODIFIED => {
                 match prev.policy.after_response(&req, &view, now) {
                     AfterResponse::NotModified(policy, _) => {
                         self.stats.revalidated.fetch_add(1, Ordering::Relaxed);
                         let refreshed = refreshed(&prev.headers, &headers);
-                        (policy, prev.status, refreshed, prev.body.clone())
+                        let kept = (prev.body.clone(), prev.encoded.clone(), prev.len);
+                        (policy, prev.status, refreshed, kept)
                     }
-                    AfterResponse::Modified(policy, _) => (policy, parts.status, headers, body),
+                    AfterResponse::Modified(policy, _) => {
+                        (policy, parts.status, headers, fresh(body, encoded))
+                    }
                 }
             }
             _ => {
                 let policy = CachePolicy::new_options(&req, &view, now, options());
-                (policy, parts.status, headers, body)
+                (policy, parts.status, headers, fresh(body, encoded))
             }
         };
+        let (body, encoded, len) = stored;
         let mut entry = entry_from(policy, status, headers, body);
+        entry.encoded = encoded;
+        entry.len = len;
         entry.extensions = parts.extensions;
         let entry = Arc::new(entry);
         let caching = caching_view(&entry.headers);
@@ -603,7 +654,7 @@ impl HttpCache {
             && !entry.status.is_informational()
             && cookie_ok
             && !vary_star(&entry.headers)
-            && entry.body.len() <= self.config.max_entry_bytes
+            && entry.len <= self.config.max_entry_bytes
             && (entry.policy.time_to_live(now) > Duration::ZERO || entry.swr > Duration::ZERO);
         if storable {
             let names: Arc<[HeaderName]> = entry
@@ -686,6 +737,28 @@ fn caching_view(headers: &HeaderMap) -> HeaderMap {
         view.insert(header::AGE, HeaderValue::from_static("2147483648"));
     }
     view
+}
+
+/// Removes `Accept-Encoding` from `Vary` (keeping the other names).
+fn without_vary_on_encoding(headers: &mut HeaderMap) {
+    if !headers.contains_key(header::VARY) {
+        return;
+    }
+    let names: Vec<String> = headers
+        .get_all(header::VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case("accept-encoding"))
+        .map(str::to_owned)
+        .collect();
+    headers.remove(header::VARY);
+    if !names.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&names.join(", ")) {
+            headers.insert(header::VARY, v);
+        }
+    }
 }
 
 /// Whether `Vary` lists `*` anywhere (in any of its lines): such an answer can never be
@@ -858,7 +931,9 @@ fn entry_from(policy: CachePolicy, status: StatusCode, headers: HeaderMap, body:
         policy,
         status,
         headers,
+        len: body.len(),
         body,
+        encoded: None,
         tags,
         extensions: axum::http::Extensions::new(),
     }
@@ -951,28 +1026,45 @@ fn respond(
     outcome: Outcome,
     head: bool,
     now: SystemTime,
+    coding: Coding,
 ) -> Response<Body> {
     let not_modified = e.status == StatusCode::OK && not_modified(req, &e.headers);
     let part = if e.status == StatusCode::OK && !not_modified {
-        range::wanted(req, &e.headers, e.body.len())
+        range::wanted(req, &e.headers, e.len)
     } else {
         None
     };
     if let Some(range::Part::Unsatisfiable) = part {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes */{}", e.body.len())) {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes */{}", e.len)) {
             r.headers_mut().insert(header::CONTENT_RANGE, v);
         }
         r.headers_mut().insert("x-cache", outcome.header());
         return r;
     }
+    // A range is of the original; otherwise the coding the client prefers, when kept.
+    let coding = match (&e.encoded, part) {
+        (Some(_), None) => coding,
+        _ => Coding::Identity,
+    };
+    let body = match (&e.encoded, coding) {
+        (Some(enc), Coding::Br) => enc.br.clone(),
+        (Some(enc), Coding::Gzip) => enc.gzip.clone(),
+        _ if not_modified || head => Bytes::new(),
+        _ => e.original(),
+    };
+    let length = if coding == Coding::Identity {
+        e.len
+    } else {
+        body.len()
+    };
     let mut r = if not_modified || head {
         Response::new(Body::empty())
     } else if let Some(range::Part::Bytes(from, to)) = part {
-        Response::new(Body::from(e.body.slice(from..=to)))
+        Response::new(Body::from(body.slice(from..=to)))
     } else {
-        Response::new(Body::from(e.body.clone()))
+        Response::new(Body::from(body))
     };
     if outcome == Outcome::Miss {
         *r.extensions_mut() = e.extensions.clone();
@@ -984,19 +1076,41 @@ fn respond(
     };
     let h = r.headers_mut();
     for (k, v) in &e.headers {
-        if not_modified && (k == header::CONTENT_LENGTH || k == header::CONTENT_TYPE) {
+        if k == header::CONTENT_LENGTH
+            || (not_modified && k == header::CONTENT_TYPE)
+            || (coding != Coding::Identity && k == header::ETAG)
+        {
             continue;
         }
         h.append(k.clone(), v.clone());
     }
-    if head && !not_modified {
-        h.insert(header::CONTENT_LENGTH, HeaderValue::from(e.body.len()));
+    if e.encoded.is_some() {
+        // Which coding goes out depends on the request's Accept-Encoding.
+        h.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    if let Some(token) = coding.token() {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
+        // Another coding is another representation: its validator can only be weak
+        // (RFC 9110, 8.8.3), and still matches the stored one for a `304`.
+        if let Some(etag) = e.headers.get(header::ETAG).and_then(|v| v.to_str().ok()) {
+            let weak = if etag.starts_with("W/") {
+                etag.to_owned()
+            } else {
+                format!("W/{etag}")
+            };
+            if let Ok(v) = HeaderValue::from_str(&weak) {
+                h.insert(header::ETAG, v);
+            }
+        }
+    }
+    if !not_modified {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
     if let Some(range::Part::Bytes(from, to)) = part {
         *r.status_mut() = StatusCode::PARTIAL_CONTENT;
         let h = r.headers_mut();
         h.remove(header::CONTENT_LENGTH);
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {from}-{to}/{}", e.body.len())) {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {from}-{to}/{}", e.len)) {
             h.insert(header::CONTENT_RANGE, v);
         }
     }

@@ -671,3 +671,122 @@ async fn an_unsafe_request_drops_what_is_stored_for_its_url_and_location() {
     cache.handle(get("/hoi-dap", &[]), &f).await;
     assert_eq!(o.calls(), stored + 3);
 }
+
+#[tokio::test]
+async fn text_goes_out_compressed_by_accept_encoding_from_one_stored_copy_per_coding() {
+    use std::io::Read;
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    let page: &'static str = Box::leak(
+        "<p>Lịch tiếp công dân của Ủy ban nhân dân tỉnh Lào Cai.</p>\n"
+            .repeat(100)
+            .into_boxed_str(),
+    );
+    o.set(
+        200,
+        &[
+            ("cache-control", FRESH),
+            ("content-type", "text/html; charset=utf-8"),
+            ("etag", "\"p1\""),
+            ("vary", "Accept-Encoding"),
+        ],
+        page,
+    );
+    let f = o.fetch();
+    let bytes = |r: Response<Body>| async move {
+        axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap()
+    };
+    let r = cache
+        .handle(
+            get("/trang", &[("accept-encoding", "gzip, deflate, br")]),
+            &f,
+        )
+        .await;
+    assert_eq!(r.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(r.headers()[header::VARY], "Accept-Encoding");
+    assert_eq!(
+        r.headers()[header::ETAG],
+        "W/\"p1\"",
+        "weak for another coding"
+    );
+    let len: usize = r.headers()[header::CONTENT_LENGTH]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let br = bytes(r).await;
+    assert_eq!(len, br.len());
+    assert!(br.len() * 5 < page.len(), "{} of {}", br.len(), page.len());
+    let mut out = String::new();
+    brotli::Decompressor::new(&br[..], 4096)
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(out, page);
+    let asked = o.seen.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        !asked.contains_key(header::ACCEPT_ENCODING),
+        "the origin sends the original"
+    );
+
+    let r = cache
+        .handle(get("/trang", &[("accept-encoding", "br;q=0.1, gzip")]), &f)
+        .await;
+    assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
+    let gz = bytes(r).await;
+    let mut out = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(out, page);
+
+    // A client that takes neither gets the original, inflated from the stored copy.
+    let r = cache.handle(get("/trang", &[]), &f).await;
+    assert!(!r.headers().contains_key(header::CONTENT_ENCODING));
+    assert_eq!(r.headers()[header::ETAG], "\"p1\"");
+    assert_eq!(
+        r.headers()[header::CONTENT_LENGTH],
+        page.len().to_string().as_str()
+    );
+    assert_eq!(body(r).await, page);
+    // Revalidation by the weak validator it was given; a range is of the original.
+    let r = cache
+        .handle(
+            get(
+                "/trang",
+                &[("accept-encoding", "br"), ("if-none-match", "W/\"p1\"")],
+            ),
+            &f,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    let r = cache
+        .handle(
+            get(
+                "/trang",
+                &[("accept-encoding", "br"), ("range", "bytes=0-2")],
+            ),
+            &f,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert!(!r.headers().contains_key(header::CONTENT_ENCODING));
+    assert_eq!(body(r).await, "<p>");
+    assert_eq!(o.calls(), 1, "one origin request, one stored answer");
+    // Two browsers' ways of writing Accept-Encoding share it.
+    cache
+        .handle(get("/trang", &[("accept-encoding", "br, gzip")]), &f)
+        .await;
+    assert_eq!(o.calls(), 1);
+
+    // What is compressed already (or small) is left alone.
+    o.set(
+        200,
+        &[("cache-control", FRESH), ("content-type", "image/jpeg")],
+        page,
+    );
+    let r = cache
+        .handle(get("/anh.jpg", &[("accept-encoding", "br")]), &f)
+        .await;
+    assert!(!r.headers().contains_key(header::CONTENT_ENCODING));
+    assert!(!r.headers().contains_key(header::VARY));
+}

@@ -1,0 +1,199 @@
+//! Compressed answers: what is worth compressing, compressing it once when it is stored (br
+//! and gzip), choosing by the client's `Accept-Encoding` and its q-values, and the rare client
+//! that takes neither (the gzip copy is inflated for it).
+//!
+//! A citizen on a phone and a slow line gets a portal page at a fifth of its size; the cache
+//! pays for that once per stored answer, not once per request.
+
+use axum::http::{header, HeaderMap};
+use bytes::Bytes;
+use std::io::{Read, Write};
+
+/// Smaller answers gain less than compressing them costs (and a header's worth of bytes).
+const MIN_BYTES: usize = 1024;
+/// Brotli's quality: 5 compresses a page about as well as gzip's best at many times its
+/// speed; 11 would cost tens of milliseconds a page for a few per cent.
+const BR_QUALITY: u32 = 5;
+/// Brotli's window (log2): 4 MB, more than any page.
+const BR_WINDOW: u32 = 22;
+
+/// The two stored encodings of one answer.
+pub(crate) struct Encoded {
+    pub(crate) br: Bytes,
+    pub(crate) gzip: Bytes,
+}
+
+/// How an answer goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Coding {
+    Br,
+    Gzip,
+    Identity,
+}
+
+impl Coding {
+    pub(crate) fn token(self) -> Option<&'static str> {
+        match self {
+            Coding::Br => Some("br"),
+            Coding::Gzip => Some("gzip"),
+            Coding::Identity => None,
+        }
+    }
+}
+
+/// Whether an answer is text worth compressing: HTML, JSON, XML (feeds, sitemaps), CSS,
+/// JavaScript, SVG, plain text, over 1 KB, not encoded already. Images, PDFs and other
+/// compressed formats are left alone.
+pub(crate) fn worth(headers: &HeaderMap, len: usize) -> bool {
+    if len < MIN_BYTES || headers.contains_key(header::CONTENT_ENCODING) {
+        return false;
+    }
+    let Some(ctype) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mime = ctype
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    mime.starts_with("text/")
+        || matches!(
+            mime.as_str(),
+            "application/json"
+                | "application/javascript"
+                | "application/xml"
+                | "application/rss+xml"
+                | "application/atom+xml"
+                | "application/feed+json"
+                | "application/manifest+json"
+                | "application/problem+json"
+                | "image/svg+xml"
+        )
+        || mime.ends_with("+json")
+        || mime.ends_with("+xml")
+}
+
+/// Both encodings of `body`; `None` when compressing fails or gains nothing. CPU work: call
+/// it off the async threads.
+pub(crate) fn encode(body: &[u8]) -> Option<Encoded> {
+    let mut br = Vec::with_capacity(body.len() / 4);
+    {
+        let mut w = brotli::CompressorWriter::new(&mut br, 16 * 1024, BR_QUALITY, BR_WINDOW);
+        w.write_all(body).ok()?;
+        w.flush().ok()?;
+    }
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 3),
+        flate2::Compression::default(),
+    );
+    gz.write_all(body).ok()?;
+    let gzip = gz.finish().ok()?;
+    if gzip.len() >= body.len() {
+        return None;
+    }
+    Some(Encoded {
+        br: Bytes::from(br),
+        gzip: Bytes::from(gzip),
+    })
+}
+
+/// The original bytes back from the gzip copy, for a client that accepts no encoding (or
+/// asks for a range of the original); at most `max` bytes.
+pub(crate) fn gunzip(gzip: &[u8], max: usize) -> Option<Bytes> {
+    let mut out = Vec::with_capacity(gzip.len() * 4);
+    flate2::read::GzDecoder::new(gzip)
+        .take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut out)
+        .ok()?;
+    (out.len() <= max).then(|| Bytes::from(out))
+}
+
+/// The coding to send by `Accept-Encoding` (RFC 9110, 12.5.3): the acceptable one with the
+/// highest q-value, br before gzip on a tie; identity when neither is acceptable (a client
+/// that refuses identity too still gets it: it is the one it can be sure to read).
+pub(crate) fn choose(request: &HeaderMap) -> Coding {
+    let mut q_br: Option<f32> = None;
+    let mut q_gzip: Option<f32> = None;
+    let mut q_star: Option<f32> = None;
+    for item in request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+    {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+            .find_map(|v| v.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match name.as_str() {
+            "br" => q_br = Some(q),
+            "gzip" | "x-gzip" => q_gzip = Some(q),
+            "*" => q_star = Some(q),
+            _ => {}
+        }
+    }
+    let br = q_br.or(q_star).unwrap_or(0.0);
+    let gzip = q_gzip.or(q_star).unwrap_or(0.0);
+    if br > 0.0 && br >= gzip {
+        Coding::Br
+    } else if gzip > 0.0 {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn accept(v: &'static str) -> Coding {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
+        choose(&h)
+    }
+
+    #[test]
+    fn the_client_s_q_values_decide() {
+        assert_eq!(accept("gzip, deflate, br, zstd"), Coding::Br);
+        assert_eq!(accept("gzip"), Coding::Gzip);
+        assert_eq!(accept("br;q=0.5, gzip;q=0.8"), Coding::Gzip);
+        assert_eq!(accept("br;q=0, gzip;q=0"), Coding::Identity);
+        assert_eq!(accept("*"), Coding::Br);
+        assert_eq!(accept("*;q=0.5, br;q=0"), Coding::Gzip);
+        assert_eq!(accept("identity"), Coding::Identity);
+        assert_eq!(choose(&HeaderMap::new()), Coding::Identity);
+    }
+
+    #[test]
+    fn text_is_compressed_and_comes_back_whole() {
+        let page =
+            "<p>Ủy ban nhân dân tỉnh Lào Cai thông báo lịch tiếp công dân.</p>\n".repeat(200);
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        assert!(worth(&h, page.len()));
+        let e = encode(page.as_bytes()).unwrap();
+        assert!(e.br.len() * 5 < page.len() && e.gzip.len() * 5 < page.len());
+        assert_eq!(gunzip(&e.gzip, 1 << 20).unwrap(), page.as_bytes());
+        assert!(gunzip(&e.gzip, 10).is_none(), "bounded");
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+        assert!(!worth(&h, page.len()));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/rss+xml"),
+        );
+        assert!(worth(&h, page.len()));
+        assert!(!worth(&h, 500), "small");
+    }
+}
