@@ -103,6 +103,15 @@ impl Loop {
         }
     }
 
+    /// Waits for `pause`, or less when `wake` is notified; false when the server stops.
+    pub(crate) async fn sleep_or(&mut self, pause: Duration, wake: &tokio::sync::Notify) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => true,
+            _ = wake.notified() => true,
+            _ = self.stop.changed() => false,
+        }
+    }
+
     /// Runs `work` unless the server stops first (`None` then).
     pub(crate) async fn unless_stopped<F: Future>(&mut self, work: F) -> Option<F::Output> {
         tokio::select! {

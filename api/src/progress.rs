@@ -23,6 +23,11 @@ pub struct Progress {
     pub backup_last_bytes: AtomicI64,
     pub backup_failures: AtomicU64,
     stopping: watch::Sender<bool>,
+    /// Wakes the search follower: this node just wrote (events to index now, not at the
+    /// next poll).
+    pub(crate) wake_indexer: tokio::sync::Notify,
+    /// Wakes the cache purger: the search index just took events in.
+    pub(crate) wake_purger: tokio::sync::Notify,
 }
 
 impl Default for Progress {
@@ -40,6 +45,8 @@ impl Default for Progress {
             backup_last_bytes: AtomicI64::new(0),
             backup_failures: AtomicU64::new(0),
             stopping: watch::channel(false).0,
+            wake_indexer: tokio::sync::Notify::new(),
+            wake_purger: tokio::sync::Notify::new(),
         }
     }
 }
@@ -57,8 +64,18 @@ impl Progress {
         self.indexed.load(Ordering::Acquire)
     }
     pub(crate) fn set_indexed(&self, seq: i64) {
-        self.indexed.store(seq, Ordering::Release);
+        let before = self.indexed.swap(seq, Ordering::AcqRel);
         self.set_head(seq);
+        if before != seq {
+            self.wake_purger.notify_one();
+        }
+    }
+
+    /// Says that this node committed events: its followers take them in at once. (The
+    /// others' followers still find them at their next poll.)
+    pub(crate) fn wrote(&self) {
+        self.wake_indexer.notify_one();
+        self.wake_purger.notify_one();
     }
     /// The cursor of the webhook endpoint furthest behind, if this node sends any.
     pub fn delivered(&self) -> Option<i64> {

@@ -45,6 +45,7 @@ pub(crate) async fn run(
         match outcome {
             Some((_, published)) if published > 0 => {
                 tracing::info!(published, "scheduler published due items");
+                progress.wrote();
             }
             Some(_) => {}
             None => {

@@ -39,7 +39,7 @@ pub(crate) async fn run(
         if let Some(cursor) = step.await {
             progress.set_indexed(cursor);
         }
-        if !task.sleep(every).await {
+        if !task.sleep_or(every, &progress.wake_indexer).await {
             return;
         }
     }

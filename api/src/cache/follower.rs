@@ -61,7 +61,7 @@ pub(crate) async fn run(
             }
             progress.set_purged(cursor);
         }
-        if !task.sleep(every).await {
+        if !task.sleep_or(every, &progress.wake_purger).await {
             return;
         }
     }

@@ -101,6 +101,7 @@ pub(crate) async fn middleware(State(st): State<CacheState>, req: Request, next:
             st.cache
                 .invalidate_after(&asked, resp.status(), resp.headers());
             if resp.status().is_success() {
+                st.progress.wrote();
                 st.purge_unfollowed().await;
             }
         }
