@@ -144,6 +144,22 @@ pub struct EdgeArgs {
     /// Memory for cached responses, in megabytes.
     #[arg(long, env = "PORTICO_EDGE_CACHE_MB", default_value_t = 512)]
     pub cache_mb: u64,
+    /// Requests per second one client address may send, sustained (off when not given);
+    /// past it, `429` with `Retry-After`.
+    #[arg(long, env = "PORTICO_EDGE_RATE_LIMIT")]
+    pub rate_limit: Option<f64>,
+    /// Requests one address may send at once after a quiet spell; by default four seconds'
+    /// worth of --rate-limit.
+    #[arg(long, env = "PORTICO_EDGE_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<f64>,
+    /// A proxy in front of the edge (a load balancer) whose `X-Forwarded-For` names the
+    /// client, for the rate limits. Repeatable.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PORTICO_EDGE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     pub connections: ConnArgs,
 }

@@ -23,6 +23,15 @@ pub fn run(args: EdgeArgs) -> Result<()> {
             ..Default::default()
         },
         connections: args.connections.limits(),
+        rate_limit: match args.rate_limit {
+            None => None,
+            Some(r) if r.is_finite() && r > 0.0 => Some(portico_api::edge::rate::RateLimit {
+                per_second: r,
+                burst: args.rate_limit_burst.unwrap_or(r * 4.0).max(1.0),
+            }),
+            Some(r) => anyhow::bail!("--rate-limit {r}: give requests per second above 0"),
+        },
+        trusted_proxies: args.trusted_proxies.clone(),
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

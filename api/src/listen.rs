@@ -54,6 +54,8 @@ pub struct ConnStats {
     pub refused_overall: AtomicU64,
     /// Connections closed because a request head did not arrive in time.
     pub header_timeouts: AtomicU64,
+    /// Requests refused because their address was past its rate (the edge's `--rate-limit`).
+    pub rate_limited: AtomicU64,
 }
 
 /// The open connections, by address.

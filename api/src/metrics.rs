@@ -293,6 +293,12 @@ impl Collector for StateCollector {
             "Connections closed because a request head did not arrive in time",
             c.header_timeouts.load(Ordering::Relaxed),
         )?;
+        counter(
+            &mut e,
+            "requests_rate_limited",
+            "Requests refused (429) because their address was past its rate",
+            c.rate_limited.load(Ordering::Relaxed),
+        )?;
         if let Some(p) = &self.progress {
             let head = p.head();
             gauge(&mut e, "event_log_head", "The last event in the log", head)?;

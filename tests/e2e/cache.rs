@@ -253,6 +253,13 @@ async fn metrics_and_readiness_describe_the_node() {
 }
 
 async fn start_edge(origins: &[&Server]) -> (String, tokio::sync::oneshot::Sender<()>) {
+    start_edge_with(origins, portico_api::edge::EdgeConfig::default()).await
+}
+
+async fn start_edge_with(
+    origins: &[&Server],
+    config: portico_api::edge::EdgeConfig,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -260,7 +267,7 @@ async fn start_edge(origins: &[&Server]) -> (String, tokio::sync::oneshot::Sende
         origins: origins.iter().map(|s| s.base.parse().unwrap()).collect(),
         token: Some(TOKEN.into()),
         health_interval: Duration::from_millis(200),
-        ..Default::default()
+        ..config
     };
     tokio::spawn(portico_api::edge::run(listener, config, async {
         let _ = stopped.await;
@@ -519,4 +526,74 @@ async fn pages_go_out_compressed_from_the_node_and_from_the_edge() {
         assert_eq!(coding, "gzip", "{base}/admin/login");
         assert!(text.contains("</form>"));
     }
+}
+
+#[tokio::test]
+async fn the_edge_limits_requests_per_client_address() {
+    let a = origin().await;
+    let (edge, _stop) = start_edge_with(
+        &[&a],
+        portico_api::edge::EdgeConfig {
+            rate_limit: Some(portico_api::edge::rate::RateLimit {
+                per_second: 2.0,
+                burst: 5.0,
+            }),
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..Default::default()
+        },
+    )
+    .await;
+    let home = format!("{edge}/main/");
+    let send = |client: &'static str| {
+        let http = a.http.clone();
+        let url = home.clone();
+        async move {
+            http.get(url)
+                .header("x-forwarded-for", client)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let mut limited = None;
+    for i in 0..8 {
+        let r = send("203.0.113.9").await;
+        if i < 5 {
+            assert_eq!(
+                r.status(),
+                StatusCode::OK,
+                "request {i} is within the burst"
+            );
+        } else if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(r);
+        }
+    }
+    let r = limited.expect("past the burst, a 429");
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry), "{retry}");
+    // Another citizen behind the same trusted proxy has a bucket of their own.
+    assert_eq!(send("198.51.100.4").await.status(), StatusCode::OK);
+    let metrics = a
+        .http
+        .get(format!("{edge}/_edge/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let n: u64 = metrics
+        .lines()
+        .find(|l| l.starts_with("portico_requests_rate_limited_total"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(n >= 1, "{metrics}");
+    // The sustained rate comes back.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(send("203.0.113.9").await.status(), StatusCode::OK);
 }

@@ -8,6 +8,7 @@
 //! path, `/metrics` included, reaches the origins unchanged.
 
 mod origins;
+pub mod rate;
 mod stream;
 
 use crate::cache::{cacheable_request, CacheConfig, Fetch, HttpCache};
@@ -41,6 +42,11 @@ pub struct EdgeConfig {
     pub origin_timeout: Duration,
     /// Header timeout and connection caps, as on a node.
     pub connections: crate::listen::ConnLimits,
+    /// Requests per address, when limited.
+    pub rate_limit: Option<rate::RateLimit>,
+    /// Proxies in front of the edge (a load balancer) whose `X-Forwarded-For` names the
+    /// client, for the rate limits; nobody else's is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for EdgeConfig {
@@ -52,6 +58,8 @@ impl Default for EdgeConfig {
             health_interval: Duration::from_secs(1),
             origin_timeout: Duration::from_secs(10),
             connections: crate::listen::ConnLimits::default(),
+            rate_limit: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -74,6 +82,9 @@ struct EdgeState {
     fetch: Fetch,
     metrics: Arc<Metrics>,
     token: Option<Arc<str>>,
+    limiter: Option<Arc<rate::Limiter>>,
+    trusted: Arc<[std::net::IpAddr]>,
+    connections: Arc<crate::listen::ConnStats>,
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.
@@ -115,6 +126,9 @@ pub async fn run(
         fetch,
         metrics: metrics.clone(),
         token: config.token.as_deref().map(Arc::from),
+        limiter: config.rate_limit.map(|l| Arc::new(rate::Limiter::new(l))),
+        trusted: config.trusted_proxies.clone().into(),
+        connections: connections.clone(),
     };
     let app = Router::new()
         .route("/_edge/healthz", get(|| async { "ok\n" }))
@@ -152,6 +166,15 @@ async fn proxy(
     if req.method().as_str() == "PURGE" {
         return purge_header(&st, &req);
     }
+    if let Some(limiter) = &st.limiter {
+        let ip = crate::handlers::auth::client_ip(peer, req.headers(), &st.trusted);
+        if let Err(seconds) = limiter.take(ip, std::time::Instant::now()) {
+            st.connections
+                .rate_limited
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return too_many(seconds);
+        }
+    }
     if cacheable_request(req.method(), req.headers()) {
         let (parts, _) = req.into_parts();
         return st.cache.handle(parts, &st.fetch).await;
@@ -182,6 +205,19 @@ async fn proxy(
             crate::cache::origin_unreachable(&asked)
         }
     }
+}
+
+/// `429` for a client past its rate, saying when to come back.
+fn too_many(seconds: u64) -> Response {
+    let mut r = (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(json!({"error": {"code": "too_many_requests", "message": format!("too many requests from this address; try again in {seconds} s")}})),
+    )
+        .into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    r
 }
 
 fn unauthorized() -> Response {
