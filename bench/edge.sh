@@ -64,12 +64,20 @@ run() {
   printf '%-10s %-18s %10s %10s %10s\n' "$server" "$name" "$RPS" "$P50" "$P99"
   [ -z "$ERRORS" ] || echo "  $ERRORS"
 }
-for what in "article page|/main/$CHANNEL/$SLUG" "API item|/api/v1/public/sites/main/items/$SLUG"; do
-  name=${what%%|*}; path=${what#*|}
-  run serve "$NODE" "$name" "$path"
-  run edge "$EDGE" "$name" "$path"
-  run varnish "$VARNISH" "$name" "$path"
+# As browsers ask (compressed: Portico sends br from its stored copy; Varnish, whose origin
+# sends the original, sends that), and as a client that takes no encoding (Portico inflates
+# its stored gzip copy for it).
+for enc in "br, gzip" ""; do
+  export WRK_HEADER=${enc:+Accept-Encoding: $enc}
+  echo "-- Accept-Encoding: ${enc:-(none)}"
+  for what in "article page|/main/$CHANNEL/$SLUG" "API item|/api/v1/public/sites/main/items/$SLUG"; do
+    name=${what%%|*}; path=${what#*|}
+    run serve "$NODE" "$name" "$path"
+    run edge "$EDGE" "$name" "$path"
+    run varnish "$VARNISH" "$name" "$path"
+  done
 done
+unset WRK_HEADER
 
 echo "== publish to visible at the edge"
 python3 - "$NODE" "$EDGE" <<'PY'

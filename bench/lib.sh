@@ -27,7 +27,12 @@ measure() {
   local url=$1 conns=$2 secs=$3 code out
   code=$(curl -s -o /dev/null -w "%{http_code}" "$url")
   [ "$code" = 200 ] || { echo "$url answers $code, not 200" >&2; return 1; }
-  out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$url")
+  # WRK_HEADER (e.g. "Accept-Encoding: br, gzip", as browsers send) goes with every request.
+  if [ -n "${WRK_HEADER:-}" ]; then
+    out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency -H "$WRK_HEADER" "$url")
+  else
+    out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$url")
+  fi
   RPS=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   P50=$(awk '$1=="50%" {print $2}' <<<"$out")
   P99=$(awk '$1=="99%" {print $2}' <<<"$out")
