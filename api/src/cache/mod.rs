@@ -548,11 +548,7 @@ impl HttpCache {
                 Ok(resp) => match read_whole(resp, this.config.max_entry_bytes).await {
                     Ok(resp) => {
                         let encoded = if encoding::worth(resp.headers(), resp.body().len()) {
-                            let body = resp.body().clone();
-                            tokio::task::spawn_blocking(move || encoding::encode(&body))
-                                .await
-                                .ok()
-                                .flatten()
+                            encoding::encode_off_thread(resp.body().clone()).await
                         } else {
                             None
                         };
