@@ -8,7 +8,7 @@
 //   token is refused and changes nothing;
 // - every admin screen passes axe-core's WCAG 2.1 A and AA rules at 1280 px and 360 px.
 // Usage: node admin.mjs BASE_URL [SHOTS_DIR]   (a running `portico serve --demo`)
-import { chromium } from 'playwright-core';
+import { axeSource, checks, launch } from './harness.mjs';
 import fs from 'node:fs';
 import assert from 'node:assert/strict';
 
@@ -18,23 +18,10 @@ if (!base) {
   console.error('usage: node admin.mjs BASE_URL [SHOTS_DIR]');
   process.exit(2);
 }
-const axe = fs.readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-});
-let checks = 0;
-let failures = 0;
-const check = async (name, fn) => {
-  checks += 1;
-  try {
-    await fn();
-    console.log(`✓ ${name}`);
-  } catch (e) {
-    failures += 1;
-    console.log(`✗ ${name}: ${e.message.split('\n').slice(0, 6).join('\n    ')}`);
-  }
-};
+const axe = axeSource;
+const browser = await launch();
+const tally = checks();
+const check = tally.check;
 
 /** A browser of its own for one user, signed in through the form. */
 const signIn = async (username, width = 1280, bypassCSP = false) => {
@@ -461,5 +448,5 @@ await check('signing out ends the session', async () => {
 });
 
 await browser.close();
-console.log(`admin: ${checks} browser checks, ${failures} failed${conflictShown ? '' : ' (the conflict view was not reached)'}`);
-process.exit(failures === 0 ? 0 : 1);
+console.log(`admin: ${tally.run} browser checks, ${tally.failed} failed${conflictShown ? '' : ' (the conflict view was not reached)'}`);
+process.exit(tally.failed === 0 ? 0 : 1);

@@ -12,7 +12,7 @@
 // - the sign-in page passes axe at 1280 and 360 px.
 // Starts its own provider and its own `portico serve --demo --demo-size small`.
 // Usage: node sso.mjs PORTICO_BINARY [SHOTS_DIR]
-import { chromium } from 'playwright-core';
+import { axeSource, checks, launch } from './harness.mjs';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -70,23 +70,10 @@ for (let i = 0; ; i++) {
   await new Promise((r) => setTimeout(r, 500));
 }
 
-const axe = fs.readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox'],
-});
-let checks = 0;
-let failures = 0;
-const check = async (name, fn) => {
-  checks += 1;
-  try {
-    await fn();
-    console.log(`✓ ${name}`);
-  } catch (e) {
-    failures += 1;
-    console.log(`✗ ${name}: ${e.message.split('\n').slice(0, 6).join('\n    ')}`);
-  }
-};
+const axe = axeSource;
+const browser = await launch();
+const tally = checks();
+const check = tally.check;
 
 /** From Portico's sign-in page through the provider's form; returns where the browser ends. */
 const ssoSignIn = async (page, login) => {
@@ -227,6 +214,6 @@ await check('the sign-in page with single sign-on passes axe (WCAG 2.1 AA) at 12
 
 await browser.close();
 await cleanup();
-if (failures) console.log(`the server said:\n${serverLog.split('\n').slice(-30).join('\n')}`);
-console.log(`\nsingle sign-on: ${checks} checks, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+if (tally.failed) console.log(`the server said:\n${serverLog.split('\n').slice(-30).join('\n')}`);
+console.log(`\nsingle sign-on: ${tally.run} checks, ${tally.failed} failed`);
+process.exit(tally.failed ? 1 : 0);

@@ -1325,18 +1325,18 @@ fn single_sign_on_settings_are_checked_and_password_sign_in_can_be_turned_off() 
     // A provider that does not answer (a closed port): the sign-in page offers single sign-on
     // only, the password is refused by the API too, and a sign-in that cannot reach the
     // provider comes back to the sign-in page saying so.
+    // A provider that does not answer: a closed port.
+    let sso = [
+        "--public-url",
+        "http://127.0.0.1:1",
+        "--oidc-issuer",
+        "http://127.0.0.1:9",
+        "--oidc-client-id",
+        "portico",
+    ];
     let server = serve(
         data.path(),
-        &[
-            "--public-url",
-            "http://127.0.0.1:1",
-            "--oidc-issuer",
-            "http://127.0.0.1:9",
-            "--oidc-client-id",
-            "portico",
-            "--password-sign-in",
-            "false",
-        ],
+        &[&sso[..], &["--password-sign-in", "false"]].concat(),
     );
     let http = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -1369,17 +1369,7 @@ fn single_sign_on_settings_are_checked_and_password_sign_in_can_be_turned_off() 
     drop(server);
     // With passwords on again: a callback nobody started is refused, and the audit log
     // says so.
-    let server = serve(
-        data.path(),
-        &[
-            "--public-url",
-            "http://127.0.0.1:1",
-            "--oidc-issuer",
-            "http://127.0.0.1:9",
-            "--oidc-client-id",
-            "portico",
-        ],
-    );
+    let server = serve(data.path(), &sso);
     let r = http
         .get(format!("{}/auth/oidc/callback?code=x&state=y", server.base))
         .send()
