@@ -261,6 +261,23 @@ async fn the_audit_log_says_who_did_what_when_and_from_where_and_exports_whole()
         .collect();
     assert_eq!(lines.len(), ids.len());
     assert_eq!(lines[0]["id"].as_i64().unwrap(), ids[0]);
+    // Compressed on the way (a browser asks so), whole, and an empty page too.
+    for query in ["", "?before=0"] {
+        let gz = reqwest::Client::new()
+            .get(format!("{}/api/v1/audit/export{query}", s.base))
+            .header("accept-encoding", "gzip")
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gz.headers()["content-encoding"], "gzip");
+        let bytes = gz.bytes().await.expect("a whole body");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+            .unwrap();
+        let rows = csv_rows(&text).len();
+        assert_eq!(rows, if query.is_empty() { ids.len() + 1 } else { 1 });
+    }
 }
 
 fn csv_rows(text: &str) -> Vec<Vec<String>> {

@@ -875,7 +875,7 @@ async fn read_whole(resp: Response<Body>, max: usize) -> Result<Response<Bytes>,
                     let head = futures::stream::iter(chunks.into_iter().map(Ok));
                     return Err(Response::from_parts(
                         parts,
-                        Body::from_stream(head.chain(stream)),
+                        Body::from_stream(head.chain(stream).fuse()),
                     ));
                 }
             }

@@ -229,7 +229,9 @@ pub(crate) async fn audit_download(
             format!("attachment; filename=\"portico-audit.{ext}\""),
         )
         .header(header::CACHE_CONTROL, "no-store")
-        .body(Body::from_stream(body))
+        // Fused: a layer around the body (compression) may ask again after the end, which
+        // an unfold must not be.
+        .body(Body::from_stream(body.fuse()))
         .map_err(|e| ApiError::internal(format!("audit export: {e}")))
 }
 
