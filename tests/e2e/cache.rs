@@ -381,6 +381,12 @@ async fn the_edge_shows_a_publish_within_a_second_and_serves_stale_when_its_orig
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 
+    // Every purge the origin owes the edge has arrived (a loaded machine may deliver the
+    // last of the publish's late), and the home page is held.
+    edge_caught_up(&a.http, &edge, &[&a]).await;
+    get(&a.http, &home).await;
+    assert_eq!(get(&a.http, &home).await.cache, "HIT");
+
     // The origin dies: the edge keeps serving what it has, with an honest Age.
     let http = a.http.clone();
     let origin_base = a.base.clone();
