@@ -187,13 +187,34 @@ pub async fn serve(
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                 req
             });
-            let mut builder = hyper::server::conn::http1::Builder::new();
+            // HTTP/1.1, or HTTP/2 with prior knowledge (h2c), told by the first bytes. They
+            // must come within the header timeout: the version is read before any timer of
+            // hyper's runs, and a client that sends nothing (or half the HTTP/2 preface)
+            // would otherwise hold the connection for ever.
+            match preface_in_time(&stream, header_timeout).await {
+                Preface::Ready => {}
+                Preface::Closed => return,
+                Preface::Slow => {
+                    stats.header_timeouts.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+            }
+            let mut builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
             builder
+                .http1()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout);
-            let conn = builder
-                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
-                .with_upgrades();
+            builder
+                .http2()
+                .timer(TokioTimer::new())
+                .max_concurrent_streams(100)
+                .keep_alive_interval(Some(header_timeout))
+                .keep_alive_timeout(header_timeout);
+            let conn = builder.serve_connection_with_upgrades(
+                TokioIo::new(stream),
+                TowerToHyperService::new(service),
+            );
             let mut conn = std::pin::pin!(conn);
             let outcome = tokio::select! {
                 r = conn.as_mut() => r,
@@ -203,7 +224,9 @@ pub async fn serve(
                 }
             };
             if let Err(e) = outcome {
-                if e.is_timeout() {
+                if e.downcast_ref::<hyper::Error>()
+                    .is_some_and(|e| e.is_timeout())
+                {
                     stats.header_timeouts.fetch_add(1, Ordering::Relaxed);
                 }
                 tracing::trace!(error = %e, "connection ended");
@@ -217,6 +240,44 @@ pub async fn serve(
     let mut done_rx = done_rx;
     let _ = done_rx.recv().await;
     Ok(())
+}
+
+/// HTTP/2's connection preface, which a client with prior knowledge sends first.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// How a connection began.
+enum Preface {
+    /// Enough bytes to tell the protocol.
+    Ready,
+    /// Closed (or failed) before that.
+    Closed,
+    /// Not within the header timeout.
+    Slow,
+}
+
+/// Whether the connection's first bytes arrive within `timeout`, enough of them to tell
+/// HTTP/1.1 (anything that is not the start of the HTTP/2 preface) from HTTP/2 (the whole
+/// preface). Peeked, not read: the connection's parser reads them again.
+async fn preface_in_time(stream: &tokio::net::TcpStream, timeout: Duration) -> Preface {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut buf = [0u8; 24];
+    loop {
+        let n = match tokio::time::timeout_at(deadline, stream.peek(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return Preface::Closed,
+            Ok(Ok(n)) => n,
+            Err(_) => return Preface::Slow,
+        };
+        let got = buf.get(..n).unwrap_or_default();
+        if n >= H2_PREFACE.len() || !H2_PREFACE.starts_with(got) {
+            return Preface::Ready;
+        }
+        // A part of the preface: wait for the rest (peek returns at once while data is
+        // there, so give it a moment).
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        if tokio::time::Instant::now() >= deadline {
+            return Preface::Slow;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -603,3 +603,21 @@ async fn the_edge_limits_requests_per_client_address() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(send("203.0.113.9").await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_node_and_the_edge_speak_http2_with_prior_knowledge_and_http1() {
+    let a = origin().await;
+    let (edge, _stop) = start_edge(&[&a]).await;
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    for base in [a.base.as_str(), edge.as_str()] {
+        let r = h2.get(format!("{base}/main/")).send().await.unwrap();
+        assert_eq!(r.version(), reqwest::Version::HTTP_2, "{base}");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.unwrap().contains("</html>"));
+        let r = a.http.get(format!("{base}/main/")).send().await.unwrap();
+        assert_eq!(r.version(), reqwest::Version::HTTP_11, "{base}");
+    }
+}

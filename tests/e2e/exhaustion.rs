@@ -219,6 +219,38 @@ async fn half_open_connections_neither_fill_the_server_nor_stay() {
 }
 
 #[tokio::test]
+async fn a_connection_that_sends_nothing_or_half_the_http2_preface_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = crate::support::Server::start_with(portico_api::ApiConfig {
+        connections: portico_api::listen::ConnLimits {
+            header_timeout: Duration::from_secs(1),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut half = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    half.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    for c in [&mut silent, &mut half] {
+        let mut b = [0u8; 64];
+        let closed = matches!(
+            tokio::time::timeout(Duration::from_millis(500), c.read(&mut b)).await,
+            Ok(Ok(0)) | Ok(Err(_))
+        );
+        assert!(closed, "still open after the header timeout");
+    }
+    assert!(
+        metric(
+            &s.metrics().await,
+            "portico_connections_header_timeouts_total"
+        ) >= 2
+    );
+}
+
+#[tokio::test]
 async fn a_body_trickling_in_is_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let s = crate::support::Server::start_with(portico_api::ApiConfig {
