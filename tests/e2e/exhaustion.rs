@@ -161,17 +161,22 @@ fn metric(text: &str, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
-#[tokio::test]
-async fn half_open_connections_neither_fill_the_server_nor_stay() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let s = crate::support::Server::start_with(portico_api::ApiConfig {
+/// A server that gives clients one second to send a request head.
+async fn with_header_timeout_of_a_second() -> crate::support::Server {
+    crate::support::Server::start_with(portico_api::ApiConfig {
         connections: portico_api::listen::ConnLimits {
             header_timeout: Duration::from_secs(1),
             ..Default::default()
         },
         ..Default::default()
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn half_open_connections_neither_fill_the_server_nor_stay() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = with_header_timeout_of_a_second().await;
     let addr = s.base.trim_start_matches("http://").to_owned();
     // 3,000 connections from one address, each with half a request head.
     let mut held = Vec::new();
@@ -221,14 +226,7 @@ async fn half_open_connections_neither_fill_the_server_nor_stay() {
 #[tokio::test]
 async fn a_connection_that_sends_nothing_or_half_the_http2_preface_is_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let s = crate::support::Server::start_with(portico_api::ApiConfig {
-        connections: portico_api::listen::ConnLimits {
-            header_timeout: Duration::from_secs(1),
-            ..Default::default()
-        },
-        ..Default::default()
-    })
-    .await;
+    let s = with_header_timeout_of_a_second().await;
     let addr = s.base.trim_start_matches("http://").to_owned();
     let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let mut half = tokio::net::TcpStream::connect(&addr).await.unwrap();
