@@ -314,6 +314,25 @@ pub struct ServeArgs {
     /// slower uploads are cut off (408).
     #[arg(long, env = "PORTICO_MIN_BODY_RATE", default_value_t = 1024)]
     pub min_body_rate: u64,
+    /// The SMTP server for mail to citizens and staff (question confirmations, notices of
+    /// answers, new questions and comments): `smtp://host:587` (STARTTLS when offered) or
+    /// `smtps://user:password@host:465`. No mail is sent without it.
+    #[arg(long, env = "PORTICO_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of that mail.
+    #[arg(
+        long,
+        env = "PORTICO_MAIL_FROM",
+        default_value = "Cổng thông tin điện tử <no-reply@localhost>"
+    )]
+    pub mail_from: String,
+    /// Questions and comments one address may send per hour, sustained (citizens behind
+    /// one office's address share it); 429 beyond.
+    #[arg(long, env = "PORTICO_SUBMISSIONS_PER_HOUR", default_value_t = 60.0)]
+    pub submissions_per_hour: f64,
+    /// Questions and comments one address may send at once after a quiet spell.
+    #[arg(long, env = "PORTICO_SUBMISSION_BURST", default_value_t = 10.0)]
+    pub submission_burst: f64,
     #[command(flatten)]
     pub connections: ConnArgs,
     #[command(flatten)]

@@ -128,6 +128,15 @@ pub fn run(args: ServeArgs) -> Result<()> {
                 None => None,
             },
             oidc,
+            mail: args.smtp_url.clone().map(|smtp_url| portico_api::mail::MailConfig {
+                smtp_url,
+                from: args.mail_from.clone(),
+                interval: std::time::Duration::from_secs(2),
+            }),
+            submissions: portico_api::edge::rate::RateLimit {
+                per_second: args.submissions_per_hour.max(0.01) / 3600.0,
+                burst: args.submission_burst.max(1.0),
+            },
             webhooks: portico_api::WebhookConfig {
                 allow: args.webhook_allow.clone(),
                 give_up_after: std::time::Duration::from_secs(

@@ -25,6 +25,10 @@ pub(crate) enum Input {
     List,
     /// Files attached to a document: a name and an address per line.
     Attachments,
+    /// A time typed as dd/mm/yyyy hh:mm, Vietnam's time (UTC+7).
+    Time,
+    /// Yes or no.
+    Flag,
 }
 
 /// One input of a form.
@@ -50,6 +54,7 @@ const STATUSES: &[&str] = &[
     "expired",
     "unknown",
 ];
+const FLAG: &[&str] = &["false", "true"];
 const LEVELS: &[&str] = &["province", "district", "commune"];
 const ONLINE: &[&str] = &["full", "partial", "none"];
 
@@ -90,6 +95,26 @@ const PROCEDURE: &[FieldDef] = &[
     f("fees", Input::Text, false),
     f("legal_basis", Input::Markdown, false),
 ];
+const QUESTION: &[FieldDef] = &[
+    f("title", Input::Text, true),
+    f("asker", Input::Text, false),
+    f("field", Input::Text, false),
+    f("asked_on", Input::Date, false),
+    f("question", Input::Markdown, true),
+    f("answer", Input::Markdown, true),
+    f("answered_by", Input::Text, false),
+];
+const CONSULTATION: &[FieldDef] = &[
+    f("title", Input::Text, true),
+    f("agency", Input::Text, false),
+    f("field", Input::Text, false),
+    f("opens_at", Input::Time, true),
+    f("closes_at", Input::Time, true),
+    f("summary", Input::Long, false),
+    f("body", Input::Markdown, true),
+    f("attachments", Input::Attachments, false),
+    f("report_published", Input::Flag, false),
+];
 const PAGE: &[FieldDef] = &[
     f("title", Input::Text, true),
     f("summary", Input::Long, false),
@@ -103,6 +128,8 @@ pub(crate) fn of(kind: ItemKind) -> &'static [FieldDef] {
         ItemKind::Document => DOCUMENT,
         ItemKind::Procedure => PROCEDURE,
         ItemKind::Page => PAGE,
+        ItemKind::Question => QUESTION,
+        ItemKind::Consultation => CONSULTATION,
     }
 }
 
@@ -128,6 +155,8 @@ fn input_name(i: Input) -> &'static str {
         Input::Choice(_) => "choice",
         Input::List => "list",
         Input::Attachments => "attachments",
+        Input::Time => "time",
+        Input::Flag => "choice",
     }
 }
 
@@ -164,8 +193,43 @@ fn shown(def: &FieldDef, v: Option<&Value>) -> String {
                     .join("\n")
             })
             .unwrap_or_default(),
+        Input::Time => v
+            .as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| {
+                t.with_timezone(&vietnam())
+                    .format("%d/%m/%Y %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        Input::Flag => match v.as_bool() {
+            Some(true) => "true".to_owned(),
+            _ => "false".to_owned(),
+        },
         _ => v.as_str().map(str::to_owned).unwrap_or_default(),
     }
+}
+
+/// Vietnam's time (UTC+7, no daylight saving): how editors read and type times.
+fn vietnam() -> chrono::FixedOffset {
+    use chrono::Offset;
+    chrono::FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| chrono::Utc.fix())
+}
+
+/// `05/03/2024 08:00` (Vietnam's time) or an RFC 3339 time → RFC 3339.
+pub(crate) fn parse_time(s: &str) -> Option<String> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.to_rfc3339());
+    }
+    let naive = ["%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        .or_else(|| parse_date(s).and_then(|d| d.and_hms_opt(0, 0, 0)))?;
+    naive
+        .and_local_timezone(vietnam())
+        .single()
+        .map(|t| t.to_rfc3339())
 }
 
 /// The form of `kind` filled from stored fields.
@@ -178,6 +242,7 @@ pub(crate) fn from_stored(kind: ItemKind, fields: &Value) -> Vec<FormField> {
             required: def.required,
             choices: match def.input {
                 Input::Choice(c) => c,
+                Input::Flag => FLAG,
                 _ => &[],
             },
             value: shown(def, fields.get(def.name)),
@@ -196,6 +261,7 @@ pub(crate) fn from_posted(kind: ItemKind, posted: &[(String, String)]) -> Vec<Fo
             required: def.required,
             choices: match def.input {
                 Input::Choice(c) => c,
+                Input::Flag => FLAG,
                 _ => &[],
             },
             value: value_of(posted, def.name).to_owned(),
@@ -272,6 +338,20 @@ pub(crate) fn to_fields(kind: ItemKind, posted: &[(String, String)]) -> Result<V
                     }
                 }
             }
+            Input::Time => {
+                if raw.is_empty() {
+                    if def.required {
+                        return Err((def.name, "error.required"));
+                    }
+                    Value::Null
+                } else {
+                    match parse_time(raw) {
+                        Some(t) => Value::String(t),
+                        None => return Err((def.name, "error.time")),
+                    }
+                }
+            }
+            Input::Flag => Value::Bool(raw == "true"),
             Input::List => {
                 let words: Vec<Value> = raw
                     .split([',', '\n'])

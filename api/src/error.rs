@@ -21,6 +21,8 @@ pub enum ApiError {
     },
     /// Too many attempts; retry after this many seconds.
     TooMany(u64),
+    /// Too many questions or comments from one address; retry after this many seconds.
+    TooManySubmissions(u64),
 }
 
 impl ApiError {
@@ -68,6 +70,17 @@ impl IntoResponse for ApiError {
                 let mut r = body(
                     ErrorCode::TooManyAttempts,
                     &format!("too many failed logins; try again in {secs} seconds"),
+                    None,
+                );
+                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                r
+            }
+            ApiError::TooManySubmissions(secs) => {
+                let mut r = body(
+                    ErrorCode::TooManyRequests,
+                    &format!("too many submissions from this address; try again in {secs} seconds"),
                     None,
                 );
                 if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {

@@ -31,10 +31,12 @@ mod handlers;
 mod host_routing;
 pub mod listen;
 pub mod login_limit;
+pub mod mail;
 pub mod media;
 pub mod metrics;
 mod oidc;
 pub mod progress;
+mod report;
 mod routes;
 mod scheduler;
 mod search_follower;
@@ -94,6 +96,10 @@ pub struct ApiConfig {
     pub backups: Option<backups::BackupSchedule>,
     /// Single sign-on with the province's OpenID Connect provider, when configured.
     pub oidc: Option<oidc::OidcConfig>,
+    /// Mail to citizens and staff (confirmations, notices), when an SMTP server is set.
+    pub mail: Option<mail::MailConfig>,
+    /// How many questions and comments one address may send: a burst, then a steady rate.
+    pub submissions: edge::rate::RateLimit,
 }
 
 impl Default for ApiConfig {
@@ -115,6 +121,11 @@ impl Default for ApiConfig {
             min_body_rate: 1024,
             backups: None,
             oidc: None,
+            mail: None,
+            submissions: edge::rate::RateLimit {
+                per_second: 1.0 / 60.0,
+                burst: 10.0,
+            },
         }
     }
 }
@@ -140,6 +151,8 @@ pub struct AppState {
     pub(crate) progress: Arc<progress::Progress>,
     pub(crate) metrics: Arc<metrics::Metrics>,
     pub(crate) oidc: Option<Arc<oidc::Oidc>>,
+    /// Questions and comments per client address.
+    pub(crate) submissions: Arc<edge::rate::Limiter>,
 }
 
 impl AppState {
@@ -161,6 +174,7 @@ impl AppState {
         };
         Ok(AppState {
             oidc,
+            submissions: Arc::new(edge::rate::Limiter::new(config.submissions)),
             progress,
             metrics,
             media: Arc::new(media::MediaService::new(blobs, config.media.clone())),
@@ -204,6 +218,20 @@ pub async fn serve(
             stop_tx.subscribe(),
         ))
     });
+    let mail_loop = match &config.mail {
+        Some(c) => {
+            let mailer = mail::Mailer::new(c).map_err(std::io::Error::other)?;
+            Some(tokio::spawn(mail::run(
+                engine.clone(),
+                mailer,
+                config.public_url.clone(),
+                c.interval,
+                stop_tx.subscribe(),
+            )))
+        }
+        None => None,
+    };
+    let engine = engine.with_mail(config.mail.is_some());
     let scheduler = tokio::spawn(scheduler::run(
         engine.clone(),
         progress.clone(),
@@ -294,6 +322,9 @@ pub async fn serve(
     let _ = purger.await;
     if let Some(b) = backup_loop {
         let _ = b.await;
+    }
+    if let Some(m) = mail_loop {
+        let _ = m.await;
     }
     result
 }

@@ -37,6 +37,7 @@ pub struct Metrics {
     requests: Family<Labels, Counter>,
     latency: Latency,
     login_refused: Family<Labels, Counter>,
+    submissions_limited: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -71,6 +72,12 @@ impl Metrics {
             "Sign-ins refused by a limit, by what was limited (username_and_address, address)",
             login_refused.clone(),
         );
+        let submissions_limited = Counter::default();
+        registry.register(
+            "submissions_rate_limited",
+            "Citizens' questions and comments refused by the per-address limit",
+            submissions_limited.clone(),
+        );
         registry.register_collector(Box::new(StateCollector {
             cache,
             progress,
@@ -81,7 +88,13 @@ impl Metrics {
             requests,
             latency,
             login_refused,
+            submissions_limited,
         }
+    }
+
+    /// Counts a question or comment refused by the per-address limit.
+    pub fn submission_limited(&self) {
+        self.submissions_limited.inc();
     }
 
     /// Counts a sign-in refused by a limit of `scope`.

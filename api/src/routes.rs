@@ -2,8 +2,8 @@
 
 use crate::error::ApiError;
 use crate::handlers::{
-    auth, channels, feeds, health, items, media, network, openapi, pages, public, search, tokens,
-    webhooks,
+    auth, channels, feeds, health, items, media, network, openapi, pages, participation, public,
+    search, tokens, webhooks,
 };
 use crate::host_routing::HostSite;
 use crate::AppState;
@@ -143,6 +143,51 @@ fn admin_table() -> Vec<Endpoint> {
             vec![ep!(GET items::revision)],
         ),
         ("/items/{id}/history", vec![ep!(GET items::history)]),
+        (
+            "/sites/{site}/questions",
+            vec![ep!(GET participation::questions)],
+        ),
+        ("/questions/{id}", vec![ep!(GET participation::question)]),
+        (
+            "/questions/{id}/answer",
+            vec![ep!(POST participation::answer)],
+        ),
+        (
+            "/questions/{id}/reject",
+            vec![ep!(POST participation::reject)],
+        ),
+        (
+            "/questions/{id}/forward",
+            vec![ep!(POST participation::forward)],
+        ),
+        (
+            "/questions/{id}/personal-data",
+            vec![ep!(DELETE participation::erase_question)],
+        ),
+        (
+            "/items/{id}/comments",
+            vec![ep!(GET participation::comments)],
+        ),
+        (
+            "/comments/{id}/moderation",
+            vec![ep!(POST participation::moderate)],
+        ),
+        (
+            "/comments/{id}/response",
+            vec![ep!(POST participation::respond)],
+        ),
+        (
+            "/comments/{id}/personal-data",
+            vec![ep!(DELETE participation::erase_comment)],
+        ),
+        (
+            "/items/{id}/report.csv",
+            vec![ep!(GET participation::report_csv)],
+        ),
+        (
+            "/items/{id}/report.docx",
+            vec![ep!(GET participation::report_docx)],
+        ),
     ]
 }
 
@@ -157,6 +202,30 @@ fn public_table() -> Vec<Endpoint> {
         ("/changes", vec![ep!(GET public::changes)]),
         ("/search", vec![ep!(GET search::search)]),
         ("/suggest", vec![ep!(GET search::suggest)]),
+        (
+            "/sites/{site}/questions",
+            vec![ep!(POST participation::ask)],
+        ),
+        ("/questions/confirm", vec![ep!(POST participation::confirm)]),
+        (
+            "/questions/{reference}",
+            vec![ep!(GET participation::status)],
+        ),
+        (
+            "/items/{id}/sections",
+            vec![ep!(GET participation::sections)],
+        ),
+        (
+            "/items/{id}/comments",
+            vec![
+                ep!(GET participation::public_comments),
+                ep!(POST participation::comment),
+            ],
+        ),
+        (
+            "/items/{id}/report",
+            vec![ep!(GET participation::public_report)],
+        ),
     ]
 }
 
@@ -228,6 +297,14 @@ pub fn router(state: AppState, editors: portico_admin::Admin) -> Router {
         .route("/{site}/giao-dien.css", get(pages::site_css))
         .route("/{site}/van-ban", get(pages::documents))
         .route("/{site}/thu-tuc", get(pages::procedures))
+        .route("/{site}/hoi-dap", get(pages::questions).post(pages::ask))
+        .route("/{site}/hoi-dap/tra-cuu", get(pages::lookup))
+        .route("/{site}/hoi-dap/xac-nhan", get(pages::confirm))
+        .route("/{site}/lay-y-kien", get(pages::consultations))
+        .route(
+            "/{site}/lay-y-kien/{id}/gop-y",
+            axum::routing::post(pages::comment),
+        )
         .route("/{site}/{channel}", get(pages::channel_page))
         .route("/{site}/{channel}/", get(pages::channel_page))
         .route("/{site}/{channel}/{slug}", get(pages::item_page));

@@ -9,6 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// How often personal data past its retention period is looked for.
+const ERASE_EVERY: Duration = Duration::from_secs(3600);
+
 pub(crate) async fn run(
     engine: Engine,
     progress: Arc<Progress>,
@@ -16,18 +19,27 @@ pub(crate) async fn run(
     stop: watch::Receiver<bool>,
 ) {
     let mut task = Loop::new("scheduler", stop);
+    // Personal data past its sites' retention periods is erased hourly (and at start-up).
+    let mut erased_at: Option<std::time::Instant> = None;
     loop {
         let e = engine.clone();
+        let erase = erased_at.is_none_or(|t| t.elapsed() >= ERASE_EVERY);
         // Only the leading node publishes; the others wait to take over.
         let outcome = task
             .blocking(move || {
                 let lead = e.lead()?;
+                if lead && erase {
+                    e.erase_expired_personal_data()?;
+                }
                 Ok::<_, portico_engine::EngineError>((
                     lead,
                     if lead { e.publish_due()? } else { 0 },
                 ))
             })
             .await;
+        if erase && outcome.is_some_and(|(lead, _)| lead) {
+            erased_at = Some(std::time::Instant::now());
+        }
         progress.scheduler_runs.fetch_add(1, Ordering::Relaxed);
         progress
             .scheduler_ok

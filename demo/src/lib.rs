@@ -8,6 +8,7 @@
 
 mod fixture;
 mod network;
+mod participation;
 pub mod pdf;
 pub mod photos;
 pub mod procedures;
@@ -357,6 +358,10 @@ pub fn seed_with_media(
             summary.items += in_every_state(&dated, &crew, &clock, slug, &place, &mut rng, now)?;
         }
     }
+    // Citizens' questions and a draft open for comment, on the main portal.
+    let made = participation::seed(&dated, &crew, &clock, "main", now)?;
+    summary.items += made;
+    summary.published += made;
     engine.record_system("demo.finished", None)?;
     Ok(summary)
 }

@@ -18,6 +18,10 @@ pub enum ItemKind {
     Document,
     Procedure,
     Page,
+    /// A citizen's question with the agency's answer (Hỏi – Đáp).
+    Question,
+    /// A draft document open for public comment (Lấy ý kiến).
+    Consultation,
 }
 
 named!(ItemKind, "kind", {
@@ -25,6 +29,8 @@ named!(ItemKind, "kind", {
     Document => "document",
     Procedure => "procedure",
     Page => "page",
+    Question => "question",
+    Consultation => "consultation",
 });
 
 /// "bài viết": the path segment of an item in no channel (`/{site}/bai-viet/{slug}`), and the
@@ -32,7 +38,15 @@ named!(ItemKind, "kind", {
 pub const DEFAULT_SEGMENT: &str = "bai-viet";
 
 /// The long fields that lists leave out: full texts, steps, papers, attachments.
-pub const LONG_FIELDS: [&str; 5] = ["body", "steps", "papers", "legal_basis", "attachments"];
+pub const LONG_FIELDS: [&str; 7] = [
+    "body",
+    "steps",
+    "papers",
+    "legal_basis",
+    "attachments",
+    "question",
+    "answer",
+];
 
 /// Size limits on text fields, in characters.
 #[derive(Debug, Clone, Copy)]
@@ -280,6 +294,57 @@ pub struct Page {
     pub body: String,
 }
 
+/// A question a citizen asked and the agency's answer, as the public sees it: the asker's
+/// shown name only, never their email, phone or address (those stay with the question).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub title: String,
+    /// What was asked, as the asker wrote it (Markdown, sanitised like any body).
+    pub question: String,
+    /// The name shown with the question ("Nguyễn Văn A, xã Tả Van").
+    #[serde(default)]
+    pub asker: String,
+    /// Lĩnh vực.
+    #[serde(default)]
+    pub field: String,
+    /// When the question arrived.
+    #[serde(default)]
+    pub asked_on: Option<Date>,
+    /// The agency's answer (CommonMark).
+    pub answer: String,
+    /// The agency that answered.
+    #[serde(default)]
+    pub answered_by: String,
+}
+
+/// A draft document open for public comment between two times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consultation {
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    /// The draft in CommonMark; its headings (Chương, Mục, Điều) cut it into the sections
+    /// people comment on.
+    pub body: String,
+    /// When comments open and close (RFC 3339).
+    pub opens_at: chrono::DateTime<chrono::Utc>,
+    pub closes_at: chrono::DateTime<chrono::Utc>,
+    /// The drafting agency (cơ quan chủ trì soạn thảo).
+    #[serde(default)]
+    pub agency: String,
+    /// Lĩnh vực.
+    #[serde(default)]
+    pub field: String,
+    /// The draft as files (PDF, DOCX).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// Whether the report of comments taken up and explained is public with the draft.
+    #[serde(default)]
+    pub report_published: bool,
+}
+
 /// The typed fields of one revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Content {
@@ -287,6 +352,8 @@ pub enum Content {
     Document(Document),
     Procedure(Procedure),
     Page(Page),
+    Question(Question),
+    Consultation(Consultation),
 }
 
 impl Content {
@@ -309,6 +376,8 @@ impl Content {
             ItemKind::Document => Content::Document(from_value(fields)?),
             ItemKind::Procedure => Content::Procedure(from_value(fields)?),
             ItemKind::Page => Content::Page(from_value(fields)?),
+            ItemKind::Question => Content::Question(from_value(fields)?),
+            ItemKind::Consultation => Content::Consultation(from_value(fields)?),
         };
         content.validate(limits)?;
         Ok(content)
@@ -322,6 +391,8 @@ impl Content {
             ItemKind::Document => Content::Document(from_value(fields).map_err(bad)?),
             ItemKind::Procedure => Content::Procedure(from_value(fields).map_err(bad)?),
             ItemKind::Page => Content::Page(from_value(fields).map_err(bad)?),
+            ItemKind::Question => Content::Question(from_value(fields).map_err(bad)?),
+            ItemKind::Consultation => Content::Consultation(from_value(fields).map_err(bad)?),
         })
     }
 
@@ -332,6 +403,8 @@ impl Content {
             Content::Document(_) => ItemKind::Document,
             Content::Procedure(_) => ItemKind::Procedure,
             Content::Page(_) => ItemKind::Page,
+            Content::Question(_) => ItemKind::Question,
+            Content::Consultation(_) => ItemKind::Consultation,
         }
     }
 
@@ -342,6 +415,8 @@ impl Content {
             Content::Document(d) => &d.title,
             Content::Procedure(p) => &p.title,
             Content::Page(p) => &p.title,
+            Content::Question(q) => &q.title,
+            Content::Consultation(c) => &c.title,
         }
     }
 
@@ -360,6 +435,8 @@ impl Content {
             Content::Article(a) => vec![("body", &a.body)],
             Content::Document(d) => vec![("body", &d.body)],
             Content::Page(p) => vec![("body", &p.body)],
+            Content::Question(q) => vec![("question", &q.question), ("answer", &q.answer)],
+            Content::Consultation(c) => vec![("body", &c.body)],
             Content::Procedure(p) => vec![
                 ("steps", &p.steps),
                 ("papers", &p.papers),
@@ -377,6 +454,8 @@ impl Content {
             Content::Document(d) => serde_json::to_value(d),
             Content::Procedure(p) => serde_json::to_value(p),
             Content::Page(p) => serde_json::to_value(p),
+            Content::Question(q) => serde_json::to_value(q),
+            Content::Consultation(c) => serde_json::to_value(c),
         };
         // These types contain only strings, dates, enums and lists: serialising cannot fail.
         v.unwrap_or(serde_json::Value::Null)
@@ -452,6 +531,39 @@ impl Content {
                 c.required("title", &p.title, l.title);
                 c.max("summary", &p.summary, l.summary);
                 c.max("body", &p.body, l.body);
+            }
+            Content::Question(q) => {
+                c.required("title", &q.title, l.title);
+                c.required("question", &q.question, l.summary * 4);
+                c.max("asker", &q.asker, l.short);
+                c.max("field", &q.field, l.short);
+                c.required("answer", &q.answer, l.body);
+                c.max("answered_by", &q.answered_by, l.short);
+            }
+            Content::Consultation(d) => {
+                c.required("title", &d.title, l.title);
+                c.max("summary", &d.summary, l.summary);
+                c.required("body", &d.body, l.body);
+                c.max("agency", &d.agency, l.short);
+                c.max("field", &d.field, l.short);
+                c.count("attachments", d.attachments.len(), l.list);
+                for (i, a) in d.attachments.iter().enumerate() {
+                    c.required(&format!("attachments[{i}].name"), &a.name, l.short);
+                    let field = format!("attachments[{i}].href");
+                    c.required(&field, &a.href, 2_000);
+                    c.link(&field, &a.href, Link::MediaOrWeb);
+                }
+                if d.closes_at <= d.opens_at {
+                    c.fail(
+                        InvalidKind::InvalidDate,
+                        "closes_at",
+                        format!(
+                            "closes_at ({}) must come after opens_at ({})",
+                            d.closes_at.to_rfc3339(),
+                            d.opens_at.to_rfc3339()
+                        ),
+                    );
+                }
             }
         }
         c.finish()

@@ -93,6 +93,7 @@ impl Event {
                 self.site_id.map(Dependency::Site).into_iter().collect()
             }
             EventKind::SiteCreated => vec![Dependency::Sites, Dependency::Network],
+            EventKind::CommentsChanged => self.item_id.map(Dependency::Item).into_iter().collect(),
             EventKind::MediaChanged => self
                 .media_payload()
                 .map(|p| Dependency::Media(p.media))

@@ -32,6 +32,10 @@ pub enum EventKind {
     MediaChanged,
     /// A site's settings changed (look, footer facts, home blocks).
     SiteChanged,
+    /// A comment on a consultation became public or stopped being public, or the agency
+    /// answered one: the consultation's page and comment list change. Says only the
+    /// comment's id, never who sent it.
+    CommentsChanged,
 }
 
 crate::names::named!(EventKind, "event kind", {
@@ -46,6 +50,7 @@ crate::names::named!(EventKind, "event kind", {
     UserCreated => "user_created",
     MediaChanged => "media_changed",
     SiteChanged => "site_changed",
+    CommentsChanged => "comments_changed",
 });
 
 /// An event to append with a change. Its `data` is one of the payloads below, written only by
@@ -105,6 +110,16 @@ impl NewEvent {
             site_id: Some(site),
             item_id: item,
             data: payload(p),
+        }
+    }
+
+    /// The public comments of a consultation changed.
+    pub fn comments_changed(site: SiteId, item: ItemId, comment: i64) -> Self {
+        NewEvent {
+            kind: EventKind::CommentsChanged,
+            site_id: Some(site),
+            item_id: Some(item),
+            data: serde_json::json!({ "comment": comment }),
         }
     }
 

@@ -1,7 +1,6 @@
 //! Typed identifiers, so a site id can never be passed where an item id is expected.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 macro_rules! id {
     ($(#[$m:meta])* $name:ident, $inner:ty) => {
@@ -10,13 +9,15 @@ macro_rules! id {
         #[serde(transparent)]
         pub struct $name(pub $inner);
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)
             }
         }
     };
 }
+
+pub(crate) use id;
 
 id!(
     /// A portal in the network.

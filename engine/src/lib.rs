@@ -27,6 +27,7 @@ mod filters;
 mod ids;
 mod media;
 mod names;
+mod participation;
 mod policy;
 mod render;
 mod service;
@@ -41,9 +42,9 @@ mod workflow;
 pub use auth::{hash_password, verify_password, HashCost, LoginToken, TOKEN_TTL_HOURS};
 pub use clock::{vietnam, Clock, ManualClock, SystemClock};
 pub use content::{
-    serde_error, Article, Attachment, Content, Date, Document, EffectStatus, ItemKind, Limits,
-    OnlineLevel, Page, Procedure, ProcedureLevel, Relation, RelationKind, DEFAULT_SEGMENT,
-    LONG_FIELDS,
+    serde_error, Article, Attachment, Consultation, Content, Date, Document, EffectStatus,
+    ItemKind, Limits, OnlineLevel, Page, Procedure, ProcedureLevel, Question, Relation,
+    RelationKind, DEFAULT_SEGMENT, LONG_FIELDS,
 };
 pub use dependency::Dependency;
 pub use error::{Cause, EngineError, InvalidKind};
@@ -55,24 +56,33 @@ pub use media::{
     media_refs, original_key, BlobError, BlobFuture, Blobs, Media, MediaFile, MediaFilter, MediaId,
     MediaType, MediaUse, NewMediaRecord,
 };
+pub use participation::{
+    is_email, sections, CommentChange, CommentId, CommentRecord, CommentStatus, Disposition, Mail,
+    MailId, NewCommentRecord, NewMail, NewQuestionRecord, QuestionChange, QuestionId,
+    QuestionRecord, QuestionStatus, Section, Waiting,
+};
 pub use policy::{authorize, Actor, Denied, Permission, Role};
 pub use render::{EscapingRenderer, Renderer};
 pub use service::{
-    parse_media_type, Activity, ApiTokenCreated, AuditLine, AuditQuery, Change, ChangesPage,
-    ChannelPatch, Desk, DeskSite, Engine, ExternalIdentity, Grant, HistoryEntry, ItemListPage,
-    ItemListQuery, ItemView, ListedItem, MediaDetail, MediaPatch, NewApiTokenInput,
-    NewChannelInput, NewItemInput, NewSiteInput, NewUserInput, NewWebhookInput, PasswordRule,
-    PublicItem, PublicPage, QueueEntry, RevisionSummary, RoleMap, RoleRule, SaveInput, SiteNode,
-    TransitionInput, UserPatch, UserWithRoles, WebhookCreated, API_TOKEN_PREFIX,
-    CATALOG_CHECK_EVERY, MAX_API_TOKENS, MAX_AUDIT_PAGE, MAX_ITEM_PAGE, MAX_MEDIA_PAGE,
+    parse_media_type, Activity, AnswerInput, ApiTokenCreated, Asked, AuditLine, AuditQuery, Change,
+    ChangesPage, ChannelPatch, CommentInput, ConsultationView, Desk, DeskSite, Engine,
+    ExternalIdentity, Grant, HistoryEntry, ItemListPage, ItemListQuery, ItemView, ListedItem,
+    MediaDetail, MediaPatch, ModerationInput, NewApiTokenInput, NewChannelInput, NewItemInput,
+    NewSiteInput, NewUserInput, NewWebhookInput, PasswordRule, PublicComment, PublicItem,
+    PublicPage, QuestionInput, QuestionStatusView, QuestionView, QueueEntry, Report, ReportSection,
+    ResponseInput, RevisionSummary, RoleMap, RoleRule, SaveInput, SiteNode, TransitionInput,
+    UserPatch, UserWithRoles, WebhookCreated, Window, API_TOKEN_PREFIX, CATALOG_CHECK_EVERY,
+    COMMENT_MAX, MAX_API_TOKENS, MAX_AUDIT_PAGE, MAX_ITEM_PAGE, MAX_MEDIA_PAGE, MAX_QUESTION_PAGE,
+    QUESTION_MAX,
 };
 pub use site::{Channel, Site, SiteKind, SiteSettings};
 pub use store::{
     count_statement, statements, AccountChange, AuditFilter, AuditRow, ChannelChange, EventLog,
     ItemListCursor, ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate, ListCursor,
     ListFilter, ListOrder, MediaEvent, MediaStore, MemoryStore, NewApiTokenRecord, NewItemRecord,
-    NewRevision, NewSiteRecord, NewUserRecord, ProfileChange, RevisionColumns, RevisionRecord,
-    SiteStore, StateCount, Store, StoreError, StoreResult, UserRecord, UserStore, WebhookStore,
+    NewRevision, NewSiteRecord, NewUserRecord, ParticipationStore, ProfileChange, RevisionColumns,
+    RevisionRecord, SiteStore, StateCount, Store, StoreError, StoreResult, UserRecord, UserStore,
+    WebhookStore,
 };
 pub use user::{ApiToken, User, Username};
 pub use webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};

@@ -13,7 +13,11 @@
 //! - any role on a site lets one upload to its media library; editors, approvers and site
 //!   admins replace, delete and mark public any of its files, others only their own uploads
 //!   (and may not mark them public);
-//! - any role on a site lets one read that site's items, queue and history;
+//! - any role on a site lets one read that site's items, queue and history, and the
+//!   questions and comments citizens sent it (with their email and phone);
+//! - authors, editors and approvers answer, reject and forward questions; editors,
+//!   approvers and site admins moderate and respond to comments on consultations;
+//! - `site_admin` erases a citizen's personal data on request;
 //! - `network_admin` may do everything everywhere, and alone creates users and sites.
 
 use crate::ids::{SiteId, UserId};
@@ -104,6 +108,12 @@ pub enum Permission {
     ManageMedia { uploader: UserId },
     /// Mark a library file public before any published item uses it.
     PublishMedia,
+    /// Answer, reject or forward a citizen's question.
+    AnswerQuestions,
+    /// Approve, reject and respond to comments on a consultation.
+    ModerateComments,
+    /// Erase what a citizen sent of their personal data.
+    ErasePersonalData,
     /// Create users (network-wide).
     ManageUsers,
     /// Create and change sites (network-wide).
@@ -158,6 +168,24 @@ pub fn authorize(actor: &Actor, site: (SiteId, &str), perm: Permission) -> Resul
         Permission::ManageSettings if actor.has(site_id, Role::SiteAdmin) => Ok(()),
         Permission::ManageSettings => need("site_admin", "changing the site's settings"),
         Permission::UploadMedia => Ok(()),
+        Permission::AnswerQuestions if actor.can_write(site_id) => Ok(()),
+        Permission::AnswerQuestions => need(
+            "author, editor or approver",
+            "answering, rejecting or forwarding questions",
+        ),
+        Permission::ModerateComments
+            if actor.has(site_id, Role::Editor)
+                || actor.has(site_id, Role::Approver)
+                || actor.has(site_id, Role::SiteAdmin) =>
+        {
+            Ok(())
+        }
+        Permission::ModerateComments => need(
+            "editor, approver or site_admin",
+            "moderating or answering comments",
+        ),
+        Permission::ErasePersonalData if actor.has(site_id, Role::SiteAdmin) => Ok(()),
+        Permission::ErasePersonalData => need("site_admin", "erasing personal data"),
         Permission::ManageMedia { uploader } => {
             if uploader == actor.user_id
                 || actor.has(site_id, Role::Editor)

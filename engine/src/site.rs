@@ -79,6 +79,28 @@ pub struct SiteSettings {
     pub home_channels: Vec<String>,
     /// Items per home block (1 to 12; 5 when absent).
     pub home_items: Option<u8>,
+    /// Days the agency has to answer a citizen's question (15 when absent).
+    pub answer_days: Option<u16>,
+    /// Days a sender's email, phone and name are kept before they are erased (365 when
+    /// absent).
+    pub retention_days: Option<u16>,
+    /// Whether a question waits for its asker to confirm their email before staff see it
+    /// (needs mail to be configured).
+    pub confirm_questions: bool,
+    /// Where staff are told of new questions and comments (none: only the dashboard's count).
+    pub notify_email: Option<String>,
+}
+
+impl SiteSettings {
+    /// Days to answer a question.
+    pub fn answer_days(&self) -> u16 {
+        self.answer_days.unwrap_or(15)
+    }
+
+    /// Days personal data is kept.
+    pub fn retention_days(&self) -> u16 {
+        self.retention_days.unwrap_or(365)
+    }
 }
 
 /// A channel (chuyên mục) of one site; channels nest and have an order among siblings.

@@ -107,6 +107,17 @@ impl IndexDoc {
             ItemKind::Article | ItemKind::Page => {
                 doc.body = join(&["summary", "body", "source", "author_line"]);
             }
+            ItemKind::Question => {
+                doc.field = s(f, "field");
+                doc.issuer = s(f, "answered_by");
+                doc.summary = plain(&s(f, "question")).chars().take(300).collect();
+                doc.body = join(&["question", "answer", "answered_by"]);
+            }
+            ItemKind::Consultation => {
+                doc.field = s(f, "field");
+                doc.issuer = s(f, "agency");
+                doc.body = join(&["summary", "body", "agency"]);
+            }
         }
         doc
     }

@@ -54,7 +54,8 @@ impl<R: Read> Read for Hashing<R> {
 /// PDF) are compressed already, so a higher level costs time and gains little.
 enum Sink {
     Plain(BufWriter<File>),
-    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
+    /// Boxed: the compressor's state is large, the plain writer small.
+    Gzip(Box<flate2::write::GzEncoder<BufWriter<File>>>),
 }
 
 impl std::io::Write for Sink {
@@ -132,10 +133,10 @@ impl TarOut {
         })?;
         let buf = BufWriter::new(file);
         let sink = if gzip_name(out) {
-            Sink::Gzip(flate2::write::GzEncoder::new(
+            Sink::Gzip(Box::new(flate2::write::GzEncoder::new(
                 buf,
                 flate2::Compression::fast(),
-            ))
+            )))
         } else {
             Sink::Plain(buf)
         };

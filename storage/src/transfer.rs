@@ -44,6 +44,9 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ("events", &["seq"]),
     ("webhooks", &["id"]),
     ("webhook_deliveries", &["webhook_id", "seq"]),
+    ("questions", &["id"]),
+    ("comments", &["id"]),
+    ("mail_outbox", &["id"]),
 ];
 
 /// The rows of `table` that belong to one site's export (`?1` is the site's id): the site,
@@ -58,11 +61,12 @@ fn site_filter(table: &str) -> &'static str {
                     UNION SELECT r.created_by FROM revisions r JOIN items i ON i.id = r.item_id WHERE i.site_id = ?1
                     UNION SELECT uploaded_by FROM media WHERE site_id = ?1
                     UNION SELECT actor_id FROM audit WHERE site_id = ?1 AND actor_id IS NOT NULL
-                    UNION SELECT created_by FROM webhooks WHERE site_id = ?1)"
+                    UNION SELECT created_by FROM webhooks WHERE site_id = ?1
+                    UNION SELECT moderated_by FROM comments WHERE site_id = ?1 AND moderated_by IS NOT NULL)"
         }
         "sites" => "id = ?1",
         "site_domains" | "channels" | "roles" | "items" | "media" | "audit" | "events"
-        | "webhooks" => "site_id = ?1",
+        | "webhooks" | "questions" | "comments" => "site_id = ?1",
         "item_channels" | "revisions" | "renderings" => {
             "item_id IN (SELECT id FROM items WHERE site_id = ?1)"
         }

@@ -5,6 +5,25 @@
 pub const DOCUMENTS: &str = "Văn bản";
 /// The procedure register's title.
 pub const PROCEDURES: &str = "Thủ tục hành chính";
+/// The questions-and-answers page's title.
+pub const QUESTIONS: &str = "Hỏi – đáp";
+/// The consultations page's title.
+pub const CONSULTATIONS: &str = "Lấy ý kiến dự thảo văn bản";
+/// The fields (lĩnh vực) a citizen picks a question's from, and filters answers by.
+pub const QUESTION_FIELDS: [&str; 12] = [
+    "Đất đai",
+    "Xây dựng",
+    "Tư pháp – hộ tịch",
+    "Lao động – việc làm",
+    "Bảo hiểm xã hội",
+    "Giáo dục",
+    "Y tế",
+    "Thuế – tài chính",
+    "Nông nghiệp",
+    "Giao thông",
+    "Đầu tư – kinh doanh",
+    "Khác",
+];
 /// The search page's title.
 pub const SEARCH: &str = "Tìm kiếm";
 
@@ -15,6 +34,8 @@ pub fn kind(kind: &str) -> &str {
         "procedure" => PROCEDURES,
         "article" => "Tin bài",
         "page" => "Trang",
+        "question" => QUESTIONS,
+        "consultation" => "Lấy ý kiến",
         other => other,
     }
 }

@@ -22,6 +22,30 @@ use std::sync::{Arc, RwLock};
 
 /// Every template of the default theme, by name.
 const DEFAULT: &[(&str, &str)] = &[
+    (
+        "questions.html",
+        include_str!("../default/templates/questions.html"),
+    ),
+    (
+        "question.html",
+        include_str!("../default/templates/question.html"),
+    ),
+    (
+        "question_status.html",
+        include_str!("../default/templates/question_status.html"),
+    ),
+    (
+        "consultations.html",
+        include_str!("../default/templates/consultations.html"),
+    ),
+    (
+        "consultation.html",
+        include_str!("../default/templates/consultation.html"),
+    ),
+    (
+        "comment_sent.html",
+        include_str!("../default/templates/comment_sent.html"),
+    ),
     ("base.html", include_str!("../default/templates/base.html")),
     (
         "macros.html",
@@ -206,6 +230,18 @@ fn label(v: String) -> String {
         "full" => "Toàn trình",
         "partial" => "Một phần",
         "none" => "Không trực tuyến",
+        "question" => "Hỏi – đáp",
+        "consultation" => "Lấy ý kiến dự thảo",
+        "new" | "unconfirmed" => "Đang chờ trả lời",
+        "answered" => "Đang soạn trả lời",
+        "published" => "Đã trả lời",
+        "rejected" => "Không tiếp nhận",
+        "accepted" => "Tiếp thu",
+        "partly" => "Tiếp thu một phần",
+        "not_accepted" => "Không tiếp thu",
+        "not_yet_open" => "Sắp lấy ý kiến",
+        "open" => "Đang lấy ý kiến",
+        "closed" => "Đã hết hạn góp ý",
         other => return other.to_owned(),
     }
     .to_owned()

@@ -207,8 +207,8 @@ async fn item_screen(
         done => extra.done,
         comment => extra.comment,
         at => extra.at,
-        public_path => (item.live).then(|| format!("/{}/{}/{}", item.site,
-            item.channels.first().map(String::as_str).unwrap_or(portico_engine::DEFAULT_SEGMENT), item.slug)),
+        public_path => (item.live).then(|| portico_themes::urls::kind_path(&format!("/{}", item.site),
+            item.kind, item.channels.first().map(String::as_str), &item.slug)),
     };
     page(admin, status, "edit.html", ctx)
 }

@@ -85,6 +85,8 @@ pub(crate) async fn show(
             K::Document => "document.html",
             K::Procedure => "procedure.html",
             K::Page => "page.html",
+            K::Question => "question.html",
+            K::Consultation => "consultation.html",
         };
         let ctx = context::merge(
             ctx,

@@ -141,6 +141,10 @@ pub(crate) async fn act(
             .map(str::to_owned)
             .collect(),
         home_items: get("home_items").parse().ok(),
+        answer_days: get("answer_days").parse().ok(),
+        retention_days: get("retention_days").parse().ok(),
+        confirm_questions: value_of(&form, "confirm_questions") == "1",
+        notify_email: opt("notify_email"),
     };
     let op_for = op.clone();
     let result: Result<Option<String>, EngineError> = blocking(move || {

@@ -246,10 +246,12 @@ fn engine_error(e: ApiError) -> portico_engine::EngineError {
             portico_engine::EngineError::bad_input("file", message)
         }
         ApiError::Http { message, .. } => portico_engine::EngineError::internal(message),
-        ApiError::TooMany(secs) => portico_engine::EngineError::bad_input(
-            "file",
-            format!("too many attempts; try again in {secs} seconds"),
-        ),
+        ApiError::TooMany(secs) | ApiError::TooManySubmissions(secs) => {
+            portico_engine::EngineError::bad_input(
+                "file",
+                format!("too many attempts; try again in {secs} seconds"),
+            )
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod media;
 pub(crate) mod network;
 pub mod openapi;
 pub(crate) mod pages;
+pub(crate) mod participation;
 pub(crate) mod public;
 pub(crate) mod search;
 pub(crate) mod tokens;

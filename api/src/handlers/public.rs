@@ -139,7 +139,8 @@ pub(crate) async fn site_tree(
     let tree = blocking(move || engine.site_tree()).await?;
     let mut tags = Tags::default();
     tags.add(Dependency::Sites);
-    let body = serde_json::to_value(&tree).map_err(ApiError::internal)?;
+    let mut body = serde_json::to_value(&tree).map_err(ApiError::internal)?;
+    staff_only(&mut body);
     Ok(public_json(
         &headers,
         &body,
@@ -147,6 +148,21 @@ pub(crate) async fn site_tree(
         tags,
         PUBLIC_CACHE_CONTROL,
     ))
+}
+
+/// Removes what a site's settings hold for its staff alone (where they are told of new
+/// questions) from a public answer.
+fn staff_only(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let Some(serde_json::Value::Object(s)) = m.get_mut("settings") {
+                s.remove("notify_email");
+            }
+            m.values_mut().for_each(staff_only);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(staff_only),
+        _ => {}
+    }
 }
 
 pub(crate) async fn channels(

@@ -101,6 +101,16 @@ pub(super) fn columns(c: &Content) -> RevisionColumns {
             level: json_name(serde_json::to_value(p.level).unwrap_or_default()),
             ..Default::default()
         },
+        Content::Question(q) => RevisionColumns {
+            field: s(&q.field),
+            issuer: s(&q.answered_by),
+            ..Default::default()
+        },
+        Content::Consultation(c) => RevisionColumns {
+            field: s(&c.field),
+            issuer: s(&c.agency),
+            ..Default::default()
+        },
         _ => RevisionColumns::default(),
     };
     RevisionColumns { media, ..columns }

@@ -3,11 +3,13 @@
 
 mod audit;
 mod catalog;
+mod consultations;
 mod desk;
 mod items;
 mod media;
 mod proposals;
 mod public;
+mod questions;
 mod sites;
 mod sso;
 mod tokens;
@@ -21,9 +23,17 @@ mod tests;
 
 pub use audit::{AuditLine, AuditQuery, MAX_AUDIT_PAGE};
 pub use catalog::CHECK_EVERY as CATALOG_CHECK_EVERY;
+pub use consultations::{
+    CommentInput, ConsultationView, ModerationInput, PublicComment, Report, ReportSection,
+    ResponseInput, Window, COMMENT_MAX,
+};
 pub use desk::{Activity, Desk, DeskSite, ItemListPage, ItemListQuery, ListedItem, MAX_ITEM_PAGE};
 pub use items::{NewItemInput, SaveInput};
 pub use media::{parse_media_type, MediaDetail, MediaPatch, MAX_MEDIA_PAGE};
+pub use questions::{
+    AnswerInput, Asked, QuestionInput, QuestionStatusView, QuestionView, MAX_QUESTION_PAGE,
+    QUESTION_MAX,
+};
 pub use sites::{ChannelPatch, NewChannelInput, NewSiteInput, SiteNode};
 pub use sso::{ExternalIdentity, Grant, RoleMap, RoleRule};
 pub use tokens::{ApiTokenCreated, NewApiTokenInput, API_TOKEN_PREFIX, MAX_API_TOKENS};
@@ -65,6 +75,9 @@ pub struct Engine {
     /// Whether accounts may sign in with a password; off where the province's single
     /// sign-on is the only way in.
     password_sign_in: bool,
+    /// Whether mail can be sent: without it nothing is queued, and questions need no
+    /// confirmation.
+    mail: bool,
 }
 
 impl Engine {
@@ -80,6 +93,7 @@ impl Engine {
             hash_cost: crate::HashCost::Production,
             webhook_targets: crate::WebhookTargets::default(),
             password_sign_in: true,
+            mail: false,
         }
     }
 
@@ -90,6 +104,16 @@ impl Engine {
             password_sign_in,
             ..self
         }
+    }
+
+    /// The same engine queueing mail (confirmations, notices) for a sender to deliver.
+    pub fn with_mail(self, mail: bool) -> Engine {
+        Engine { mail, ..self }
+    }
+
+    /// Whether mail is queued.
+    pub fn mail(&self) -> bool {
+        self.mail
     }
 
     /// Whether sign-in by password is allowed.

@@ -241,6 +241,25 @@ impl Engine {
         if settings.home_items.is_some_and(|n| !(1..=12).contains(&n)) {
             return Err(bad("home_items", "1 to 12 items per block"));
         }
+        if settings
+            .answer_days
+            .is_some_and(|n| !(1..=365).contains(&n))
+        {
+            return Err(bad("answer_days", "1 to 365 days"));
+        }
+        if settings
+            .retention_days
+            .is_some_and(|n| !(30..=3650).contains(&n))
+        {
+            return Err(bad("retention_days", "30 to 3650 days"));
+        }
+        let notify_email = line("notify_email", settings.notify_email, 200)?;
+        if notify_email
+            .as_ref()
+            .is_some_and(|e| !crate::participation::is_email(e))
+        {
+            return Err(bad("notify_email", "an email address"));
+        }
         let clean = crate::SiteSettings {
             logo: picture("logo", settings.logo)?,
             banner: picture("banner", settings.banner)?,
@@ -254,6 +273,10 @@ impl Engine {
             public_service_url: url,
             home_channels: settings.home_channels,
             home_items: settings.home_items,
+            answer_days: settings.answer_days,
+            retention_days: settings.retention_days,
+            confirm_questions: settings.confirm_questions,
+            notify_email,
         };
         let mut audit = self.audit(Some(actor), "site.settings");
         audit.site_id = Some(site.id);

@@ -104,6 +104,9 @@ impl Engine {
             update.rendered = Some(self.render(&item)?);
         }
         let saved = self.store.update_item(&update).map_err(moved_meanwhile)?;
+        if action == Action::Publish && saved.kind == crate::ItemKind::Question {
+            self.tell_asker(saved.id);
+        }
         self.view(actor, &site, saved)
     }
 
@@ -134,13 +137,26 @@ impl Engine {
             );
             update.rendered = Some(self.render(&item)?);
             match self.store.update_item(&update) {
-                Ok(_) => published += 1,
+                Ok(saved) => {
+                    published += 1;
+                    if saved.kind == crate::ItemKind::Question {
+                        self.tell_asker(saved.id);
+                    }
+                }
                 // Someone cancelled the schedule (or another node published) meanwhile.
                 Err(StoreError::StaleState { .. } | StoreError::StaleRevision { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
         }
         Ok(published)
+    }
+
+    /// An answer went public: its question follows, and its asker hears. The publication
+    /// stands whatever happens here; a failure is logged, and the question stays "answered".
+    fn tell_asker(&self, item: ItemId) {
+        if let Err(e) = self.answer_published(item) {
+            tracing::warn!(item = item.0, error = %e, "could not mark the question of a published answer");
+        }
     }
 
     /// Renders the Markdown fields of the item's working revision (the one being published).

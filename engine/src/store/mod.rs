@@ -9,6 +9,7 @@ mod events;
 mod items;
 mod media;
 mod memory;
+mod participation;
 mod sites;
 mod users;
 mod webhooks;
@@ -21,6 +22,7 @@ pub use items::{
 };
 pub use media::{MediaEvent, MediaStore};
 pub use memory::MemoryStore;
+pub use participation::ParticipationStore;
 pub use sites::{ChannelChange, NewSiteRecord, SiteStore};
 pub use users::{
     AccountChange, NewApiTokenRecord, NewUserRecord, ProfileChange, UserRecord, UserStore,
@@ -67,7 +69,16 @@ pub enum StoreError {
 
 /// The persistence the engine needs: every area's trait, on one value the engine holds.
 pub trait Store:
-    SiteStore + UserStore + ItemStore + EventLog + WebhookStore + MediaStore + Send + Sync + 'static
+    SiteStore
+    + UserStore
+    + ItemStore
+    + EventLog
+    + WebhookStore
+    + MediaStore
+    + ParticipationStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -78,6 +89,7 @@ impl<T> Store for T where
         + EventLog
         + WebhookStore
         + MediaStore
+        + ParticipationStore
         + Send
         + Sync
         + 'static

@@ -40,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("migrations/008_api_tokens_audit_source.sql"),
     ),
     (9, include_str!("migrations/009_single_sign_on.sql")),
+    (10, include_str!("migrations/010_participation.sql")),
 ];
 
 /// Why the PostgreSQL store could not be opened.

@@ -12,6 +12,7 @@ pub(crate) mod check;
 pub(crate) mod items;
 pub(crate) mod log;
 pub(crate) mod media;
+pub(crate) mod participation;
 pub(crate) mod rows;
 pub(crate) mod sites;
 pub(crate) mod store_impl;

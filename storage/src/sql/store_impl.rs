@@ -18,7 +18,7 @@ macro_rules! impl_store {
                 StateCount, StoreResult, User, UserId, UserRecord, UserStore, Webhook, WebhookId,
                 WebhookStore,
             };
-            use $crate::sql::{check, items, log, media, sites, users, webhooks};
+            use $crate::sql::{check, items, log, media, participation, sites, users, webhooks};
 
             impl SiteStore for $store {
                 fn insert_site(
@@ -400,6 +400,137 @@ macro_rules! impl_store {
                 }
                 fn media_checksum_uses(&self, checksum: &str) -> StoreResult<u64> {
                     self.read(|c| media::checksum_uses(c, checksum))
+                }
+            }
+
+            impl portico_engine::ParticipationStore for $store {
+                fn insert_question(
+                    &self,
+                    q: &portico_engine::NewQuestionRecord,
+                ) -> StoreResult<portico_engine::QuestionRecord> {
+                    self.write(|tx| participation::insert_question(tx, q))
+                }
+                fn question(
+                    &self,
+                    id: portico_engine::QuestionId,
+                ) -> StoreResult<Option<portico_engine::QuestionRecord>> {
+                    self.read(|c| participation::question(c, id))
+                }
+                fn question_by_reference(
+                    &self,
+                    reference: &str,
+                ) -> StoreResult<Option<portico_engine::QuestionRecord>> {
+                    self.read(|c| participation::by_reference(c, reference))
+                }
+                fn question_by_item(
+                    &self,
+                    item: ItemId,
+                ) -> StoreResult<Option<portico_engine::QuestionRecord>> {
+                    self.read(|c| participation::by_item(c, item))
+                }
+                fn question_by_confirmation(
+                    &self,
+                    hash: &str,
+                ) -> StoreResult<Option<portico_engine::QuestionRecord>> {
+                    self.read(|c| participation::by_confirmation(c, hash))
+                }
+                fn question_by_fingerprint(
+                    &self,
+                    site: SiteId,
+                    fingerprint: &str,
+                    since: DateTime<Utc>,
+                ) -> StoreResult<Option<portico_engine::QuestionRecord>> {
+                    self.read(|c| participation::by_fingerprint(c, site, fingerprint, since))
+                }
+                fn questions(
+                    &self,
+                    site: SiteId,
+                    status: Option<portico_engine::QuestionStatus>,
+                    limit: usize,
+                ) -> StoreResult<Vec<portico_engine::QuestionRecord>> {
+                    self.read(|c| participation::questions(c, site, status, limit))
+                }
+                fn update_question(
+                    &self,
+                    id: portico_engine::QuestionId,
+                    change: &portico_engine::QuestionChange,
+                    at: DateTime<Utc>,
+                    audit: Option<&AuditEntry>,
+                    mail: &[portico_engine::NewMail],
+                ) -> StoreResult<portico_engine::QuestionRecord> {
+                    self.write(|tx| participation::update_question(tx, id, change, at, audit, mail))
+                }
+                fn insert_comment(
+                    &self,
+                    c: &portico_engine::NewCommentRecord,
+                ) -> StoreResult<portico_engine::CommentRecord> {
+                    self.write(|tx| participation::insert_comment(tx, c))
+                }
+                fn comment(
+                    &self,
+                    id: portico_engine::CommentId,
+                ) -> StoreResult<Option<portico_engine::CommentRecord>> {
+                    self.read(|c| participation::comment(c, id))
+                }
+                fn comment_by_fingerprint(
+                    &self,
+                    item: ItemId,
+                    fingerprint: &str,
+                ) -> StoreResult<Option<portico_engine::CommentRecord>> {
+                    self.read(|c| participation::comment_by_fingerprint(c, item, fingerprint))
+                }
+                fn comments(
+                    &self,
+                    item: ItemId,
+                    status: Option<portico_engine::CommentStatus>,
+                ) -> StoreResult<Vec<portico_engine::CommentRecord>> {
+                    self.read(|c| participation::comments(c, item, status))
+                }
+                fn update_comment(
+                    &self,
+                    id: portico_engine::CommentId,
+                    change: &portico_engine::CommentChange,
+                    at: DateTime<Utc>,
+                    audit: &AuditEntry,
+                    events: &[NewEvent],
+                ) -> StoreResult<portico_engine::CommentRecord> {
+                    self.write(|tx| {
+                        participation::update_comment(tx, id, change, at, audit, events)
+                    })
+                }
+                fn erase_participants(
+                    &self,
+                    site: SiteId,
+                    before: DateTime<Utc>,
+                ) -> StoreResult<u64> {
+                    self.write(|tx| participation::erase_participants(tx, site, before))
+                }
+                fn waiting(
+                    &self,
+                    sites: &[SiteId],
+                ) -> StoreResult<Vec<(SiteId, portico_engine::Waiting)>> {
+                    self.read(|c| participation::waiting(c, sites))
+                }
+                fn queue_mail(
+                    &self,
+                    mail: &[portico_engine::NewMail],
+                    at: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    self.write(|tx| participation::queue(tx, mail, at))
+                }
+                fn pending_mail(
+                    &self,
+                    max_attempts: u32,
+                    limit: usize,
+                ) -> StoreResult<Vec<portico_engine::Mail>> {
+                    self.read(|c| participation::pending_mail(c, max_attempts, limit))
+                }
+                fn mail_attempted(
+                    &self,
+                    id: portico_engine::MailId,
+                    error: Option<&str>,
+                ) -> StoreResult<()> {
+                    self.write(|tx| participation::mail_attempted(tx, id, error))
                 }
             }
         };

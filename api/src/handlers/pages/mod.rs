@@ -15,6 +15,9 @@ use portico_themes::{context, labels};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+mod participation;
+pub(crate) use participation::{ask, comment, confirm, consultations, lookup, questions};
+
 /// Pages may load the theme's stylesheet and images, and post forms to themselves only.
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -38,6 +41,16 @@ enum Page {
     /// A page asked for at an address that is not its own: 301 to the one it has, cached and
     /// purged like the page (its first channel may change).
     Moved { location: String, tags: Tags },
+    /// A page for one visitor (a form sent back with its messages, a question's status):
+    /// never stored by a cache.
+    Private {
+        status: StatusCode,
+        site: (String, String),
+        template: &'static str,
+        ctx: Value,
+    },
+    /// After a form: 303 to where its outcome is shown.
+    SeeOther { location: String },
 }
 
 /// What rendering produced, before it becomes a response.
@@ -46,10 +59,15 @@ enum Rendered {
         status: StatusCode,
         html: String,
         cache: Option<(Tags, Option<chrono::DateTime<chrono::Utc>>)>,
+        /// For one visitor: `no-store`.
+        private: bool,
     },
     Moved {
         location: String,
         tags: Tags,
+    },
+    SeeOther {
+        location: String,
     },
 }
 
@@ -151,6 +169,7 @@ async fn render(
                     status: StatusCode::OK,
                     html,
                     cache: Some((tags, last_modified)),
+                    private: false,
                 }),
             Page::Error { status, site, ctx } => themes
                 .render(
@@ -162,8 +181,23 @@ async fn render(
                     status,
                     html,
                     cache: None,
+                    private: false,
                 }),
             Page::Moved { location, tags } => Ok(Rendered::Moved { location, tags }),
+            Page::Private {
+                status,
+                site,
+                template,
+                ctx,
+            } => themes
+                .render(Some((site.0.as_str(), site.1.as_str())), template, &ctx)
+                .map(|html| Rendered::Page {
+                    status,
+                    html,
+                    cache: None,
+                    private: true,
+                }),
+            Page::SeeOther { location } => Ok(Rendered::SeeOther { location }),
         }
     })
     .await;
@@ -172,6 +206,7 @@ async fn render(
             status: StatusCode::OK,
             html,
             cache: Some((tags, lm)),
+            ..
         })) => public_bytes(
             headers,
             html.into_bytes(),
@@ -180,13 +215,34 @@ async fn render(
             tags,
             PUBLIC_CACHE_CONTROL,
         ),
-        Ok(Ok(Rendered::Page { status, html, .. })) => (
+        Ok(Ok(Rendered::Page {
             status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
             html,
-        )
-            .into_response(),
+            private,
+            ..
+        })) => {
+            let mut r = (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html,
+            )
+                .into_response();
+            if private {
+                r.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            r
+        }
         Ok(Ok(Rendered::Moved { location, tags })) => public_redirect(&location, tags),
+        Ok(Ok(Rendered::SeeOther { location })) => {
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "template failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
@@ -437,7 +493,9 @@ fn list_page(
 }
 
 /// The filters the registers' forms offer.
-const PAGE_FILTERS: [&str; 6] = ["doc_type", "status", "year", "level", "q", "issuer"];
+const PAGE_FILTERS: [&str; 7] = [
+    "doc_type", "status", "year", "level", "q", "issuer", "field",
+];
 
 /// The filters of a register's form; anything else in the query string is not a filter here.
 fn list_query(p: &HashMap<String, String>) -> Result<ContentFilters, EngineError> {
@@ -522,8 +580,9 @@ pub(crate) async fn procedures(
     .await
 }
 
-/// The register of documents (`/van-ban`) or procedures (`/thu-tuc`): one kind, the filters
-/// from the query string.
+/// The register of documents (`/van-ban`), procedures (`/thu-tuc`), answered questions
+/// (`/hoi-dap`) or consultations (`/lay-y-kien`): one kind, the filters from the query
+/// string.
 async fn register(
     st: AppState,
     headers: HeaderMap,
@@ -532,15 +591,21 @@ async fn register(
     p: HashMap<String, String>,
     kind: portico_engine::ItemKind,
 ) -> Response {
+    use portico_engine::ItemKind as K;
     let (template, title, path) = match kind {
-        portico_engine::ItemKind::Procedure => ("procedures.html", labels::PROCEDURES, "/thu-tuc"),
+        K::Procedure => ("procedures.html", labels::PROCEDURES, "/thu-tuc"),
+        K::Question => ("questions.html", labels::QUESTIONS, "/hoi-dap"),
+        K::Consultation => ("consultations.html", labels::CONSULTATIONS, "/lay-y-kien"),
         _ => ("documents.html", labels::DOCUMENTS, "/van-ban"),
     };
     let spec = ListSpec {
         template,
         title: title.into(),
         path: path.into(),
-        extra: json!({}),
+        extra: match kind {
+            K::Question => json!({"fields": labels::QUESTION_FIELDS, "form": {}}),
+            _ => json!({}),
+        },
     };
     let routed = hosted.is_some();
     let dress = Dress::of(&site, &hosted);
@@ -565,6 +630,11 @@ async fn register(
             .then(|| p.get("cursor").cloned())
             .flatten();
         let mut page = list_page(engine, &site, routed, q, cursor, spec)?;
+        if let (K::Consultation, Page::Ok { ctx, .. }) = (kind, &mut page) {
+            if let Some(Value::Array(items)) = ctx.get_mut("items") {
+                participation::windows(engine, items);
+            }
+        }
         if let (Some(field), Page::Ok { ctx, .. }) = (problem, &mut page) {
             let typed: serde_json::Map<String, Value> = PAGE_FILTERS
                 .iter()
@@ -600,11 +670,8 @@ pub(crate) async fn item_page(
         // One address per item: under its first channel (or `bai-viet`). Any other channel
         // prefix answers with a move to it, so links and search engines converge on one page.
         let own = portico_themes::urls::public_item_path(&prefix, &item);
-        let home_segment = item
-            .channels
-            .first()
-            .map(String::as_str)
-            .unwrap_or(portico_engine::DEFAULT_SEGMENT);
+        let home_segment =
+            portico_themes::urls::segment(item.kind, item.channels.first().map(String::as_str));
         if segment != home_segment {
             let mut tags = Tags::default();
             tags.add(Dependency::Site(site.id));
@@ -620,6 +687,14 @@ pub(crate) async fn item_page(
             portico_engine::ItemKind::Document => "document.html",
             portico_engine::ItemKind::Procedure => "procedure.html",
             portico_engine::ItemKind::Page => "page.html",
+            portico_engine::ItemKind::Question => "question.html",
+            portico_engine::ItemKind::Consultation => "consultation.html",
+        };
+        let consultation = match item.kind {
+            portico_engine::ItemKind::Consultation => {
+                Some(participation::consultation_context(engine, &item, &prefix)?)
+            }
+            _ => None,
         };
         let channel = item.channels.first().and_then(|c| {
             engine.channels(&site.slug).ok()?.into_iter().find(|ch| &ch.slug == c)
@@ -655,7 +730,8 @@ pub(crate) async fn item_page(
             site: Some((site.slug.clone(), site.theme.clone())),
             template,
             ctx: context::merge(ctx, json!({"title": item.title, "item": item_ctx, "canonical": canonical, "breadcrumbs": context::breadcrumbs(&site, &prefix, &trail),
-                                             "description": (!description.is_empty()).then_some(description), "og_image": og_image})),
+                                             "description": (!description.is_empty()).then_some(description), "og_image": og_image,
+                                             "consultation": consultation})),
             tags,
             last_modified: item.published_at,
         })
@@ -770,7 +846,8 @@ pub(crate) async fn search_page(
                 let mut v = serde_json::to_value(h).unwrap_or_default();
                 let hit_prefix = if h.site == site.slug { prefix.clone() } else { format!("/{}", h.site) };
                 if let Some(o) = v.as_object_mut() {
-                    o.insert("url".into(), json!(portico_themes::urls::item_path(&hit_prefix, h.channel.as_deref(), &h.slug)));
+                    let kind = h.kind.parse().unwrap_or(portico_engine::ItemKind::Article);
+                    o.insert("url".into(), json!(portico_themes::urls::kind_path(&hit_prefix, kind, h.channel.as_deref(), &h.slug)));
                     o.insert("site_name".into(), json!(names.get(&h.site).cloned().unwrap_or_default()));
                 }
                 v

@@ -3,6 +3,8 @@
 //! for a moment; it keeps nothing when dropped. The store contract tests hold it to the same
 //! behaviour as SQLite and PostgreSQL.
 
+mod participation;
+
 use super::{
     AccountChange, AuditFilter, AuditRow, ChannelChange, EventLog, ItemListFilter, ItemRecord,
     ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter, ListOrder, MediaEvent, MediaStore,
@@ -52,6 +54,7 @@ struct Data {
     webhooks: BTreeMap<WebhookId, Webhook>,
     deliveries: BTreeMap<(WebhookId, i64), Delivery>,
     media: BTreeMap<MediaId, Media>,
+    participation: participation::Participation,
     next_id: i64,
 }
 
