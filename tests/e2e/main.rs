@@ -29,6 +29,7 @@ mod media;
 mod nodes;
 mod openapi;
 mod pages;
+mod participation;
 mod permissions;
 mod proposals;
 mod search;

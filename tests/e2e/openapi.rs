@@ -1095,6 +1095,436 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
     let r = c.call("DELETE", one, &path, Some(&author), None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
 
+    // Citizens' questions and consultations.
+    let ask = "/api/v1/public/sites/{site}/questions";
+    let r = c
+        .call(
+            "POST",
+            ask,
+            "/api/v1/public/sites/main/questions",
+            None,
+            Some(
+                json!({"name": "Nguyễn Văn A", "email": "a@example.vn", "phone": "0912 345 678",
+                        "title": "Hỏi về thủ tục", "body": "Xin hỏi...", "field": "Đất đai"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    let reference = r.body["reference"].as_str().unwrap().to_owned();
+    c.call(
+        "POST",
+        ask,
+        "/api/v1/public/sites/main/questions",
+        None,
+        Some(json!({"name": "", "email": "x", "title": "t", "body": "b"})),
+    )
+    .await;
+    c.call(
+        "POST",
+        ask,
+        "/api/v1/public/sites/main/questions",
+        None,
+        Some(json!({"who": 1})),
+    )
+    .await;
+    c.call(
+        "POST",
+        ask,
+        "/api/v1/public/sites/khong-co/questions",
+        None,
+        Some(json!({"name": "A", "email": "a@example.vn", "title": "t", "body": "b"})),
+    )
+    .await;
+    let conf = "/api/v1/public/questions/confirm";
+    c.call("POST", conf, conf, None, Some(json!({"token": "sai"})))
+        .await;
+    let status = "/api/v1/public/questions/{reference}";
+    let r = c
+        .call(
+            "GET",
+            status,
+            &format!("/api/v1/public/questions/{reference}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    c.call(
+        "GET",
+        status,
+        "/api/v1/public/questions/HD-KHONGCO",
+        None,
+        None,
+    )
+    .await;
+    let list = "/api/v1/sites/{site}/questions";
+    let r = c
+        .call(
+            "GET",
+            list,
+            "/api/v1/sites/main/questions?status=new",
+            a,
+            None,
+        )
+        .await;
+    let qid = r.body[0]["id"].as_i64().unwrap();
+    c.call(
+        "GET",
+        list,
+        "/api/v1/sites/main/questions?status=lost",
+        a,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        list,
+        "/api/v1/sites/so-tai-chinh/questions",
+        Some(&author),
+        None,
+    )
+    .await;
+    c.call("GET", list, "/api/v1/sites/main/questions", None, None)
+        .await;
+    let one_q = "/api/v1/questions/{id}";
+    c.call("GET", one_q, &format!("/api/v1/questions/{qid}"), a, None)
+        .await;
+    c.call("GET", one_q, "/api/v1/questions/987654", a, None)
+        .await;
+    let ans = "/api/v1/questions/{id}/answer";
+    c.call(
+        "POST",
+        ans,
+        &format!("/api/v1/questions/{qid}/answer"),
+        a,
+        Some(json!({"answer": ""})),
+    )
+    .await;
+    let r = c
+        .call(
+            "POST",
+            ans,
+            &format!("/api/v1/questions/{qid}/answer"),
+            a,
+            Some(json!({"answer": "Trả lời: ông liên hệ Bộ phận một cửa."})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    c.call(
+        "POST",
+        ans,
+        &format!("/api/v1/questions/{qid}/answer"),
+        a,
+        Some(json!({"answer": "lại"})),
+    )
+    .await;
+    c.call(
+        "POST",
+        ans,
+        &format!("/api/v1/questions/{qid}/answer"),
+        None,
+        Some(json!({"answer": "x"})),
+    )
+    .await;
+    let r = c
+        .call("POST", ask, "/api/v1/public/sites/main/questions", None,
+            Some(json!({"name": "B", "email": "b@example.vn", "title": "Câu khác", "body": "Nội dung khác"})))
+        .await;
+    let other = r.body["reference"].as_str().unwrap().to_owned();
+    let r = c
+        .call(
+            "GET",
+            list,
+            "/api/v1/sites/main/questions?status=new",
+            a,
+            None,
+        )
+        .await;
+    let q2 = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["reference"] == other.as_str())
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let fwd = "/api/v1/questions/{id}/forward";
+    c.call(
+        "POST",
+        fwd,
+        &format!("/api/v1/questions/{q2}/forward"),
+        a,
+        Some(json!({"site": "khong-co"})),
+    )
+    .await;
+    c.call(
+        "POST",
+        fwd,
+        &format!("/api/v1/questions/{q2}/forward"),
+        Some(&author),
+        Some(json!({"site": "main"})),
+    )
+    .await;
+    let r = c
+        .call(
+            "POST",
+            fwd,
+            &format!("/api/v1/questions/{q2}/forward"),
+            a,
+            Some(json!({"site": "so-tai-chinh", "note": "Đúng thẩm quyền"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let rej = "/api/v1/questions/{id}/reject";
+    c.call(
+        "POST",
+        rej,
+        &format!("/api/v1/questions/{q2}/reject"),
+        a,
+        Some(json!({"reason": ""})),
+    )
+    .await;
+    let r = c
+        .call(
+            "POST",
+            rej,
+            &format!("/api/v1/questions/{q2}/reject"),
+            a,
+            Some(json!({"reason": "Trùng câu hỏi đã trả lời."})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    c.call(
+        "POST",
+        rej,
+        &format!("/api/v1/questions/{q2}/reject"),
+        a,
+        Some(json!({"reason": "lại"})),
+    )
+    .await;
+    let erase_q = "/api/v1/questions/{id}/personal-data";
+    c.call(
+        "DELETE",
+        erase_q,
+        &format!("/api/v1/questions/{qid}/personal-data"),
+        Some(&author),
+        None,
+    )
+    .await;
+    let r = c
+        .call(
+            "DELETE",
+            erase_q,
+            &format!("/api/v1/questions/{qid}/personal-data"),
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    let now = chrono::Utc::now();
+    let draft = c
+        .s
+        .publish_item(&admin, "main", json!({"kind": "consultation", "channels": [], "fields": {
+            "title": "Dự thảo lấy ý kiến", "body": "# Điều 1. Phạm vi\n\nNội dung.\n\n# Điều 2. Đối tượng\n\nNội dung.",
+            "opens_at": (now - chrono::Duration::days(1)).to_rfc3339(), "closes_at": (now + chrono::Duration::days(9)).to_rfc3339()}}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let secs = "/api/v1/public/items/{id}/sections";
+    let r = c
+        .call(
+            "GET",
+            secs,
+            &format!("/api/v1/public/items/{draft}/sections"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    c.call(
+        "GET",
+        secs,
+        "/api/v1/public/items/987654/sections",
+        None,
+        None,
+    )
+    .await;
+    let pc = "/api/v1/public/items/{id}/comments";
+    let r = c
+        .call("POST", pc, &format!("/api/v1/public/items/{draft}/comments"), None,
+            Some(json!({"section": "dieu-1", "name": "Trần B", "email": "b@example.vn", "body": "Đề nghị sửa."})))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    c.call(
+        "POST",
+        pc,
+        &format!("/api/v1/public/items/{draft}/comments"),
+        None,
+        Some(json!({"section": "dieu-9", "name": "Trần B", "email": "b@example.vn", "body": "x"})),
+    )
+    .await;
+    c.call(
+        "POST",
+        pc,
+        "/api/v1/public/items/987654/comments",
+        None,
+        Some(json!({"name": "Trần B", "email": "b@example.vn", "body": "x"})),
+    )
+    .await;
+    c.call(
+        "GET",
+        pc,
+        &format!("/api/v1/public/items/{draft}/comments"),
+        None,
+        None,
+    )
+    .await;
+    let sc = "/api/v1/items/{id}/comments";
+    let r = c
+        .call(
+            "GET",
+            sc,
+            &format!("/api/v1/items/{draft}/comments?status=pending"),
+            a,
+            None,
+        )
+        .await;
+    let cid = r.body[0]["id"].as_i64().unwrap();
+    c.call(
+        "GET",
+        sc,
+        &format!("/api/v1/items/{draft}/comments?status=x"),
+        a,
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        sc,
+        &format!("/api/v1/items/{draft}/comments"),
+        None,
+        None,
+    )
+    .await;
+    let modr = "/api/v1/comments/{id}/moderation";
+    c.call(
+        "POST",
+        modr,
+        &format!("/api/v1/comments/{cid}/moderation"),
+        a,
+        Some(json!({"decision": "maybe"})),
+    )
+    .await;
+    c.call(
+        "POST",
+        modr,
+        &format!("/api/v1/comments/{cid}/moderation"),
+        Some(&author),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    let r = c
+        .call(
+            "POST",
+            modr,
+            &format!("/api/v1/comments/{cid}/moderation"),
+            a,
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    c.call(
+        "POST",
+        modr,
+        &format!("/api/v1/comments/{cid}/moderation"),
+        a,
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    let resp = "/api/v1/comments/{id}/response";
+    c.call(
+        "POST",
+        resp,
+        &format!("/api/v1/comments/{cid}/response"),
+        a,
+        Some(json!({"disposition": "x", "reply": "y"})),
+    )
+    .await;
+    let r = c
+        .call(
+            "POST",
+            resp,
+            &format!("/api/v1/comments/{cid}/response"),
+            a,
+            Some(json!({"disposition": "accepted", "reply": "Đã sửa."})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    c.call(
+        "POST",
+        resp,
+        "/api/v1/comments/987654/response",
+        a,
+        Some(json!({"disposition": "accepted", "reply": "x"})),
+    )
+    .await;
+    let outsider = c.s.login("outsider").await;
+    for (tpl, file) in [
+        ("/api/v1/items/{id}/report.csv", "report.csv"),
+        ("/api/v1/items/{id}/report.docx", "report.docx"),
+    ] {
+        let r = c
+            .call(
+                "GET",
+                tpl,
+                &format!("/api/v1/items/{draft}/{file}"),
+                a,
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        c.call(
+            "GET",
+            tpl,
+            &format!("/api/v1/items/{draft}/{file}"),
+            Some(&outsider),
+            None,
+        )
+        .await;
+        c.call("GET", tpl, &format!("/api/v1/items/987654/{file}"), a, None)
+            .await;
+    }
+    let rep = "/api/v1/public/items/{id}/report";
+    c.call(
+        "GET",
+        rep,
+        &format!("/api/v1/public/items/{draft}/report"),
+        None,
+        None,
+    )
+    .await;
+    let erase_c = "/api/v1/comments/{id}/personal-data";
+    c.call(
+        "DELETE",
+        erase_c,
+        &format!("/api/v1/comments/{cid}/personal-data"),
+        Some(&author),
+        None,
+    )
+    .await;
+    let r = c
+        .call(
+            "DELETE",
+            erase_c,
+            &format!("/api/v1/comments/{cid}/personal-data"),
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
     let r = c
         .call(
             "POST",

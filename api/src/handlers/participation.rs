@@ -169,8 +169,10 @@ fn status_param<T: std::str::FromStr<Err = String>>(
 ) -> Result<Option<T>, ApiError> {
     match p.get("status").map(|s| s.trim()) {
         None | Some("") | Some("all") => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|m: String| {
-            ApiError::Engine(portico_engine::EngineError::bad_input("status", m))
+        Some(s) => s.parse().map(Some).map_err(|m: String| ApiError::Http {
+            code: portico_engine::ErrorCode::InvalidParameter,
+            message: m,
+            field: Some("status".to_owned()),
         }),
     }
 }
@@ -217,11 +219,10 @@ pub(crate) async fn answer(
     let id = question_id(&id)?;
     let engine = st.engine.clone();
     let item = blocking(move || engine.answer_question(&auth.actor, id, body)).await?;
-    let mut v = serde_json::to_value(&item).map_err(ApiError::internal)?;
-    if let Some(o) = v.as_object_mut() {
-        o.insert("item_id".into(), json!(item.id));
-    }
-    Ok((StatusCode::CREATED, Json(v)))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"item_id": item.id, "item": item})),
+    ))
 }
 
 #[derive(Deserialize)]
