@@ -102,6 +102,15 @@ pub trait Gate: Send + Sync + 'static {
     /// Where to send a browser that signed out of a single sign-on session, to end the
     /// provider's session too; `None` when there is no such place.
     fn end_session_url(&self) -> BoxFuture<'static, Option<String>>;
+
+    /// A consultation's report of comments taken up and explained as a download (`csv` or
+    /// `docx`), exactly as the API writes it, for `actor` (staff of its site).
+    fn comment_report(
+        &self,
+        actor: Actor,
+        item: portico_engine::ItemId,
+        docx: bool,
+    ) -> BoxFuture<'static, axum::response::Response>;
 }
 
 pub use pages::auth::safe_next;
@@ -186,7 +195,8 @@ impl Admin {
 pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
     use axum::extract::DefaultBodyLimit;
     use pages::{
-        audit, auth, dashboard, editor, items, media, people, preview, revisions, settings,
+        audit, auth, dashboard, editor, items, media, participation, people, preview, revisions,
+        settings,
     };
     // Forms that carry files are bounded by the HTTP layer's upload limit, not its JSON one.
     let files = || DefaultBodyLimit::disable();
@@ -241,6 +251,19 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
         )
         .route("/admin/users", get(people::users).post(people::users_act))
         .route("/admin/audit", get(audit::log))
+        .route(
+            "/admin/sites/{site}/questions",
+            get(participation::questions),
+        )
+        .route(
+            "/admin/questions/{id}",
+            get(participation::question).post(participation::question_act),
+        )
+        .route(
+            "/admin/items/{id}/comments",
+            get(participation::comments).post(participation::comments_act),
+        )
+        .route("/admin/items/{id}/report", get(participation::report))
         .route("/admin/audit/export", get(audit::export))
         .route(
             "/admin/network",

@@ -13,6 +13,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("audit.html", include_str!("../templates/audit.html")),
+    (
+        "questions.html",
+        include_str!("../templates/questions.html"),
+    ),
+    ("question.html", include_str!("../templates/question.html")),
+    ("comments.html", include_str!("../templates/comments.html")),
     ("desk.html", include_str!("../templates/desk.html")),
     ("items.html", include_str!("../templates/items.html")),
     ("edit.html", include_str!("../templates/edit.html")),

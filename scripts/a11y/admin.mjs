@@ -159,6 +159,88 @@ await check('the approver publishes and the citizen sees it', async () => {
   assert.ok((await res.text()).includes(title));
 });
 
+let questionId;
+let consultationId;
+await check('a citizen asks on the portal with JavaScript off; the author answers; the answer is published through the steps; the citizen follows it by reference', async () => {
+  const citizen = await browser.newContext({ viewport: { width: 360, height: 800 }, javaScriptEnabled: false });
+  const c = await citizen.newPage();
+  await c.goto(`${base}/main/hoi-dap`);
+  const subject = `Hỏi về giấy phép kinh doanh ${Date.now()}`;
+  await c.fill('#a-name', 'Lý Thị Dân');
+  await c.fill('#a-email', 'ly.thi.dan@example.vn');
+  await c.fill('#a-title', subject);
+  await c.selectOption('#a-field', 'Đầu tư – kinh doanh');
+  await c.fill('#a-body', 'Tôi mở quán ăn nhỏ, có cần đăng ký hộ kinh doanh không?');
+  await Promise.all([c.waitForURL(/\/main\/hoi-dap\/tra-cuu\?ma=HD-/), c.click('form[method=post] button[type=submit]')]);
+  assert.ok((await c.textContent('main')).includes('Câu hỏi của bạn đã được gửi'));
+  const reference = new URL(c.url()).searchParams.get('ma');
+
+  const p = author.page;
+  await p.goto(`${base}/admin/`);
+  await Promise.all([p.waitForURL(/\/admin\/sites\/main\/questions/), p.click('a[href="/admin/sites/main/questions"] >> nth=0')]);
+  await Promise.all([p.waitForLoadState('load'), p.click(`a:has-text("${subject}")`)]);
+  questionId = Number(new URL(p.url()).pathname.split('/')[3]);
+  assert.ok((await p.textContent('main')).includes('ly.thi.dan@example.vn'), 'staff see the email');
+  await p.fill('#q-answer', 'Có. Bà đăng ký hộ kinh doanh tại **UBND cấp xã** nơi đặt quán.');
+  await Promise.all([p.waitForURL(/\/admin\/items\/\d+\?done=q_answer/), p.click('button[name=op][value=answer]')]);
+  const answerId = itemId(p);
+  await act(p, 'submit');
+  await editor.page.goto(`${base}/admin/items/${answerId}`);
+  await act(editor.page, 'forward');
+  await approver.page.goto(`${base}/admin/items/${answerId}`);
+  await act(approver.page, 'publish');
+  assert.equal(await state(approver.page), 'published');
+
+  await c.goto(`${base}/main/hoi-dap/tra-cuu?ma=${reference}`);
+  assert.ok((await c.textContent('main')).includes('Đã trả lời'));
+  await Promise.all([c.waitForLoadState('load'), c.click('text=Xem câu trả lời')]);
+  const text = await c.textContent('main');
+  assert.ok(text.includes('UBND cấp xã') && text.includes('Lý Thị Dân'), 'the answer, with the shown name');
+  assert.ok(!(await c.content()).includes('ly.thi.dan@example.vn'), 'never the email');
+  await citizen.close();
+});
+
+await check('a citizen comments on one article of an open draft; the editor approves and answers it; the report downloads', async () => {
+  const { items } = await (await fetch(`${base}/api/v1/public/sites/main/items?kind=consultation`)).json();
+  const open = items.find((i) => new Date(i.fields.closes_at) > new Date());
+  consultationId = open.id;
+  const citizen = await browser.newContext({ viewport: { width: 360, height: 800 } });
+  const c = await citizen.newPage();
+  await c.goto(`${base}/main/lay-y-kien`);
+  await Promise.all([c.waitForLoadState('load'), c.click(`a:has-text("${open.title}")`)]);
+  const said = `Đề nghị ghi rõ thời hạn ${Date.now()}`;
+  await c.click('#dieu-4 summary');
+  await c.fill('#c-dieu-4-name', 'Đinh Văn Góp');
+  await c.fill('#c-dieu-4-email', 'dinh.gop@example.vn');
+  await c.fill('#c-dieu-4-body', said);
+  await Promise.all([c.waitForLoadState('load'), c.click('#dieu-4 button[type=submit]')]);
+  assert.ok((await c.textContent('main')).includes('Đã gửi góp ý'));
+
+  const p = editor.page;
+  await p.goto(`${base}/admin/items/${consultationId}/comments?status=pending`);
+  const li = p.locator('li', { hasText: said });
+  await Promise.all([p.waitForLoadState('load'), li.locator('button[value=approve]').click()]);
+  assert.ok((await p.textContent('[role=status]')).includes('Đã duyệt'));
+  const again = p.locator('li', { hasText: said });
+  await again.locator('select[name=disposition]').selectOption('partly');
+  await again.locator('textarea[name=reply]').fill('Tiếp thu: ghi rõ 05 ngày làm việc.');
+  await Promise.all([p.waitForLoadState('load'), again.locator('button[value=respond]').click()]);
+  const csv = await p.request.get(`${base}/admin/items/${consultationId}/report?format=csv`);
+  assert.equal(csv.status(), 200);
+  const body = await csv.text();
+  assert.ok(body.includes(said) && body.includes('Tiếp thu một phần') && body.includes('Điều 4'), body);
+  const docx = await p.request.get(`${base}/admin/items/${consultationId}/report?format=docx`);
+  assert.equal(docx.status(), 200);
+  assert.equal((await docx.body()).subarray(0, 2).toString(), 'PK');
+
+  await c.goto(`${base}/main/lay-y-kien/${open.slug}`);
+  // The browser keeps the page it saw a minute ago (max-age=60); a reload asks again.
+  await c.reload();
+  assert.ok((await c.textContent('#dieu-4')).includes(said), 'approved comments are public under their article');
+  assert.ok(!(await c.content()).includes('dinh.gop@example.vn'));
+  await citizen.close();
+});
+
 await check('a schedule comes due', async () => {
   const a = author.page;
   await a.goto(`${base}/admin/sites/main/items/new?kind=page`);
@@ -343,6 +425,11 @@ const screens = [
   ['audit', 'admin', '/admin/audit'],
   ['settings', 'admin', '/admin/sites/main/settings'],
   ['settings-readonly', 'editor', '/admin/sites/main/settings'],
+  ['questions', 'editor', '/admin/sites/main/questions'],
+  ['questions-all', 'editor', '/admin/sites/main/questions?status=all'],
+  ['question', 'author', () => `/admin/questions/${questionId}`],
+  ['comments', 'editor', () => `/admin/items/${consultationId}/comments`],
+  ['new-consultation', 'author', '/admin/sites/main/items/new?kind=consultation'],
 ];
 for (const width of [1280, 360]) {
   const sessions = {

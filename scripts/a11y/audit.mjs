@@ -16,7 +16,9 @@ const json = async (path) => (await fetch(base + path)).json();
 const firstOf = async (kind) => {
   const { items } = await json(`/api/v1/public/sites/main/items?kind=${kind}&limit=1`);
   const it = items[0];
-  return `/main/${it.channels[0]}/${it.slug}`;
+  // Answers and consultations live beside their pages, whatever their channels.
+  const segment = { question: 'hoi-dap', consultation: 'lay-y-kien' }[kind] || it.channels[0];
+  return `/main/${segment}/${it.slug}`;
 };
 const sites = await json('/api/v1/public/sites');
 const component = sites[0].children[0].slug;
@@ -32,6 +34,11 @@ const paths = [
   '/main/thu-tuc',
   await firstOf('procedure'),
   await firstOf('page'),
+  '/main/hoi-dap',
+  await firstOf('question'),
+  '/main/hoi-dap/tra-cuu?ma=HD-KHONGCO1',
+  '/main/lay-y-kien',
+  await firstOf('consultation'),
   '/main/tim-kiem',
   '/main/tim-kiem?q=quyet+dinh',
   '/main/khong-co-trang-nay/khong-co',

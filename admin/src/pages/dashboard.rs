@@ -45,10 +45,11 @@ pub(crate) async fn desk(
 ) -> Response {
     let engine = admin.engine.clone();
     let actor = me.actor.clone();
-    let desk = match blocking(move || engine.desk(&actor, 15)).await {
-        Ok(d) => d,
-        Err(e) => return refusal(&admin, Some(&me), &e),
-    };
+    let (desk, waiting) =
+        match blocking(move || Ok((engine.desk(&actor, 15)?, engine.waiting(&actor)?))).await {
+            Ok(d) => d,
+            Err(e) => return refusal(&admin, Some(&me), &e),
+        };
     let filter = q
         .site
         .as_deref()
@@ -99,6 +100,11 @@ pub(crate) async fn desk(
         site_filter => q.site.unwrap_or_default(),
         for_me,
         recent => desk.recent,
+        // What citizens sent that waits for staff, per site.
+        participation => waiting.into_iter().map(|(slug, w)| {
+            let name = rows.iter().find(|r| r.slug == slug).map(|r| r.name.clone()).unwrap_or_else(|| slug.clone());
+            context! { slug, name, questions => w.questions, comments => w.comments }
+        }).collect::<Vec<_>>(),
         states => WAITING.iter().map(|s| format!("state.{s}")).collect::<Vec<_>>(),
     };
     page(&admin, StatusCode::OK, "desk.html", ctx)

@@ -11,6 +11,7 @@ pub(crate) mod dashboard;
 pub(crate) mod editor;
 pub(crate) mod items;
 pub(crate) mod media;
+pub(crate) mod participation;
 pub(crate) mod people;
 pub(crate) mod preview;
 pub(crate) mod revisions;

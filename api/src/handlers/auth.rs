@@ -225,6 +225,21 @@ impl portico_admin::Gate for AdminGate {
         })
     }
 
+    fn comment_report(
+        &self,
+        actor: portico_engine::Actor,
+        item: portico_engine::ItemId,
+        docx: bool,
+    ) -> futures::future::BoxFuture<'static, axum::response::Response> {
+        let st = self.0.clone();
+        Box::pin(async move {
+            match super::participation::report_for(&st, actor, item, docx).await {
+                Ok(r) => r,
+                Err(e) => axum::response::IntoResponse::into_response(e),
+            }
+        })
+    }
+
     fn end_session_url(&self) -> futures::future::BoxFuture<'static, Option<String>> {
         let oidc = self.0.oidc.clone();
         Box::pin(async move {

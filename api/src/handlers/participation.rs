@@ -366,8 +366,19 @@ async fn report(
     format: &'static str,
 ) -> Result<Response, ApiError> {
     let id = ItemId(path_id("item", &id)?);
+    report_for(&st, auth.actor, id, format == "docx").await
+}
+
+/// The report as a file for `actor`: the API's download and the editors' interface's.
+pub(crate) async fn report_for(
+    st: &AppState,
+    actor: portico_engine::Actor,
+    id: ItemId,
+    docx: bool,
+) -> Result<Response, ApiError> {
+    let format = if docx { "docx" } else { "csv" };
     let engine = st.engine.clone();
-    let report = blocking(move || engine.comment_report(&auth.actor, id)).await?;
+    let report = blocking(move || engine.comment_report(&actor, id)).await?;
     let name = format!("bao-cao-tiep-thu-giai-trinh-{}", id.0);
     let (bytes, kind) = if format == "csv" {
         (crate::report::csv(&report)?, "text/csv; charset=utf-8")
