@@ -107,8 +107,6 @@ pub struct QuestionChange {
     pub site_id: Option<SiteId>,
     /// Erase the sender's email, phone and name (at the change's time).
     pub erase: bool,
-    /// Drop the confirmation secret (confirmed).
-    pub confirmed: bool,
     /// Only if the question is still in this status (compare-and-swap).
     pub expect: Option<QuestionStatus>,
 }

@@ -194,7 +194,8 @@ impl Engine {
     }
 
     /// The asker confirms their email with the secret mailed to them: the question goes to
-    /// staff. Confirming twice is harmless.
+    /// staff. Confirming twice is harmless (the link is kept: a mail client that opens links
+    /// to look at them first must not make the person's own click fail).
     pub fn confirm_question(&self, secret: &str) -> Result<Asked, EngineError> {
         let q = self
             .store
@@ -217,7 +218,6 @@ impl Engine {
             q.id,
             &QuestionChange {
                 status: Some(QuestionStatus::New),
-                confirmed: true,
                 expect: Some(QuestionStatus::Unconfirmed),
                 ..Default::default()
             },

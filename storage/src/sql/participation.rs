@@ -186,9 +186,8 @@ pub(crate) fn update_question(
             name = CASE WHEN CAST(?6 AS BIGINT) = 1 THEN '' ELSE name END,
             email = CASE WHEN CAST(?6 AS BIGINT) = 1 THEN '' ELSE email END,
             phone = CASE WHEN CAST(?6 AS BIGINT) = 1 THEN '' ELSE phone END,
-            erased_at = CASE WHEN CAST(?6 AS BIGINT) = 1 THEN ?7 ELSE erased_at END,
-            confirm_hash = CASE WHEN CAST(?8 AS BIGINT) = 1 THEN NULL ELSE confirm_hash END
-         WHERE id = ?1 AND (CAST(?9 AS TEXT) IS NULL OR status = ?9)",
+            erased_at = CASE WHEN CAST(?6 AS BIGINT) = 1 THEN ?7 ELSE erased_at END
+         WHERE id = ?1 AND (CAST(?8 AS TEXT) IS NULL OR status = ?8)",
         args![
             id.0,
             ch.status.map(|s| s.as_str()),
@@ -197,7 +196,6 @@ pub(crate) fn update_question(
             ch.site_id.map(|s| s.0),
             ch.erase,
             micros(at),
-            ch.confirmed,
             ch.expect.map(|s| s.as_str())
         ],
     )?;

@@ -13,6 +13,7 @@ mod support;
 mod concurrency;
 mod items;
 mod network;
+mod participation;
 mod persistence;
 mod webhooks;
 

@@ -195,9 +195,6 @@ impl ParticipationStore for MemoryStore {
             r.phone.clear();
             r.erased_at = Some(at);
         }
-        if change.confirmed {
-            q.confirm_hash = None;
-        }
         let record = q.record.clone();
         if let Some(a) = audit {
             d.audit(a, None);
