@@ -160,6 +160,28 @@ pub struct EdgeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Also serve HTTPS (HTTP/2 and HTTP/1.1, TLS 1.2 and 1.3) on this address, e.g.
+    /// `0.0.0.0:443`; needs --tls-cert and --tls-key.
+    #[arg(long, env = "PORTICO_EDGE_TLS_LISTEN")]
+    pub tls_listen: Option<SocketAddr>,
+    /// The default certificate chain (PEM): for names no certificate of --tls-dir claims.
+    #[arg(long, env = "PORTICO_EDGE_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The default certificate's private key (PEM).
+    #[arg(long, env = "PORTICO_EDGE_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// A folder with a certificate per portal domain, chosen by the name the browser asks
+    /// for: `DOMAIN.crt` + `DOMAIN.key`, or certbot's `DOMAIN/fullchain.pem` +
+    /// `DOMAIN/privkey.pem` (`_.example.vn` serves `*.example.vn`). Every certificate is read
+    /// again on SIGHUP, without dropping connections.
+    #[arg(long, env = "PORTICO_EDGE_TLS_DIR")]
+    pub tls_dir: Option<PathBuf>,
+    /// Answer plain http:// requests with a redirect to https:// (all but /_edge/).
+    #[arg(long, env = "PORTICO_EDGE_HTTPS_REDIRECT")]
+    pub https_redirect: bool,
+    /// Strict-Transport-Security max-age on answers over TLS, in seconds; 0 sends none.
+    #[arg(long, env = "PORTICO_EDGE_HSTS_MAX_AGE", default_value_t = 31_536_000)]
+    pub hsts_max_age: u64,
     #[command(flatten)]
     pub connections: ConnArgs,
 }

@@ -4,6 +4,28 @@ use crate::cli::EdgeArgs;
 use crate::serve::{edge_token, shutdown_signal};
 use anyhow::{Context, Result};
 
+/// Reads the certificates again on each SIGHUP (a renewal); connections already open keep
+/// theirs, new handshakes get the new ones. A set that cannot be read is refused and the old
+/// one kept.
+fn reload_on_hangup(certs: std::sync::Arc<portico_api::tls::Certificates>) -> Result<()> {
+    let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let c = certs.clone();
+            match tokio::task::spawn_blocking(move || c.reload()).await {
+                Ok(Ok(n)) => println!(
+                    "TLS certificates read again ({n} domain certificates besides the default)."
+                ),
+                Ok(Err(e)) => {
+                    eprintln!("TLS certificates NOT reloaded, the previous ones stay: {e}")
+                }
+                Err(e) => eprintln!("TLS certificates NOT reloaded: {e}"),
+            }
+        }
+    });
+    Ok(())
+}
+
 pub fn run(args: EdgeArgs) -> Result<()> {
     let origins = args
         .origins
@@ -32,7 +54,26 @@ pub fn run(args: EdgeArgs) -> Result<()> {
             Some(r) => anyhow::bail!("--rate-limit {r}: give requests per second above 0"),
         },
         trusted_proxies: args.trusted_proxies.clone(),
+        https_redirect: match (args.https_redirect, args.tls_listen) {
+            (false, _) => None,
+            (true, Some(a)) => Some(a.port()),
+            (true, None) => anyhow::bail!("--https-redirect needs --tls-listen"),
+        },
+        hsts_max_age: args.hsts_max_age,
         ..Default::default()
+    };
+    // Certificates first: one that cannot be used stops the start with its file's name.
+    let certificates = match (&args.tls_listen, &args.tls_cert, &args.tls_key) {
+        (None, None, None) if args.tls_dir.is_none() => None,
+        (Some(_), Some(cert), Some(key)) => Some(
+            portico_api::tls::Certificates::load(portico_api::tls::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+                dir: args.tls_dir.clone(),
+            })
+            .context("reading the TLS certificates")?,
+        ),
+        _ => anyhow::bail!("TLS needs --tls-listen, --tls-cert and --tls-key together"),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -49,7 +90,25 @@ pub fn run(args: EdgeArgs) -> Result<()> {
         if config.token.is_none() {
             println!("  no --token: purges arrive only as cached answers expire (max-age)");
         }
-        portico_api::edge::run(listener, config, shutdown_signal()).await?;
+        let tls = match (&certificates, args.tls_listen) {
+            (Some(certs), Some(addr)) => {
+                let l = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr}"))?;
+                println!(
+                    "  and on https://{} ({} domain certificates besides the default; SIGHUP reads them again)",
+                    l.local_addr()?,
+                    certs.domains()
+                );
+                reload_on_hangup(certs.clone())?;
+                Some(portico_api::edge::TlsListener {
+                    listener: l,
+                    config: std::sync::Arc::new(certs.server_config()?),
+                })
+            }
+            _ => None,
+        };
+        portico_api::edge::run_tls(listener, tls, config, shutdown_signal()).await?;
         println!("Portico edge stopped.");
         Ok(())
     })

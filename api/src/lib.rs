@@ -40,6 +40,7 @@ mod report;
 mod routes;
 mod scheduler;
 mod search_follower;
+pub mod tls;
 mod webhooks;
 
 pub use body_limit::BODY_GRACE;

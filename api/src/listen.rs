@@ -56,6 +56,9 @@ pub struct ConnStats {
     pub header_timeouts: AtomicU64,
     /// Requests refused because their address was past its rate (the edge's `--rate-limit`).
     pub rate_limited: AtomicU64,
+    /// TLS handshakes that failed (a client offering only old versions, no shared cipher,
+    /// not TLS at all).
+    pub tls_failed: AtomicU64,
 }
 
 /// The open connections, by address.
@@ -135,6 +138,11 @@ fn admit(
     })
 }
 
+/// Whether a request came over TLS: the edge adds HSTS to such answers and redirects the
+/// others when asked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverTls(pub bool);
+
 /// Serves `app` on `listener` until `shutdown` completes; then stops accepting, lets each
 /// connection finish its request in flight, and returns when all are closed.
 pub async fn serve(
@@ -143,6 +151,51 @@ pub async fn serve(
     limits: ConnLimits,
     trusted: Vec<IpAddr>,
     stats: Arc<ConnStats>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with(listener, app, limits, trusted, stats, None, shutdown).await
+}
+
+/// [`serve`] over TLS: each connection's handshake must finish within the header timeout;
+/// then HTTP/2 or HTTP/1.1 as ALPN agreed.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: ConnLimits,
+    trusted: Vec<IpAddr>,
+    stats: Arc<ConnStats>,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    serve_with(
+        listener,
+        app,
+        limits,
+        trusted,
+        stats,
+        Some(acceptor),
+        shutdown,
+    )
+    .await
+}
+
+/// Which HTTP a connection speaks.
+#[derive(Clone, Copy)]
+enum Speaks {
+    /// Told by its first bytes (plain connections: HTTP/1.1 or h2c with prior knowledge).
+    Either,
+    Http1,
+    Http2,
+}
+
+async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: ConnLimits,
+    trusted: Vec<IpAddr>,
+    stats: Arc<ConnStats>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let max = limits.max_connections.min(file_limit_cap()).max(1);
@@ -179,58 +232,69 @@ pub async fn serve(
         let mut closing = closing_rx.clone();
         let done = done_tx.clone();
         let header_timeout = limits.header_timeout;
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _slot = slot;
             let _done = done;
+            let secure = OverTls(tls.is_some());
             let service = app.map_request(move |req: hyper::Request<hyper::body::Incoming>| {
                 let mut req = req.map(axum::body::Body::new);
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                req.extensions_mut().insert(secure);
                 req
             });
-            // HTTP/1.1, or HTTP/2 with prior knowledge (h2c), told by the first bytes. They
-            // must come within the header timeout: the version is read before any timer of
-            // hyper's runs, and a client that sends nothing (or half the HTTP/2 preface)
-            // would otherwise hold the connection for ever.
-            match preface_in_time(&stream, header_timeout).await {
-                Preface::Ready => {}
-                Preface::Closed => return,
-                Preface::Slow => {
+            let Some(acceptor) = tls else {
+                // HTTP/1.1, or HTTP/2 with prior knowledge (h2c), told by the first bytes.
+                // They must come within the header timeout: the version is read before any
+                // timer of hyper's runs, and a client that sends nothing (or half the HTTP/2
+                // preface) would otherwise hold the connection for ever.
+                match preface_in_time(&stream, header_timeout).await {
+                    Preface::Ready => {}
+                    Preface::Closed => return,
+                    Preface::Slow => {
+                        stats.header_timeouts.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                }
+                let io = TokioIo::new(stream);
+                drive(
+                    io,
+                    Speaks::Either,
+                    service,
+                    header_timeout,
+                    &mut closing,
+                    &stats,
+                )
+                .await;
+                return;
+            };
+            // The handshake, like a request's head, must come within the header timeout.
+            let stream = match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
+                    stats.tls_failed.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(error = %e, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
                     stats.header_timeouts.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
-            }
-            let mut builder =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            builder
-                .http2()
-                .timer(TokioTimer::new())
-                .max_concurrent_streams(100)
-                .keep_alive_interval(Some(header_timeout))
-                .keep_alive_timeout(header_timeout);
-            let conn = builder.serve_connection_with_upgrades(
-                TokioIo::new(stream),
-                TowerToHyperService::new(service),
-            );
-            let mut conn = std::pin::pin!(conn);
-            let outcome = tokio::select! {
-                r = conn.as_mut() => r,
-                _ = async { closing.wait_for(|c| *c).await.map(|_| ()) } => {
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
-                }
             };
-            if let Err(e) = outcome {
-                if e.downcast_ref::<hyper::Error>()
-                    .is_some_and(|e| e.is_timeout())
-                {
-                    stats.header_timeouts.fetch_add(1, Ordering::Relaxed);
-                }
-                tracing::trace!(error = %e, "connection ended");
-            }
+            // ALPN said which HTTP: no guessing from bytes that may never come.
+            let speaks = match stream.get_ref().1.alpn_protocol() {
+                Some(b"h2") => Speaks::Http2,
+                _ => Speaks::Http1,
+            };
+            drive(
+                TokioIo::new(stream),
+                speaks,
+                service,
+                header_timeout,
+                &mut closing,
+                &stats,
+            )
+            .await;
         });
     }
     drop(listener);
@@ -240,6 +304,61 @@ pub async fn serve(
     let mut done_rx = done_rx;
     let _ = done_rx.recv().await;
     Ok(())
+}
+
+/// Serves one connection until it ends, or until the server closes (then gracefully).
+async fn drive<I, S>(
+    io: I,
+    speaks: Speaks,
+    service: S,
+    header_timeout: Duration,
+    closing: &mut tokio::sync::watch::Receiver<bool>,
+    stats: &ConnStats,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: tower::Service<
+            hyper::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let mut builder =
+        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(100)
+        .keep_alive_interval(Some(header_timeout))
+        .keep_alive_timeout(header_timeout);
+    let builder = match speaks {
+        Speaks::Either => builder,
+        Speaks::Http1 => builder.http1_only(),
+        Speaks::Http2 => builder.http2_only(),
+    };
+    let conn = builder.serve_connection_with_upgrades(io, TowerToHyperService::new(service));
+    let mut conn = std::pin::pin!(conn);
+    let outcome = tokio::select! {
+        r = conn.as_mut() => r,
+        _ = async { closing.wait_for(|c| *c).await.map(|_| ()) } => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = outcome {
+        if e.downcast_ref::<hyper::Error>()
+            .is_some_and(|e| e.is_timeout())
+        {
+            stats.header_timeouts.fetch_add(1, Ordering::Relaxed);
+        }
+        tracing::trace!(error = %e, "connection ended");
+    }
 }
 
 /// HTTP/2's connection preface, which a client with prior knowledge sends first.

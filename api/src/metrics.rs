@@ -308,6 +308,12 @@ impl Collector for StateCollector {
         )?;
         counter(
             &mut e,
+            "tls_handshakes_failed",
+            "TLS handshakes that failed (old versions only, no shared cipher, not TLS)",
+            c.tls_failed.load(Ordering::Relaxed),
+        )?;
+        counter(
+            &mut e,
             "requests_rate_limited",
             "Requests refused (429) because their address was past its rate",
             c.rate_limited.load(Ordering::Relaxed),

@@ -34,5 +34,6 @@ mod permissions;
 mod proposals;
 mod search;
 mod snapshots;
+mod tls;
 mod webhooks;
 mod workflow;

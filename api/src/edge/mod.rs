@@ -47,6 +47,11 @@ pub struct EdgeConfig {
     /// Proxies in front of the edge (a load balancer) whose `X-Forwarded-For` names the
     /// client, for the rate limits; nobody else's is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Plain `http://` requests are sent to `https://` on this port (`308`), but the edge's
+    /// own `/_edge/` paths.
+    pub https_redirect: Option<u16>,
+    /// `Strict-Transport-Security: max-age=` on answers over TLS; none when 0.
+    pub hsts_max_age: u64,
 }
 
 impl Default for EdgeConfig {
@@ -60,6 +65,8 @@ impl Default for EdgeConfig {
             connections: crate::listen::ConnLimits::default(),
             rate_limit: None,
             trusted_proxies: Vec::new(),
+            https_redirect: None,
+            hsts_max_age: 0,
         }
     }
 }
@@ -87,9 +94,25 @@ struct EdgeState {
     connections: Arc<crate::listen::ConnStats>,
 }
 
+/// A listener for HTTPS and its TLS configuration ([`crate::tls::Certificates`]).
+pub struct TlsListener {
+    pub listener: tokio::net::TcpListener,
+    pub config: Arc<rustls::ServerConfig>,
+}
+
 /// Serves until `shutdown` completes, then finishes the requests in flight.
 pub async fn run(
     listener: tokio::net::TcpListener,
+    config: EdgeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), EdgeError> {
+    run_tls(listener, None, config, shutdown).await
+}
+
+/// [`run`], also on a TLS listener when one is given (the same cache behind both).
+pub async fn run_tls(
+    listener: tokio::net::TcpListener,
+    tls: Option<TlsListener>,
     config: EdgeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), EdgeError> {
@@ -138,23 +161,107 @@ pub async fn run(
         .fallback(proxy)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
+            Secure {
+                redirect: config.https_redirect,
+                hsts: (config.hsts_max_age > 0)
+                    .then(|| format!("max-age={}", config.hsts_max_age))
+                    .and_then(|v| axum::http::HeaderValue::from_str(&v).ok()),
+            },
+            secure,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             metrics,
             crate::metrics::track,
         ));
-    let result = crate::listen::serve(
+    // Both listeners stop together.
+    let (quit_tx, quit_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = quit_tx.send(true);
+    });
+    let quit = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|q| *q).await;
+    };
+    let plain = crate::listen::serve(
         listener,
-        app,
+        app.clone(),
         config.connections.clone(),
         Vec::new(),
-        connections,
-        shutdown,
-    )
-    .await;
+        connections.clone(),
+        quit(quit_rx.clone()),
+    );
+    let result = match tls {
+        None => plain.await,
+        Some(t) => {
+            let secure = crate::listen::serve_tls(
+                t.listener,
+                app,
+                config.connections.clone(),
+                Vec::new(),
+                connections,
+                t.config,
+                quit(quit_rx),
+            );
+            let (a, b) = tokio::join!(plain, secure);
+            a.and(b)
+        }
+    };
     let _ = stop_tx.send(true);
     for t in tasks {
         let _ = t.await;
     }
     Ok(result?)
+}
+
+/// What the edge does about plain HTTP and TLS.
+#[derive(Clone)]
+struct Secure {
+    redirect: Option<u16>,
+    hsts: Option<axum::http::HeaderValue>,
+}
+
+/// Plain requests to `https://` when asked (but the edge's own paths, which monitoring
+/// reaches over plain HTTP); HSTS on answers over TLS.
+async fn secure(State(s): State<Secure>, req: Request, next: axum::middleware::Next) -> Response {
+    let over_tls = req
+        .extensions()
+        .get::<crate::listen::OverTls>()
+        .is_some_and(|t| t.0);
+    if let (false, Some(port)) = (over_tls, s.redirect) {
+        if !req.uri().path().starts_with("/_edge/") {
+            let host = req
+                .headers()
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .and_then(|h| h.parse::<axum::http::uri::Authority>().ok())
+                .map(|a| a.host().to_owned());
+            let Some(host) = host else {
+                return (StatusCode::BAD_REQUEST, "a Host header is needed\n").into_response();
+            };
+            let port = if port == 443 {
+                String::new()
+            } else {
+                format!(":{port}")
+            };
+            let path = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let to = format!("https://{host}{port}{path}");
+            let mut r = StatusCode::PERMANENT_REDIRECT.into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&to) {
+                r.headers_mut().insert(axum::http::header::LOCATION, v);
+            }
+            return r;
+        }
+    }
+    let mut r = next.run(req).await;
+    if let (true, Some(v)) = (over_tls, &s.hsts) {
+        r.headers_mut()
+            .insert(axum::http::header::STRICT_TRANSPORT_SECURITY, v.clone());
+    }
+    r
 }
 
 /// Everything that is not the edge's own: from the cache, or passed to an origin.
