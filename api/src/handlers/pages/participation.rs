@@ -42,6 +42,57 @@ pub(crate) async fn consultations(
     register(st, headers, hosted, site, p, ItemKind::Consultation).await
 }
 
+/// The site a page is on, what every page of it shows, and its address prefix.
+fn on_site(
+    engine: &Engine,
+    slug: &str,
+    routed: bool,
+) -> Result<(Site, Value, String), EngineError> {
+    let site = engine.site_named(slug)?;
+    let ctx = site_context(engine, &site, routed)?;
+    let prefix = context::prefix(&site, routed);
+    Ok((site, ctx, prefix))
+}
+
+/// The field an engine refusal names ("" when none).
+fn field_of(e: &EngineError) -> String {
+    match e {
+        EngineError::Invalid { field, .. } => field.clone().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// A citizen's form as it arrived: whether it is refused before anything else, its fields,
+/// and whose portal it is on.
+struct Sent {
+    refused: Option<Refused>,
+    form: HashMap<String, String>,
+    routed: bool,
+    dress: Dress,
+}
+
+impl Sent {
+    fn new(
+        st: &AppState,
+        peer: SocketAddr,
+        headers: &HeaderMap,
+        hosted: &Option<axum::Extension<HostSite>>,
+        site: &str,
+        body: &[u8],
+    ) -> Sent {
+        Sent {
+            refused: refusal(st, peer, headers),
+            form: posted(body),
+            routed: hosted.is_some(),
+            dress: Dress::of(site, hosted),
+        }
+    }
+
+    fn get(&self, k: &str) -> String {
+        self.form.get(k).cloned().unwrap_or_default()
+    }
+}
+
 /// The form's fields as posted (the first value of each name).
 fn posted(body: &[u8]) -> HashMap<String, String> {
     let mut out = HashMap::new();
@@ -162,19 +213,15 @@ pub(crate) async fn ask(
     Path(site): Path<String>,
     body: Bytes,
 ) -> Response {
-    let refused = refusal(&st, peer, &headers);
-    let form = posted(&body);
-    let routed = hosted.is_some();
-    let dress = Dress::of(&site, &hosted);
+    let sent = Sent::new(&st, peer, &headers, &hosted, &site, &body);
     let progress = st.progress.clone();
+    let dress = sent.dress.clone();
     render(&st, &headers, dress, move |engine| {
-        let site = engine.site_named(&site)?;
-        let ctx = site_context(engine, &site, routed)?;
-        let prefix = context::prefix(&site, routed);
-        if let Some(why) = refused {
-            return Ok(refused_page(&site, ctx, &why));
+        let (site, ctx, prefix) = on_site(engine, &site, sent.routed)?;
+        if let Some(why) = &sent.refused {
+            return Ok(refused_page(&site, ctx, why));
         }
-        let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+        let get = |k: &str| sent.get(k);
         let input = QuestionInput {
             name: get("name"),
             email: get("email"),
@@ -192,10 +239,7 @@ pub(crate) async fn ask(
                 })
             }
             Err(e @ EngineError::Invalid { .. }) => {
-                let field = match &e {
-                    EngineError::Invalid { field, .. } => field.clone().unwrap_or_default(),
-                    _ => String::new(),
-                };
+                let field = field_of(&e);
                 let typed: serde_json::Map<String, Value> = ["name", "email", "phone", "title", "body", "field"]
                     .iter()
                     .map(|k| ((*k).to_owned(), Value::String(get(k))))
@@ -244,9 +288,7 @@ pub(crate) async fn lookup(
     let routed = hosted.is_some();
     let dress = Dress::of(&site, &hosted);
     render(&st, &headers, dress, move |engine| {
-        let site = engine.site_named(&site)?;
-        let ctx = site_context(engine, &site, routed)?;
-        let prefix = context::prefix(&site, routed);
+        let (site, ctx, prefix) = on_site(engine, &site, routed)?;
         let reference = p.get("ma").map(|s| s.trim().to_uppercase()).unwrap_or_default();
         let found = if reference.is_empty() || reference.len() > 40 {
             None
@@ -321,15 +363,11 @@ pub(crate) async fn comment(
     Path((site, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let refused = refusal(&st, peer, &headers);
-    let form = posted(&body);
-    let routed = hosted.is_some();
-    let dress = Dress::of(&site, &hosted);
+    let sent = Sent::new(&st, peer, &headers, &hosted, &site, &body);
     let progress = st.progress.clone();
+    let dress = sent.dress.clone();
     render(&st, &headers, dress, move |engine| {
-        let site = engine.site_named(&site)?;
-        let ctx = site_context(engine, &site, routed)?;
-        let prefix = context::prefix(&site, routed);
+        let (site, ctx, prefix) = on_site(engine, &site, sent.routed)?;
         let id = id
             .parse::<i64>()
             .ok()
@@ -340,10 +378,10 @@ pub(crate) async fn comment(
             .public_item_by_id(id)?
             .filter(|i| i.kind == ItemKind::Consultation && i.site == site.slug)
             .ok_or_else(|| EngineError::NotFound(format!("consultation {id}")))?;
-        if let Some(why) = refused {
-            return Ok(refused_page(&site, ctx, &why));
+        if let Some(why) = &sent.refused {
+            return Ok(refused_page(&site, ctx, why));
         }
-        let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+        let get = |k: &str| sent.get(k);
         let section = Some(get("section")).filter(|s| !s.is_empty());
         let back = portico_themes::urls::public_item_path(&prefix, &item);
         let input = CommentInput {
@@ -375,10 +413,7 @@ pub(crate) async fn comment(
                 json!({"refused": "Dự thảo này hiện không nhận góp ý (chưa đến hoặc đã hết thời gian lấy ý kiến)."}),
             )),
             Err(e @ EngineError::Invalid { .. }) => {
-                let field = match &e {
-                    EngineError::Invalid { field, .. } => field.clone().unwrap_or_default(),
-                    _ => String::new(),
-                };
+                let field = field_of(&e);
                 let label = engine
                     .consultation(id)?
                     .sections
