@@ -13,7 +13,7 @@ use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::routing::{any, get, on, MethodFilter, MethodRouter};
 use axum::Extension;
 use axum::Router;
-use portico_engine::ErrorCode;
+use portico_engine::{ErrorCode, ItemKind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::classify::ServerErrorsFailureClass;
@@ -295,12 +295,18 @@ pub fn router(state: AppState, editors: portico_admin::Admin) -> Router {
         .route("/{site}/", get(pages::site_home))
         .route("/{site}/tim-kiem", get(pages::search_page))
         .route("/{site}/giao-dien.css", get(pages::site_css))
-        .route("/{site}/van-ban", get(pages::documents))
-        .route("/{site}/thu-tuc", get(pages::procedures))
-        .route("/{site}/hoi-dap", get(pages::questions).post(pages::ask))
+        .route("/{site}/van-ban", pages::register_page(ItemKind::Document))
+        .route("/{site}/thu-tuc", pages::register_page(ItemKind::Procedure))
+        .route(
+            "/{site}/hoi-dap",
+            pages::register_page(ItemKind::Question).post(pages::ask),
+        )
         .route("/{site}/hoi-dap/tra-cuu", get(pages::lookup))
         .route("/{site}/hoi-dap/xac-nhan", get(pages::confirm))
-        .route("/{site}/lay-y-kien", get(pages::consultations))
+        .route(
+            "/{site}/lay-y-kien",
+            pages::register_page(ItemKind::Consultation),
+        )
         .route(
             "/{site}/lay-y-kien/{id}/gop-y",
             axum::routing::post(pages::comment),

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 mod participation;
-pub(crate) use participation::{ask, comment, confirm, consultations, lookup, questions};
+pub(crate) use participation::{ask, comment, confirm, lookup};
 
 /// Pages may load the theme's stylesheet and images, and post forms to themselves only.
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
@@ -544,40 +544,20 @@ pub(crate) async fn channel_page(
     .await
 }
 
-pub(crate) async fn documents(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    hosted: Option<axum::Extension<HostSite>>,
-    Path(site): Path<String>,
-    Query(p): Query<HashMap<String, String>>,
-) -> Response {
-    register(
-        st,
-        headers,
-        hosted,
-        site,
-        p,
-        portico_engine::ItemKind::Document,
+/// The handler of one kind's register page (`/van-ban`, `/thu-tuc`, `/hoi-dap`,
+/// `/lay-y-kien`).
+pub(crate) fn register_page(
+    kind: portico_engine::ItemKind,
+) -> axum::routing::MethodRouter<AppState> {
+    axum::routing::get(
+        move |State(st): State<AppState>,
+              headers: HeaderMap,
+              hosted: Option<axum::Extension<HostSite>>,
+              Path(site): Path<String>,
+              Query(p): Query<HashMap<String, String>>| {
+            register(st, headers, hosted, site, p, kind)
+        },
     )
-    .await
-}
-
-pub(crate) async fn procedures(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    hosted: Option<axum::Extension<HostSite>>,
-    Path(site): Path<String>,
-    Query(p): Query<HashMap<String, String>>,
-) -> Response {
-    register(
-        st,
-        headers,
-        hosted,
-        site,
-        p,
-        portico_engine::ItemKind::Procedure,
-    )
-    .await
 }
 
 /// The register of documents (`/van-ban`), procedures (`/thu-tuc`), answered questions

@@ -4,7 +4,7 @@
 //! they are taken only from the portal's own pages (the browser's `Origin`), under the same
 //! per-address limit as the API, and a hidden field catches robots.
 
-use super::{register, render, site_context, Dress, Page};
+use super::{render, site_context, Dress, Page};
 use crate::error::ApiError;
 use crate::host_routing::HostSite;
 use crate::AppState;
@@ -19,28 +19,6 @@ use portico_themes::{context, labels};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-
-/// `GET /{site}/hoi-dap`: the published answers (search, field filter) and the form.
-pub(crate) async fn questions(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    hosted: Option<axum::Extension<HostSite>>,
-    Path(site): Path<String>,
-    Query(p): Query<HashMap<String, String>>,
-) -> Response {
-    register(st, headers, hosted, site, p, ItemKind::Question).await
-}
-
-/// `GET /{site}/lay-y-kien`: the drafts open for comment, and those closed.
-pub(crate) async fn consultations(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    hosted: Option<axum::Extension<HostSite>>,
-    Path(site): Path<String>,
-    Query(p): Query<HashMap<String, String>>,
-) -> Response {
-    register(st, headers, hosted, site, p, ItemKind::Consultation).await
-}
 
 /// The site a page is on, what every page of it shows, and its address prefix.
 fn on_site(
