@@ -95,7 +95,7 @@ const MOTTO: [&str; 2] = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Đ�
 
 static NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     // "Số: 123/QĐ-UBND", "Số 12/2024/NĐ-CP", "Số: 789 /STC-NS" (a space before the slash).
-    Regex::new(r"^(?i:số)\s*[:.]?\s*(\d{1,6}[a-zA-Z]?)\s*/\s*((?:\d{4}/)?[\p{Lu}Đđ][\p{L}\d&]*(?:-[\p{L}\d&]+)*)")
+    Regex::new(r"^(?i:s[ốôoóồổỗ])\s*[:.]?\s*(\d{1,6}[a-zA-Z]?)\s*/\s*((?:\d{4}/)?[\p{Lu}Đđ][\p{L}\d&]*(?:-[\p{L}\d&]+)*)")
         .ok()
 });
 

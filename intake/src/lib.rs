@@ -9,9 +9,11 @@
 
 pub mod docx;
 pub mod fields;
+pub mod pdf;
 
 pub use docx::{docx_text, DocxError, DocxLimits};
 pub use fields::{extract, Extracted, Field, FoundAt, MIN_CONFIDENCE};
+pub use pdf::{pdf_text, picture_text, PdfError, PdfLimits, Reading};
 
 /// A document's text: pages of lines (a DOCX is one page; a PDF has its own).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

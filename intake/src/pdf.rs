@@ -1,0 +1,418 @@
+//! Text from PDFs and scans, with Debian's tools run as separate processes: poppler's
+//! `pdftotext` (per page, the layout kept) and `pdfinfo`, `pdftoppm` to rasterise a page
+//! with no text, and Tesseract with its Vietnamese model for the pictures. A process that
+//! takes too long is killed; pages past the cap are not read (the result says so); pages are
+//! recognised a few at a time.
+//!
+//! Why processes, not crates: the Rust PDF crates read the text layer of simple PDFs but not
+//! the CID fonts and odd encodings of real government PDFs, which poppler reads; Tesseract
+//! through its command needs no C bindings compiled into the server, and a crash of either
+//! takes down one page's work, not the node.
+
+use crate::Text;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What reading a PDF or a picture may take.
+#[derive(Debug, Clone, Copy)]
+pub struct PdfLimits {
+    /// Pages read at most; the rest are left out, and said to be.
+    pub max_pages: usize,
+    /// Time for one tool run (a page's text, a page's OCR).
+    pub per_page: Duration,
+    /// Time for the whole file.
+    pub total: Duration,
+    /// Pages recognised at once.
+    pub ocr_threads: usize,
+    /// Pixels of a picture at most (a 50,000 × 50,000 scan is refused before Tesseract).
+    pub max_pixels: u64,
+    /// Resolution pages without text are rasterised at for OCR.
+    pub dpi: u32,
+}
+
+impl Default for PdfLimits {
+    fn default() -> Self {
+        PdfLimits {
+            max_pages: 200,
+            per_page: Duration::from_secs(20),
+            total: Duration::from_secs(300),
+            ocr_threads: 2,
+            max_pixels: 60_000_000,
+            dpi: 200,
+        }
+    }
+}
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("{0} is not installed (Debian: {1}); scripts/intake-tools.sh installs it")]
+    Missing(&'static str, &'static str),
+    #[error("the PDF is encrypted: remove the password and send it again")]
+    Encrypted,
+    #[error("the file cannot be read as a PDF: {0}")]
+    Damaged(String),
+    #[error("the picture is {0} × {1} pixels; at most {2} pixels are read")]
+    TooManyPixels(u32, u32, u64),
+    #[error("reading took longer than {0} s")]
+    TimedOut(u64),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// A PDF's or picture's text, with what was recognised and what was left out.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    pub text: Text,
+    /// Pages in the file.
+    pub pages: usize,
+    /// Pages whose text came from OCR.
+    pub ocr_pages: Vec<usize>,
+    /// What the reader should know: pages beyond the cap, a page that timed out.
+    pub warnings: Vec<String>,
+}
+
+/// Runs `cmd`, feeding nothing, and returns its standard output, or kills it at `limit`.
+fn run(mut cmd: Command, limit: Duration) -> Result<(std::process::ExitStatus, Vec<u8>), PdfError> {
+    let name = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => match name.as_str() {
+                "tesseract" => PdfError::Missing("tesseract", "tesseract-ocr tesseract-ocr-vie"),
+                _ => PdfError::Missing("pdftotext/pdfinfo/pdftoppm", "poppler-utils"),
+            },
+            _ => PdfError::Io(format!("{name}: {e}")),
+        })?;
+    let mut out = child.stdout.take();
+    // Read while it runs, so a large output cannot fill the pipe and stall it.
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(o) = out.as_mut() {
+            let _ = o.take(64 * 1024 * 1024).read_to_end(&mut buf);
+        }
+        buf
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break s,
+            Ok(None) if started.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(PdfError::TimedOut(limit.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(PdfError::Io(e.to_string())),
+        }
+    };
+    let bytes = reader.join().unwrap_or_default();
+    Ok((status, bytes))
+}
+
+/// How many pages `file` has, from `pdfinfo`.
+fn page_count(file: &Path, limits: &PdfLimits) -> Result<usize, PdfError> {
+    let mut cmd = Command::new("pdfinfo");
+    cmd.arg(file);
+    let (status, out) = run(cmd, limits.per_page)?;
+    let text = String::from_utf8_lossy(&out);
+    if !status.success() {
+        return Err(PdfError::Damaged("pdfinfo refused it".to_owned()));
+    }
+    if text
+        .lines()
+        .any(|l| l.starts_with("Encrypted:") && l.contains("yes"))
+    {
+        return Err(PdfError::Encrypted);
+    }
+    text.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| PdfError::Damaged("no page count".to_owned()))
+}
+
+/// Whether a page's text is real text: enough letters, and not the replacement characters
+/// a font without a Unicode map gives.
+fn readable(s: &str) -> bool {
+    let letters = s.chars().filter(|c| c.is_alphabetic()).count();
+    let junk = s
+        .chars()
+        .filter(|c| *c == '\u{fffd}' || ('\u{e000}'..='\u{f8ff}').contains(c))
+        .count();
+    letters >= 20 && junk * 20 < letters
+}
+
+/// A PDF's text page by page; pages without readable text go to OCR.
+pub fn pdf_text(file: &Path, limits: &PdfLimits) -> Result<Reading, PdfError> {
+    let started = Instant::now();
+    let pages = page_count(file, limits)?;
+    let mut out = Reading {
+        pages,
+        ..Default::default()
+    };
+    let read = pages.min(limits.max_pages);
+    if pages > read {
+        out.warnings
+            .push(format!("only the first {read} of {pages} pages were read"));
+    }
+    let mut texts: Vec<Option<String>> = Vec::with_capacity(read);
+    for p in 1..=read {
+        if started.elapsed() > limits.total {
+            out.warnings
+                .push(format!("stopped at page {p}: the file took too long"));
+            break;
+        }
+        let mut cmd = Command::new("pdftotext");
+        cmd.args([
+            "-layout",
+            "-enc",
+            "UTF-8",
+            "-f",
+            &p.to_string(),
+            "-l",
+            &p.to_string(),
+        ])
+        .arg(file)
+        .arg("-");
+        let text = match run(cmd, limits.per_page) {
+            Ok((s, bytes)) if s.success() => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(_) => String::new(),
+            Err(PdfError::TimedOut(_)) => {
+                out.warnings
+                    .push(format!("page {p}: its text took too long"));
+                String::new()
+            }
+            Err(e) => return Err(e),
+        };
+        texts.push(readable(&text).then_some(text));
+    }
+    // Pages without text: rasterised and recognised, a few at a time.
+    let need: Vec<usize> = texts
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.is_none())
+        .map(|(i, _)| i + 1)
+        .collect();
+    let recognised = ocr_pages(file, &need, limits, started);
+    for (p, r) in recognised {
+        match r {
+            Ok(t) => {
+                if let Some(slot) = texts.get_mut(p - 1) {
+                    *slot = Some(t);
+                }
+                out.ocr_pages.push(p);
+            }
+            Err(e) => out.warnings.push(format!("page {p}: {e}")),
+        }
+    }
+    out.ocr_pages.sort_unstable();
+    out.text = Text {
+        pages: texts
+            .into_iter()
+            .map(|t| t.unwrap_or_default().lines().map(str::to_owned).collect())
+            .collect(),
+    };
+    Ok(out)
+}
+
+/// OCR of the given pages of a PDF, `limits.ocr_threads` at a time.
+fn ocr_pages(
+    file: &Path,
+    pages: &[usize],
+    limits: &PdfLimits,
+    started: Instant,
+) -> Vec<(usize, Result<String, PdfError>)> {
+    let queue = std::sync::Mutex::new(pages.to_vec());
+    let done = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..limits.ocr_threads.max(1) {
+            s.spawn(|| loop {
+                let next = queue.lock().map(|mut q| q.pop()).unwrap_or(None);
+                let Some(p) = next else { break };
+                let r = if started.elapsed() > limits.total {
+                    Err(PdfError::TimedOut(limits.total.as_secs()))
+                } else {
+                    page_ocr(file, p, limits)
+                };
+                if let Ok(mut d) = done.lock() {
+                    d.push((p, r));
+                }
+            });
+        }
+    });
+    done.into_inner().unwrap_or_default()
+}
+
+/// One page rasterised (PNG at `limits.dpi`) and recognised.
+fn page_ocr(file: &Path, page: usize, limits: &PdfLimits) -> Result<String, PdfError> {
+    let dir = tempdir()?;
+    let prefix = dir.join("page");
+    let mut cmd = Command::new("pdftoppm");
+    cmd.args([
+        "-r",
+        &limits.dpi.to_string(),
+        "-gray",
+        "-png",
+        "-singlefile",
+    ])
+    .args(["-f", &page.to_string(), "-l", &page.to_string()])
+    .arg(file)
+    .arg(&prefix);
+    let (status, _) = run(cmd, limits.per_page)?;
+    let png = prefix.with_extension("png");
+    let result = if status.success() {
+        tesseract(&png, limits)
+    } else {
+        Err(PdfError::Damaged(format!("page {page} cannot be drawn")))
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// Tesseract with the Vietnamese model (and English, for the odd English word).
+fn tesseract(picture: &Path, limits: &PdfLimits) -> Result<String, PdfError> {
+    let mut cmd = Command::new("tesseract");
+    cmd.arg(picture)
+        .arg("-")
+        .args(["-l", "vie+eng", "--psm", "4"])
+        .env("OMP_THREAD_LIMIT", "1");
+    let (status, out) = run(cmd, limits.per_page)?;
+    if !status.success() {
+        return Err(PdfError::Damaged(
+            "the picture cannot be recognised".to_owned(),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// A picture's (JPEG, PNG, TIFF) text by OCR, after checking its size from its header.
+pub fn picture_text(file: &Path, limits: &PdfLimits) -> Result<Reading, PdfError> {
+    let (w, h) = dimensions(file)?;
+    if u64::from(w) * u64::from(h) > limits.max_pixels {
+        return Err(PdfError::TooManyPixels(w, h, limits.max_pixels));
+    }
+    let text = tesseract(file, limits)?;
+    Ok(Reading {
+        text: Text::from_plain(&text),
+        pages: 1,
+        ocr_pages: vec![1],
+        warnings: Vec::new(),
+    })
+}
+
+/// Width and height from the file's header (PNG, JPEG, TIFF), without decoding it.
+fn dimensions(file: &Path) -> Result<(u32, u32), PdfError> {
+    let mut head = vec![0u8; 64 * 1024];
+    let n = std::fs::File::open(file)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| PdfError::Io(e.to_string()))?;
+    head.truncate(n);
+    let be32 = |b: &[u8]| {
+        b.get(..4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    if head.starts_with(b"\x89PNG") {
+        return match (
+            head.get(16..20).and_then(be32),
+            head.get(20..24).and_then(be32),
+        ) {
+            (Some(w), Some(h)) => Ok((w, h)),
+            _ => Err(PdfError::Damaged("a PNG without its size".to_owned())),
+        };
+    }
+    if head.starts_with(&[0xFF, 0xD8]) {
+        // The first start-of-frame marker holds the size.
+        let mut i = 2;
+        while i + 9 < head.len() {
+            if head.get(i) != Some(&0xFF) {
+                i += 1;
+                continue;
+            }
+            let marker = head.get(i + 1).copied().unwrap_or(0);
+            let len = usize::from(u16::from_be_bytes([
+                head.get(i + 2).copied().unwrap_or(0),
+                head.get(i + 3).copied().unwrap_or(0),
+            ]));
+            if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
+                let h = u16::from_be_bytes([
+                    head.get(i + 5).copied().unwrap_or(0),
+                    head.get(i + 6).copied().unwrap_or(0),
+                ]);
+                let w = u16::from_be_bytes([
+                    head.get(i + 7).copied().unwrap_or(0),
+                    head.get(i + 8).copied().unwrap_or(0),
+                ]);
+                return Ok((u32::from(w), u32::from(h)));
+            }
+            i += 2 + len;
+        }
+        return Err(PdfError::Damaged(
+            "a JPEG without its size in its first 64 KB".to_owned(),
+        ));
+    }
+    if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
+        return tiff_size(&head).ok_or_else(|| {
+            PdfError::Damaged("a TIFF without its size in its first 64 KB".to_owned())
+        });
+    }
+    Err(PdfError::Damaged("not a PDF, JPEG, PNG or TIFF".to_owned()))
+}
+
+/// A TIFF's first image's width and height (tags 256 and 257 of its first directory).
+fn tiff_size(head: &[u8]) -> Option<(u32, u32)> {
+    let little = head.starts_with(b"II");
+    let u16_at = |i: usize| {
+        let b = head.get(i..i + 2)?;
+        Some(if little {
+            u16::from_le_bytes([b[0], b[1]])
+        } else {
+            u16::from_be_bytes([b[0], b[1]])
+        })
+    };
+    let u32_at = |i: usize| {
+        let b = head.get(i..i + 4)?;
+        Some(if little {
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        } else {
+            u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+        })
+    };
+    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let entries = usize::from(u16_at(ifd)?);
+    let (mut w, mut h) = (None, None);
+    for e in 0..entries.min(500) {
+        let at = ifd + 2 + e * 12;
+        let tag = u16_at(at)?;
+        let kind = u16_at(at + 2)?;
+        // SHORT (3) values sit in the first two bytes of the value field, LONG (4) in four.
+        let value = if kind == 3 {
+            u32::from(u16_at(at + 8)?)
+        } else {
+            u32_at(at + 8)?
+        };
+        match tag {
+            256 => w = Some(value),
+            257 => h = Some(value),
+            _ => {}
+        }
+    }
+    Some((w?, h?))
+}
+
+/// A private scratch folder for one page's picture.
+fn tempdir() -> Result<std::path::PathBuf, PdfError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "portico-intake-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| PdfError::Io(e.to_string()))?;
+    Ok(dir)
+}

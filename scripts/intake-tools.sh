@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Makes sure the document-intake tools are on the machine: poppler's pdftotext, pdfinfo and
+# pdftoppm (Debian's poppler-utils) and Tesseract with its Vietnamese model (tesseract-ocr,
+# tesseract-ocr-vie), installed from Debian's packages when missing.
+set -euo pipefail
+missing=()
+command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null && command -v pdfinfo >/dev/null || missing+=(poppler-utils)
+command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+if command -v tesseract >/dev/null && ! tesseract --list-langs 2>/dev/null | grep -qx vie; then
+  missing+=(tesseract-ocr-vie)
+elif ! command -v tesseract >/dev/null; then
+  missing+=(tesseract-ocr-vie)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian's ${missing[*]} (once)"
+  if [ "$(id -u)" = 0 ]; then
+    sudo=""
+  elif command -v sudo >/dev/null; then
+    sudo="sudo"
+  else
+    echo "missing ${missing[*]} and this user cannot install packages: install them" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "pdftotext: $(pdftotext -v 2>&1 | head -1)"
+echo "tesseract: $(tesseract --version 2>&1 | head -1), languages: $(tesseract --list-langs 2>/dev/null | tail -n +2 | tr '\n' ' ')"
