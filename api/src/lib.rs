@@ -29,6 +29,7 @@ mod extract;
 mod follow;
 mod handlers;
 mod host_routing;
+mod intake;
 pub mod listen;
 pub mod login_limit;
 pub mod mail;

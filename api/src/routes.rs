@@ -2,8 +2,8 @@
 
 use crate::error::ApiError;
 use crate::handlers::{
-    auth, channels, feeds, health, items, media, network, openapi, pages, participation, public,
-    search, tokens, webhooks,
+    auth, channels, feeds, health, intake, items, media, network, openapi, pages, participation,
+    public, search, tokens, webhooks,
 };
 use crate::host_routing::HostSite;
 use crate::AppState;
@@ -126,6 +126,7 @@ fn admin_table() -> Vec<Endpoint> {
         ),
         ("/media/{id}/url", vec![ep!(GET media::signed_url)]),
         ("/sites/{site}/items", vec![ep!(POST items::create)]),
+        ("/sites/{site}/intake", vec![upload_ep(intake::intake)]),
         ("/sites/{site}/queue", vec![ep!(GET items::queue)]),
         (
             "/items/{id}",

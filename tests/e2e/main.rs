@@ -24,6 +24,7 @@ mod delivery;
 mod exhaustion;
 mod feeds;
 mod identity;
+mod intake;
 mod leaks;
 mod media;
 mod nodes;

@@ -1095,6 +1095,76 @@ async fn real_answers_match_the_documented_statuses_and_schemas() {
     let r = c.call("DELETE", one, &path, Some(&author), None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
 
+    // A document read from its file.
+    let intake = "/api/v1/sites/{site}/intake";
+    let r = c
+        .upload(
+            "POST",
+            intake,
+            "/api/v1/sites/main/intake",
+            &author,
+            "qd.docx",
+            crate::intake::decision("Số: 77/QĐ-STTTT"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = c
+        .upload(
+            "POST",
+            intake,
+            "/api/v1/sites/main/intake?create=draft&channel=tin-tuc-su-kien",
+            &author,
+            "qd.docx",
+            crate::intake::decision("Số: 78/QĐ-STTTT"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    c.upload(
+        "POST",
+        intake,
+        "/api/v1/sites/main/intake?create=draft",
+        &author,
+        "du-thao.docx",
+        crate::intake::decision("Số: /QĐ-STTTT"),
+    )
+    .await;
+    c.upload(
+        "POST",
+        intake,
+        "/api/v1/sites/main/intake",
+        &author,
+        "a.bin",
+        b"nothing readable".to_vec(),
+    )
+    .await;
+    c.upload(
+        "POST",
+        intake,
+        "/api/v1/sites/main/intake",
+        &author,
+        "a.docx",
+        b"PK\x03\x04 broken".to_vec(),
+    )
+    .await;
+    c.upload(
+        "POST",
+        intake,
+        "/api/v1/sites/main/intake?create=maybe",
+        &author,
+        "qd.docx",
+        crate::intake::decision("Số: 79/QĐ-STTTT"),
+    )
+    .await;
+    c.upload(
+        "POST",
+        intake,
+        "/api/v1/sites/khong-co/intake",
+        &author,
+        "qd.docx",
+        crate::intake::decision("Số: 80/QĐ-STTTT"),
+    )
+    .await;
+
     // Citizens' questions and consultations.
     let ask = "/api/v1/public/sites/{site}/questions";
     let r = c

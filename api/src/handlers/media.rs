@@ -71,7 +71,7 @@ fn too_large(max: u64) -> ApiError {
 
 /// The `file` part (and an optional `title`) of a multipart body, read chunk by chunk and
 /// refused as soon as it passes the limit, before the rest arrives.
-async fn read_upload(
+pub(crate) async fn read_upload(
     form: Result<Multipart, MultipartRejection>,
     max: u64,
 ) -> Result<(String, Option<String>, Vec<u8>), ApiError> {

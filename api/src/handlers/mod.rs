@@ -4,6 +4,7 @@ pub(crate) mod auth;
 pub(crate) mod channels;
 pub(crate) mod feeds;
 pub(crate) mod health;
+pub(crate) mod intake;
 pub(crate) mod items;
 pub(crate) mod media;
 pub(crate) mod network;

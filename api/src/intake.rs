@@ -1,0 +1,149 @@
+//! Document intake for the HTTP layer: a file's text (DOCX, PDF, or a scan) and its fields,
+//! through `portico_intake`, off the async threads and a few files at a time so that OCR
+//! cannot take every core from the readers of the portals.
+
+use crate::error::ApiError;
+use portico_engine::ErrorCode;
+use portico_intake::{DocxLimits, PdfError, PdfLimits};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Files read at once; the rest wait.
+fn gate() -> &'static tokio::sync::Semaphore {
+    static GATE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    GATE.get_or_init(|| tokio::sync::Semaphore::new(2))
+}
+
+/// What a file gave.
+#[derive(Debug, Serialize)]
+pub(crate) struct Intake {
+    /// The fields read with enough confidence (the others are absent: never a guess).
+    pub fields: Value,
+    pub confidence: Value,
+    pub found_at: Value,
+    pub pages: usize,
+    pub ocr_pages: Vec<usize>,
+    pub text_chars: usize,
+    pub warnings: Vec<String>,
+}
+
+/// The kinds of file read.
+enum Kind {
+    Docx,
+    Pdf,
+    Picture,
+}
+
+fn kind(bytes: &[u8]) -> Option<Kind> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        Some(Kind::Docx)
+    } else if bytes.starts_with(b"%PDF-") {
+        Some(Kind::Pdf)
+    } else if bytes.starts_with(b"\x89PNG")
+        || bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+        || bytes.starts_with(b"II*\0")
+        || bytes.starts_with(b"MM\0*")
+    {
+        Some(Kind::Picture)
+    } else {
+        None
+    }
+}
+
+/// Reads `bytes` (named `name`) and extracts the fields.
+pub(crate) async fn read(name: String, bytes: Vec<u8>) -> Result<Intake, ApiError> {
+    let _permit = gate().acquire().await.ok();
+    match crate::handlers::off_thread(move || read_blocking(&name, &bytes)).await {
+        Ok(r) => r,
+        Err(e) => Err(ApiError::internal(format!("intake task failed: {e}"))),
+    }
+}
+
+fn unsupported(m: impl Into<String>) -> ApiError {
+    ApiError::http(ErrorCode::UnsupportedFile, m)
+}
+
+fn read_blocking(name: &str, bytes: &[u8]) -> Result<Intake, ApiError> {
+    let limits = PdfLimits::default();
+    let reading = match kind(bytes) {
+        Some(Kind::Docx) => {
+            let text = portico_intake::docx_text(bytes, DocxLimits::default())
+                .map_err(|e| ApiError::http(ErrorCode::CorruptFile, format!("{name}: {e}")))?;
+            portico_intake::Reading {
+                text,
+                pages: 1,
+                ..Default::default()
+            }
+        }
+        Some(k) => {
+            // The tools read files: a private temporary copy, removed after.
+            let dir = tempfile_dir()?;
+            let path = dir.join(match k {
+                Kind::Pdf => "file.pdf",
+                _ => "file.img",
+            });
+            std::fs::write(&path, bytes).map_err(ApiError::internal)?;
+            let r = match k {
+                Kind::Pdf => portico_intake::pdf_text(&path, &limits),
+                _ => portico_intake::picture_text(&path, &limits),
+            };
+            let _ = std::fs::remove_dir_all(&dir);
+            r.map_err(|e| match e {
+                PdfError::Missing(..) => ApiError::internal(e.to_string()),
+                PdfError::TooManyPixels(..) => {
+                    ApiError::http(ErrorCode::ImageTooLarge, e.to_string())
+                }
+                PdfError::Io(m) => ApiError::internal(m),
+                other => ApiError::http(ErrorCode::CorruptFile, format!("{name}: {other}")),
+            })?
+        }
+        None => {
+            return Err(unsupported(format!(
+                "{name}: send a DOCX, a PDF, or a scan as JPEG, PNG or TIFF"
+            )))
+        }
+    };
+    let e = portico_intake::extract(&reading.text);
+    let mut fields = serde_json::Map::new();
+    let mut confidence = serde_json::Map::new();
+    let mut found_at = serde_json::Map::new();
+    for (k, f) in [
+        ("number", &e.number),
+        ("doc_type", &e.doc_type),
+        ("issuer", &e.issuer),
+        ("signer", &e.signer),
+        ("signer_title", &e.signer_title),
+        ("issued_on", &e.issued_on),
+        ("effective_on", &e.effective_on),
+        ("title", &e.title),
+    ] {
+        if let Some(v) = &f.value {
+            fields.insert(k.into(), json!(v));
+        }
+        confidence.insert(k.into(), json!((f.confidence * 100.0).round() / 100.0));
+        if let Some(at) = f.found_at {
+            found_at.insert(k.into(), json!({"page": at.page, "line": at.line}));
+        }
+    }
+    Ok(Intake {
+        fields: Value::Object(fields),
+        confidence: Value::Object(confidence),
+        found_at: Value::Object(found_at),
+        pages: reading.pages,
+        ocr_pages: reading.ocr_pages,
+        text_chars: reading.text.chars(),
+        warnings: reading.warnings,
+    })
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf, ApiError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "portico-upload-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
+    Ok(dir)
+}
