@@ -314,7 +314,8 @@ fn dimensions(file: &Path) -> Result<(u32, u32), PdfError> {
     head.truncate(n);
     let be32 = |b: &[u8]| {
         b.get(..4)
-            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_be_bytes)
     };
     if head.starts_with(b"\x89PNG") {
         return match (
@@ -367,19 +368,19 @@ fn dimensions(file: &Path) -> Result<(u32, u32), PdfError> {
 fn tiff_size(head: &[u8]) -> Option<(u32, u32)> {
     let little = head.starts_with(b"II");
     let u16_at = |i: usize| {
-        let b = head.get(i..i + 2)?;
+        let b = <[u8; 2]>::try_from(head.get(i..i + 2)?).ok()?;
         Some(if little {
-            u16::from_le_bytes([b[0], b[1]])
+            u16::from_le_bytes(b)
         } else {
-            u16::from_be_bytes([b[0], b[1]])
+            u16::from_be_bytes(b)
         })
     };
     let u32_at = |i: usize| {
-        let b = head.get(i..i + 4)?;
+        let b = <[u8; 4]>::try_from(head.get(i..i + 4)?).ok()?;
         Some(if little {
-            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+            u32::from_le_bytes(b)
         } else {
-            u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+            u32::from_be_bytes(b)
         })
     };
     let ifd = usize::try_from(u32_at(4)?).ok()?;
