@@ -103,6 +103,16 @@ pub trait Gate: Send + Sync + 'static {
     /// provider's session too; `None` when there is no such place.
     fn end_session_url(&self) -> BoxFuture<'static, Option<String>>;
 
+    /// A document's fields read from its file (DOCX, PDF or a scan), as the API's
+    /// `POST /api/v1/sites/{site}/intake` answers them, for `actor` (any role on the site).
+    fn intake(
+        &self,
+        actor: Actor,
+        site: String,
+        filename: String,
+        bytes: Vec<u8>,
+    ) -> BoxFuture<'static, Result<serde_json::Value, EngineError>>;
+
     /// A consultation's report of comments taken up and explained as a download (`csv` or
     /// `docx`), exactly as the API writes it, for `actor` (staff of its site).
     fn comment_report(
@@ -225,6 +235,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Admin) -> Router<S> {
             get(media::file).post(media::change).layer(files()),
         )
         .route("/admin/media/{id}/thumb", get(media::thumbnail))
+        .route(
+            "/admin/sites/{site}/items/from-file",
+            post(editor::from_file).layer(files()),
+        )
         .route(
             "/admin/sites/{site}/preview",
             post(preview::show).layer(files()),

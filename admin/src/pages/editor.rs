@@ -250,6 +250,104 @@ pub(crate) async fn new_form(
         fields::from_stored(kind, &serde_json::Value::Null),
         Vec::new(),
         None,
+        None,
+    )
+    .await
+}
+
+/// "Tạo văn bản từ tệp": the file's fields read and shown in a new document's form, the file
+/// stored in the library and attached; nothing is saved until the editor has checked the
+/// fields and presses create. A field not read with confidence is left empty.
+pub(crate) async fn from_file(
+    State(admin): State<Admin>,
+    me: Me,
+    Path(site): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let (_, files) = match super::posted_with_files(&admin, &me, &headers, body).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(file) = files.into_iter().find(|f| f.field == "file") else {
+        return super::message(
+            &admin,
+            Some(&me),
+            StatusCode::BAD_REQUEST,
+            "intake.no_file",
+            None,
+        );
+    };
+    let read = match admin
+        .gate
+        .intake(
+            me.actor.clone(),
+            site.clone(),
+            file.filename.clone(),
+            file.bytes.clone(),
+        )
+        .await
+    {
+        Ok(r) => r,
+        Err(e @ portico_engine::EngineError::Invalid { .. }) => {
+            return super::message(
+                &admin,
+                Some(&me),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "intake.unreadable",
+                Some(e.to_string()),
+            )
+        }
+        Err(e) => return refusal(&admin, Some(&me), &e),
+    };
+    let media = match admin
+        .gate
+        .upload(
+            me.actor.clone(),
+            site.clone(),
+            file.filename.clone(),
+            None,
+            file.bytes,
+        )
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => return refusal(&admin, Some(&me), &e),
+    };
+    let mut fields = read["fields"].clone();
+    if let Some(o) = fields.as_object_mut() {
+        o.insert(
+            "attachments".into(),
+            serde_json::json!([{"name": file.filename, "href": format!("/media/{}", media.id)}]),
+        );
+    }
+    let found: Vec<_> = ["number", "doc_type", "issuer", "signer", "issued_on", "effective_on", "title"]
+        .iter()
+        .map(|k| {
+            context! {
+                field => *k,
+                value => read["fields"].get(*k).cloned(),
+                confidence => read["confidence"].get(*k).and_then(serde_json::Value::as_f64).map(|c| (c * 100.0).round()),
+            }
+        })
+        .collect();
+    let summary = context! {
+        file => file.filename,
+        found,
+        pages => read["pages"].clone(),
+        ocr_pages => read["ocr_pages"].clone(),
+        warnings => read["warnings"].clone(),
+    };
+    new_screen(
+        &admin,
+        &me,
+        &site,
+        ItemKind::Document,
+        StatusCode::OK,
+        fields::from_stored(ItemKind::Document, &fields),
+        Vec::new(),
+        None,
+        Some(summary),
     )
     .await
 }
@@ -264,6 +362,7 @@ async fn new_screen(
     form: Vec<FormField>,
     chosen: Vec<String>,
     error: Option<(String, String)>,
+    read: Option<minijinja::Value>,
 ) -> Response {
     let engine = admin.engine.clone();
     let slug = site.to_owned();
@@ -298,6 +397,7 @@ async fn new_screen(
         channels => channel_rows(&channels, &chosen),
         error => error.as_ref().map(|e| e.1.clone()),
         error_field => error.as_ref().map(|e| e.0.clone()),
+        read,
     };
     page(admin, status, "edit.html", ctx)
 }
@@ -338,6 +438,7 @@ pub(crate) async fn create(
             fields::from_posted(kind, &form),
             chosen.clone(),
             Some(error),
+            None,
         )
     };
     if let Some(e) = file_error {

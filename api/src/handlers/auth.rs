@@ -225,6 +225,28 @@ impl portico_admin::Gate for AdminGate {
         })
     }
 
+    fn intake(
+        &self,
+        actor: portico_engine::Actor,
+        site: String,
+        filename: String,
+        bytes: Vec<u8>,
+    ) -> futures::future::BoxFuture<'static, Result<serde_json::Value, portico_engine::EngineError>>
+    {
+        let engine = self.0.engine.clone();
+        Box::pin(async move {
+            let slug = site.clone();
+            super::blocking(move || engine.authorize_upload(&actor, &slug))
+                .await
+                .map_err(engine_error)?;
+            let read = crate::intake::read(filename, bytes)
+                .await
+                .map_err(engine_error)?;
+            serde_json::to_value(&read)
+                .map_err(|e| portico_engine::EngineError::internal(e.to_string()))
+        })
+    }
+
     fn comment_report(
         &self,
         actor: portico_engine::Actor,
