@@ -314,7 +314,9 @@ pub(crate) async fn from_file(
         Ok(m) => m,
         Err(e) => return refusal(&admin, Some(&me), &e),
     };
-    let mut fields = read["fields"].clone();
+    let get = |k: &str| read.get(k).cloned().unwrap_or(serde_json::Value::Null);
+    let read_fields = get("fields");
+    let mut fields = read_fields.clone();
     if let Some(o) = fields.as_object_mut() {
         o.insert(
             "attachments".into(),
@@ -326,17 +328,17 @@ pub(crate) async fn from_file(
         .map(|k| {
             context! {
                 field => *k,
-                value => read["fields"].get(*k).cloned(),
-                confidence => read["confidence"].get(*k).and_then(serde_json::Value::as_f64).map(|c| (c * 100.0).round()),
+                value => read_fields.get(*k).cloned(),
+                confidence => get("confidence").get(*k).and_then(serde_json::Value::as_f64).map(|c| format!("{:.0}", c * 100.0)),
             }
         })
         .collect();
     let summary = context! {
         file => file.filename,
         found,
-        pages => read["pages"].clone(),
-        ocr_pages => read["ocr_pages"].clone(),
-        warnings => read["warnings"].clone(),
+        pages => get("pages"),
+        ocr_pages => get("ocr_pages"),
+        warnings => get("warnings"),
     };
     new_screen(
         &admin,
