@@ -77,8 +77,8 @@ fn read_blocking(name: &str, bytes: &[u8]) -> Result<Intake, ApiError> {
         }
         Some(k) => {
             // The tools read files: a private temporary copy, removed after.
-            let dir = tempfile_dir()?;
-            let path = dir.join(match k {
+            let dir = tempfile::tempdir().map_err(ApiError::internal)?;
+            let path = dir.path().join(match k {
                 Kind::Pdf => "file.pdf",
                 _ => "file.img",
             });
@@ -87,7 +87,7 @@ fn read_blocking(name: &str, bytes: &[u8]) -> Result<Intake, ApiError> {
                 Kind::Pdf => portico_intake::pdf_text(&path, &limits),
                 _ => portico_intake::picture_text(&path, &limits),
             };
-            let _ = std::fs::remove_dir_all(&dir);
+            drop(dir);
             r.map_err(|e| match e {
                 PdfError::Missing(..) => ApiError::internal(e.to_string()),
                 PdfError::TooManyPixels(..) => {
@@ -134,16 +134,4 @@ fn read_blocking(name: &str, bytes: &[u8]) -> Result<Intake, ApiError> {
         text_chars: reading.text.chars(),
         warnings: reading.warnings,
     })
-}
-
-fn tempfile_dir() -> Result<std::path::PathBuf, ApiError> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "portico-upload-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
-    Ok(dir)
 }

@@ -250,8 +250,8 @@ fn ocr_pages(
 
 /// One page rasterised (PNG at `limits.dpi`) and recognised.
 fn page_ocr(file: &Path, page: usize, limits: &PdfLimits) -> Result<String, PdfError> {
-    let dir = tempdir()?;
-    let prefix = dir.join("page");
+    let dir = tempfile::tempdir().map_err(|e| PdfError::Io(e.to_string()))?;
+    let prefix = dir.path().join("page");
     let mut cmd = Command::new("pdftoppm");
     cmd.args([
         "-r",
@@ -270,7 +270,6 @@ fn page_ocr(file: &Path, page: usize, limits: &PdfLimits) -> Result<String, PdfE
     } else {
         Err(PdfError::Damaged(format!("page {page} cannot be drawn")))
     };
-    let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
@@ -403,17 +402,4 @@ fn tiff_size(head: &[u8]) -> Option<(u32, u32)> {
         }
     }
     Some((w?, h?))
-}
-
-/// A private scratch folder for one page's picture.
-fn tempdir() -> Result<std::path::PathBuf, PdfError> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "portico-intake-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).map_err(|e| PdfError::Io(e.to_string()))?;
-    Ok(dir)
 }
