@@ -124,7 +124,7 @@ pub trait Gate: Send + Sync + 'static {
 }
 
 pub use pages::auth::safe_next;
-pub use session::session_cookies;
+pub use session::{same as same_secret, session_cookies};
 
 /// Settings of the interface.
 #[derive(Debug, Clone, Default)]

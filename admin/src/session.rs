@@ -46,7 +46,7 @@ pub(crate) fn random_token() -> String {
 }
 
 /// Compares two tokens in time that does not depend on where they differ.
-pub(crate) fn same(a: &str, b: &str) -> bool {
+pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

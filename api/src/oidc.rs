@@ -461,7 +461,7 @@ pub(crate) async fn callback(
     let (Some(code), Some(state)) = (q.code, q.state) else {
         return refused(Failure::Invalid, "the provider sent no code".to_owned()).await;
     };
-    if !same(&state, &pending.state) {
+    if !portico_admin::same_secret(&state, &pending.state) {
         return refused(Failure::Invalid, "the state does not match".to_owned()).await;
     }
     let who = match oidc.identity(code, &pending, st.engine.now()).await {
@@ -499,15 +499,6 @@ pub(crate) async fn callback(
         }
     }
     res
-}
-
-/// Compares two values in time that does not depend on where they differ.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 #[cfg(test)]
