@@ -34,21 +34,14 @@ pub(crate) async fn questions(
     Path(site): Path<String>,
     Query(q): Query<StatusQuery>,
 ) -> Response {
-    let status: Option<QuestionStatus> = match q.status.as_str() {
-        "" => Some(QuestionStatus::New),
-        "all" => None,
-        s => match s.parse() {
-            Ok(s) => Some(s),
-            Err(_) => {
-                return message(
-                    &admin,
-                    Some(&me),
-                    StatusCode::BAD_REQUEST,
-                    "error.filter",
-                    None,
-                )
-            }
-        },
+    let Ok(status) = status_filter(&q.status, Some(QuestionStatus::New)) else {
+        return message(
+            &admin,
+            Some(&me),
+            StatusCode::BAD_REQUEST,
+            "error.filter",
+            None,
+        );
     };
     let engine = admin.engine.clone();
     let actor = me.actor.clone();
@@ -56,9 +49,14 @@ pub(crate) async fn questions(
     let found = blocking(move || {
         let site = engine.site_named(&slug)?;
         let list = engine.questions(&actor, &slug, status)?;
-        let waiting = engine
-            .questions(&actor, &slug, Some(QuestionStatus::New))?
-            .len();
+        // The tab's count: the list itself when it is the waiting ones.
+        let waiting = if status == Some(QuestionStatus::New) {
+            list.len()
+        } else {
+            engine
+                .questions(&actor, &slug, Some(QuestionStatus::New))?
+                .len()
+        };
         Ok((site, list, waiting))
     })
     .await;
@@ -76,6 +74,16 @@ pub(crate) async fn questions(
         done => q.done.filter(|d| d.len() < 30),
     };
     page(&admin, StatusCode::OK, "questions.html", ctx)
+}
+
+/// A list's status filter from the query string: `default` when absent, every status for
+/// `all`, `Err` for a word that is no status.
+fn status_filter<T: std::str::FromStr>(raw: &str, default: Option<T>) -> Result<Option<T>, ()> {
+    match raw {
+        "" => Ok(default),
+        "all" => Ok(None),
+        s => s.parse().map(Some).map_err(|_| ()),
+    }
 }
 
 fn question_id(raw: &str) -> Option<QuestionId> {
@@ -233,20 +241,14 @@ pub(crate) async fn comments(
     ItemPath(id): ItemPath,
     Query(q): Query<StatusQuery>,
 ) -> Response {
-    let status: Option<CommentStatus> = match q.status.as_str() {
-        "" | "all" => None,
-        s => match s.parse() {
-            Ok(s) => Some(s),
-            Err(_) => {
-                return message(
-                    &admin,
-                    Some(&me),
-                    StatusCode::BAD_REQUEST,
-                    "error.filter",
-                    None,
-                )
-            }
-        },
+    let Ok(status) = status_filter::<CommentStatus>(&q.status, None) else {
+        return message(
+            &admin,
+            Some(&me),
+            StatusCode::BAD_REQUEST,
+            "error.filter",
+            None,
+        );
     };
     let engine = admin.engine.clone();
     let actor = me.actor.clone();

@@ -342,25 +342,33 @@ pub(crate) fn erase_participants(
 }
 
 pub(crate) fn waiting(c: &dyn Db, sites: &[SiteId]) -> Result<Vec<(SiteId, Waiting)>, StoreError> {
-    let mut out = Vec::new();
-    for &s in sites {
-        let questions: i64 = c.value(
-            "SELECT COUNT(*) FROM questions WHERE site_id = ?1 AND status = 'new'",
-            args![s.0],
-        )?;
-        let comments: i64 = c.value(
-            "SELECT COUNT(*) FROM comments WHERE site_id = ?1 AND status = 'pending'",
-            args![s.0],
-        )?;
-        out.push((
-            s,
-            Waiting {
-                questions: u64::try_from(questions).unwrap_or(0),
-                comments: u64::try_from(comments).unwrap_or(0),
-            },
-        ));
-    }
-    Ok(out)
+    // Two grouped counts for every site at once: a network admin's desk asks for 92.
+    let counts = |sql: &str| -> Result<std::collections::HashMap<i64, u64>, StoreError> {
+        c.query(sql, &[])?
+            .iter()
+            .map(|r| {
+                let n: i64 = r.get(1)?;
+                Ok((r.get::<i64>(0)?, u64::try_from(n).unwrap_or(0)))
+            })
+            .collect()
+    };
+    let questions =
+        counts("SELECT site_id, COUNT(*) FROM questions WHERE status = 'new' GROUP BY site_id")?;
+    let comments =
+        counts("SELECT site_id, COUNT(*) FROM comments WHERE status = 'pending' GROUP BY site_id")?;
+    Ok(sites
+        .iter()
+        .map(|&s| {
+            let n = |m: &std::collections::HashMap<i64, u64>| m.get(&s.0).copied().unwrap_or(0);
+            (
+                s,
+                Waiting {
+                    questions: n(&questions),
+                    comments: n(&comments),
+                },
+            )
+        })
+        .collect())
 }
 
 pub(crate) fn pending_mail(
