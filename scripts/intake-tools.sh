@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the document-intake tools are on the machine: poppler's pdftotext, pdfinfo and
-# pdftoppm (Debian's poppler-utils) and Tesseract with its Vietnamese model (tesseract-ocr,
-# tesseract-ocr-vie), installed from Debian's packages when missing.
+# pdftoppm (Debian's poppler-utils), Tesseract with its Vietnamese model (tesseract-ocr,
+# tesseract-ocr-vie) and antiword for old Word (.doc) files; for the tests also qpdf (to
+# make an encrypted PDF) and Chromium (to print the labelled set as PDFs with real
+# Vietnamese fonts). Installed from Debian's packages when missing.
 set -euo pipefail
 missing=()
 command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null && command -v pdfinfo >/dev/null || missing+=(poppler-utils)
@@ -11,6 +13,9 @@ if command -v tesseract >/dev/null && ! tesseract --list-langs 2>/dev/null | gre
 elif ! command -v tesseract >/dev/null; then
   missing+=(tesseract-ocr-vie)
 fi
+command -v antiword >/dev/null || missing+=(antiword)
+command -v qpdf >/dev/null || missing+=(qpdf)
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian's ${missing[*]} (once)"
   if [ "$(id -u)" = 0 ]; then
@@ -27,3 +32,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 echo "pdftotext: $(pdftotext -v 2>&1 | head -1)"
 echo "tesseract: $(tesseract --version 2>&1 | head -1), languages: $(tesseract --list-langs 2>/dev/null | tail -n +2 | tr '\n' ' ')"
+echo "antiword: $(command -v antiword), qpdf: $(qpdf --version 2>&1 | head -1), chromium: $(chromium --version 2>/dev/null)"

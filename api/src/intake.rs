@@ -25,6 +25,9 @@ pub(crate) struct Intake {
     pub ocr_pages: Vec<usize>,
     pub text_chars: usize,
     pub warnings: Vec<String>,
+    /// The text itself, kept with the file when it is stored (not part of the answer).
+    #[serde(skip)]
+    pub reading: portico_intake::Reading,
 }
 
 /// The kinds of file read.
@@ -59,11 +62,49 @@ pub(crate) async fn read(name: String, bytes: Vec<u8>) -> Result<Intake, ApiErro
     }
 }
 
+/// Reads the text of `bytes` (named `name`), for the search index: the same readers and the
+/// same few-at-a-time gate as [`read`].
+pub(crate) async fn read_text(
+    name: String,
+    bytes: bytes::Bytes,
+) -> Result<portico_intake::Reading, ApiError> {
+    let _permit = gate().acquire().await.ok();
+    match crate::handlers::off_thread(move || reading(&name, &bytes)).await {
+        Ok(r) => r,
+        Err(e) => Err(ApiError::internal(format!("intake task failed: {e}"))),
+    }
+}
+
+/// A reading as the store keeps it: pages separated by form feeds.
+pub(crate) fn file_text(checksum: &str, r: &portico_intake::Reading) -> portico_engine::FileText {
+    portico_engine::FileText {
+        checksum: checksum.to_owned(),
+        text: r
+            .text
+            .pages
+            .iter()
+            .map(|p| p.join("\n"))
+            .collect::<Vec<_>>()
+            .join("\u{c}"),
+        pages: u32::try_from(r.pages).unwrap_or(u32::MAX),
+        ocr_pages: u32::try_from(r.ocr_pages.len()).unwrap_or(u32::MAX),
+        warnings: r.warnings.clone(),
+        read_at: chrono::Utc::now(),
+    }
+}
+
 fn unsupported(m: impl Into<String>) -> ApiError {
     ApiError::http(ErrorCode::UnsupportedFile, m)
 }
 
 fn read_blocking(name: &str, bytes: &[u8]) -> Result<Intake, ApiError> {
+    let r = reading(name, bytes)?;
+    let e = portico_intake::extract(&r.text);
+    Ok(fields_of(r, &e))
+}
+
+/// The text of a DOCX, a PDF or a scan.
+fn reading(name: &str, bytes: &[u8]) -> Result<portico_intake::Reading, ApiError> {
     let limits = PdfLimits::default();
     let reading = match kind(bytes) {
         Some(Kind::Docx) => {
@@ -103,7 +144,11 @@ fn read_blocking(name: &str, bytes: &[u8]) -> Result<Intake, ApiError> {
             )))
         }
     };
-    let e = portico_intake::extract(&reading.text);
+    Ok(reading)
+}
+
+/// What the API answers for a reading and its fields.
+fn fields_of(reading: portico_intake::Reading, e: &portico_intake::Extracted) -> Intake {
     let mut fields = serde_json::Map::new();
     let mut confidence = serde_json::Map::new();
     let mut found_at = serde_json::Map::new();
@@ -125,13 +170,14 @@ fn read_blocking(name: &str, bytes: &[u8]) -> Result<Intake, ApiError> {
             found_at.insert(k.into(), json!({"page": at.page, "line": at.line}));
         }
     }
-    Ok(Intake {
+    Intake {
         fields: Value::Object(fields),
         confidence: Value::Object(confidence),
         found_at: Value::Object(found_at),
         pages: reading.pages,
-        ocr_pages: reading.ocr_pages,
+        ocr_pages: reading.ocr_pages.clone(),
         text_chars: reading.text.chars(),
-        warnings: reading.warnings,
-    })
+        warnings: reading.warnings.clone(),
+        reading,
+    }
 }

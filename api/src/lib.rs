@@ -26,6 +26,7 @@ pub mod cache;
 pub mod edge;
 mod error;
 mod extract;
+mod file_texts;
 mod follow;
 mod handlers;
 mod host_routing;
@@ -247,6 +248,13 @@ pub async fn serve(
         config.search_interval,
         stop_tx.subscribe(),
     ));
+    let reader = tokio::spawn(file_texts::run(
+        engine.clone(),
+        blobs.clone(),
+        progress.clone(),
+        config.search_interval.max(Duration::from_secs(2)),
+        stop_tx.subscribe(),
+    ));
     let hooks = tokio::spawn(webhooks::run(
         engine.clone(),
         progress.clone(),
@@ -320,6 +328,7 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
     let _ = follower.await;
+    let _ = reader.await;
     let _ = hooks.await;
     let _ = purger.await;
     if let Some(b) = backup_loop {

@@ -345,6 +345,12 @@ impl Collector for StateCollector {
                 "Scheduler passes that failed",
                 p.scheduler_failures.load(Ordering::Relaxed),
             )?;
+            counter(
+                &mut e,
+                "file_texts_read",
+                "Attached files whose text this node read for search",
+                p.files_read.load(Ordering::Relaxed),
+            )?;
             gauge(
                 &mut e,
                 "scheduler_ok",

@@ -22,12 +22,16 @@ pub struct Progress {
     pub backup_last_success: AtomicI64,
     pub backup_last_bytes: AtomicI64,
     pub backup_failures: AtomicU64,
+    /// Files whose text was read for search on this node (it leads).
+    pub files_read: AtomicU64,
     stopping: watch::Sender<bool>,
     /// Wakes the search follower: this node just wrote (events to index now, not at the
     /// next poll).
     pub(crate) wake_indexer: tokio::sync::Notify,
     /// Wakes the cache purger: the search index just took events in.
     pub(crate) wake_purger: tokio::sync::Notify,
+    /// Wakes the file text reader: a document may have been published with new files.
+    pub(crate) wake_reader: tokio::sync::Notify,
 }
 
 impl Default for Progress {
@@ -44,9 +48,11 @@ impl Default for Progress {
             backup_last_success: AtomicI64::new(0),
             backup_last_bytes: AtomicI64::new(0),
             backup_failures: AtomicU64::new(0),
+            files_read: AtomicU64::new(0),
             stopping: watch::channel(false).0,
             wake_indexer: tokio::sync::Notify::new(),
             wake_purger: tokio::sync::Notify::new(),
+            wake_reader: tokio::sync::Notify::new(),
         }
     }
 }
@@ -76,6 +82,7 @@ impl Progress {
     pub(crate) fn wrote(&self) {
         self.wake_indexer.notify_one();
         self.wake_purger.notify_one();
+        self.wake_reader.notify_one();
     }
     /// The cursor of the webhook endpoint furthest behind, if this node sends any.
     pub fn delivered(&self) -> Option<i64> {

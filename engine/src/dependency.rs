@@ -103,7 +103,9 @@ impl Event {
             | EventKind::ItemSaved
             | EventKind::ItemStateChanged
             | EventKind::RoleChanged
-            | EventKind::UserCreated => Vec::new(),
+            | EventKind::UserCreated
+            // Only the search index shows a file's text.
+            | EventKind::FileTextRead => Vec::new(),
         }
     }
 }

@@ -36,6 +36,8 @@ pub enum EventKind {
     /// answered one: the consultation's page and comment list change. Says only the
     /// comment's id, never who sent it.
     CommentsChanged,
+    /// The text of a file a live item uses was read: the item's search entry gains it.
+    FileTextRead,
 }
 
 crate::names::named!(EventKind, "event kind", {
@@ -51,6 +53,7 @@ crate::names::named!(EventKind, "event kind", {
     MediaChanged => "media_changed",
     SiteChanged => "site_changed",
     CommentsChanged => "comments_changed",
+    FileTextRead => "file_text_read",
 });
 
 /// An event to append with a change. Its `data` is one of the payloads below, written only by
@@ -120,6 +123,16 @@ impl NewEvent {
             site_id: Some(site),
             item_id: Some(item),
             data: serde_json::json!({ "comment": comment }),
+        }
+    }
+
+    /// The text of a file the live `item` uses was read.
+    pub fn file_text_read(site: SiteId, item: ItemId, checksum: &str) -> Self {
+        NewEvent {
+            kind: EventKind::FileTextRead,
+            site_id: Some(site),
+            item_id: Some(item),
+            data: serde_json::json!({ "checksum": checksum }),
         }
     }
 

@@ -53,8 +53,8 @@ pub use event::{AuditEntry, Event, EventKind, ItemPayload, MediaChange, MediaPay
 pub use filters::ContentFilters;
 pub use ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
 pub use media::{
-    media_refs, original_key, BlobError, BlobFuture, Blobs, Media, MediaFile, MediaFilter, MediaId,
-    MediaType, MediaUse, NewMediaRecord,
+    media_refs, original_key, AttachmentText, BlobError, BlobFuture, Blobs, FileText, FileToRead,
+    Media, MediaFile, MediaFilter, MediaId, MediaType, MediaUse, NewMediaRecord,
 };
 pub use participation::{
     is_email, sections, CommentChange, CommentId, CommentRecord, CommentStatus, Disposition, Mail,
@@ -81,8 +81,8 @@ pub use store::{
     ItemListCursor, ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate, ListCursor,
     ListFilter, ListOrder, MediaEvent, MediaStore, MemoryStore, NewApiTokenRecord, NewItemRecord,
     NewRevision, NewSiteRecord, NewUserRecord, ParticipationStore, ProfileChange, RevisionColumns,
-    RevisionRecord, SiteStore, StateCount, Store, StoreError, StoreResult, UserRecord, UserStore,
-    WebhookStore,
+    RevisionRecord, SiteStore, StateCount, Store, StoreError, StoreResult, TextEvent, UserRecord,
+    UserStore, WebhookStore,
 };
 pub use user::{ApiToken, User, Username};
 pub use webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};

@@ -285,3 +285,45 @@ mod tests {
         assert_eq!(MediaType::from_extension("noext"), None);
     }
 }
+
+/// The text read from a file (a PDF, a DOCX, a scan), kept by the file's checksum: read once
+/// per file however many library rows share it. Derived data: losing it costs a new reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileText {
+    pub checksum: String,
+    /// The text, pages separated by form feeds (`\f`).
+    pub text: String,
+    pub pages: u32,
+    /// Pages whose text came from OCR.
+    pub ocr_pages: u32,
+    /// What the reading could not do (pages past the cap, a damaged file); an unreadable file
+    /// keeps its warning and no text, so it is not read again and again.
+    pub warnings: Vec<String>,
+    pub read_at: DateTime<Utc>,
+}
+
+/// A file whose text is wanted and not yet read: one used by a published document or
+/// consultation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileToRead {
+    pub checksum: String,
+    pub media_type: MediaType,
+    pub filename: String,
+}
+
+/// The text of one file a published item uses, as the search index takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentText {
+    pub filename: String,
+    pub text: String,
+}
+
+impl MediaType {
+    /// Whether the file's text can be read (and so is worth indexing with the item using it).
+    pub fn has_text(self) -> bool {
+        matches!(
+            self,
+            MediaType::Pdf | MediaType::Docx | MediaType::Jpeg | MediaType::Png
+        )
+    }
+}

@@ -74,13 +74,21 @@ pub struct Reading {
     pub warnings: Vec<String>,
 }
 
-/// Runs `cmd`, feeding nothing, and returns its standard output, or kills it at `limit`.
-fn run(mut cmd: Command, limit: Duration) -> Result<(std::process::ExitStatus, Vec<u8>), PdfError> {
+/// What a tool run gave.
+struct Ran {
+    status: std::process::ExitStatus,
+    out: Vec<u8>,
+    /// Its complaints (the first 64 KB): "Incorrect password" tells an encrypted file.
+    err: String,
+}
+
+/// Runs `cmd`, feeding nothing, and returns what it wrote, or kills it at `limit`.
+fn run(mut cmd: Command, limit: Duration) -> Result<Ran, PdfError> {
     let name = cmd.get_program().to_string_lossy().into_owned();
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => match name.as_str() {
@@ -89,15 +97,23 @@ fn run(mut cmd: Command, limit: Duration) -> Result<(std::process::ExitStatus, V
             },
             _ => PdfError::Io(format!("{name}: {e}")),
         })?;
-    let mut out = child.stdout.take();
-    // Read while it runs, so a large output cannot fill the pipe and stall it.
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(o) = out.as_mut() {
-            let _ = o.take(64 * 1024 * 1024).read_to_end(&mut buf);
-        }
-        buf
-    });
+    // Read both while it runs, so a large output (or a damaged file's thousand complaints)
+    // cannot fill a pipe and stall it; past the caps the rest is drained and dropped.
+    fn drain(
+        pipe: Option<impl Read + Send + 'static>,
+        cap: u64,
+    ) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = (&mut p).take(cap).read_to_end(&mut buf);
+                let _ = std::io::copy(&mut p, &mut std::io::sink());
+            }
+            buf
+        })
+    }
+    let reader = drain(child.stdout.take(), 64 * 1024 * 1024);
+    let complaints = drain(child.stderr.take(), 64 * 1024);
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -111,24 +127,32 @@ fn run(mut cmd: Command, limit: Duration) -> Result<(std::process::ExitStatus, V
             Err(e) => return Err(PdfError::Io(e.to_string())),
         }
     };
-    let bytes = reader.join().unwrap_or_default();
-    Ok((status, bytes))
+    Ok(Ran {
+        status,
+        out: reader.join().unwrap_or_default(),
+        err: String::from_utf8_lossy(&complaints.join().unwrap_or_default()).into_owned(),
+    })
 }
 
 /// How many pages `file` has, from `pdfinfo`.
 fn page_count(file: &Path, limits: &PdfLimits) -> Result<usize, PdfError> {
     let mut cmd = Command::new("pdfinfo");
     cmd.arg(file);
-    let (status, out) = run(cmd, limits.per_page)?;
-    let text = String::from_utf8_lossy(&out);
-    if !status.success() {
-        return Err(PdfError::Damaged("pdfinfo refused it".to_owned()));
-    }
-    if text
-        .lines()
-        .any(|l| l.starts_with("Encrypted:") && l.contains("yes"))
-    {
+    let ran = run(cmd, limits.per_page)?;
+    let text = String::from_utf8_lossy(&ran.out);
+    // A file locked for opening needs its password; one only restricted against changes
+    // (common for signed decisions) opens without one and is read like any other.
+    if ran.err.contains("Incorrect password") {
         return Err(PdfError::Encrypted);
+    }
+    if !ran.status.success() {
+        let why = ran
+            .err
+            .lines()
+            .next()
+            .unwrap_or("pdfinfo refused it")
+            .trim();
+        return Err(PdfError::Damaged(why.chars().take(200).collect()));
     }
     text.lines()
         .find_map(|l| l.strip_prefix("Pages:"))
@@ -180,7 +204,7 @@ pub fn pdf_text(file: &Path, limits: &PdfLimits) -> Result<Reading, PdfError> {
         .arg(file)
         .arg("-");
         let text = match run(cmd, limits.per_page) {
-            Ok((s, bytes)) if s.success() => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(r) if r.status.success() => String::from_utf8_lossy(&r.out).into_owned(),
             Ok(_) => String::new(),
             Err(PdfError::TimedOut(_)) => {
                 out.warnings
@@ -263,9 +287,9 @@ fn page_ocr(file: &Path, page: usize, limits: &PdfLimits) -> Result<String, PdfE
     .args(["-f", &page.to_string(), "-l", &page.to_string()])
     .arg(file)
     .arg(&prefix);
-    let (status, _) = run(cmd, limits.per_page)?;
+    let ran = run(cmd, limits.per_page)?;
     let png = prefix.with_extension("png");
-    let result = if status.success() {
+    let result = if ran.status.success() {
         tesseract(&png, limits)
     } else {
         Err(PdfError::Damaged(format!("page {page} cannot be drawn")))
@@ -280,13 +304,13 @@ fn tesseract(picture: &Path, limits: &PdfLimits) -> Result<String, PdfError> {
         .arg("-")
         .args(["-l", "vie+eng", "--psm", "4"])
         .env("OMP_THREAD_LIMIT", "1");
-    let (status, out) = run(cmd, limits.per_page)?;
-    if !status.success() {
+    let ran = run(cmd, limits.per_page)?;
+    if !ran.status.success() {
         return Err(PdfError::Damaged(
             "the picture cannot be recognised".to_owned(),
         ));
     }
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    Ok(String::from_utf8_lossy(&ran.out).into_owned())
 }
 
 /// A picture's (JPEG, PNG, TIFF) text by OCR, after checking its size from its header.

@@ -263,3 +263,44 @@ fn bad_files_are_refused_and_big_ones_are_capped() {
         r.warnings
     );
 }
+
+/// A PDF locked with a password is refused with a clear error; one only restricted against
+/// changes (as signed decisions often are) opens without a password and is read.
+#[test]
+fn an_encrypted_pdf_is_refused_unless_it_opens_without_a_password() {
+    if !tools() {
+        return;
+    }
+    let have_qpdf = std::process::Command::new("qpdf")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !have_qpdf {
+        assert!(
+            std::env::var("CI").is_err(),
+            "install qpdf (scripts/intake-tools.sh)"
+        );
+        eprintln!("skipped: qpdf is missing (scripts/intake-tools.sh installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plain = write(dir.path(), "plain.pdf", &pdf(&[Page::Lines(letter())]));
+    let lock = |user: &str, name: &str| {
+        let out = dir.path().join(name);
+        let ok = std::process::Command::new("qpdf")
+            .args(["--encrypt", user, "owner-secret", "256", "--"])
+            .arg(&plain)
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        out
+    };
+    let locked = lock("user-secret", "locked.pdf");
+    let err = pdf_text(&locked, &PdfLimits::default()).unwrap_err();
+    assert!(matches!(err, PdfError::Encrypted), "{err:?}");
+    assert!(err.to_string().contains("password"));
+    let restricted = lock("", "restricted.pdf");
+    let r = pdf_text(&restricted, &PdfLimits::default()).unwrap();
+    assert_eq!(extract(&r.text).number.value.as_deref(), Some("789/STC-NS"));
+}

@@ -3,7 +3,7 @@
 use crate::analyzer::number_key;
 use crate::schema::Fields;
 use chrono::Datelike;
-use portico_engine::{ItemKind, PublicItem};
+use portico_engine::{AttachmentText, ItemKind, PublicItem};
 use serde_json::Value;
 use tantivy::TantivyDocument;
 
@@ -19,6 +19,8 @@ pub struct IndexDoc {
     pub summary: String,
     /// Everything else worth finding: body, steps, papers, signer...
     pub body: String,
+    /// The text of the files it attaches, in chunks of about [`ATTACHMENT_CHUNK`] bytes.
+    pub attachments: Vec<String>,
     pub number: String,
     pub doc_type: String,
     pub issuer: String,
@@ -51,7 +53,44 @@ fn plain(markdown: &str) -> String {
         .join("\n")
 }
 
+/// Bytes of attached text per stored value: a snippet is cut from the one chunk that matched.
+pub const ATTACHMENT_CHUNK: usize = 4_000;
+
+/// Cuts `text` into chunks of about `ATTACHMENT_CHUNK` bytes, at line ends where there are
+/// some, else at a character boundary.
+fn chunks(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.split_inclusive(['\n', '\u{c}']) {
+        let mut line = line;
+        while current.len() + line.len() > ATTACHMENT_CHUNK {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+                continue;
+            }
+            let mut end = ATTACHMENT_CHUNK.min(line.len());
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            out.push(line[..end].to_owned());
+            line = &line[end..];
+        }
+        current.push_str(line);
+    }
+    if !current.trim().is_empty() {
+        out.push(current);
+    }
+    out
+}
+
 impl IndexDoc {
+    /// Flattens a published item with the texts of the files it attaches.
+    pub fn with_attachments(item: &PublicItem, texts: &[AttachmentText]) -> IndexDoc {
+        let mut doc = IndexDoc::from_public(item);
+        doc.attachments = texts.iter().flat_map(|t| chunks(&t.text)).collect();
+        doc
+    }
+
     /// Flattens a published item.
     pub fn from_public(item: &PublicItem) -> IndexDoc {
         let f = &item.fields;
@@ -149,6 +188,10 @@ impl IndexDoc {
         d.add_text(f.body_exact, &self.body);
         d.add_text(f.body_folded, &self.body);
         d.add_text(f.bigram, format!("{titled}\n{}", self.body));
+        for chunk in &self.attachments {
+            d.add_text(f.attachment_exact, chunk);
+            d.add_text(f.attachment_folded, chunk);
+        }
         if !self.number.is_empty() {
             d.add_text(f.number, &self.number);
             d.add_text(f.number_key, number_key(&self.number));

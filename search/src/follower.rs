@@ -6,11 +6,23 @@
 //! have no public view.
 
 use crate::{IndexDoc, SearchError, SearchIndex};
-use portico_engine::{Engine, EventKind, ItemId};
+use portico_engine::{Engine, EventKind, ItemId, ItemKind, PublicItem};
 use std::collections::BTreeSet;
 
 /// Events read per step.
 const BATCH: usize = 1000;
+
+/// An item's index entry, with the kept text of the files it attaches (documents and
+/// consultations; other kinds attach pictures, not texts).
+fn entry(engine: &Engine, item: &PublicItem) -> Result<IndexDoc, SearchError> {
+    if !matches!(item.kind, ItemKind::Document | ItemKind::Consultation) {
+        return Ok(IndexDoc::from_public(item));
+    }
+    let texts = engine
+        .published_file_texts(item.id)
+        .map_err(SearchError::Engine)?;
+    Ok(IndexDoc::with_attachments(item, &texts))
+}
 
 /// Follows the event log from the index's cursor.
 pub struct Follower {
@@ -45,7 +57,9 @@ impl Follower {
                 .filter(|e| {
                     matches!(
                         e.kind,
-                        EventKind::ItemPublished | EventKind::ItemUnpublished
+                        EventKind::ItemPublished
+                            | EventKind::ItemUnpublished
+                            | EventKind::FileTextRead
                     )
                 })
                 .filter_map(|e| e.item_id)
@@ -55,7 +69,7 @@ impl Follower {
                 let mut deletes = Vec::new();
                 for id in ids {
                     match engine.public_item_by_id(id).map_err(SearchError::Engine)? {
-                        Some(item) => upserts.push(IndexDoc::from_public(&item)),
+                        Some(item) => upserts.push(entry(engine, &item)?),
                         None => deletes.push(id.0),
                     }
                 }
@@ -91,7 +105,7 @@ pub fn rebuild(
             }
             Ok(items) => {
                 after = items.last().map(|i| i.id).unwrap_or(after);
-                Some(Ok(items.iter().map(IndexDoc::from_public).collect()))
+                Some(items.iter().map(|i| entry(engine, i)).collect())
             }
             Err(e) => {
                 done = true;

@@ -84,6 +84,9 @@ pub fn text_query(f: &Fields, q: &str) -> Option<Box<dyn Query>> {
             (Occur::Should, boosted(term(f.body_exact, &ex), 1.5)),
             (Occur::Should, term(f.body_folded, &fo)),
             (Occur::Should, boosted(term(f.number, &fo), 4.0)),
+            // The attached files' words find the item, below its own text.
+            (Occur::Should, boosted(term(f.attachment_exact, &ex), 0.8)),
+            (Occur::Should, boosted(term(f.attachment_folded, &fo), 0.5)),
         ]);
         clauses.push((Occur::Must, Box::new(any)));
         folded_seq.push(fo);
@@ -112,6 +115,7 @@ pub fn text_query(f: &Fields, q: &str) -> Option<Box<dyn Query>> {
             [word] => Box::new(BooleanQuery::new(vec![
                 (Occur::Should, boosted(term(f.title_folded, word), 2.0)),
                 (Occur::Should, term(f.body_folded, word)),
+                (Occur::Should, boosted(term(f.attachment_folded, word), 0.5)),
             ])),
             _ => {
                 let on = |field: Field| -> Box<dyn Query> {
@@ -125,6 +129,7 @@ pub fn text_query(f: &Fields, q: &str) -> Option<Box<dyn Query>> {
                 Box::new(BooleanQuery::new(vec![
                     (Occur::Should, boosted(on(f.title_folded), 3.0)),
                     (Occur::Should, on(f.body_folded)),
+                    (Occur::Should, boosted(on(f.attachment_folded), 0.5)),
                 ]))
             }
         };

@@ -20,6 +20,9 @@ pub struct Fields {
     pub body_exact: Field,
     pub body_folded: Field,
     pub bigram: Field,
+    /// The text of the files the item attaches (a scanned decision's words).
+    pub attachment_exact: Field,
+    pub attachment_folded: Field,
     pub number: Field,
     pub number_key: Field,
     pub summary: Field,
@@ -68,6 +71,10 @@ impl Fields {
             body_exact: b.add_text_field("body_exact", text(EXACT, true, false)),
             body_folded: b.add_text_field("body_folded", text(FOLDED, true, true)),
             bigram: b.add_text_field("bigram", text(BIGRAM, false, false)),
+            // Stored once, in the folded field, for snippets; one value per chunk so a
+            // snippet is made from the chunk that matched, not from a whole decree.
+            attachment_exact: b.add_text_field("attachment_exact", text(EXACT, true, false)),
+            attachment_folded: b.add_text_field("attachment_folded", text(FOLDED, true, true)),
             number: b.add_text_field("number", text(FOLDED, true, true)),
             number_key: b.add_text_field("number_key", STRING),
             summary: b.add_text_field("summary", STORED),

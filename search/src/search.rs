@@ -51,6 +51,9 @@ pub struct Hit {
     pub title_html: String,
     /// A fragment of the text with matches in `<b>`, in their original spelling; HTML-escaped.
     pub snippet_html: String,
+    /// The snippet is from the text of an attached file (the item's own text has no match).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub snippet_in_attachment: bool,
     pub summary: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
@@ -101,6 +104,9 @@ fn facet_request() -> Aggregations {
 
 /// How much of a hit's text its snippet is looked for in.
 const SNIPPET_SOURCE_BYTES: usize = 6_000;
+
+/// Chunks of attached text a snippet is looked for in (about 800 KB).
+const MAX_SNIPPET_CHUNKS: usize = 200;
 
 /// At most `max` bytes of `s`, cut at a character boundary.
 fn prefix(s: &str, max: usize) -> &str {
@@ -177,6 +183,8 @@ impl SearchIndex {
         };
         let body_snippets = SnippetGenerator::create(&searcher, &*query, f.body_folded)
             .map_err(SearchError::Index)?;
+        let attachment_snippets = SnippetGenerator::create(&searcher, &*query, f.attachment_folded)
+            .map_err(SearchError::Index)?;
         let mut title_snippets = SnippetGenerator::create(&searcher, &*query, f.title_folded)
             .map_err(SearchError::Index)?;
         title_snippets.set_max_num_chars(600);
@@ -191,7 +199,22 @@ impl SearchIndex {
                 .get_first(f.body_folded)
                 .and_then(|v| v.as_str())
                 .unwrap_or_default();
-            let snippet = body_snippets.snippet(prefix(body, SNIPPET_SOURCE_BYTES));
+            let mut snippet = body_snippets.snippet(prefix(body, SNIPPET_SOURCE_BYTES));
+            // Words found only in an attached file: the snippet comes from the chunk of its
+            // text that has them.
+            let mut in_attachment = false;
+            if snippet.is_empty() {
+                if let Some(s) = doc
+                    .get_all(f.attachment_folded)
+                    .filter_map(|v| v.as_str())
+                    .take(MAX_SNIPPET_CHUNKS)
+                    .map(|chunk| attachment_snippets.snippet(chunk))
+                    .find(|s| !s.is_empty())
+                {
+                    snippet = s;
+                    in_attachment = true;
+                }
+            }
             let published = doc.get_first(f.published_at).and_then(|v| v.as_i64());
             Ok(Hit {
                 title_html: if title_html.is_empty() {
@@ -200,6 +223,7 @@ impl SearchIndex {
                     title_html
                 },
                 snippet_html: snippet.to_html(),
+                snippet_in_attachment: in_attachment,
                 summary: text_of(&doc, f.summary).unwrap_or_default(),
                 doc_type: text_of(&doc, f.doc_type),
                 issuer: text_of(&doc, f.issuer),
@@ -302,6 +326,7 @@ impl Hit {
             title_html: escape(&title),
             title,
             snippet_html: String::new(),
+            snippet_in_attachment: false,
             summary: String::new(),
             number: text_of(doc, f.number),
             code: text_of(doc, f.code),

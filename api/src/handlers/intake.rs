@@ -63,6 +63,11 @@ pub(crate) async fn intake(
         bytes,
     )
     .await?;
+    // The text just read stays with the file: the search index takes it once the document
+    // is published, without reading the file again.
+    let text = crate::intake::file_text(&media.checksum, &read.reading);
+    let engine = st.engine.clone();
+    blocking(move || engine.keep_file_text(text)).await?;
     let mut fields = json!({
         "number": s("number"), "doc_type": s("doc_type"), "issuer": s("issuer"),
         "issued_on": s("issued_on"), "status": "unknown", "title": s("title"),

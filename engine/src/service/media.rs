@@ -4,7 +4,11 @@
 use super::Engine;
 use crate::error::{EngineError, InvalidKind};
 use crate::event::{MediaChange, NewEvent};
-use crate::media::{Media, MediaFile, MediaFilter, MediaId, MediaType, MediaUse, NewMediaRecord};
+use crate::ids::ItemId;
+use crate::media::{
+    AttachmentText, FileText, FileToRead, Media, MediaFile, MediaFilter, MediaId, MediaType,
+    MediaUse, NewMediaRecord,
+};
 use crate::policy::{Actor, Permission};
 use crate::site::Site;
 use crate::ErrorCode;
@@ -308,6 +312,46 @@ impl Engine {
         let (m, site) = self.media_of(id)?;
         self.allow(actor, &site, Permission::ViewSite)?;
         Ok(m)
+    }
+}
+
+/// Longest kept text of one file, in bytes (about 600 pages of dense text): past it the text
+/// is cut at a character boundary and the reading says so.
+pub const MAX_FILE_TEXT: usize = 2 * 1024 * 1024;
+
+impl Engine {
+    /// Files used by published documents and consultations whose text is not read yet (for
+    /// the node that reads them; not a permission-checked path).
+    pub fn files_awaiting_text(&self, limit: usize) -> Result<Vec<FileToRead>, EngineError> {
+        Ok(self.store.files_awaiting_text(limit.clamp(1, 1000))?)
+    }
+
+    /// Keeps a file's text, and tells every node's search index about the live items using
+    /// it. Returns how many items that was.
+    pub fn keep_file_text(&self, mut text: FileText) -> Result<usize, EngineError> {
+        if text.text.len() > MAX_FILE_TEXT {
+            let mut end = MAX_FILE_TEXT;
+            while !text.text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.text.truncate(end);
+            text.warnings.push(format!(
+                "only the first {MAX_FILE_TEXT} bytes of text are kept"
+            ));
+        }
+        let checksum = text.checksum.clone();
+        let event = move |site, item| NewEvent::file_text_read(site, item, &checksum);
+        Ok(self.store.put_file_text(&text, &event)?)
+    }
+
+    /// The kept text of the file with this checksum.
+    pub fn file_text(&self, checksum: &str) -> Result<Option<FileText>, EngineError> {
+        Ok(self.store.file_text(checksum)?)
+    }
+
+    /// The texts of the files a live item's published revision uses (for its search entry).
+    pub fn published_file_texts(&self, item: ItemId) -> Result<Vec<AttachmentText>, EngineError> {
+        Ok(self.store.published_file_texts(item)?)
     }
 }
 

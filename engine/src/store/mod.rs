@@ -20,7 +20,7 @@ pub use items::{
     ListCursor, ListFilter, ListOrder, NewItemRecord, NewRevision, RevisionColumns, RevisionRecord,
     StateCount,
 };
-pub use media::{MediaEvent, MediaStore};
+pub use media::{MediaEvent, MediaStore, TextEvent};
 pub use memory::MemoryStore;
 pub use participation::ParticipationStore;
 pub use sites::{ChannelChange, NewSiteRecord, SiteStore};

@@ -51,6 +51,7 @@ fn doc(
         title: title.into(),
         summary: String::new(),
         body: body.into(),
+        attachments: vec![],
         number: number.into(),
         doc_type: doc_type.into(),
         issuer: issuer.into(),
@@ -435,4 +436,59 @@ fn suggestions_complete_titles_as_typed() {
     assert_eq!(titles("kien truc chinh q"), ["qd-3055"]);
     assert!(titles("thuy").contains(&"thuy-loi".to_string()));
     assert!(titles("").is_empty());
+}
+
+/// A phrase that exists only in a document's attached file (a scan's recognised text, deep
+/// in a long file) finds the document, below one whose own text has it, with a snippet
+/// cut from the attached text around the match.
+#[test]
+fn attached_files_are_searched_with_their_documents() {
+    let mut scanned = doc(
+        "qd-88-ban-giao",
+        "main",
+        "document",
+        "Về việc bàn giao tài sản",
+        "",
+        "88/QĐ-UBND",
+        "Quyết định",
+        "UBND tỉnh Lào Cai",
+        2024,
+        at(2024, 5, 1),
+    );
+    // Several chunks of text before the phrase: the snippet must come from the right one.
+    let filler = "Điều khoản chung về quản lý tài sản công. ".repeat(400);
+    scanned.attachments = vec![
+        filler.clone(),
+        "Giao cho Trung tâm Quan trắc tài nguyên và môi trường tiếp nhận trạm đo mưa Sa Pả."
+            .to_owned(),
+    ];
+    scanned.id = 100;
+    let mut own = article(
+        "tram-do-mua",
+        "main",
+        "Tin vắn",
+        "Tỉnh lắp đặt trạm đo mưa Sa Pả phục vụ cảnh báo lũ.",
+        at(2024, 6, 1),
+    );
+    own.id = 101;
+    let index = SearchIndex::in_memory().unwrap();
+    index.apply(&[scanned, own], &[], 1).unwrap();
+
+    let r = run(&index, "\"trạm đo mưa Sa Pả\"", Filters::default());
+    assert_eq!(slugs(&r), ["tram-do-mua", "qd-88-ban-giao"]);
+    let hit = &r.hits[1];
+    assert!(hit.snippet_in_attachment, "{hit:?}");
+    assert!(
+        hit.snippet_html
+            .contains("<b>trạm</b> <b>đo</b> <b>mưa</b>"),
+        "{}",
+        hit.snippet_html
+    );
+    assert!(!r.hits[0].snippet_in_attachment);
+    // Without diacritics, as citizens type on a phone.
+    let r = run(&index, "tiep nhan tram do mua", Filters::default());
+    assert_eq!(slugs(&r), ["qd-88-ban-giao"]);
+    // Words only in the filler and the metadata do not drag it in for other queries.
+    let r = run(&index, "cảnh báo lũ", Filters::default());
+    assert_eq!(slugs(&r), ["tram-do-mua"]);
 }

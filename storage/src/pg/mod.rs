@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (9, include_str!("migrations/009_single_sign_on.sql")),
     (10, include_str!("migrations/010_participation.sql")),
+    (11, include_str!("migrations/011_file_texts.sql")),
 ];
 
 /// Why the PostgreSQL store could not be opened.

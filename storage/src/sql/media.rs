@@ -4,8 +4,9 @@ use super::log::{append_audit, append_event};
 use super::rows::{micros, time};
 use super::{args, Db, Dialect, Row, Value};
 use portico_engine::{
-    text::fold, AuditEntry, ItemId, Media, MediaEvent, MediaFile, MediaFilter, MediaId, MediaType,
-    MediaUse, NewMediaRecord, SiteId, State, StoreError, UserId,
+    text::fold, AttachmentText, AuditEntry, FileText, FileToRead, ItemId, Media, MediaEvent,
+    MediaFile, MediaFilter, MediaId, MediaType, MediaUse, NewMediaRecord, SiteId, State,
+    StoreError, TextEvent, UserId,
 };
 
 const COLS: &str = "id, site_id, filename, title, type, size, checksum, width, height, public, \
@@ -245,4 +246,118 @@ pub(crate) fn checksum_uses(c: &dyn Db, checksum: &str) -> Result<u64, StoreErro
         args![checksum],
     )?;
     Ok(u64::try_from(n).unwrap_or_default())
+}
+
+/// Texts read from files, by checksum.
+pub(crate) fn file_text(c: &dyn Db, checksum: &str) -> Result<Option<FileText>, StoreError> {
+    c.query(
+        "SELECT checksum, text, pages, ocr_pages, warnings, read_at FROM file_texts
+         WHERE checksum = ?1",
+        args![checksum],
+    )?
+    .first()
+    .map(|r| {
+        let warnings: String = r.get(4)?;
+        Ok(FileText {
+            checksum: r.get(0)?,
+            text: r.get(1)?,
+            pages: u32::try_from(r.get::<i64>(2)?).unwrap_or_default(),
+            ocr_pages: u32::try_from(r.get::<i64>(3)?).unwrap_or_default(),
+            warnings: serde_json::from_str(&warnings).unwrap_or_default(),
+            read_at: time(r.get(5)?)?,
+        })
+    })
+    .transpose()
+}
+
+/// The live items whose published revision uses a file with this checksum.
+const LIVE_USERS: &str = "SELECT DISTINCT i.site_id, i.id
+     FROM media m
+     JOIN revision_media rm ON rm.media_id = m.id
+     JOIN items i ON i.id = rm.item_id AND i.live = 1 AND rm.rev = i.published_rev
+     WHERE m.checksum = ?1
+     ORDER BY i.id";
+
+pub(crate) fn put_file_text(
+    tx: &dyn Db,
+    t: &FileText,
+    event: TextEvent<'_>,
+) -> Result<usize, StoreError> {
+    tx.execute(
+        "INSERT INTO file_texts (checksum, text, pages, ocr_pages, warnings, read_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (checksum) DO UPDATE SET text = excluded.text, pages = excluded.pages,
+             ocr_pages = excluded.ocr_pages, warnings = excluded.warnings,
+             read_at = excluded.read_at",
+        args![
+            &t.checksum,
+            &t.text,
+            i64::from(t.pages),
+            i64::from(t.ocr_pages),
+            serde_json::to_string(&t.warnings).unwrap_or_else(|_| "[]".to_owned()),
+            micros(t.read_at),
+        ],
+    )?;
+    let users = tx.query(LIVE_USERS, args![&t.checksum])?;
+    for r in &users {
+        let (site, item) = (SiteId(r.get(0)?), ItemId(r.get(1)?));
+        append_event(tx, &event(site, item), micros(t.read_at), None)?;
+    }
+    Ok(users.len())
+}
+
+pub(crate) fn files_awaiting_text(c: &dyn Db, limit: usize) -> Result<Vec<FileToRead>, StoreError> {
+    let readable: Vec<String> = MediaType::ALL
+        .into_iter()
+        .filter(|t| t.has_text())
+        .map(|t| format!("'{}'", t.as_str()))
+        .collect();
+    let rows = c.query(
+        &format!(
+            "SELECT m.checksum, MIN(m.type), MIN(m.filename), MIN(rm.item_id)
+             FROM media m
+             JOIN revision_media rm ON rm.media_id = m.id
+             JOIN items i ON i.id = rm.item_id AND i.live = 1 AND rm.rev = i.published_rev
+             WHERE i.kind IN ('document', 'consultation') AND m.type IN ({})
+               AND NOT EXISTS (SELECT 1 FROM file_texts t WHERE t.checksum = m.checksum)
+             GROUP BY m.checksum ORDER BY MIN(rm.item_id) LIMIT ?1",
+            readable.join(", ")
+        ),
+        args![i64::try_from(limit).unwrap_or(i64::MAX)],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let t: String = r.get(1)?;
+            Ok(FileToRead {
+                checksum: r.get(0)?,
+                media_type: MediaType::parse(&t)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown media type '{t}'")))?,
+                filename: r.get(2)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn published_file_texts(
+    c: &dyn Db,
+    item: ItemId,
+) -> Result<Vec<AttachmentText>, StoreError> {
+    c.query(
+        "SELECT m.filename, t.text
+         FROM items i
+         JOIN revision_media rm ON rm.item_id = i.id AND rm.rev = i.published_rev
+         JOIN media m ON m.id = rm.media_id
+         JOIN file_texts t ON t.checksum = m.checksum
+         WHERE i.id = ?1 AND i.live = 1 AND t.text <> ''
+         ORDER BY m.id",
+        args![item.0],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(AttachmentText {
+            filename: r.get(0)?,
+            text: r.get(1)?,
+        })
+    })
+    .collect()
 }

@@ -401,6 +401,31 @@ macro_rules! impl_store {
                 fn media_checksum_uses(&self, checksum: &str) -> StoreResult<u64> {
                     self.read(|c| media::checksum_uses(c, checksum))
                 }
+                fn file_text(
+                    &self,
+                    checksum: &str,
+                ) -> StoreResult<Option<portico_engine::FileText>> {
+                    self.read(|c| media::file_text(c, checksum))
+                }
+                fn put_file_text(
+                    &self,
+                    text: &portico_engine::FileText,
+                    event: portico_engine::TextEvent<'_>,
+                ) -> StoreResult<usize> {
+                    self.write(|tx| media::put_file_text(tx, text, event))
+                }
+                fn files_awaiting_text(
+                    &self,
+                    limit: usize,
+                ) -> StoreResult<Vec<portico_engine::FileToRead>> {
+                    self.read(|c| media::files_awaiting_text(c, limit))
+                }
+                fn published_file_texts(
+                    &self,
+                    item: ItemId,
+                ) -> StoreResult<Vec<portico_engine::AttachmentText>> {
+                    self.read(|c| media::published_file_texts(c, item))
+                }
             }
 
             impl portico_engine::ParticipationStore for $store {

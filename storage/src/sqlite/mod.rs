@@ -88,6 +88,7 @@ fn migrations() -> rusqlite_migration::Migrations<'static> {
         rusqlite_migration::M::up(include_str!("migrations/014_api_tokens_audit_source.sql")),
         rusqlite_migration::M::up(include_str!("migrations/015_single_sign_on.sql")),
         rusqlite_migration::M::up(include_str!("migrations/016_participation.sql")),
+        rusqlite_migration::M::up(include_str!("migrations/017_file_texts.sql")),
     ])
 }
 

@@ -197,3 +197,135 @@ fn uploads_need_a_role_on_the_site_and_the_library_is_searchable() {
         assert!(!orphan);
     });
 }
+
+/// The texts of attached files: wanted once a published document or consultation uses the
+/// file (not for drafts, not for articles), kept by checksum (two library rows with the same
+/// bytes are read once), and their keeping tells the search index about every live item
+/// that uses them, in the same transaction.
+#[test]
+fn attached_files_are_read_once_and_their_texts_follow_published_documents() {
+    each_backend(|f| {
+        let e = &f.engine;
+        let pdf = |c: &str| MediaFile {
+            media_type: MediaType::Pdf,
+            width: None,
+            height: None,
+            ..file(c)
+        };
+        let scan = e
+            .add_media(&f.author, "main", "qd-88.pdf", None, pdf("c3"))
+            .unwrap();
+        let twin = e
+            .add_media(&f.author, "main", "bản sao.pdf", None, pdf("c3"))
+            .unwrap();
+        let photo = e
+            .add_media(&f.author, "main", "anh.jpg", None, file("d4"))
+            .unwrap();
+        let doc = e
+            .create_item(
+                &f.author,
+                "main",
+                NewItemInput {
+                    kind: "document".into(),
+                    channels: vec![],
+                    slug: None,
+                    fields: json!({
+                        "number": "88/QĐ-UBND", "doc_type": "Quyết định",
+                        "issuer": "UBND tỉnh Lào Cai", "issued_on": "2024-05-01",
+                        "status": "in_force", "title": "Về việc bàn giao tài sản",
+                        "attachments": [{"name": "QĐ 88.pdf", "href": format!("/media/{}", scan.id)}],
+                    }),
+                },
+            )
+            .unwrap();
+        // The photo is used by a published article only: never wanted.
+        let art = article_with(&f, &format!("![](/media/{}/content)", photo.id), None);
+        f.act(&f.author, &art, "submit");
+        f.act(&f.editor, &art, "forward");
+        f.act(&f.approver, &art, "publish");
+        // A draft's files are not read.
+        assert!(e.files_awaiting_text(10).unwrap().is_empty());
+        f.act(&f.author, &doc, "submit");
+        f.act(&f.editor, &doc, "forward");
+        let live = f.act(&f.approver, &doc, "publish");
+        let wanted = e.files_awaiting_text(10).unwrap();
+        assert_eq!(wanted.len(), 1, "{wanted:?}");
+        assert_eq!(wanted[0].checksum, scan.checksum);
+        assert_eq!(wanted[0].media_type, MediaType::Pdf);
+        assert!(e.published_file_texts(live.id).unwrap().is_empty());
+
+        let head = e.last_event_seq().unwrap();
+        let told = e
+            .keep_file_text(portico_engine::FileText {
+                checksum: scan.checksum.clone(),
+                text: "Trang một\u{c}Giao cho Trung tâm tiếp nhận trạm đo mưa".into(),
+                pages: 2,
+                ocr_pages: 1,
+                warnings: vec![],
+                read_at: chrono::Utc::now(),
+            })
+            .unwrap();
+        assert_eq!(told, 1, "one live item uses those bytes");
+        let events = e.events_after(head, 10).unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind, portico_engine::EventKind::FileTextRead);
+        assert_eq!(events[0].item_id, Some(live.id));
+        assert!(e.files_awaiting_text(10).unwrap().is_empty(), "read once");
+        let texts = e.published_file_texts(live.id).unwrap();
+        assert_eq!(texts.len(), 1);
+        assert_eq!(texts[0].filename, "qd-88.pdf");
+        assert!(texts[0].text.contains("trạm đo mưa"));
+        let kept = e
+            .file_text(&twin.checksum)
+            .unwrap()
+            .expect("kept by checksum");
+        assert_eq!((kept.pages, kept.ocr_pages), (2, 1));
+
+        // A file that gave no text keeps its warning, is not wanted again, and adds nothing.
+        let other = e
+            .add_media(&f.author, "main", "hỏng.pdf", None, pdf("e5"))
+            .unwrap();
+        let v2 = e
+            .save_item(
+                &f.author,
+                live.id,
+                SaveInput {
+                    base_revision: live.revision.0,
+                    fields: json!({
+                        "number": "88/QĐ-UBND", "doc_type": "Quyết định",
+                        "issuer": "UBND tỉnh Lào Cai", "issued_on": "2024-05-01",
+                        "status": "in_force", "title": "Về việc bàn giao tài sản",
+                        "attachments": [
+                            {"name": "QĐ 88.pdf", "href": format!("/media/{}", scan.id)},
+                            {"name": "Phụ lục.pdf", "href": format!("/media/{}", other.id)},
+                        ],
+                    }),
+                    channels: None,
+                },
+            )
+            .unwrap();
+        assert!(
+            e.files_awaiting_text(10).unwrap().is_empty(),
+            "still a draft"
+        );
+        f.act(&f.author, &v2, "submit");
+        f.act(&f.editor, &v2, "forward");
+        f.act(&f.approver, &v2, "publish");
+        assert_eq!(e.files_awaiting_text(10).unwrap().len(), 1);
+        e.keep_file_text(portico_engine::FileText {
+            checksum: other.checksum.clone(),
+            text: String::new(),
+            pages: 0,
+            ocr_pages: 0,
+            warnings: vec!["the PDF is encrypted".into()],
+            read_at: chrono::Utc::now(),
+        })
+        .unwrap();
+        assert!(e.files_awaiting_text(10).unwrap().is_empty());
+        assert_eq!(e.published_file_texts(live.id).unwrap().len(), 1);
+        assert_eq!(
+            e.file_text(&other.checksum).unwrap().unwrap().warnings,
+            ["the PDF is encrypted"]
+        );
+    });
+}

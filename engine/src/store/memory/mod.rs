@@ -9,12 +9,15 @@ use super::{
     AccountChange, AuditFilter, AuditRow, ChannelChange, EventLog, ItemListFilter, ItemRecord,
     ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter, ListOrder, MediaEvent, MediaStore,
     NewApiTokenRecord, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, ProfileChange,
-    RevisionColumns, RevisionRecord, SiteStore, StateCount, StoreError, StoreResult, UserRecord,
-    UserStore, WebhookStore,
+    RevisionColumns, RevisionRecord, SiteStore, StateCount, StoreError, StoreResult, TextEvent,
+    UserRecord, UserStore, WebhookStore,
 };
 use crate::event::{AuditEntry, Event, EventKind, NewEvent};
 use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
-use crate::media::{Media, MediaFile, MediaFilter, MediaId, MediaUse, NewMediaRecord};
+use crate::media::{
+    AttachmentText, FileText, FileToRead, Media, MediaFile, MediaFilter, MediaId, MediaUse,
+    NewMediaRecord,
+};
 use crate::policy::Role;
 use crate::site::{Channel, Site};
 use crate::user::{ApiToken, User};
@@ -54,6 +57,8 @@ struct Data {
     webhooks: BTreeMap<WebhookId, Webhook>,
     deliveries: BTreeMap<(WebhookId, i64), Delivery>,
     media: BTreeMap<MediaId, Media>,
+    /// Files' texts by checksum.
+    file_texts: HashMap<String, FileText>,
     participation: participation::Participation,
     next_id: i64,
 }
@@ -1463,5 +1468,89 @@ impl MediaStore for MemoryStore {
             .filter(|m| m.checksum == checksum)
             .count();
         Ok(u64::try_from(n).unwrap_or(u64::MAX))
+    }
+
+    fn file_text(&self, checksum: &str) -> StoreResult<Option<FileText>> {
+        Ok(self.lock().file_texts.get(checksum).cloned())
+    }
+
+    fn put_file_text(&self, text: &FileText, event: TextEvent<'_>) -> StoreResult<usize> {
+        let mut d = self.lock();
+        d.file_texts.insert(text.checksum.clone(), text.clone());
+        let ids: Vec<MediaId> = d
+            .media
+            .values()
+            .filter(|m| m.checksum == text.checksum)
+            .map(|m| m.id)
+            .collect();
+        let mut items: BTreeMap<ItemId, SiteId> = BTreeMap::new();
+        for id in ids {
+            for (i, published) in referring(&d, id) {
+                if published {
+                    items.insert(i.id, i.site_id);
+                }
+            }
+        }
+        for (item, site) in &items {
+            let e = event(*site, *item);
+            d.event(&e, text.read_at, Some(*item));
+        }
+        Ok(items.len())
+    }
+
+    fn files_awaiting_text(&self, limit: usize) -> StoreResult<Vec<FileToRead>> {
+        let d = self.lock();
+        let mut out: Vec<FileToRead> = Vec::new();
+        for m in d.media.values() {
+            if out.len() >= limit {
+                break;
+            }
+            if !m.media_type.has_text()
+                || d.file_texts.contains_key(&m.checksum)
+                || out.iter().any(|f| f.checksum == m.checksum)
+            {
+                continue;
+            }
+            let wanted = referring(&d, m.id).iter().any(|(i, published)| {
+                *published
+                    && matches!(
+                        i.kind,
+                        crate::ItemKind::Document | crate::ItemKind::Consultation
+                    )
+            });
+            if wanted {
+                out.push(FileToRead {
+                    checksum: m.checksum.clone(),
+                    media_type: m.media_type,
+                    filename: m.filename.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn published_file_texts(&self, item: ItemId) -> StoreResult<Vec<AttachmentText>> {
+        let d = self.lock();
+        let Some(i) = d.items.get(&item) else {
+            return Ok(Vec::new());
+        };
+        let Some(rev) = i.published_rev.filter(|_| i.live) else {
+            return Ok(Vec::new());
+        };
+        let Some(r) = d.revisions.get(&(item, rev.0)) else {
+            return Ok(Vec::new());
+        };
+        Ok(r.columns
+            .media
+            .iter()
+            .filter_map(|id| d.media.get(id))
+            .filter_map(|m| {
+                d.file_texts.get(&m.checksum).map(|t| AttachmentText {
+                    filename: m.filename.clone(),
+                    text: t.text.clone(),
+                })
+            })
+            .filter(|t| !t.text.is_empty())
+            .collect())
     }
 }
