@@ -103,9 +103,14 @@ impl Event {
             | EventKind::ItemSaved
             | EventKind::ItemStateChanged
             | EventKind::RoleChanged
-            | EventKind::UserCreated
-            // Only the search index shows a file's text.
-            | EventKind::FileTextRead => Vec::new(),
+            | EventKind::UserCreated => Vec::new(),
+            // Only search shows a file's text: the answers searching the network or the
+            // item's site (tagged with their lists) change, not the item's page.
+            EventKind::FileTextRead => {
+                let mut t = vec![Dependency::Network];
+                t.extend(self.site_id.map(Dependency::List));
+                t
+            }
         }
     }
 }

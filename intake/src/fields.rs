@@ -99,8 +99,11 @@ static NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| {
         .ok()
 });
 
-static DATE_WORDS: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?i)ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})").ok());
+/// "ngày 05 tháng 3 năm 2024"; the vowels may come out of OCR with the wrong mark
+/// ("ngảy", "thang", "nắm"), the numbers not.
+static DATE_WORDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)ng\w{1,2}y\s+(\d{1,2})\s+th\w{1,2}ng\s+(\d{1,2})\s+n\w{1,2}m\s+(\d{4})").ok()
+});
 
 static DATE_SLASH: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})").ok());
@@ -135,6 +138,95 @@ fn date(d: &str, m: &str, y: &str) -> Option<NaiveDate> {
 }
 
 /// Reads the fields of `text`.
+/// A symbol's type code as printed: OCR often loses the bar of `Đ` (`QD-UBND` for
+/// `QĐ-UBND`); codes that exist only with it get it back.
+fn restore_d(sym: &str) -> String {
+    sym.split('-')
+        .map(|part| {
+            TYPES
+                .iter()
+                .map(|t| t.2)
+                .find(|code| code.contains('Đ') && code.replace('Đ', "D") == part)
+                .unwrap_or(part)
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Words that open the name of an issuing body (or of its parent).
+const BODIES: [&str; 38] = [
+    "UBND",
+    "ỦY BAN",
+    "UỶ BAN",
+    "HĐND",
+    "HỘI ĐỒNG",
+    "SỞ",
+    "BỘ",
+    "CHÍNH PHỦ",
+    "THỦ TƯỚNG",
+    "BAN",
+    "PHÒNG",
+    "TRUNG TÂM",
+    "CỤC",
+    "TỔNG CỤC",
+    "CHI CỤC",
+    "VĂN PHÒNG",
+    "THANH TRA",
+    "ĐẢNG",
+    "TỈNH ỦY",
+    "TỈNH UỶ",
+    "HUYỆN ỦY",
+    "HUYỆN UỶ",
+    "THỊ ỦY",
+    "THÀNH ỦY",
+    "MẶT TRẬN",
+    "ĐOÀN",
+    "HỘI",
+    "CÔNG AN",
+    "BỘ CHỈ HUY",
+    "TRƯỜNG",
+    "BỆNH VIỆN",
+    "KHO BẠC",
+    "QUỐC HỘI",
+    "LIÊN ĐOÀN",
+    "CỤC THUẾ",
+    "TÒA ÁN",
+    "VIỆN KIỂM SÁT",
+    "BẢO HIỂM",
+];
+
+fn opens_a_body(s: &str) -> bool {
+    BODIES.iter().any(|b| {
+        s.starts_with(b)
+            && s.get(b.len()..)
+                .is_none_or(|r| r.is_empty() || r.starts_with(' '))
+    })
+}
+
+/// A date cut by a narrow column ("Lào Cai, ngày 22 tháng 10 năm" / "2024") made whole
+/// again, found where it starts.
+fn rejoin_dates(lines: Vec<(FoundAt, String)>) -> Vec<(FoundAt, String)> {
+    let mut out: Vec<(FoundAt, String)> = Vec::with_capacity(lines.len());
+    for (at, s) in lines {
+        let year_alone = s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit());
+        let year_first = s
+            .get(..4)
+            .is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit()))
+            && s.get(4..5)
+                .is_some_and(|c| !c.as_bytes().iter().any(u8::is_ascii_digit));
+        if let Some((_, prev)) = out.last_mut() {
+            let cut = prev.ends_with("năm") && prev.contains("ngày") && prev.contains("tháng");
+            if cut && (year_alone || year_first) {
+                prev.push(' ');
+                prev.push_str(&s);
+                continue;
+            }
+        }
+        out.push((at, s));
+    }
+    out
+}
+
 pub fn extract(text: &Text) -> Extracted {
     // Lines with where they are, in reading order.
     let lines: Vec<(FoundAt, String)> = text
@@ -154,6 +246,7 @@ pub fn extract(text: &Text) -> Extracted {
         })
         .filter(|(_, s)| !s.is_empty())
         .collect();
+    let lines = rejoin_dates(lines);
     // The header: up to the first "Căn cứ" (the preamble) or 40 lines.
     let head_end = lines
         .iter()
@@ -182,6 +275,8 @@ pub fn extract(text: &Text) -> Extracted {
                 c.get(1).map_or("", |m| m.as_str()),
                 c.get(2).map_or("", |m| m.as_str()),
             );
+            let sym = restore_d(sym);
+            let sym = sym.as_str();
             out.number = Field::at(format!("{n}/{sym}"), 0.98, *at);
             number_line = Some(i);
             // The type's code is the symbol's first part (after a year): QĐ-UBND → QĐ.
@@ -232,6 +327,24 @@ pub fn extract(text: &Text) -> Extracted {
             .filter(|(_, s)| is_upper(s) && !MOTTO.iter().any(|m| s.starts_with(m)))
             .filter(|(_, s)| !TYPES.iter().any(|t| s.as_str() == t.0))
             .collect();
+        // A name too long for its column goes on in the next line ("ỦY BAN NHÂN DÂN TỈNH
+        // LÀO" / "CAI"): a line that does not open with the name of a body continues the
+        // one above it.
+        let mut names: Vec<(FoundAt, String)> = Vec::new();
+        for (at, s) in &above {
+            match names.last_mut() {
+                Some((prev, name)) if prev.line + 1 == at.line && !opens_a_body(s) => {
+                    name.push(' ');
+                    name.push_str(s);
+                    *prev = FoundAt {
+                        page: prev.page,
+                        line: at.line,
+                    };
+                }
+                _ => names.push((*at, s.clone())),
+            }
+        }
+        let above = names;
         if let Some((at, s)) = above.last() {
             let confidence = if above.len() >= 2 { 0.92 } else { 0.8 };
             out.issuer = Field::at(
@@ -242,13 +355,21 @@ pub fn extract(text: &Text) -> Extracted {
         }
     }
 
-    // The date of issue: "<place>, ngày 05 tháng 3 năm 2024" in the header.
-    for (at, s) in head {
+    // The date of issue: "<place>, ngày 05 tháng 3 năm 2024" in the header. OCR may read the
+    // motto's column after the opening lines of the body, so past the header only a placed
+    // date counts (the preamble's "Căn cứ Luật ... ngày 19 tháng 6 năm 2015" has no place).
+    let date_end = lines.len().min(60).max(head_end);
+    let placed_date = |s: &str| {
+        s.find(',')
+            .is_some_and(|i| s.find("ng").is_some_and(|j| i < j))
+    };
+    for (i, (at, s)) in lines.get(..date_end).unwrap_or_default().iter().enumerate() {
+        if i >= head_end && !placed_date(s) {
+            continue;
+        }
         if let Some(c) = caps(&DATE_WORDS, s) {
             let d = (|| date(c.get(1)?.as_str(), c.get(2)?.as_str(), c.get(3)?.as_str()))();
-            let placed = s
-                .find(',')
-                .is_some_and(|i| s.find("ngày").is_some_and(|j| i < j));
+            let placed = placed_date(s);
             if let Some(d) = d {
                 out.issued_on = Field::at(
                     d.format("%Y-%m-%d").to_string(),
@@ -341,7 +462,21 @@ pub fn extract(text: &Text) -> Extracted {
             .skip(n + 1)
             .find(|(_, s)| s.starts_with("V/v") || s.starts_with("Về việc"))
         {
-            let t = s.trim_start_matches("V/v").trim().to_owned();
+            let mut t = s.trim_start_matches("V/v").trim().to_owned();
+            // A summary too long for its column goes on below it, before the motto's lines.
+            let start = head.iter().position(|(a, _)| a == at).unwrap_or(0);
+            for (_, next) in head.iter().skip(start + 1).take(2) {
+                let ends = is_upper(next)
+                    || MOTTO.iter().any(|m| next.starts_with(m))
+                    || next.starts_with("Độc lập")
+                    || next.contains("ngày")
+                    || next.starts_with("Kính gửi");
+                if ends {
+                    break;
+                }
+                t.push(' ');
+                t.push_str(next);
+            }
             out.title = Field::at(
                 format!("Về việc {t}").replace("Về việc Về việc", "Về việc"),
                 0.85,

@@ -7,6 +7,7 @@
 //! No HTTP, no files of its own: it reads bytes it is given, within limits, and is called off
 //! the async threads.
 
+pub mod columns;
 pub mod docx;
 pub mod fields;
 pub mod pdf;

@@ -9,6 +9,7 @@
 //! through its command needs no C bindings compiled into the server, and a crash of either
 //! takes down one page's work, not the node.
 
+use crate::columns::{from_tsv, untangle};
 use crate::Text;
 use std::io::Read;
 use std::path::Path;
@@ -184,7 +185,7 @@ pub fn pdf_text(file: &Path, limits: &PdfLimits) -> Result<Reading, PdfError> {
         out.warnings
             .push(format!("only the first {read} of {pages} pages were read"));
     }
-    let mut texts: Vec<Option<String>> = Vec::with_capacity(read);
+    let mut texts: Vec<Option<Vec<String>>> = Vec::with_capacity(read);
     for p in 1..=read {
         if started.elapsed() > limits.total {
             out.warnings
@@ -192,17 +193,12 @@ pub fn pdf_text(file: &Path, limits: &PdfLimits) -> Result<Reading, PdfError> {
             break;
         }
         let mut cmd = Command::new("pdftotext");
-        cmd.args([
-            "-layout",
-            "-enc",
-            "UTF-8",
-            "-f",
-            &p.to_string(),
-            "-l",
-            &p.to_string(),
-        ])
-        .arg(file)
-        .arg("-");
+        // Reading order (no -layout): poppler reads a table's cells as blocks, so the two
+        // header columns come one after the other as in a DOCX; laid out as printed, they
+        // run together where a long issuer meets the motto.
+        cmd.args(["-enc", "UTF-8", "-f", &p.to_string(), "-l", &p.to_string()])
+            .arg(file)
+            .arg("-");
         let text = match run(cmd, limits.per_page) {
             Ok(r) if r.status.success() => String::from_utf8_lossy(&r.out).into_owned(),
             Ok(_) => String::new(),
@@ -213,7 +209,7 @@ pub fn pdf_text(file: &Path, limits: &PdfLimits) -> Result<Reading, PdfError> {
             }
             Err(e) => return Err(e),
         };
-        texts.push(readable(&text).then_some(text));
+        texts.push(readable(&text).then(|| text.lines().map(str::to_owned).collect()));
     }
     // Pages without text: rasterised and recognised, a few at a time.
     let need: Vec<usize> = texts
@@ -236,10 +232,7 @@ pub fn pdf_text(file: &Path, limits: &PdfLimits) -> Result<Reading, PdfError> {
     }
     out.ocr_pages.sort_unstable();
     out.text = Text {
-        pages: texts
-            .into_iter()
-            .map(|t| t.unwrap_or_default().lines().map(str::to_owned).collect())
-            .collect(),
+        pages: texts.into_iter().map(Option::unwrap_or_default).collect(),
     };
     Ok(out)
 }
@@ -250,7 +243,7 @@ fn ocr_pages(
     pages: &[usize],
     limits: &PdfLimits,
     started: Instant,
-) -> Vec<(usize, Result<String, PdfError>)> {
+) -> Vec<(usize, Result<Vec<String>, PdfError>)> {
     let queue = std::sync::Mutex::new(pages.to_vec());
     let done = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -272,37 +265,33 @@ fn ocr_pages(
     done.into_inner().unwrap_or_default()
 }
 
-/// One page rasterised (PNG at `limits.dpi`) and recognised.
-fn page_ocr(file: &Path, page: usize, limits: &PdfLimits) -> Result<String, PdfError> {
+/// One page rasterised (grey PGM at `limits.dpi`) and recognised. PGM, not PNG: compressing
+/// a page's PNG took longer than drawing it, for Tesseract to uncompress it again.
+fn page_ocr(file: &Path, page: usize, limits: &PdfLimits) -> Result<Vec<String>, PdfError> {
     let dir = tempfile::tempdir().map_err(|e| PdfError::Io(e.to_string()))?;
     let prefix = dir.path().join("page");
     let mut cmd = Command::new("pdftoppm");
-    cmd.args([
-        "-r",
-        &limits.dpi.to_string(),
-        "-gray",
-        "-png",
-        "-singlefile",
-    ])
-    .args(["-f", &page.to_string(), "-l", &page.to_string()])
-    .arg(file)
-    .arg(&prefix);
+    cmd.args(["-r", &limits.dpi.to_string(), "-gray", "-singlefile"])
+        .args(["-f", &page.to_string(), "-l", &page.to_string()])
+        .arg(file)
+        .arg(&prefix);
     let ran = run(cmd, limits.per_page)?;
-    let png = prefix.with_extension("png");
-    let result = if ran.status.success() {
-        tesseract(&png, limits)
-    } else {
-        Err(PdfError::Damaged(format!("page {page} cannot be drawn")))
-    };
-    result
+    if !ran.status.success() {
+        return Err(PdfError::Damaged(format!("page {page} cannot be drawn")));
+    }
+    tesseract(&prefix.with_extension("pgm"), limits)
 }
 
-/// Tesseract with the Vietnamese model (and English, for the odd English word).
-fn tesseract(picture: &Path, limits: &PdfLimits) -> Result<String, PdfError> {
+/// Tesseract with the Vietnamese model (and English, for the odd English word): its words
+/// with their boxes (TSV), so that columns it reads across can be put back in order.
+fn tesseract(picture: &Path, limits: &PdfLimits) -> Result<Vec<String>, PdfError> {
     let mut cmd = Command::new("tesseract");
     cmd.arg(picture)
         .arg("-")
         .args(["-l", "vie+eng", "--psm", "4"])
+        // Documents are dark on light: the second pass looking for inverted text is time
+        // wasted on every line.
+        .args(["-c", "tessedit_do_invert=0", "tsv"])
         .env("OMP_THREAD_LIMIT", "1");
     let ran = run(cmd, limits.per_page)?;
     if !ran.status.success() {
@@ -310,7 +299,7 @@ fn tesseract(picture: &Path, limits: &PdfLimits) -> Result<String, PdfError> {
             "the picture cannot be recognised".to_owned(),
         ));
     }
-    Ok(String::from_utf8_lossy(&ran.out).into_owned())
+    Ok(untangle(&from_tsv(&String::from_utf8_lossy(&ran.out))))
 }
 
 /// A picture's (JPEG, PNG, TIFF) text by OCR, after checking its size from its header.
@@ -321,7 +310,7 @@ pub fn picture_text(file: &Path, limits: &PdfLimits) -> Result<Reading, PdfError
     }
     let text = tesseract(file, limits)?;
     Ok(Reading {
-        text: Text::from_plain(&text),
+        text: Text { pages: vec![text] },
         pages: 1,
         ocr_pages: vec![1],
         warnings: Vec::new(),

@@ -9,107 +9,11 @@
     clippy::as_conversions
 )]
 
+mod set;
+
 use portico_intake::{extract, pdf_text, picture_text, PdfError, PdfLimits};
+use set::{pdf, Page};
 use std::io::Write;
-
-/// A PDF written by hand: each page either text lines (Helvetica) or a JPEG drawn full page.
-enum Page {
-    Lines(Vec<String>),
-    Jpeg { bytes: Vec<u8> },
-}
-
-fn pdf(pages: &[Page]) -> Vec<u8> {
-    let mut objects: Vec<Vec<u8>> = Vec::new();
-    // 1 catalog, 2 pages, 3 font; then per page: page, content, (image).
-    objects.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
-    objects.push(Vec::new()); // pages, filled below
-    objects.push(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec());
-    let mut kids = Vec::new();
-    for p in pages {
-        let page_id = objects.len() + 1;
-        kids.push(format!("{page_id} 0 R"));
-        let content_id = page_id + 1;
-        match p {
-            Page::Lines(lines) => {
-                let mut s = String::from("BT /F1 14 Tf 60 780 Td 18 TL\n");
-                for l in lines {
-                    s.push_str(&format!(
-                        "({}) Tj T*\n",
-                        l.replace('(', "\\(").replace(')', "\\)")
-                    ));
-                }
-                s.push_str("ET");
-                objects.push(format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {content_id} 0 R >>").into_bytes());
-                objects.push(
-                    format!("<< /Length {} >>\nstream\n{s}\nendstream", s.len()).into_bytes(),
-                );
-            }
-            Page::Jpeg { bytes } => {
-                let (w, h, colours) = jpeg_size(bytes);
-                let space = if colours == 1 {
-                    "DeviceGray"
-                } else {
-                    "DeviceRGB"
-                };
-                let image_id = page_id + 2;
-                let s = "q 595 0 0 842 0 0 cm /Im0 Do Q";
-                objects.push(format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 {image_id} 0 R >> >> /Contents {content_id} 0 R >>").into_bytes());
-                objects.push(
-                    format!("<< /Length {} >>\nstream\n{s}\nendstream", s.len()).into_bytes(),
-                );
-                let mut img = format!("<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /{space} /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n", bytes.len()).into_bytes();
-                img.extend_from_slice(bytes);
-                img.extend_from_slice(b"\nendstream");
-                objects.push(img);
-            }
-        }
-    }
-    objects[1] = format!(
-        "<< /Type /Pages /Kids [{}] /Count {} >>",
-        kids.join(" "),
-        pages.len()
-    )
-    .into_bytes();
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
-}
-
-/// A JPEG's width, height and colour components, from its start-of-frame marker.
-fn jpeg_size(b: &[u8]) -> (u32, u32, u8) {
-    let mut i = 2;
-    while i + 9 < b.len() {
-        let marker = b[i + 1];
-        let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
-        if (0xC0..=0xC2).contains(&marker) {
-            let h = u16::from_be_bytes([b[i + 5], b[i + 6]]) as u32;
-            let w = u16::from_be_bytes([b[i + 7], b[i + 8]]) as u32;
-            return (w, h, b[i + 9]);
-        }
-        i += 2 + len;
-    }
-    panic!("no frame in the JPEG")
-}
 
 fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
     let p = dir.join(name);

@@ -213,3 +213,122 @@ async fn a_decision_is_read_from_its_file_and_becomes_a_draft_with_the_file_atta
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[path = "../../intake/tests/set/mod.rs"]
+mod set;
+
+/// A scanned page (printed by Chromium, rasterised at 200 dpi, skewed, speckled) as an
+/// image-only PDF, saying `sentence` in its body; `None` without the tools (which CI has).
+fn scanned_decision(sentence: &str) -> Option<Vec<u8>> {
+    let browser = set::chromium();
+    let poppler = std::process::Command::new("pdftoppm")
+        .arg("-v")
+        .output()
+        .is_ok();
+    if browser.is_none() || !poppler {
+        assert!(
+            std::env::var("CI").is_err(),
+            "install chromium, poppler-utils and tesseract-ocr-vie (scripts/intake-tools.sh)"
+        );
+        eprintln!("skipped: chromium or poppler-utils is missing (scripts/intake-tools.sh)");
+        return None;
+    }
+    let mut doc = set::set().swap_remove(0);
+    doc.effect_sentence = sentence.to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let printed = set::print_pdf(browser?, &[doc], dir.path());
+    let page = set::rasterise(&printed, 1, 200, dir.path());
+    let jpeg = set::scan(&page, 0.8, 1500, 5);
+    Some(set::pdf(&[set::Page::Jpeg { bytes: jpeg }]))
+}
+
+/// A phrase that exists only in a document's scanned attachment finds the document once it
+/// is published (not before), with a snippet from the scan's text; the file is read once,
+/// on the leading node, and the reading is counted.
+#[tokio::test]
+async fn a_phrase_only_in_a_scanned_attachment_finds_the_published_document() {
+    let Some(scan) =
+        scanned_decision("Điều 2. Giao Trung tâm Quan trắc tiếp nhận trạm đo mưa bản Sín Chải.")
+    else {
+        return;
+    };
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let (status, media) = crate::media::upload(&s, &admin, "main", "qd-scan.pdf", scan).await;
+    assert_eq!(status, StatusCode::CREATED, "{media}");
+    let href = format!("/media/{}", media["id"]);
+    let fields = serde_json::json!({
+        "number": "88/QĐ-UBND", "doc_type": "Quyết định", "issuer": "UBND tỉnh Lào Cai",
+        "issued_on": "2024-05-01", "status": "in_force", "title": "Về việc bàn giao tài sản",
+        "attachments": [{"name": "Quyết định 88 (bản quét).pdf", "href": href}],
+    });
+    let search = |q: &'static str| {
+        let s = &s;
+        async move {
+            let r = s
+                .send("GET", &format!("/api/v1/public/search?q={q}"), None, None)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+            r.body
+        }
+    };
+    // A draft: its file is not read, and nothing is found.
+    let draft = s
+        .post(
+            "/api/v1/sites/main/items",
+            &admin,
+            serde_json::json!({"kind": "document", "channels": ["tin-tuc-su-kien"], "fields": fields}),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::CREATED, "{:?}", draft.body);
+    let id = draft.body["id"].as_i64().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(search("tiep+nhan+tram+do+mua").await["total"], 0);
+    for action in ["submit", "forward", "publish"] {
+        assert_eq!(s.act(&admin, id, action).await.status, StatusCode::OK);
+    }
+    // Published: read (OCR, about a second) and indexed within moments.
+    let started = std::time::Instant::now();
+    let hit = loop {
+        let v = search("%22tr%E1%BA%A1m+%C4%91o+m%C6%B0a%22+ti%E1%BA%BFp+nh%E1%BA%ADn").await;
+        if v["total"] == 1 {
+            break v["hits"][0].clone();
+        }
+        // The answer was cached (no match yet) before the file was read: reading it must
+        // purge the search answers, not only feed the index.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the scan's words were never found: {v}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(hit["id"], id);
+    assert_eq!(hit["snippet_in_attachment"], true, "{hit}");
+    let snippet = hit["snippet_html"].as_str().unwrap();
+    assert!(
+        snippet.contains("<b>trạm</b> <b>đo</b> <b>mưa</b>"),
+        "{snippet}"
+    );
+    // Folded, as typed on a phone.
+    assert_eq!(search("tiep+nhan+tram+do+mua").await["total"], 1);
+    // The reading is counted, once.
+    let metrics = s.metrics().await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "portico_file_texts_read_total 1"),
+        "{}",
+        metrics
+            .lines()
+            .filter(|l| l.contains("file_texts"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // Withdrawn: gone from search with its attachment.
+    assert_eq!(s.act(&admin, id, "unpublish").await.status, StatusCode::OK);
+    let started = std::time::Instant::now();
+    while search("tiep+nhan+tram+do+mua").await["total"] != 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

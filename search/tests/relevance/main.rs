@@ -485,6 +485,9 @@ fn attached_files_are_searched_with_their_documents() {
         hit.snippet_html
     );
     assert!(!r.hits[0].snippet_in_attachment);
+    // A phrase with more words beside it.
+    let r = run(&index, "\"trạm đo mưa\" tiếp nhận", Filters::default());
+    assert_eq!(slugs(&r), ["qd-88-ban-giao"]);
     // Without diacritics, as citizens type on a phone.
     let r = run(&index, "tiep nhan tram do mua", Filters::default());
     assert_eq!(slugs(&r), ["qd-88-ban-giao"]);
