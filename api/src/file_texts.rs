@@ -15,6 +15,9 @@ use tokio::sync::watch;
 /// Files looked up per step.
 const BATCH: usize = 8;
 
+/// The pause after a reading failed for a reason of ours (a tool missing, storage down).
+const STALLED: Duration = Duration::from_secs(30);
+
 pub(crate) async fn run(
     engine: Engine,
     blobs: Arc<dyn Blobs>,
@@ -35,10 +38,14 @@ pub(crate) async fn run(
             })
             .await
             .unwrap_or_default();
-        let busy = due.len() == BATCH;
+        let mut busy = due.len() == BATCH;
+        let mut stalled = false;
         for file in due {
             let Some(text) = read(&blobs, &file).await else {
-                // The store or the object storage is down: try again next step.
+                // Object storage down, or a reader missing: not the file's fault, so it is
+                // tried again, after a pause rather than at once.
+                stalled = true;
+                busy = false;
                 break;
             };
             let e = engine.clone();
@@ -51,7 +58,11 @@ pub(crate) async fn run(
                 progress.wrote();
             }
         }
-        if !busy && !task.sleep_or(every, &progress.wake_reader).await {
+        if stalled {
+            if !task.sleep(STALLED).await {
+                return;
+            }
+        } else if !busy && !task.sleep_or(every, &progress.wake_reader).await {
             return;
         }
     }

@@ -33,6 +33,7 @@ pub(crate) struct Intake {
 /// The kinds of file read.
 enum Kind {
     Docx,
+    Doc,
     Pdf,
     Picture,
 }
@@ -40,6 +41,8 @@ enum Kind {
 fn kind(bytes: &[u8]) -> Option<Kind> {
     if bytes.starts_with(b"PK\x03\x04") {
         Some(Kind::Docx)
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        Some(Kind::Doc)
     } else if bytes.starts_with(b"%PDF-") {
         Some(Kind::Pdf)
     } else if bytes.starts_with(b"\x89PNG")
@@ -121,11 +124,13 @@ fn reading(name: &str, bytes: &[u8]) -> Result<portico_intake::Reading, ApiError
             let dir = tempfile::tempdir().map_err(ApiError::internal)?;
             let path = dir.path().join(match k {
                 Kind::Pdf => "file.pdf",
+                Kind::Doc => "file.doc",
                 _ => "file.img",
             });
             std::fs::write(&path, bytes).map_err(ApiError::internal)?;
             let r = match k {
                 Kind::Pdf => portico_intake::pdf_text(&path, &limits),
+                Kind::Doc => portico_intake::doc_text(&path, &limits),
                 _ => portico_intake::picture_text(&path, &limits),
             };
             drop(dir);
@@ -140,10 +145,12 @@ fn reading(name: &str, bytes: &[u8]) -> Result<portico_intake::Reading, ApiError
         }
         None => {
             return Err(unsupported(format!(
-                "{name}: send a DOCX, a PDF, or a scan as JPEG, PNG or TIFF"
+                "{name}: send a DOCX or DOC, a PDF, or a scan as JPEG, PNG or TIFF"
             )))
         }
     };
+    let mut reading = reading;
+    portico_intake::to_unicode(&mut reading);
     Ok(reading)
 }
 

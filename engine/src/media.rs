@@ -40,6 +40,8 @@ pub enum MediaType {
     Odt,
     Ods,
     Odp,
+    /// Word 97–2003, still how many offices keep their documents.
+    Doc,
 }
 
 named!(MediaType, "file type", {
@@ -54,6 +56,7 @@ named!(MediaType, "file type", {
     Odt => "odt",
     Ods => "ods",
     Odp => "odp",
+    Doc => "doc",
 });
 
 impl MediaType {
@@ -75,6 +78,7 @@ impl MediaType {
             MediaType::Odt => "application/vnd.oasis.opendocument.text",
             MediaType::Ods => "application/vnd.oasis.opendocument.spreadsheet",
             MediaType::Odp => "application/vnd.oasis.opendocument.presentation",
+            MediaType::Doc => "application/msword",
         }
     }
 
@@ -323,7 +327,7 @@ impl MediaType {
     pub fn has_text(self) -> bool {
         matches!(
             self,
-            MediaType::Pdf | MediaType::Docx | MediaType::Jpeg | MediaType::Png
+            MediaType::Pdf | MediaType::Docx | MediaType::Doc | MediaType::Jpeg | MediaType::Png
         )
     }
 }

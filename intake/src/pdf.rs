@@ -76,15 +76,15 @@ pub struct Reading {
 }
 
 /// What a tool run gave.
-struct Ran {
-    status: std::process::ExitStatus,
-    out: Vec<u8>,
+pub(crate) struct Ran {
+    pub(crate) status: std::process::ExitStatus,
+    pub(crate) out: Vec<u8>,
     /// Its complaints (the first 64 KB): "Incorrect password" tells an encrypted file.
-    err: String,
+    pub(crate) err: String,
 }
 
 /// Runs `cmd`, feeding nothing, and returns what it wrote, or kills it at `limit`.
-fn run(mut cmd: Command, limit: Duration) -> Result<Ran, PdfError> {
+pub(crate) fn run(mut cmd: Command, limit: Duration) -> Result<Ran, PdfError> {
     let name = cmd.get_program().to_string_lossy().into_owned();
     let mut child = cmd
         .stdin(Stdio::null())
@@ -94,6 +94,7 @@ fn run(mut cmd: Command, limit: Duration) -> Result<Ran, PdfError> {
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => match name.as_str() {
                 "tesseract" => PdfError::Missing("tesseract", "tesseract-ocr tesseract-ocr-vie"),
+                "antiword" => PdfError::Missing("antiword", "antiword"),
                 _ => PdfError::Missing("pdftotext/pdfinfo/pdftoppm", "poppler-utils"),
             },
             _ => PdfError::Io(format!("{name}: {e}")),

@@ -70,6 +70,20 @@ fn the_real_documents_give_what_their_text_says_and_nothing_it_does_not() {
         eprintln!("skipped: ../shared/corpus is not here");
         return;
     };
+    // Real Unicode documents are never taken for a legacy encoding.
+    for f in [
+        "000_f2c0b5f22ea2d6d1.txt",
+        "001_4dab54e12cf3cf0a.txt",
+        "002_eafa8511836245c8.txt",
+        "003_d05d9bcd70603be5.txt",
+        "004_02f28ebb8eeb30dd.txt",
+    ] {
+        assert_eq!(
+            portico_intake::legacy::detect(&corpus(f).unwrap()),
+            None,
+            "{f}"
+        );
+    }
     let e = extract(&Text::from_plain(&d3055));
     assert_eq!(e.number.value.as_deref(), Some("3055/QĐ-UBND"));
     assert_eq!(e.issued_on.value.as_deref(), Some("2018-10-02"));
@@ -186,4 +200,64 @@ fn fields_of_printed_and_scanned_pdfs_meet_the_targets() {
         &score,
         &[90.0, 90.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     );
+}
+
+/// A decision typed in TCVN3 (.VnTime fonts) or VNI, as old files are: converted to
+/// Unicode, and its fields read as from any other file.
+#[test]
+fn a_decision_typed_in_a_legacy_encoding_is_converted_and_read() {
+    let d = &set::set()[5];
+    let docx = set::docx(d);
+    let unicode = docx_text(&docx, DocxLimits::default()).unwrap();
+    for (name, encode) in [
+        ("TCVN3", set::to_tcvn3 as fn(&str) -> String),
+        ("VNI", set::to_vni as fn(&str) -> String),
+    ] {
+        let mut reading = portico_intake::Reading {
+            text: Text {
+                pages: vec![unicode.pages[0].iter().map(|l| encode(l)).collect()],
+            },
+            pages: 1,
+            ..Default::default()
+        };
+        let before = extract(&reading.text);
+        assert_ne!(
+            before.issuer.value.as_deref(),
+            Some(d.issuer),
+            "{name}: mojibake"
+        );
+        portico_intake::to_unicode(&mut reading);
+        assert!(reading.warnings[0].contains(name), "{:?}", reading.warnings);
+        let mut score = Score::default();
+        score.add(d, &extract(&reading.text));
+        check(name, &score, &[100.0; 7]);
+    }
+}
+
+/// An old Word file (the fixture: the set's second document saved as Word 97 by
+/// LibreOffice) read by antiword, its header table column by column: every field as known.
+#[test]
+fn an_old_word_file_is_read_through_antiword() {
+    if std::process::Command::new("antiword").output().is_err() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "install antiword (scripts/intake-tools.sh)"
+        );
+        eprintln!("skipped: antiword is missing (scripts/intake-tools.sh installs it)");
+        return;
+    }
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/decision.doc");
+    let r = portico_intake::doc_text(&file, &PdfLimits::default()).unwrap();
+    let mut score = Score::default();
+    score.add(&set::set()[1], &extract(&r.text));
+    check("DOC", &score, &[100.0; 7]);
+    // Not a Word file, though it starts like one.
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("fake.doc");
+    std::fs::write(
+        &fake,
+        [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
+    )
+    .unwrap();
+    assert!(portico_intake::doc_text(&fake, &PdfLimits::default()).is_err());
 }

@@ -34,10 +34,30 @@ fn magic(b: &[u8]) -> Result<MediaType, MediaError> {
         Ok(MediaType::Pdf)
     } else if b.starts_with(b"PK\x03\x04") {
         office(b)
+    } else if b.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        word97(b)
     } else {
         Err(MediaError::Unsupported(
-            "the file is none of the accepted types (JPEG, PNG, WebP, GIF, PDF, DOCX, XLSX, \
-             PPTX, ODT, ODS, ODP)"
+            "the file is none of the accepted types (JPEG, PNG, WebP, GIF, PDF, DOCX, DOC, \
+             XLSX, PPTX, ODT, ODS, ODP)"
+                .to_owned(),
+        ))
+    }
+}
+
+/// An old Office file is a compound file; a Word one has a `WordDocument` stream, whose
+/// name (UTF-16) is in the compound file's directory. Excel's and PowerPoint's are refused.
+fn word97(b: &[u8]) -> Result<MediaType, MediaError> {
+    let name: Vec<u8> = "WordDocument"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    if b.windows(name.len()).any(|w| w == name.as_slice()) {
+        Ok(MediaType::Doc)
+    } else {
+        Err(MediaError::Unsupported(
+            "the file is an old Office file but not a Word document (.doc); save it as DOCX, \
+             XLSX or PPTX"
                 .to_owned(),
         ))
     }
@@ -105,6 +125,19 @@ mod tests {
             MediaType::Jpeg
         );
         assert_eq!(sniff(b"%PDF-1.7\n", "qd.pdf").unwrap(), MediaType::Pdf);
+        let doc = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../intake/tests/fixtures/decision.doc"
+        ))
+        .unwrap();
+        assert_eq!(sniff(&doc, "qd.doc").unwrap(), MediaType::Doc);
+        // An old Excel file starts the same way but has no WordDocument stream.
+        let mut xls = doc[..8].to_vec();
+        xls.extend_from_slice(&[0; 600]);
+        assert!(matches!(
+            sniff(&xls, "bang.xls"),
+            Err(MediaError::Unsupported(_))
+        ));
         assert_eq!(
             sniff(b"RIFF\0\0\0\0WEBPVP8 ", "x.webp").unwrap(),
             MediaType::Webp

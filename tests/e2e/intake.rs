@@ -108,6 +108,27 @@ async fn a_decision_is_read_from_its_file_and_becomes_a_draft_with_the_file_atta
     assert_eq!(body["pages"], 1);
     assert!(body["text_chars"].as_u64().unwrap() > 200);
 
+    // An old Word file (.doc), read by antiword.
+    let doc = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/intake/tests/fixtures/decision.doc"
+    ))
+    .unwrap();
+    let (status, body) = send(&s, path, Some(&author), "qd-2.doc", doc.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["fields"]["number"], "2/QĐ-UBND");
+    assert_eq!(body["fields"]["signer"], "Nguyễn Thị Hồng Vân");
+    // …and kept in the library as a .doc when a draft is made from it.
+    let (status, body) = send(
+        &s,
+        "/api/v1/sites/main/intake?create=draft",
+        Some(&author),
+        "qd-2.doc",
+        doc,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
     // Refused: a file that is nothing it reads, a damaged DOCX, a stranger, nobody.
     let (status, body) = send(
         &s,

@@ -518,3 +518,13 @@ pub fn jpeg_size(b: &[u8]) -> (u32, u32, u8) {
     }
     panic!("no frame in the JPEG")
 }
+
+/// A line as a TCVN3 (.VnTime) file gives it.
+pub fn to_tcvn3(s: &str) -> String {
+    portico_intake::legacy::encode(s, portico_intake::legacy::Legacy::Tcvn3)
+}
+
+/// A line as a VNI file gives it.
+pub fn to_vni(s: &str) -> String {
+    portico_intake::legacy::encode(s, portico_intake::legacy::Legacy::Vni)
+}
