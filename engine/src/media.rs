@@ -42,6 +42,8 @@ pub enum MediaType {
     Odp,
     /// Word 97–2003, still how many offices keep their documents.
     Doc,
+    /// Scanners' format: kept and offered for download (browsers do not show it), read by OCR.
+    Tiff,
 }
 
 named!(MediaType, "file type", {
@@ -57,6 +59,7 @@ named!(MediaType, "file type", {
     Ods => "ods",
     Odp => "odp",
     Doc => "doc",
+    Tiff => "tiff",
 });
 
 impl MediaType {
@@ -79,6 +82,7 @@ impl MediaType {
             MediaType::Ods => "application/vnd.oasis.opendocument.spreadsheet",
             MediaType::Odp => "application/vnd.oasis.opendocument.presentation",
             MediaType::Doc => "application/msword",
+            MediaType::Tiff => "image/tiff",
         }
     }
 
@@ -95,6 +99,7 @@ impl MediaType {
         let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
         match ext.as_str() {
             "jpg" | "jpeg" | "jpe" | "jfif" => Some(MediaType::Jpeg),
+            "tif" => Some(MediaType::Tiff),
             other => MediaType::parse(other),
         }
     }
@@ -327,7 +332,12 @@ impl MediaType {
     pub fn has_text(self) -> bool {
         matches!(
             self,
-            MediaType::Pdf | MediaType::Docx | MediaType::Doc | MediaType::Jpeg | MediaType::Png
+            MediaType::Pdf
+                | MediaType::Docx
+                | MediaType::Doc
+                | MediaType::Jpeg
+                | MediaType::Png
+                | MediaType::Tiff
         )
     }
 }

@@ -53,7 +53,7 @@ pub enum PdfError {
     Missing(&'static str, &'static str),
     #[error("the PDF is encrypted: remove the password and send it again")]
     Encrypted,
-    #[error("the file cannot be read as a PDF: {0}")]
+    #[error("the file cannot be read: {0}")]
     Damaged(String),
     #[error("the picture is {0} × {1} pixels; at most {2} pixels are read")]
     TooManyPixels(u32, u32, u64),
@@ -370,16 +370,36 @@ fn dimensions(file: &Path) -> Result<(u32, u32), PdfError> {
         ));
     }
     if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
-        return tiff_size(&head).ok_or_else(|| {
-            PdfError::Damaged("a TIFF without its size in its first 64 KB".to_owned())
-        });
+        // Scanners write the directory after the pixels: read it where the header points.
+        let little = head.starts_with(b"II");
+        let at = head
+            .get(4..8)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(|b| {
+                if little {
+                    u32::from_le_bytes(b)
+                } else {
+                    u32::from_be_bytes(b)
+                }
+            })
+            .unwrap_or(0);
+        let mut ifd = vec![0u8; 2 + 500 * 12];
+        let n = std::fs::File::open(file)
+            .and_then(|mut f| {
+                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(u64::from(at)))?;
+                f.read(&mut ifd)
+            })
+            .map_err(|e| PdfError::Io(e.to_string()))?;
+        ifd.truncate(n);
+        return tiff_size(little, &ifd)
+            .ok_or_else(|| PdfError::Damaged("a TIFF without its size".to_owned()));
     }
     Err(PdfError::Damaged("not a PDF, JPEG, PNG or TIFF".to_owned()))
 }
 
-/// A TIFF's first image's width and height (tags 256 and 257 of its first directory).
-fn tiff_size(head: &[u8]) -> Option<(u32, u32)> {
-    let little = head.starts_with(b"II");
+/// A TIFF's first image's width and height (tags 256 and 257 of its first directory,
+/// `head` starting at the directory).
+fn tiff_size(little: bool, head: &[u8]) -> Option<(u32, u32)> {
     let u16_at = |i: usize| {
         let b = <[u8; 2]>::try_from(head.get(i..i + 2)?).ok()?;
         Some(if little {
@@ -396,7 +416,7 @@ fn tiff_size(head: &[u8]) -> Option<(u32, u32)> {
             u32::from_be_bytes(b)
         })
     };
-    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let ifd = 0;
     let entries = usize::from(u16_at(ifd)?);
     let (mut w, mut h) = (None, None);
     for e in 0..entries.min(500) {

@@ -34,12 +34,14 @@ fn magic(b: &[u8]) -> Result<MediaType, MediaError> {
         Ok(MediaType::Pdf)
     } else if b.starts_with(b"PK\x03\x04") {
         office(b)
+    } else if b.starts_with(b"II*\0") || b.starts_with(b"MM\0*") {
+        Ok(MediaType::Tiff)
     } else if b.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         word97(b)
     } else {
         Err(MediaError::Unsupported(
-            "the file is none of the accepted types (JPEG, PNG, WebP, GIF, PDF, DOCX, DOC, \
-             XLSX, PPTX, ODT, ODS, ODP)"
+            "the file is none of the accepted types (JPEG, PNG, WebP, GIF, TIFF, PDF, DOCX, \
+             DOC, XLSX, PPTX, ODT, ODS, ODP)"
                 .to_owned(),
         ))
     }
@@ -131,6 +133,14 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(sniff(&doc, "qd.doc").unwrap(), MediaType::Doc);
+        assert_eq!(
+            sniff(b"II*\0\x08\0\0\0", "scan.tif").unwrap(),
+            MediaType::Tiff
+        );
+        assert_eq!(
+            sniff(b"MM\0*\0\0\0\x08", "scan.tiff").unwrap(),
+            MediaType::Tiff
+        );
         // An old Excel file starts the same way but has no WordDocument stream.
         let mut xls = doc[..8].to_vec();
         xls.extend_from_slice(&[0; 600]);

@@ -239,8 +239,9 @@ async fn a_decision_is_read_from_its_file_and_becomes_a_draft_with_the_file_atta
 mod set;
 
 /// A scanned page (printed by Chromium, rasterised at 200 dpi, skewed, speckled) as an
-/// image-only PDF, saying `sentence` in its body; `None` without the tools (which CI has).
-fn scanned_decision(sentence: &str) -> Option<Vec<u8>> {
+/// image-only PDF, and the clean page as a scanner's TIFF, saying `sentence` in its body;
+/// `None` without the tools (which CI has).
+fn scanned_decision(sentence: &str) -> Option<(Vec<u8>, Vec<u8>)> {
     let browser = set::chromium();
     let poppler = std::process::Command::new("pdftoppm")
         .arg("-v")
@@ -260,7 +261,16 @@ fn scanned_decision(sentence: &str) -> Option<Vec<u8>> {
     let printed = set::print_pdf(browser?, &[doc], dir.path());
     let page = set::rasterise(&printed, 1, 200, dir.path());
     let jpeg = set::scan(&page, 0.8, 1500, 5);
-    Some(set::pdf(&[set::Page::Jpeg { bytes: jpeg }]))
+    let tiff = dir.path().join("scan");
+    let made = std::process::Command::new("pdftoppm")
+        .args(["-r", "200", "-gray", "-tiff", "-singlefile"])
+        .arg(&printed)
+        .arg(&tiff)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let tiff = std::fs::read(tiff.with_extension("tif")).unwrap();
+    Some((set::pdf(&[set::Page::Jpeg { bytes: jpeg }]), tiff))
 }
 
 /// A phrase that exists only in a document's scanned attachment finds the document once it
@@ -268,13 +278,25 @@ fn scanned_decision(sentence: &str) -> Option<Vec<u8>> {
 /// on the leading node, and the reading is counted.
 #[tokio::test]
 async fn a_phrase_only_in_a_scanned_attachment_finds_the_published_document() {
-    let Some(scan) =
+    let Some((scan, tiff)) =
         scanned_decision("Điều 2. Giao Trung tâm Quan trắc tiếp nhận trạm đo mưa bản Sín Chải.")
     else {
         return;
     };
     let s = Server::start().await;
     let admin = s.login("admin").await;
+    // A scanner's TIFF: read by OCR, and kept in the library with the draft made from it.
+    let (status, body) = send(
+        &s,
+        "/api/v1/sites/main/intake?create=draft",
+        Some(&admin),
+        "qd-1.tif",
+        tiff,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["fields"]["number"], "1/QĐ-UBND");
+    assert_eq!(body["ocr_pages"], serde_json::json!([1]));
     let (status, media) = crate::media::upload(&s, &admin, "main", "qd-scan.pdf", scan).await;
     assert_eq!(status, StatusCode::CREATED, "{media}");
     let href = format!("/media/{}", media["id"]);
