@@ -15,16 +15,11 @@ pub fn doc_text(file: &Path, limits: &PdfLimits) -> Result<Reading, PdfError> {
     cmd.args(["-m", "UTF-8.txt", "-w", "0"]).arg(file);
     let ran = run(cmd, limits.per_page)?;
     if !ran.status.success() {
-        let why = ran
-            .err
-            .lines()
-            .next()
-            .unwrap_or("antiword refused it")
-            .trim();
+        let why = ran.why("antiword refused it");
         if why.contains("encrypted") || why.contains("password") {
             return Err(PdfError::Encrypted);
         }
-        return Err(PdfError::Damaged(why.chars().take(200).collect()));
+        return Err(PdfError::Damaged(why));
     }
     let text = String::from_utf8_lossy(&ran.out);
     Ok(Reading {

@@ -83,22 +83,55 @@ pub(crate) struct Ran {
     pub(crate) err: String,
 }
 
+impl Ran {
+    /// The tool's first complaint (at most 200 characters), or `otherwise`.
+    pub(crate) fn why(&self, otherwise: &str) -> String {
+        let first = self
+            .err
+            .lines()
+            .next()
+            .map(str::trim)
+            .filter(|l| !l.is_empty());
+        first.unwrap_or(otherwise).chars().take(200).collect()
+    }
+}
+
 /// Runs `cmd`, feeding nothing, and returns what it wrote, or kills it at `limit`.
-pub(crate) fn run(mut cmd: Command, limit: Duration) -> Result<Ran, PdfError> {
+pub(crate) fn run(cmd: Command, limit: Duration) -> Result<Ran, PdfError> {
     let name = cmd.get_program().to_string_lossy().into_owned();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => match name.as_str() {
-                "tesseract" => PdfError::Missing("tesseract", "tesseract-ocr tesseract-ocr-vie"),
-                "antiword" => PdfError::Missing("antiword", "antiword"),
-                _ => PdfError::Missing("pdftotext/pdfinfo/pdftoppm", "poppler-utils"),
-            },
-            _ => PdfError::Io(format!("{name}: {e}")),
-        })?;
+    let missing = || match name.as_str() {
+        "tesseract" => PdfError::Missing("tesseract", "tesseract-ocr tesseract-ocr-vie"),
+        "antiword" => PdfError::Missing("antiword", "antiword"),
+        _ => PdfError::Missing("pdftotext/pdfinfo/pdftoppm", "poppler-utils"),
+    };
+    // At a lower priority (nice 10): reading a file is staff's work, and must not slow the
+    // portals' readers when OCR takes the cores. Without `nice`, as it is.
+    let mut niced = Command::new("nice");
+    niced
+        .args(["-n", "10"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => niced.env(k, v),
+            None => niced.env_remove(k),
+        };
+    }
+    let spawn = |mut c: Command| {
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+    };
+    let (mut child, through_nice) = match spawn(niced) {
+        Ok(c) => (c, true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match spawn(cmd) {
+            Ok(c) => (c, false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
+            Err(e) => return Err(PdfError::Io(format!("{name}: {e}"))),
+        },
+        Err(e) => return Err(PdfError::Io(format!("{name}: {e}"))),
+    };
     // Read both while it runs, so a large output (or a damaged file's thousand complaints)
     // cannot fill a pipe and stall it; past the caps the rest is drained and dropped.
     fn drain(
@@ -129,11 +162,16 @@ pub(crate) fn run(mut cmd: Command, limit: Duration) -> Result<Ran, PdfError> {
             Err(e) => return Err(PdfError::Io(e.to_string())),
         }
     };
-    Ok(Ran {
+    let ran = Ran {
         status,
         out: reader.join().unwrap_or_default(),
         err: String::from_utf8_lossy(&complaints.join().unwrap_or_default()).into_owned(),
-    })
+    };
+    // `nice` says 127 when it cannot find the tool.
+    if through_nice && status.code() == Some(127) {
+        return Err(missing());
+    }
+    Ok(ran)
 }
 
 /// How many pages `file` has, from `pdfinfo`.
@@ -148,13 +186,7 @@ fn page_count(file: &Path, limits: &PdfLimits) -> Result<usize, PdfError> {
         return Err(PdfError::Encrypted);
     }
     if !ran.status.success() {
-        let why = ran
-            .err
-            .lines()
-            .next()
-            .unwrap_or("pdfinfo refused it")
-            .trim();
-        return Err(PdfError::Damaged(why.chars().take(200).collect()));
+        return Err(PdfError::Damaged(ran.why("pdfinfo refused it")));
     }
     text.lines()
         .find_map(|l| l.strip_prefix("Pages:"))
@@ -436,4 +468,34 @@ fn tiff_size(little: bool, head: &[u8]) -> Option<(u32, u32)> {
         }
     }
     Some((w?, h?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_tool_is_named_with_its_package() {
+        let err = run(
+            Command::new("pdftotext-not-installed"),
+            Duration::from_secs(5),
+        );
+        assert!(
+            matches!(err, Err(PdfError::Missing(_, "poppler-utils"))),
+            "{:?}",
+            err.err()
+        );
+    }
+
+    #[test]
+    fn a_tool_too_slow_is_stopped() {
+        let mut cmd = Command::new("sleep");
+        cmd.arg("5");
+        let started = Instant::now();
+        assert!(matches!(
+            run(cmd, Duration::from_millis(200)),
+            Err(PdfError::TimedOut(_))
+        ));
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
 }

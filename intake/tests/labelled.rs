@@ -141,32 +141,15 @@ fn a_zip_bomb_and_a_file_that_is_not_a_docx_are_refused_quickly() {
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
 
-/// Chromium and poppler for the PDF rows: under CI they must be here (scripts/test
-/// installs them); elsewhere the test says what to install and passes over.
-fn printer() -> Option<&'static str> {
-    let poppler = std::process::Command::new("pdftotext")
-        .arg("-v")
-        .output()
-        .is_ok();
-    let browser = set::chromium();
-    if browser.is_none() || !poppler {
-        assert!(
-            std::env::var("CI").is_err(),
-            "install chromium, poppler-utils and tesseract-ocr-vie (scripts/intake-tools.sh)"
-        );
-        eprintln!("skipped: chromium or poppler-utils is missing (scripts/intake-tools.sh)");
-        return None;
-    }
-    browser
-}
-
 /// A quarter of the set (every issuer, type and signer block) printed to PDF by Chromium
 /// with real Vietnamese fonts, read from the text layer; then six of them scanned at 200 dpi
 /// (skewed, speckled, JPEG) and read by OCR. The full set's figures come from
 /// `bench/intake-accuracy.sh`.
 #[test]
 fn fields_of_printed_and_scanned_pdfs_meet_the_targets() {
-    let Some(browser) = printer() else { return };
+    let Some(browser) = set::printer() else {
+        return;
+    };
     let docs: Vec<set::Doc> = set::set().into_iter().step_by(4).collect();
     let dir = tempfile::tempdir().unwrap();
     let printed = set::print_pdf(browser, &docs, dir.path());

@@ -242,23 +242,11 @@ mod set;
 /// image-only PDF, and the clean page as a scanner's TIFF, saying `sentence` in its body;
 /// `None` without the tools (which CI has).
 fn scanned_decision(sentence: &str) -> Option<(Vec<u8>, Vec<u8>)> {
-    let browser = set::chromium();
-    let poppler = std::process::Command::new("pdftoppm")
-        .arg("-v")
-        .output()
-        .is_ok();
-    if browser.is_none() || !poppler {
-        assert!(
-            std::env::var("CI").is_err(),
-            "install chromium, poppler-utils and tesseract-ocr-vie (scripts/intake-tools.sh)"
-        );
-        eprintln!("skipped: chromium or poppler-utils is missing (scripts/intake-tools.sh)");
-        return None;
-    }
+    let browser = set::printer()?;
     let mut doc = set::set().swap_remove(0);
     doc.effect_sentence = sentence.to_owned();
     let dir = tempfile::tempdir().unwrap();
-    let printed = set::print_pdf(browser?, &[doc], dir.path());
+    let printed = set::print_pdf(browser, &[doc], dir.path());
     let page = set::rasterise(&printed, 1, 200, dir.path());
     let jpeg = set::scan(&page, 0.8, 1500, 5);
     let tiff = dir.path().join("scan");
