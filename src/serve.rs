@@ -178,6 +178,43 @@ impl portico_demo::DemoMedia for DemoLibrary {
         title: &str,
         bytes: Vec<u8>,
     ) -> Result<String, portico_engine::EngineError> {
+        Ok(self
+            .store(actor, site, filename, title, bytes)?
+            .id
+            .to_string())
+    }
+
+    fn add_with_text(
+        &self,
+        actor: &portico_engine::Actor,
+        site: &str,
+        filename: &str,
+        title: &str,
+        bytes: Vec<u8>,
+        text: &str,
+    ) -> Result<String, portico_engine::EngineError> {
+        let m = self.store(actor, site, filename, title, bytes)?;
+        self.engine.keep_file_text(portico_engine::FileText {
+            checksum: m.checksum.clone(),
+            text: text.to_owned(),
+            pages: 1,
+            ocr_pages: 0,
+            warnings: Vec::new(),
+            read_at: chrono::Utc::now(),
+        })?;
+        Ok(m.id.to_string())
+    }
+}
+
+impl DemoLibrary {
+    fn store(
+        &self,
+        actor: &portico_engine::Actor,
+        site: &str,
+        filename: &str,
+        title: &str,
+        bytes: Vec<u8>,
+    ) -> Result<portico_engine::Media, portico_engine::EngineError> {
         use portico_engine::{Blobs, EngineError};
         let p = portico_media::prepare(bytes, filename, self.max_pixels)
             .map_err(|e| EngineError::internal(format!("demo file {filename}: {e}")))?;
@@ -194,10 +231,8 @@ impl portico_demo::DemoMedia for DemoLibrary {
             width: p.width,
             height: p.height,
         };
-        let m = self
-            .engine
-            .add_media(actor, site, filename, Some(title), file)?;
-        Ok(m.id.to_string())
+        self.engine
+            .add_media(actor, site, filename, Some(title), file)
     }
 }
 

@@ -97,6 +97,20 @@ pub trait DemoMedia {
         title: &str,
         bytes: Vec<u8>,
     ) -> Result<String, EngineError>;
+
+    /// Stores a file whose text the demo wrote itself (a document's PDF), and keeps that text
+    /// for search, so that the node does not read back thousands of files it was just given.
+    fn add_with_text(
+        &self,
+        actor: &Actor,
+        site: &str,
+        filename: &str,
+        title: &str,
+        bytes: Vec<u8>,
+        _text: &str,
+    ) -> Result<String, EngineError> {
+        self.add(actor, site, filename, title, bytes)
+    }
 }
 
 struct Crew {
@@ -523,13 +537,20 @@ fn attach_pdf(
         .chain([format!("Người ký: {}", text("signer"))])
         .collect();
     let bytes = pdf::one_page(&heading, &paragraphs);
+    let written = heading
+        .iter()
+        .chain(paragraphs.iter())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
     let filename = format!("{doc_type} {}.pdf", number.replace('/', "-"));
-    let id = media.add(
+    let id = media.add_with_text(
         actor,
         site,
         &filename,
         &format!("{doc_type} {number}"),
         bytes,
+        &written,
     )?;
     if let Some(f) = fields.as_object_mut() {
         f.insert(

@@ -53,10 +53,16 @@ const server = spawn(binary, [
 ], { env: { ...process.env, PORTICO_LOG: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
 let serverLog = '';
 server.stderr.on('data', (d) => { serverLog += d; });
+// The server's folder goes only once the server has exited: its indexer may be writing
+// into it until then (it reads the demo's files after start).
+const exited = new Promise((resolve) => server.once('exit', resolve));
 const cleanup = async () => {
-  server.kill();
+  if (server.exitCode === null) {
+    server.kill();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
+  }
   await provider.stop();
-  fs.rmSync(data, { recursive: true, force: true });
+  fs.rmSync(data, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 };
 for (let i = 0; ; i++) {
   try {
