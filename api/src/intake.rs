@@ -109,7 +109,7 @@ fn read_blocking(name: &str, bytes: &[u8]) -> Result<Intake, ApiError> {
 /// The text of a DOCX, a PDF or a scan.
 fn reading(name: &str, bytes: &[u8]) -> Result<portico_intake::Reading, ApiError> {
     let limits = PdfLimits::default();
-    let reading = match kind(bytes) {
+    let mut reading = match kind(bytes) {
         Some(Kind::Docx) => {
             let text = portico_intake::docx_text(bytes, DocxLimits::default())
                 .map_err(|e| ApiError::http(ErrorCode::CorruptFile, format!("{name}: {e}")))?;
@@ -149,7 +149,6 @@ fn reading(name: &str, bytes: &[u8]) -> Result<portico_intake::Reading, ApiError
             )))
         }
     };
-    let mut reading = reading;
     portico_intake::to_unicode(&mut reading);
     Ok(reading)
 }

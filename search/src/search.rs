@@ -183,8 +183,8 @@ impl SearchIndex {
         };
         let body_snippets = SnippetGenerator::create(&searcher, &*query, f.body_folded)
             .map_err(SearchError::Index)?;
-        let attachment_snippets = SnippetGenerator::create(&searcher, &*query, f.attachment_folded)
-            .map_err(SearchError::Index)?;
+        // Built only when a hit's own text has no match: most searches never need it.
+        let attachment_snippets = std::sync::OnceLock::new();
         let mut title_snippets = SnippetGenerator::create(&searcher, &*query, f.title_folded)
             .map_err(SearchError::Index)?;
         title_snippets.set_max_num_chars(600);
@@ -208,7 +208,15 @@ impl SearchIndex {
                     .get_all(f.attachment_folded)
                     .filter_map(|v| v.as_str())
                     .take(MAX_SNIPPET_CHUNKS)
-                    .map(|chunk| attachment_snippets.snippet(chunk))
+                    .filter_map(|chunk| {
+                        attachment_snippets
+                            .get_or_init(|| {
+                                SnippetGenerator::create(&searcher, &*query, f.attachment_folded)
+                                    .ok()
+                            })
+                            .as_ref()
+                            .map(|g| g.snippet(chunk))
+                    })
                     .find(|s| !s.is_empty())
                 {
                     snippet = s;
