@@ -10,6 +10,7 @@
 
 pub(crate) mod conditional;
 mod encoding;
+mod fields;
 pub(crate) mod follower;
 pub(crate) mod headers;
 pub(crate) mod layer;
@@ -21,6 +22,7 @@ use axum::http::{
 };
 use bytes::Bytes;
 use encoding::Coding;
+use fields::Fields;
 use futures::future::{BoxFuture, FutureExt, Shared};
 use http_cache_semantics::{AfterResponse, BeforeRequest, CacheOptions, CachePolicy};
 use std::collections::{HashMap, HashSet};
@@ -69,19 +71,27 @@ enum Landed {
 }
 
 /// One stored (or just fetched) response.
+///
+/// Kept small: at the edge most memory is entries, and an entry's own bookkeeping was once
+/// twice its body. The fields are one block of text ([`Fields`]); the RFC 9111 policy is not
+/// kept but rebuilt from them on the rare path that needs it (a stale entry), since it is a
+/// function of the request, the stored fields and the response time.
 pub(crate) struct Entry {
-    policy: CachePolicy,
     status: StatusCode,
-    headers: HeaderMap,
+    fields: Fields,
     /// The body as the origin sent it; empty when `encoded` holds it instead.
     body: Bytes,
     /// The body compressed (br and gzip), for answers worth it: kept instead of the original.
-    encoded: Option<Arc<encoding::Encoded>>,
+    encoded: Option<encoding::Encoded>,
     /// The original body's length.
     len: usize,
-    tags: Vec<String>,
+    /// The `Surrogate-Key` tags, space-separated.
+    tags: Box<str>,
     /// What the router attached (the route that answered, for the metrics).
     extensions: axum::http::Extensions,
+    /// When the response arrived, and the `Age` it arrived with: its age at any time.
+    response_time: SystemTime,
+    age_at_response: Duration,
     /// `stale-while-revalidate` and `stale-if-error` of the response.
     swr: Duration,
     sie: Duration,
@@ -92,46 +102,79 @@ pub(crate) struct Entry {
     no_stale: bool,
 }
 
+/// Bytes an entry holds besides its key, body, fields and tags: the entry itself, the store's
+/// bookkeeping for it (moka: about 310 bytes), a tag's place in the tag index, the allocator's
+/// rounding. Measured with `api/examples/entry_memory.rs`.
+const ENTRY_OVERHEAD: usize = 640;
+
 impl Entry {
     fn weight(&self, key: &str) -> u32 {
-        let headers: usize = self
-            .headers
-            .iter()
-            .map(|(k, v)| k.as_str().len() + v.len() + 200)
-            .sum();
-        // Each tag is held twice: as a string in the entry, and as the key's place in the tag
-        // index's set for that tag (about 72 bytes of allocations and table slots besides its
-        // text). A network-wide search answer has two tags per portal, ~190 in all: uncounted,
-        // they made the cache's resident memory twice its setting (bench/cache-memory.sh).
-        let tags: usize = self.tags.iter().map(|t| t.len() + 72).sum();
-        // Besides body, headers and tags: the policy's copies of the caching headers, the key
-        // twice (store and tag index) and the store's own bookkeeping, about 2.5 KB as
-        // measured with the edge benchmark.
-        let encoded = self
-            .encoded
-            .as_ref()
-            .map_or(0, |e| e.br.len() + e.gzip.len());
-        u32::try_from(2 * key.len() + self.body.len() + encoded + headers + tags + 2560)
-            .unwrap_or(u32::MAX)
+        let encoded = self.encoded.as_ref().map_or(0, encoding::Encoded::len);
+        // The key is held twice: by the store and in the tag index. Each tag besides its text
+        // takes a slot in the index's set for that tag, and its set and name when it is the
+        // first of its tag (~72 bytes): a network-wide search answer has two tags per portal,
+        // ~190 in all, and uncounted they made the cache's resident memory twice its setting
+        // (bench/cache-memory.sh).
+        let size = 2 * key.len()
+            + self.body.len()
+            + encoded
+            + self.fields.len()
+            + self.tags.len()
+            + 72 * self.tags().count()
+            + ENTRY_OVERHEAD;
+        u32::try_from(size).unwrap_or(u32::MAX)
+    }
+
+    fn tags(&self) -> impl Iterator<Item = &str> {
+        self.tags.split_ascii_whitespace()
     }
 
     /// The original body: as stored, or inflated from the gzip copy.
     fn original(&self) -> Bytes {
         match &self.encoded {
-            Some(e) => encoding::gunzip(&e.gzip, self.len).unwrap_or_default(),
+            Some(e) => encoding::gunzip(&e.gzip(), self.len).unwrap_or_default(),
             None => self.body.clone(),
         }
     }
 
+    /// How old the response is (RFC 9111, 4.2.3, as the policy counts it).
+    fn age(&self, now: SystemTime) -> Duration {
+        self.age_at_response + now.duration_since(self.response_time).unwrap_or_default()
+    }
+
+    fn is_stale(&self, now: SystemTime) -> bool {
+        self.lifetime <= self.age(now)
+    }
+
     /// How long past its freshness the entry is worth keeping.
     fn keep_for(&self, now: SystemTime, down: Duration) -> Duration {
-        self.policy.time_to_live(now) + self.swr.max(self.sie).max(down)
+        self.lifetime.saturating_sub(self.age(now)) + self.swr.max(self.sie).max(down)
     }
 
     /// How long past its freshness lifetime the entry is.
     fn staleness(&self, now: SystemTime) -> Duration {
-        self.policy.age(now).saturating_sub(self.lifetime)
+        self.age(now).saturating_sub(self.lifetime)
     }
+
+    /// The RFC 9111 policy of this entry for a request that found it (same URL and `Vary`
+    /// values, so the stored request's fields are the request's own).
+    fn policy(&self, req: &request::Parts) -> CachePolicy {
+        let headers = self.fields.to_map();
+        policy_for(req, self.status, &headers, self.response_time)
+    }
+}
+
+/// The policy of an answer with these fields to this request, received at `response_time`.
+fn policy_for(
+    req: &request::Parts,
+    status: StatusCode,
+    headers: &HeaderMap,
+    response_time: SystemTime,
+) -> CachePolicy {
+    let caching = caching_view(headers);
+    let req = policy_request(req, headers);
+    let view = policy_response(status, &caching);
+    CachePolicy::new_options(&req, &view, response_time, options())
 }
 
 /// The `Cache-Control` directives of `headers`, as (name, value) pairs.
@@ -263,7 +306,7 @@ impl HttpCache {
                     s.evictions.fetch_add(1, Ordering::Relaxed);
                 }
                 let mut index = t.lock().unwrap_or_else(|p| p.into_inner());
-                for tag in &v.tags {
+                for tag in v.tags() {
                     if let Some(keys) = index.get_mut(tag) {
                         keys.remove(&**key);
                         if keys.is_empty() {
@@ -399,7 +442,7 @@ impl HttpCache {
             // A part of a stored, fresh answer comes from memory (RFC 9110 14); anything else
             // goes to the origin as asked, and nothing partial is stored.
             return match cached {
-                Some(e) if !e.policy.is_stale(now) => {
+                Some(e) if !e.is_stale(now) => {
                     self.stats.hits.fetch_add(1, Ordering::Relaxed);
                     respond(&req.headers, &e, Outcome::Hit, head, now, Coding::Identity)
                 }
@@ -416,11 +459,11 @@ impl HttpCache {
         let (entry, outcome) = match cached {
             // The common case without the policy's general check (which copies the headers):
             // the key already matched `Vary`.
-            Some(e) if !e.policy.is_stale(now) => {
+            Some(e) if !e.is_stale(now) => {
                 self.stats.hits.fetch_add(1, Ordering::Relaxed);
                 (e, Outcome::Hit)
             }
-            Some(e) => match e.policy.before_request(&req, now) {
+            Some(e) => match e.policy(&req).before_request(&req, now) {
                 BeforeRequest::Fresh(_) => {
                     self.stats.hits.fetch_add(1, Ordering::Relaxed);
                     (e, Outcome::Hit)
@@ -601,25 +644,25 @@ impl HttpCache {
         without_vary_on_encoding(&mut parts.headers);
         // Parsed by hyper, header values, URIs and bodies are slices of a connection's read
         // buffer; kept as they are, every entry would pin a whole buffer (measured at the
-        // edge: 22 KB resident per 6 KB entry). Everything kept is copied out.
-        let headers = detached(&parts.headers);
+        // edge: 22 KB resident per 6 KB entry). Everything kept is copied out: the body here,
+        // the fields into their block (`Fields::new`).
+        let headers = std::mem::take(&mut parts.headers);
         let body = Bytes::copy_from_slice(&body);
-        // The policy keeps its own copy of the request's and the response's headers: give it
-        // only those caching is decided on, as this cache reads them.
+        // The policy sees only the fields caching is decided on, as this cache reads them.
         let caching = caching_view(&headers);
         let req = policy_request(req, &headers);
         let view = policy_response(parts.status, &caching);
         let len = body.len();
         let fresh = |body: Bytes, encoded: Option<encoding::Encoded>| match encoded {
-            Some(e) => (Bytes::new(), Some(Arc::new(e)), len),
+            Some(e) => (Bytes::new(), Some(e), len),
             None => (body, None, len),
         };
         let (policy, status, headers, stored) = match previous {
             Some(prev) if parts.status == StatusCode::NOT_MODIFIED => {
-                match prev.policy.after_response(&req, &view, now) {
+                match prev.policy(&req).after_response(&req, &view, now) {
                     AfterResponse::NotModified(policy, _) => {
                         self.stats.revalidated.fetch_add(1, Ordering::Relaxed);
-                        let refreshed = refreshed(&prev.headers, &headers);
+                        let refreshed = refreshed(&prev.fields.to_map(), &headers);
                         let kept = (prev.body.clone(), prev.encoded.clone(), prev.len);
                         (policy, prev.status, refreshed, kept)
                     }
@@ -634,27 +677,26 @@ impl HttpCache {
             }
         };
         let (body, encoded, len) = stored;
-        let mut entry = entry_from(policy, status, headers, body);
+        let mut entry = entry_from(&policy, status, &headers, body);
         entry.encoded = encoded;
         entry.len = len;
         entry.extensions = parts.extensions;
         let entry = Arc::new(entry);
-        let caching = caching_view(&entry.headers);
+        let caching = caching_view(&headers);
         // A `Set-Cookie` answer is kept only when it says it may be shared (`public`): the
         // cookie is then part of what everyone gets, as RFC 9111 allows (7.3); anything less
         // explicit is somebody's own.
         let cookie_ok =
-            !entry.headers.contains_key(header::SET_COOKIE) || has_directive(&caching, "public");
-        let storable = entry.policy.is_storable()
+            !headers.contains_key(header::SET_COOKIE) || has_directive(&caching, "public");
+        let storable = policy.is_storable()
             && entry.status != StatusCode::PARTIAL_CONTENT
             && !entry.status.is_informational()
             && cookie_ok
-            && !vary_star(&entry.headers)
+            && !vary_star(&headers)
             && entry.len <= self.config.max_entry_bytes
-            && (entry.policy.time_to_live(now) > Duration::ZERO || entry.swr > Duration::ZERO);
+            && (policy.time_to_live(now) > Duration::ZERO || entry.swr > Duration::ZERO);
         if storable {
-            let names: Arc<[HeaderName]> = entry
-                .headers
+            let names: Arc<[HeaderName]> = headers
                 .get_all(header::VARY)
                 .iter()
                 .filter_map(|v| v.to_str().ok())
@@ -669,8 +711,15 @@ impl HttpCache {
             };
             {
                 let mut index = self.tags.lock().unwrap_or_else(|p| p.into_inner());
-                for t in &entry.tags {
-                    index.entry(t.clone()).or_default().insert(key.clone());
+                for t in entry.tags() {
+                    match index.get_mut(t) {
+                        Some(keys) => {
+                            keys.insert(key.clone());
+                        }
+                        None => {
+                            index.insert(t.to_owned(), HashSet::from([key.clone()]));
+                        }
+                    }
                 }
             }
             self.entries.insert(key, entry.clone());
@@ -768,14 +817,6 @@ fn vary_star(headers: &HeaderMap) -> bool {
         .any(|n| n.trim() == "*")
 }
 
-/// A copy of `headers` that shares no buffer.
-fn detached(headers: &HeaderMap) -> HeaderMap {
-    headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.clone(), HeaderValue::from_bytes(v.as_bytes()).ok()?)))
-        .collect()
-}
-
 /// Response headers caching is decided on (RFC 9111 and the policy's own checks).
 const POLICY_RESPONSE_HEADERS: [&str; 9] = [
     "cache-control",
@@ -790,7 +831,7 @@ const POLICY_RESPONSE_HEADERS: [&str; 9] = [
 ];
 
 /// The request as the policy needs it: its URI, method, Host, its own cache directives and
-/// the headers the response varies on, sharing no buffer with the connection.
+/// the headers the response varies on.
 fn policy_request(req: &request::Parts, response: &HeaderMap) -> request::Parts {
     let vary: Vec<String> = response
         .get_all(header::VARY)
@@ -807,12 +848,13 @@ fn policy_request(req: &request::Parts, response: &HeaderMap) -> request::Parts 
     };
     let mut b = axum::http::Request::builder()
         .method(req.method.clone())
-        .uri(axum::http::Uri::try_from(req.uri.to_string()).unwrap_or_default());
+        .uri(req.uri.clone());
     if let Some(h) = b.headers_mut() {
-        *h = detached(&req.headers)
-            .into_iter()
-            .filter_map(|(k, v)| Some((k?, v)))
+        *h = req
+            .headers
+            .iter()
             .filter(|(k, _)| keep(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
     }
     b.body(())
@@ -913,20 +955,22 @@ pub(crate) fn surrogate_keys(headers: &HeaderMap) -> Vec<String> {
         .collect()
 }
 
-fn entry_from(policy: CachePolicy, status: StatusCode, headers: HeaderMap, body: Bytes) -> Entry {
-    let tags = surrogate_keys(&headers);
+fn entry_from(policy: &CachePolicy, status: StatusCode, headers: &HeaderMap, body: Bytes) -> Entry {
+    let tags = surrogate_keys(headers).join(" ").into_boxed_str();
     let now = SystemTime::now();
-    let caching = caching_view(&headers);
+    let caching = caching_view(headers);
+    let age = policy.age(now);
     Entry {
-        lifetime: policy.time_to_live(now) + policy.age(now),
+        lifetime: policy.time_to_live(now) + age,
+        response_time: now,
+        age_at_response: age,
         swr: directive(&caching, "stale-while-revalidate").unwrap_or(Duration::ZERO),
         sie: directive(&caching, "stale-if-error").unwrap_or(Duration::ZERO),
         no_stale: ["must-revalidate", "proxy-revalidate", "s-maxage"]
             .iter()
             .any(|d| has_directive(&caching, d)),
-        policy,
         status,
-        headers,
+        fields: Fields::new(headers),
         len: body.len(),
         body,
         encoded: None,
@@ -1024,9 +1068,9 @@ fn respond(
     now: SystemTime,
     coding: Coding,
 ) -> Response<Body> {
-    let not_modified = e.status == StatusCode::OK && not_modified(req, &e.headers);
-    let part = if e.status == StatusCode::OK && !not_modified {
-        range::wanted(req, &e.headers, e.len)
+    let not_modified = e.status == StatusCode::OK && not_modified(req, &e.fields);
+    let part = if e.status == StatusCode::OK && !not_modified && req.contains_key(header::RANGE) {
+        range::wanted(req, &e.fields.to_map(), e.len)
     } else {
         None
     };
@@ -1045,8 +1089,8 @@ fn respond(
         _ => Coding::Identity,
     };
     let body = match (&e.encoded, coding) {
-        (Some(enc), Coding::Br) => enc.br.clone(),
-        (Some(enc), Coding::Gzip) => enc.gzip.clone(),
+        (Some(enc), Coding::Br) => enc.br(),
+        (Some(enc), Coding::Gzip) => enc.gzip(),
         _ if not_modified || head => Bytes::new(),
         _ => e.original(),
     };
@@ -1065,20 +1109,23 @@ fn respond(
     if outcome == Outcome::Miss {
         *r.extensions_mut() = e.extensions.clone();
     }
+    // Room for the stored fields and the few added below: grown one field at a time, the map
+    // was reallocated three times on every hit.
+    *r.headers_mut() = HeaderMap::with_capacity(e.fields.count() + 8);
     *r.status_mut() = if not_modified {
         StatusCode::NOT_MODIFIED
     } else {
         e.status
     };
     let h = r.headers_mut();
-    for (k, v) in &e.headers {
+    for (k, v) in e.fields.iter() {
         if k == header::CONTENT_LENGTH
             || (not_modified && k == header::CONTENT_TYPE)
             || (coding != Coding::Identity && k == header::ETAG)
         {
             continue;
         }
-        h.append(k.clone(), v.clone());
+        h.append(k, v);
     }
     if e.encoded.is_some() {
         // Which coding goes out depends on the request's Accept-Encoding.
@@ -1088,7 +1135,8 @@ fn respond(
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
         // Another coding is another representation: its validator can only be weak
         // (RFC 9110, 8.8.3), and still matches the stored one for a `304`.
-        if let Some(etag) = e.headers.get(header::ETAG).and_then(|v| v.to_str().ok()) {
+        let etag = e.fields.get("etag");
+        if let Some(etag) = etag.as_ref().and_then(|v| v.to_str().ok()) {
             let weak = if etag.starts_with("W/") {
                 etag.to_owned()
             } else {
@@ -1111,7 +1159,7 @@ fn respond(
         }
     }
     let h = r.headers_mut();
-    h.insert(header::AGE, HeaderValue::from(e.policy.age(now).as_secs()));
+    h.insert(header::AGE, HeaderValue::from(e.age(now).as_secs()));
     h.insert("x-cache", outcome.header());
     r
 }
@@ -1123,9 +1171,13 @@ pub(crate) fn purge_tags(e: &portico_engine::Event) -> Vec<String> {
 }
 
 /// Whether the stored answer is `304` for this request.
-fn not_modified(req: &HeaderMap, stored: &HeaderMap) -> bool {
-    let etag = stored.get(header::ETAG).and_then(|v| v.to_str().ok());
-    conditional::not_modified(req, etag, stored.get(header::LAST_MODIFIED))
+fn not_modified(req: &HeaderMap, stored: &Fields) -> bool {
+    if !req.contains_key(header::IF_NONE_MATCH) && !req.contains_key(header::IF_MODIFIED_SINCE) {
+        return false;
+    }
+    let etag = stored.get("etag");
+    let etag = etag.as_ref().and_then(|v| v.to_str().ok());
+    conditional::not_modified(req, etag, stored.get("last-modified").as_ref())
 }
 
 #[cfg(test)]
