@@ -8,18 +8,35 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus_client::collector::Collector;
+use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
 type Labels = Vec<(&'static str, String)>;
-type Latency = Family<Labels, Histogram, fn() -> Histogram>;
+type Latency = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+/// A request's labels. Counted on every request, cached answers included: borrowed names
+/// where they are fixed (a method, "cached") rather than a string and a vector allocated and
+/// hashed per request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: Cow<'static, str>,
+    route: Cow<'static, str>,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: Cow<'static, str>,
+}
 
 fn latency_buckets() -> Histogram {
     Histogram::new([
@@ -34,7 +51,7 @@ struct RouteLabel(String);
 /// The registry and the request families.
 pub struct Metrics {
     registry: Registry,
-    requests: Family<Labels, Counter>,
+    requests: Family<RequestLabels, Counter>,
     latency: Latency,
     login_refused: Family<Labels, Counter>,
     submissions_limited: Counter,
@@ -54,7 +71,7 @@ impl Metrics {
         connections: Arc<crate::listen::ConnStats>,
     ) -> Metrics {
         let mut registry = Registry::with_prefix("portico");
-        let requests = Family::<Labels, Counter>::default();
+        let requests = Family::<RequestLabels, Counter>::default();
         let latency: Latency = Family::new_with_constructor(latency_buckets);
         registry.register(
             "http_requests",
@@ -106,16 +123,28 @@ impl Metrics {
 
     /// Counts one answered request.
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.requests
-            .get_or_create(&vec![
-                ("method", method.to_owned()),
-                ("route", route.to_owned()),
-                ("status", status.to_string()),
-            ])
-            .inc();
+        self.count(label(method), label(route), status, seconds);
+    }
+
+    fn count(
+        &self,
+        method: Cow<'static, str>,
+        route: Cow<'static, str>,
+        status: u16,
+        seconds: f64,
+    ) {
         self.latency
-            .get_or_create(&vec![("route", route.to_owned())])
+            .get_or_create(&RouteLabels {
+                route: route.clone(),
+            })
             .observe(seconds);
+        self.requests
+            .get_or_create(&RequestLabels {
+                method,
+                route,
+                status,
+            })
+            .inc();
     }
 
     /// `/metrics` (a node) or `/_edge/metrics` (an edge).
@@ -160,17 +189,17 @@ pub(crate) async fn route_label(req: Request, next: Next) -> Response {
 /// count as `cached`, paths no route matched as `unmatched`.
 pub(crate) async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = label(req.method().as_str());
     let resp = next.run(req).await;
     let route = match resp.extensions().get::<RouteLabel>() {
-        Some(r) => r.0.as_str(),
+        Some(r) => Cow::Owned(r.0.clone()),
         None => match resp.headers().get("x-cache").map(|v| v.as_bytes()) {
-            Some(b"HIT") | Some(b"STALE") => "cached",
-            _ => "unmatched",
+            Some(b"HIT") | Some(b"STALE") => Cow::Borrowed("cached"),
+            _ => Cow::Borrowed("unmatched"),
         },
     };
-    m.observe(
-        &method,
+    m.count(
+        method,
         route,
         resp.status().as_u16(),
         started.elapsed().as_secs_f64(),
@@ -391,5 +420,24 @@ impl Collector for StateCollector {
             )?;
         }
         Ok(())
+    }
+}
+
+/// A label value: the fixed ones borrowed, anything else copied.
+fn label(v: &str) -> Cow<'static, str> {
+    const FIXED: [&str; 9] = [
+        "GET",
+        "HEAD",
+        "POST",
+        "PUT",
+        "DELETE",
+        "PATCH",
+        "OPTIONS",
+        "cached",
+        "unmatched",
+    ];
+    match FIXED.iter().find(|f| **f == v) {
+        Some(f) => Cow::Borrowed(f),
+        None => Cow::Owned(v.to_owned()),
     }
 }

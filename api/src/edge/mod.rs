@@ -143,7 +143,9 @@ pub async fn run_tls(
         let o = o.clone();
         async move { o.send(parts, Body::empty(), true).await }.boxed()
     });
-    let state = EdgeState {
+    // One `Arc`: axum clones the state for every request, and cloning (then dropping) eight
+    // `Arc`s a request was 6 % of the edge's CPU under load.
+    let state = Arc::new(EdgeState {
         cache,
         origins,
         fetch,
@@ -152,7 +154,7 @@ pub async fn run_tls(
         limiter: config.rate_limit.map(|l| Arc::new(rate::Limiter::new(l))),
         trusted: config.trusted_proxies.clone().into(),
         connections: connections.clone(),
-    };
+    });
     let app = Router::new()
         .route("/_edge/healthz", get(|| async { "ok\n" }))
         .route("/_edge/metrics", get(edge_metrics))
@@ -266,7 +268,7 @@ async fn secure(State(s): State<Secure>, req: Request, next: axum::middleware::N
 
 /// Everything that is not the edge's own: from the cache, or passed to an origin.
 async fn proxy(
-    State(st): State<EdgeState>,
+    State(st): State<Arc<EdgeState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     mut req: Request,
 ) -> Response {
@@ -349,7 +351,7 @@ fn purge_header(st: &EdgeState, req: &Request) -> Response {
 
 /// `POST /_edge/purge` `{"tags": [...]}` or `{"all": true}`.
 async fn purge_post(
-    State(st): State<EdgeState>,
+    State(st): State<Arc<EdgeState>>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -389,12 +391,12 @@ fn purged(st: &EdgeState, tags: &[String]) -> Response {
     Json(json!({"purged": n, "tags": tags})).into_response()
 }
 
-async fn edge_metrics(State(st): State<EdgeState>) -> Response {
+async fn edge_metrics(State(st): State<Arc<EdgeState>>) -> Response {
     st.metrics.response()
 }
 
 /// The origins as the edge sees them.
-async fn status(State(st): State<EdgeState>) -> Response {
+async fn status(State(st): State<Arc<EdgeState>>) -> Response {
     let (entries, bytes) = st.cache.size();
     Json(json!({"origins": st.origins.status(), "cache": {"entries": entries, "bytes": bytes}}))
         .into_response()
