@@ -16,6 +16,10 @@ fi
 command -v antiword >/dev/null || missing+=(antiword)
 command -v qpdf >/dev/null || missing+=(qpdf)
 command -v chromium >/dev/null || missing+=(chromium)
+# The labelled set is laid out in Liberation Serif (Times New Roman's metrics, as the decrees
+# are typed); a recommendation of Chromium's only, so not there after a lean install, and
+# with the fallback font the scans' header reads differently.
+{ command -v fc-list >/dev/null && fc-list | grep -q "Liberation Serif"; } || missing+=(fonts-liberation)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian's ${missing[*]} (once)"
   if [ "$(id -u)" = 0 ]; then
@@ -33,3 +37,4 @@ fi
 echo "pdftotext: $(pdftotext -v 2>&1 | head -1)"
 echo "tesseract: $(tesseract --version 2>&1 | head -1), languages: $(tesseract --list-langs 2>/dev/null | tail -n +2 | tr '\n' ' ')"
 echo "antiword: $(command -v antiword), qpdf: $(qpdf --version 2>&1 | head -1), chromium: $(chromium --version 2>/dev/null)"
+echo "fonts: $(fc-match 'Liberation Serif' 2>/dev/null)"

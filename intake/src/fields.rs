@@ -95,7 +95,8 @@ const MOTTO: [&str; 2] = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Đ�
 
 static NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     // "Số: 123/QĐ-UBND", "Số 12/2024/NĐ-CP", "Số: 789 /STC-NS" (a space before the slash).
-    Regex::new(r"^(?i:s[ốôoóồổỗ])\s*[:.]?\s*(\d{1,6}[a-zA-Z]?)\s*/\s*((?:\d{4}/)?[\p{Lu}Đđ][\p{L}\d&]*(?:-[\p{L}\d&]+)*)")
+    // OCR reads "ố" as another mark, or in a wide font as "6" or "0" ("S6: 1/QD-UBND").
+    Regex::new(r"^(?i:s[ốôoóồổỗ60])\s*[:.]?\s*(\d{1,6}[a-zA-Z]?)\s*/\s*((?:\d{4}/)?[\p{Lu}Đđ][\p{L}\d&]*(?:-[\p{L}\d&]+)*)")
         .ok()
 });
 
@@ -579,6 +580,9 @@ mod tests {
         let c = caps(&NUMBER, "Số: 789 /STC-NS").unwrap();
         assert_eq!((&c[1], &c[2]), ("789", "STC-NS"));
         assert!(caps(&NUMBER, "Số: /QĐ-UBND").is_none());
+        let c = caps(&NUMBER, "S6: 1/QD-UBND Độc lap - Tự do - Hanh phúc").unwrap();
+        assert_eq!((&c[1], &c[2]), ("1", "QD-UBND"));
+        assert!(caps(&NUMBER, "S60 năm 2024").is_none());
         assert!(caps(&DATE_WORDS, "Lào Cai, ngày 02 tháng 10 năm 2018").is_some());
         assert!(caps(
             &EFFECT,
