@@ -22,12 +22,6 @@ DATA=$(mktemp -d)
 chmod 755 "$DATA"
 P_NODE=$(free_port); P_EDGE=$(free_port); P_VARNISH=$(free_port)
 NODE="http://127.0.0.1:$P_NODE"; EDGE="http://127.0.0.1:$P_EDGE"; VARNISH="http://127.0.0.1:$P_VARNISH"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$DATA"
-}
 trap cleanup EXIT
 PORTICO_LOG=warn target/release/portico serve --demo --demo-size small --data "$DATA/node" \
   --listen "127.0.0.1:$P_NODE" --cache-mb 256 >"$DATA/node.log" 2>&1 &

@@ -18,12 +18,6 @@ DATA=$(mktemp -d)
 chmod 755 "$DATA"
 P_NODE=$(free_port); P_EDGE=$(free_port); P_EDGE_TLS=$(free_port); P_NGINX=$(free_port); P_NGINX_TLS=$(free_port)
 NODE="http://127.0.0.1:$P_NODE"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$DATA"
-}
 trap cleanup EXIT
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
   -subj "/CN=laocai.example" -addext "subjectAltName=DNS:laocai.example" \

@@ -16,12 +16,6 @@ DATA=$(mktemp -d)
 P_NODE=$(free_port); P_EDGE=$(free_port); P_VARNISH=$(free_port)
 NODE="http://127.0.0.1:$P_NODE"; EDGE="http://127.0.0.1:$P_EDGE"; VARNISH="http://127.0.0.1:$P_VARNISH"
 TOKEN=bench-edge-token-0123456789
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$DATA"
-}
 trap cleanup EXIT
 PORTICO_LOG=warn target/release/portico serve --demo --data "$DATA/node" --listen "127.0.0.1:$P_NODE" \
   --edge-token "$TOKEN" --cache-mb 512 >"$DATA/node.log" 2>&1 &

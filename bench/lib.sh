@@ -46,3 +46,12 @@ sample_article() {
   SLUG=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["slug"])' <<<"$item")
   CHANNEL=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["channels"][0])' <<<"$item")
 }
+
+# What a script started (`PIDS+=($!)` after each start) is stopped, and its folder $DATA
+# removed, when it exits: `trap cleanup EXIT` once DATA is set.
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "${DATA:?}"
+}
