@@ -31,15 +31,7 @@ PORTICO_LOG=warn target/release/portico edge --listen "127.0.0.1:$P_EDGE" --orig
   --cache-mb 4096 --max-connections-per-address 1000 >"$DATA/edge.log" 2>&1 &
 EDGE_PID=$!
 PIDS+=($EDGE_PID)
-mkdir -p "$DATA/varnish"
-cat >"$DATA/varnish/portico.vcl" <<EOF
-vcl 4.1;
-backend node { .host = "127.0.0.1"; .port = "$P_NODE"; }
-EOF
-varnishd -F -a "127.0.0.1:$P_VARNISH" -f "$DATA/varnish/portico.vcl" -s malloc,4096m \
-  -n "$DATA/varnish/work" >"$DATA/varnish.log" 2>&1 &
-VARNISH_PID=$!
-PIDS+=($VARNISH_PID)
+start_varnish "$P_VARNISH" "$P_NODE" 4096m
 for _ in $(seq 1 60); do
   curl -sf "$EDGE/_edge/healthz" >/dev/null && curl -sf -o /dev/null "$VARNISH/healthz" && break
   sleep 0.5

@@ -25,18 +25,9 @@ PORTICO_LOG=warn target/release/portico edge --listen "127.0.0.1:$P_EDGE" --orig
   --token "$TOKEN" --cache-mb 2048 >"$DATA/edge.log" 2>&1 &
 EDGE_PID=$!
 PIDS+=($EDGE_PID)
-# Varnish with the same rules as the edge: the origin's Cache-Control decides, grace from
-# stale-while-revalidate (Varnish's default), 512 MB of memory storage.
-mkdir -p "$DATA/varnish"
-# Varnish's worker runs as its own user: it must be able to enter the folder.
-chmod 755 "$DATA" "$DATA/varnish"
-cat >"$DATA/varnish/portico.vcl" <<EOF
-vcl 4.1;
-backend node { .host = "127.0.0.1"; .port = "$P_NODE"; }
-EOF
-varnishd -F -a "127.0.0.1:$P_VARNISH" -f "$DATA/varnish/portico.vcl" -s malloc,512m \
-  -n "$DATA/varnish/work" >"$DATA/varnish.log" 2>&1 &
-PIDS+=($!)
+# Varnish with the same rules as the edge (the origin's Cache-Control decides, grace from
+# stale-while-revalidate), 512 MB of memory storage.
+start_varnish "$P_VARNISH" "$P_NODE" 512m
 up=no
 for _ in $(seq 1 60); do
   curl -sf "$EDGE/_edge/healthz" >/dev/null && curl -sf -o /dev/null "$VARNISH/healthz" && { up=yes; break; }

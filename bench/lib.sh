@@ -55,3 +55,20 @@ cleanup() {
   wait 2>/dev/null || true
   rm -rf "${DATA:?}"
 }
+
+# start_varnish PORT ORIGIN_PORT STORAGE: Varnish (Debian's package) on PORT in front of the
+# node on ORIGIN_PORT with malloc storage of STORAGE (e.g. 512m) and the default rules (the
+# origin's Cache-Control decides, grace from stale-while-revalidate); sets VARNISH_PID.
+start_varnish() {
+  mkdir -p "$DATA/varnish"
+  # Varnish's worker runs as its own user: it must be able to enter the folder.
+  chmod 755 "$DATA" "$DATA/varnish"
+  cat >"$DATA/varnish/portico.vcl" <<EOF
+vcl 4.1;
+backend node { .host = "127.0.0.1"; .port = "$2"; }
+EOF
+  varnishd -F -a "127.0.0.1:$1" -f "$DATA/varnish/portico.vcl" -s "malloc,$3" \
+    -n "$DATA/varnish/work" >"$DATA/varnish.log" 2>&1 &
+  VARNISH_PID=$!
+  PIDS+=($VARNISH_PID)
+}
