@@ -122,11 +122,7 @@ impl Metrics {
     }
 
     /// Counts one answered request.
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.count(label(method), label(route), status, seconds);
-    }
-
-    fn count(
+    pub fn observe(
         &self,
         method: Cow<'static, str>,
         route: Cow<'static, str>,
@@ -189,7 +185,7 @@ pub(crate) async fn route_label(req: Request, next: Next) -> Response {
 /// count as `cached`, paths no route matched as `unmatched`.
 pub(crate) async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = label(req.method().as_str());
+    let method = method_label(req.method().as_str());
     let resp = next.run(req).await;
     let route = match resp.extensions().get::<RouteLabel>() {
         Some(r) => Cow::Owned(r.0.clone()),
@@ -198,7 +194,7 @@ pub(crate) async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Nex
             _ => Cow::Borrowed("unmatched"),
         },
     };
-    m.count(
+    m.observe(
         method,
         route,
         resp.status().as_u16(),
@@ -423,19 +419,9 @@ impl Collector for StateCollector {
     }
 }
 
-/// A label value: the fixed ones borrowed, anything else copied.
-fn label(v: &str) -> Cow<'static, str> {
-    const FIXED: [&str; 9] = [
-        "GET",
-        "HEAD",
-        "POST",
-        "PUT",
-        "DELETE",
-        "PATCH",
-        "OPTIONS",
-        "cached",
-        "unmatched",
-    ];
+/// A method's label: the common ones borrowed, any other copied.
+fn method_label(v: &str) -> Cow<'static, str> {
+    const FIXED: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
     match FIXED.iter().find(|f| **f == v) {
         Some(f) => Cow::Borrowed(f),
         None => Cow::Owned(v.to_owned()),

@@ -47,30 +47,31 @@ impl Fields {
 
     /// Each field as a name and a value sharing this block.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
+        self.lines().filter_map(|(name, value)| {
+            let name = HeaderName::from_bytes(name).ok()?;
+            let value = HeaderValue::from_maybe_shared(self.text.slice(value)).ok()?;
+            Some((name, value))
+        })
+    }
+
+    /// Each line's name, and where its value lies in the block.
+    fn lines(&self) -> impl Iterator<Item = (&[u8], std::ops::Range<usize>)> + '_ {
         let mut at = 0;
         std::iter::from_fn(move || loop {
             let rest = self.text.get(at..)?;
             let end = at + rest.iter().position(|&b| b == b'\n')?;
-            let line = (at, end);
+            let (from, line) = (at, rest.get(..end - at)?);
             at = end + 1;
-            if let Some(field) = self.field(line) {
-                return Some(field);
+            if let Some(colon) = line.iter().position(|&b| b == b':') {
+                return Some((line.get(..colon)?, from + colon + 1..end));
             }
         })
     }
 
-    fn field(&self, (from, to): (usize, usize)) -> Option<(HeaderName, HeaderValue)> {
-        let colon = from + self.text.get(from..to)?.iter().position(|&b| b == b':')?;
-        let name = HeaderName::from_bytes(self.text.get(from..colon)?).ok()?;
-        let value = HeaderValue::from_maybe_shared(self.text.slice(colon + 1..to)).ok()?;
-        Some((name, value))
-    }
-
-    /// The first value of the field `name` (lower case).
+    /// The first value of the field `name` (lower case); the other lines are not parsed.
     pub(crate) fn get(&self, name: &str) -> Option<HeaderValue> {
-        self.iter()
-            .find(|(k, _)| k.as_str() == name)
-            .map(|(_, v)| v)
+        let (_, value) = self.lines().find(|(n, _)| *n == name.as_bytes())?;
+        HeaderValue::from_maybe_shared(self.text.slice(value)).ok()
     }
 
     /// The fields as a map, for the rare paths that need one (storing, revalidating).
