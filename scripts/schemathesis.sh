@@ -39,7 +39,7 @@ TOKEN=$(curl -s "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
 # Not checked: that every schema-valid request is accepted (positive_data_acceptance): the
 # server also enforces rules no schema states (the channel must exist, the cursor must be one
 # it gave out, the theme must be installed) and answers them with a 4xx naming the field.
-"$VENV/bin/schemathesis" run "$BASE/api/v1/openapi.json" \
+"$VENV/bin/schemathesis" --config-file scripts/schemathesis.toml run "$BASE/api/v1/openapi.json" \
   -H "Authorization: Bearer $TOKEN" \
   --exclude-path /api/v1/auth/logout \
   --phases examples,coverage,fuzzing \
