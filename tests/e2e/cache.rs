@@ -252,7 +252,7 @@ async fn metrics_and_readiness_describe_the_node() {
     }
 }
 
-async fn start_edge(origins: &[&Server]) -> (String, tokio::sync::oneshot::Sender<()>) {
+pub(crate) async fn start_edge(origins: &[&Server]) -> (String, tokio::sync::oneshot::Sender<()>) {
     start_edge_with(origins, portico_api::edge::EdgeConfig::default()).await
 }
 

@@ -25,6 +25,7 @@ mod exhaustion;
 mod feeds;
 mod identity;
 mod intake;
+mod isolation;
 mod leaks;
 mod media;
 mod nodes;

@@ -1,7 +1,7 @@
 //! The cache in front of `portico serve`'s own router.
 
 use super::purge_tags;
-use super::{cacheable_request, Fetch, FetchError, HttpCache};
+use super::{shared_request, Fetch, FetchError, HttpCache};
 use crate::progress::Progress;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -82,11 +82,9 @@ impl CacheState {
 
 /// Answers cacheable requests from the cache; everything else goes straight through.
 pub(crate) async fn middleware(State(st): State<CacheState>, req: Request, next: Next) -> Response {
-    // Operations answers describe this moment: never from memory.
-    let path = req.uri().path();
-    let operations =
-        matches!(path, "/metrics" | "/healthz" | "/readyz") || path.starts_with("/_portico/");
-    if operations || !cacheable_request(req.method(), req.headers()) {
+    // Operations answers describe this moment, and signed-in answers are somebody's own:
+    // never from memory, never shared (`shared_request`).
+    if !shared_request(req.method(), req.uri().path(), req.headers()) {
         st.cache.count_bypass();
         let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         let asked = write.then(|| {

@@ -65,8 +65,12 @@ pub type Fetch = Arc<
 /// What an origin request gave the requests waiting on it.
 #[derive(Clone)]
 enum Landed {
-    Entry(Arc<Entry>),
-    /// Too large to keep: the first waiter streams it, any other asks the origin itself.
+    /// The answer, and the variant key it was stored under when a shared cache may keep it.
+    /// Only then may a request other than the one that asked (the leader) have it: anything
+    /// else (`private`, `no-store`, `Set-Cookie`, `Vary: Cookie`, another variant) was the
+    /// leader's own, and every other waiter asks the origin itself.
+    Entry(Arc<Entry>, Option<Arc<str>>),
+    /// Too large to keep: the leader streams it, any other waiter asks the origin itself.
     Large(Arc<Mutex<Option<Response<Body>>>>),
 }
 
@@ -430,6 +434,11 @@ impl HttpCache {
         // otherwise reach the origin every time). Purges keep answers right instead.
         req.headers.remove(header::CACHE_CONTROL);
         req.headers.remove(header::PRAGMA);
+        // A shared answer is a function of the address and the headers it varies on, never of
+        // one visitor's cookies: requests with Portico's own cookies never get here
+        // (`shared_request`), and anyone else's (analytics, a theme's preference) are not the
+        // origin's business on this path.
+        req.headers.remove(header::COOKIE);
         // The cache compresses what it keeps itself; the origin is asked for the original.
         let coding = encoding::choose(&req.headers);
         req.headers.remove(header::ACCEPT_ENCODING);
@@ -473,14 +482,16 @@ impl HttpCache {
                     if matches && !e.no_stale && stale <= e.swr {
                         // Serve stale now; refresh behind the client's back.
                         self.stats.stale_served.fetch_add(1, Ordering::Relaxed);
-                        let flight =
+                        let (flight, _) =
                             self.flight(key.clone(), url.clone(), request, Some(e.clone()), fetch);
                         tokio::spawn(flight);
                         (e, Outcome::Stale)
                     } else {
                         let grace = e.sie.max(self.config.serve_stale_when_down);
-                        match self.flight(key, url, request, Some(e.clone()), fetch).await {
-                            Ok(Landed::Entry(fresh))
+                        let (flight, leader) =
+                            self.flight(key, url.clone(), request, Some(e.clone()), fetch);
+                        match flight.await {
+                            Ok(Landed::Entry(fresh, _))
                                 if fresh.status.is_server_error()
                                     && !e.no_stale
                                     && stale <= e.sie =>
@@ -488,8 +499,15 @@ impl HttpCache {
                                 self.stats.stale_served.fetch_add(1, Ordering::Relaxed);
                                 (e, Outcome::Stale)
                             }
-                            Ok(Landed::Entry(fresh)) => (fresh, Outcome::Miss),
-                            Ok(Landed::Large(slot)) => return self.large(slot, req, fetch).await,
+                            Ok(Landed::Entry(fresh, shared)) => {
+                                if !leader && !self.may_share(shared.as_deref(), &url, &req) {
+                                    return self.own(req, fetch).await;
+                                }
+                                (fresh, Outcome::Miss)
+                            }
+                            Ok(Landed::Large(slot)) => {
+                                return self.large(slot, leader, req, fetch).await
+                            }
                             Err(_) if !e.no_stale && stale <= grace => {
                                 self.stats.stale_served.fetch_add(1, Ordering::Relaxed);
                                 (e, Outcome::Stale)
@@ -506,9 +524,15 @@ impl HttpCache {
                 let mut parts = req.clone();
                 strip_conditionals(&mut parts.headers);
                 parts.method = Method::GET;
-                match self.flight(key, url, parts, None, fetch).await {
-                    Ok(Landed::Entry(e)) => (e, Outcome::Miss),
-                    Ok(Landed::Large(slot)) => return self.large(slot, req, fetch).await,
+                let (flight, leader) = self.flight(key, url.clone(), parts, None, fetch);
+                match flight.await {
+                    Ok(Landed::Entry(e, shared)) => {
+                        if !leader && !self.may_share(shared.as_deref(), &url, &req) {
+                            return self.own(req, fetch).await;
+                        }
+                        (e, Outcome::Miss)
+                    }
+                    Ok(Landed::Large(slot)) => return self.large(slot, leader, req, fetch).await,
                     Err(err) => return unreachable_origin(&err, &req.headers),
                 }
             }
@@ -516,24 +540,43 @@ impl HttpCache {
         respond(&req.headers, &entry, outcome, head, now, coding)
     }
 
-    /// A response too large to keep: streamed to the first waiter; the others (rare: the same
-    /// large file asked for at the same instant) ask the origin themselves.
+    /// Whether a request that waited on another's origin request may have its answer: only
+    /// one a shared cache stored, and under the variant this request would find.
+    fn may_share(&self, stored_as: Option<&str>, url: &Arc<str>, req: &request::Parts) -> bool {
+        stored_as.is_some_and(|k| *self.variant_key(url, &req.headers) == *k)
+    }
+
+    /// The origin's answer to this request alone: for a waiter whose leader's answer was not
+    /// to be shared.
+    async fn own(&self, req: request::Parts, fetch: &Fetch) -> Response<Body> {
+        self.stats.origin_fetches.fetch_add(1, Ordering::Relaxed);
+        let mut resp = match fetch(req.clone()).await {
+            Ok(r) => r,
+            Err(err) => return unreachable_origin(&err, &req.headers),
+        };
+        if req.method == Method::HEAD {
+            *resp.body_mut() = Body::empty();
+        }
+        resp.headers_mut()
+            .insert("x-cache", HeaderValue::from_static("MISS"));
+        resp
+    }
+
+    /// A response too large to keep: streamed to the request that asked for it (the leader);
+    /// the others (rare: the same large file asked for at the same instant) ask the origin
+    /// themselves.
     async fn large(
         &self,
         slot: Arc<Mutex<Option<Response<Body>>>>,
+        leader: bool,
         req: request::Parts,
         fetch: &Fetch,
     ) -> Response<Body> {
-        let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-        let mut resp = match taken {
-            Some(r) => r,
-            None => {
-                self.stats.origin_fetches.fetch_add(1, Ordering::Relaxed);
-                match fetch(req.clone()).await {
-                    Ok(r) => r,
-                    Err(err) => return unreachable_origin(&err, &req.headers),
-                }
-            }
+        let taken = leader
+            .then(|| slot.lock().unwrap_or_else(|p| p.into_inner()).take())
+            .flatten();
+        let Some(mut resp) = taken else {
+            return self.own(req, fetch).await;
         };
         if req.method == Method::HEAD {
             *resp.body_mut() = Body::empty();
@@ -564,7 +607,8 @@ impl HttpCache {
     }
 
     /// One origin request for `key` however many ask at once; the result is stored when it
-    /// may be.
+    /// may be. The flag says whether this caller started the request (the leader, whose
+    /// request the origin answered) or joined one under way.
     fn flight(
         self: &Arc<Self>,
         key: Arc<str>,
@@ -572,11 +616,11 @@ impl HttpCache {
         req: request::Parts,
         previous: Option<Arc<Entry>>,
         fetch: &Fetch,
-    ) -> Flight {
+    ) -> (Flight, bool) {
         let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(f) = flights.get(&key) {
             self.stats.coalesced.fetch_add(1, Ordering::Relaxed);
-            return f.clone();
+            return (f.clone(), false);
         }
         if previous.is_none() {
             self.stats.misses.fetch_add(1, Ordering::Relaxed);
@@ -595,14 +639,9 @@ impl HttpCache {
                         } else {
                             None
                         };
-                        Ok(Landed::Entry(this.store(
-                            &k,
-                            &url,
-                            &req,
-                            resp,
-                            encoded,
-                            previous.as_deref(),
-                        )))
+                        let (entry, shared) =
+                            this.store(&k, &url, &req, resp, encoded, previous.as_deref());
+                        Ok(Landed::Entry(entry, shared))
                     }
                     Err(large) => Ok(Landed::Large(Arc::new(Mutex::new(Some(large))))),
                 },
@@ -621,10 +660,11 @@ impl HttpCache {
         .boxed()
         .shared();
         flights.insert(key, f.clone());
-        f
+        (f, true)
     }
 
-    /// Turns the origin's answer into an entry, storing it when RFC 9111 allows.
+    /// Turns the origin's answer into an entry, storing it when RFC 9111 allows; with the
+    /// key it was stored under, when it was.
     fn store(
         &self,
         key: &Arc<str>,
@@ -633,7 +673,7 @@ impl HttpCache {
         resp: Response<Bytes>,
         encoded: Option<encoding::Encoded>,
         previous: Option<&Entry>,
-    ) -> Arc<Entry> {
+    ) -> (Arc<Entry>, Option<Arc<str>>) {
         let now = SystemTime::now();
         let (mut parts, body) = resp.into_parts();
         // Timings describe one computation, not the stored answer.
@@ -693,6 +733,7 @@ impl HttpCache {
             && !entry.status.is_informational()
             && cookie_ok
             && !vary_star(&headers)
+            && !vary_on_credentials(&headers)
             && entry.len <= self.config.max_entry_bytes
             && (policy.time_to_live(now) > Duration::ZERO || entry.swr > Duration::ZERO);
         if storable {
@@ -722,13 +763,16 @@ impl HttpCache {
                     }
                 }
             }
-            self.entries.insert(key, entry.clone());
-        } else if previous.is_some() && !entry.status.is_server_error() {
-            // The resource changed into something not to keep (gone, private): forget the
-            // old answer. A failing origin keeps it, for stale-if-error.
-            self.entries.invalidate(key);
+            self.entries.insert(key.clone(), entry.clone());
+            (entry, Some(key))
+        } else {
+            if previous.is_some() && !entry.status.is_server_error() {
+                // The resource changed into something not to keep (gone, private): forget the
+                // old answer. A failing origin keeps it, for stale-if-error.
+                self.entries.invalidate(key);
+            }
+            (entry, None)
         }
-        entry
     }
 }
 
@@ -815,6 +859,20 @@ fn vary_star(headers: &HeaderMap) -> bool {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|n| n.trim() == "*")
+}
+
+/// Whether `Vary` names a header that carries who the client is (`Cookie`, `Authorization`):
+/// such an answer is somebody's own, never kept or handed to anyone else by a shared cache.
+fn vary_on_credentials(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|n| {
+            let n = n.trim();
+            n.eq_ignore_ascii_case("cookie") || n.eq_ignore_ascii_case("authorization")
+        })
 }
 
 /// Response headers caching is decided on (RFC 9111 and the policy's own checks).
@@ -1007,10 +1065,52 @@ fn strip_conditionals(h: &mut HeaderMap) {
     }
 }
 
-/// Whether a request is one the cache answers: `GET`/`HEAD`, no credentials, no range.
-pub(crate) fn cacheable_request(method: &Method, headers: &HeaderMap) -> bool {
+/// Whether a request may be answered by the shared cache, from memory or from another
+/// request's origin fetch: a `GET` or `HEAD` of a public address, carrying no credentials.
+///
+/// Everything else goes to the origin on its own: any other method; a request with
+/// `Authorization` or one of Portico's own cookies (a session, single sign-on's pending
+/// state, the sign-in form's token), whatever its address; and, whoever asks, the editors'
+/// interface (`/admin`, but its content-hashed assets), single sign-on (`/auth/`), the API
+/// but for its public part and its description, and the node's operations paths.
+pub(crate) fn shared_request(method: &Method, path: &str, headers: &HeaderMap) -> bool {
     (method == Method::GET || method == Method::HEAD)
         && !headers.contains_key(header::AUTHORIZATION)
+        && !has_portico_cookie(headers)
+        && public_path(path)
+}
+
+/// Whether an address is one whose answers are the same for everyone who may see them.
+pub(crate) fn public_path(path: &str) -> bool {
+    let under = |prefix: &str| {
+        path == prefix
+            || path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    if under("/admin") {
+        return path.starts_with("/admin/static/");
+    }
+    if under("/api") {
+        return path.starts_with("/api/v1/public/") || path == "/api/v1/openapi.json";
+    }
+    !(under("/auth") || under("/_portico") || matches!(path, "/metrics" | "/healthz" | "/readyz"))
+}
+
+/// Whether the request carries a cookie Portico set (all of them are named `portico_...`,
+/// with or without the `__Host-` prefix): someone's session or sign-in under way.
+fn has_portico_cookie(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .any(|v| {
+            v.split(';').any(|pair| {
+                let name = pair.split('=').next().unwrap_or("").trim();
+                let name = name.strip_prefix("__Host-").unwrap_or(name);
+                name.starts_with("portico_")
+            })
+        })
 }
 
 /// `504` for an answer that must be revalidated when no origin can revalidate it.

@@ -168,10 +168,10 @@ async fn what_must_not_be_stored_is_not() {
     );
     cache.handle(get("/cookie", &[]), &f).await;
     assert_eq!(xcache(&cache.handle(get("/cookie", &[]), &f).await), "MISS");
-    assert!(!cacheable_request(&Method::POST, &HeaderMap::new()));
+    assert!(!shared_request(&Method::POST, "/main/", &HeaderMap::new()));
     let mut auth = HeaderMap::new();
     auth.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
-    assert!(!cacheable_request(&Method::GET, &auth));
+    assert!(!shared_request(&Method::GET, "/main/", &auth));
 }
 
 #[tokio::test]
@@ -789,4 +789,132 @@ async fn text_goes_out_compressed_by_accept_encoding_from_one_stored_copy_per_co
         .await;
     assert!(!r.headers().contains_key(header::CONTENT_ENCODING));
     assert!(!r.headers().contains_key(header::VARY));
+}
+
+/// An origin that answers each request with what the request said about itself (as a page
+/// with "Đang đăng nhập: …" does), under the caching fields the test gives.
+fn personal_origin(fields: &'static [(&'static str, &'static str)]) -> (Fetch, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let fetch: Fetch = Arc::new(move |parts: request::Parts| {
+        let c = c.clone();
+        async move {
+            c.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let who = parts
+                .headers
+                .get("x-who")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("nobody")
+                .to_owned();
+            let mut b = Response::builder().status(200);
+            for (k, v) in fields {
+                b = b.header(*k, *v);
+            }
+            Ok(b.body(Body::from(who)).unwrap())
+        }
+        .boxed()
+    });
+    (fetch, calls)
+}
+
+#[tokio::test]
+async fn waiters_never_get_an_answer_a_shared_cache_may_not_keep() {
+    for fields in [
+        &[("cache-control", "private, no-store")][..],
+        &[("cache-control", "no-store")],
+        &[("cache-control", "private, max-age=60")],
+        &[("cache-control", "max-age=60"), ("set-cookie", "s=1")],
+        &[("cache-control", "max-age=60"), ("vary", "Cookie")],
+        &[("cache-control", "no-cache")],
+    ] {
+        let cache = HttpCache::new(CacheConfig::default());
+        let (f, calls) = personal_origin(fields);
+        let asked = (0..40).map(|i| {
+            let who = format!("client-{i}");
+            let cache = cache.clone();
+            let f = f.clone();
+            async move {
+                let r = cache.handle(get("/p", &[("x-who", &who)]), &f).await;
+                (who, body(r).await)
+            }
+        });
+        for (who, got) in futures::future::join_all(asked).await {
+            assert_eq!(got, who, "{fields:?}: a client got another's answer");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 40, "{fields:?}");
+    }
+}
+
+#[tokio::test]
+async fn waiters_share_only_the_variant_they_would_find() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let (f, calls) = personal_origin(&[("cache-control", FRESH), ("vary", "x-who")]);
+    let asked = (0..20).map(|i| {
+        let who = format!("lang-{}", i % 2);
+        let cache = cache.clone();
+        let f = f.clone();
+        async move {
+            let r = cache.handle(get("/v", &[("x-who", &who)]), &f).await;
+            (who, body(r).await)
+        }
+    });
+    for (who, got) in futures::future::join_all(asked).await {
+        assert_eq!(got, who);
+    }
+    // The leader's variant was shared with its own kind; the other kind asked for itself.
+    assert!(calls.load(Ordering::SeqCst) < 20);
+}
+
+#[tokio::test]
+async fn a_visitors_cookie_never_reaches_the_origin_on_the_shared_path() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    o.set(200, &[("cache-control", FRESH)], "x");
+    cache
+        .handle(get("/c", &[("cookie", "_ga=GA1.2.3")]), &o.fetch())
+        .await;
+    assert!(!o.seen.lock().unwrap()[0].contains_key(header::COOKIE));
+}
+
+#[test]
+fn only_public_addresses_without_credentials_are_shared() {
+    let none = HeaderMap::new();
+    for path in [
+        "/",
+        "/main/",
+        "/main/van-ban",
+        "/api/v1/public/search",
+        "/api/v1/openapi.json",
+        "/admin/static/admin.1234.css",
+        "/administration-news",
+        "/authors",
+    ] {
+        assert!(shared_request(&Method::GET, path, &none), "{path}");
+    }
+    for path in [
+        "/admin",
+        "/admin/",
+        "/admin/users",
+        "/auth/oidc/login",
+        "/api/v1/me",
+        "/api/v1/sites/main/items",
+        "/api/v1/tokens",
+        "/metrics",
+        "/_portico/invalidations",
+    ] {
+        assert!(!shared_request(&Method::GET, path, &none), "{path}");
+    }
+    for cookie in [
+        "portico_session=abc",
+        "a=1; portico_oidc=x",
+        "__Host-portico_session=abc",
+    ] {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_str(cookie).unwrap());
+        assert!(!shared_request(&Method::GET, "/main/", &h), "{cookie}");
+    }
+    let mut h = HeaderMap::new();
+    h.insert(header::COOKIE, HeaderValue::from_static("_ga=1"));
+    assert!(shared_request(&Method::GET, "/main/", &h));
 }

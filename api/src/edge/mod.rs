@@ -11,7 +11,7 @@ mod origins;
 pub mod rate;
 mod stream;
 
-use crate::cache::{cacheable_request, CacheConfig, Fetch, HttpCache};
+use crate::cache::{shared_request, CacheConfig, Fetch, HttpCache};
 use crate::handlers::health::bearer_is;
 use crate::metrics::Metrics;
 use axum::body::Body;
@@ -91,6 +91,8 @@ struct EdgeState {
     token: Option<Arc<str>>,
     limiter: Option<Arc<rate::Limiter>>,
     trusted: Arc<[std::net::IpAddr]>,
+    /// The IPv6 prefix the rate limit counts a client by.
+    ipv6_prefix: u8,
     connections: Arc<crate::listen::ConnStats>,
 }
 
@@ -153,6 +155,7 @@ pub async fn run_tls(
         token: config.token.as_deref().map(Arc::from),
         limiter: config.rate_limit.map(|l| Arc::new(rate::Limiter::new(l))),
         trusted: config.trusted_proxies.clone().into(),
+        ipv6_prefix: config.connections.ipv6_prefix,
         connections: connections.clone(),
     });
     let app = Router::new()
@@ -278,24 +281,41 @@ async fn proxy(
     if req.method().as_str() == "PURGE" {
         return purge_header(&st, &req);
     }
+    // A node's own metrics are for its operators, who reach the node itself; the edge's are
+    // under `/_edge/metrics`.
+    if req.uri().path() == "/metrics" {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    }
+    let client = crate::client_addr::client_ip(peer, req.headers(), &st.trusted);
     if let Some(limiter) = &st.limiter {
-        let ip = crate::handlers::auth::client_ip(peer, req.headers(), &st.trusted);
-        if let Err(seconds) = limiter.take(ip, std::time::Instant::now()) {
+        let key = crate::client_addr::limit_key(client, st.ipv6_prefix);
+        if let Err(seconds) = limiter.take(key, std::time::Instant::now()) {
             st.connections
                 .rate_limited
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return too_many(seconds);
         }
     }
-    if cacheable_request(req.method(), req.headers()) {
+    // The origin sees the edge; it learns from here (when it trusts this edge) the client
+    // this edge decided on, whatever the client wrote, and whether the client came over TLS.
+    let over_tls = req
+        .extensions()
+        .get::<crate::listen::OverTls>()
+        .is_some_and(|t| t.0);
+    let h = req.headers_mut();
+    h.remove("x-forwarded-for");
+    if let Some(v) = crate::client_addr::forwarded_for(client) {
+        h.insert("x-forwarded-for", v);
+    }
+    h.insert(
+        "x-forwarded-proto",
+        axum::http::HeaderValue::from_static(if over_tls { "https" } else { "http" }),
+    );
+    if shared_request(req.method(), req.uri().path(), req.headers()) {
         let (parts, _) = req.into_parts();
         return st.cache.handle(parts, &st.fetch).await;
     }
     st.cache.count_bypass();
-    // The origin sees the edge; it learns the client from here (if it trusts this edge).
-    if let Ok(v) = axum::http::HeaderValue::from_str(&peer.ip().to_string()) {
-        req.headers_mut().append("x-forwarded-for", v);
-    }
     let (parts, body) = req.into_parts();
     let asked = parts.headers.clone();
     let request = {

@@ -54,7 +54,9 @@ fn strip_hop_by_hop(h: &mut HeaderMap) {
 
 impl Origins {
     pub(super) fn new(config: &EdgeConfig) -> Result<Origins, EdgeError> {
+        // The origins are reached directly, whatever proxy the environment names.
         let client = reqwest::Client::builder()
+            .no_proxy()
             .connect_timeout(Duration::from_secs(1))
             .read_timeout(config.origin_timeout)
             .redirect(reqwest::redirect::Policy::none())
