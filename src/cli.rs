@@ -204,6 +204,12 @@ pub struct ConnArgs {
         default_value_t = 256
     )]
     pub max_connections_per_address: usize,
+    /// How many leading bits of an IPv6 address name one client for every per-address limit
+    /// (connections, sign-ins, citizens' submissions, the edge's rate): 64, a household's or
+    /// an office's network, by default; 128 counts each address.
+    #[arg(long, env = "PORTICO_IPV6_PREFIX", default_value_t = 64,
+          value_parser = clap::value_parser!(u8).range(1..=128))]
+    pub ipv6_prefix: u8,
 }
 
 impl ConnArgs {
@@ -213,6 +219,7 @@ impl ConnArgs {
             header_timeout: std::time::Duration::from_secs(self.header_timeout_secs.max(1)),
             max_connections: self.max_connections.max(1),
             per_address: self.max_connections_per_address.max(1),
+            ipv6_prefix: self.ipv6_prefix,
             ..Default::default()
         }
     }
@@ -294,6 +301,10 @@ pub struct ServeArgs {
     /// it, `/_portico/invalidations` is off. Every node and edge shares it.
     #[arg(long, env = "PORTICO_EDGE_TOKEN", hide_env_values = true)]
     pub edge_token: Option<String>,
+    /// A bearer token that lets a scraper elsewhere read `/metrics`; without it only this
+    /// machine and the trusted proxies' own addresses may.
+    #[arg(long, env = "PORTICO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// The address of a `portico edge` (or other proxy) in front of this node: its
     /// `X-Forwarded-For` names the client, for per-client login limits. Repeatable.
     #[arg(

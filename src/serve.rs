@@ -111,6 +111,10 @@ pub fn run(args: ServeArgs) -> Result<()> {
                 ..Default::default()
             }),
             edge_token: edge_token(args.edge_token.clone())?,
+            metrics_token: match args.metrics_token.clone() {
+                Some(t) if t.len() < 16 => bail!("the metrics token must be at least 16 characters"),
+                t => t,
+            },
             trusted_proxies: args.trusted_proxies.clone(),
             connections: args.connections.limits(),
             min_body_rate: args.min_body_rate,

@@ -56,6 +56,17 @@ pub trait Gate: Send + Sync + 'static {
         headers: HeaderMap,
     ) -> BoxFuture<'static, Result<LoginToken, Refusal>>;
 
+    /// Runs `check` (a password change's check of the current password) under the same
+    /// limits as a sign-in of `username` from the client behind `peer`: a stolen session
+    /// cannot guess the password faster than a stranger can.
+    fn password_check(
+        &self,
+        username: String,
+        peer: SocketAddr,
+        headers: HeaderMap,
+        check: Box<dyn FnOnce() -> Result<(), EngineError> + Send>,
+    ) -> BoxFuture<'static, Result<(), EngineError>>;
+
     /// Adds a file to a site's media library as `actor` (checked, stripped, stored in object
     /// storage) the way the API's upload does.
     fn upload(

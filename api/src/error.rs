@@ -23,6 +23,9 @@ pub enum ApiError {
     TooMany(u64),
     /// Too many questions or comments from one address; retry after this many seconds.
     TooManySubmissions(u64),
+    /// Too much of one kind of work under way at once (password checks, files to read):
+    /// `503` with this code, retry after this many seconds.
+    Busy(ErrorCode, u64),
 }
 
 impl ApiError {
@@ -83,6 +86,18 @@ impl IntoResponse for ApiError {
                     &format!("too many submissions from this address; try again in {secs} seconds"),
                     None,
                 );
+                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                r
+            }
+            ApiError::Busy(code, secs) => {
+                let what = match code {
+                    ErrorCode::SignInBusy => "too many sign-ins are being checked at once",
+                    ErrorCode::IntakeBusy => "too many files are waiting to be read",
+                    _ => "the server is busy",
+                };
+                let mut r = body(code, &format!("{what}; try again in {secs} seconds"), None);
                 if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                     r.headers_mut().insert(header::RETRY_AFTER, v);
                 }

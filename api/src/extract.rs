@@ -155,12 +155,8 @@ impl FromRequestParts<AppState> for Auth {
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         {
             actor.from = Some(
-                crate::handlers::auth::client_ip(
-                    *peer,
-                    &parts.headers,
-                    &state.config.trusted_proxies,
-                )
-                .to_string(),
+                crate::client_addr::client_ip(*peer, &parts.headers, &state.config.trusted_proxies)
+                    .to_string(),
             );
         }
         Ok(Auth { actor, token })

@@ -23,6 +23,7 @@
 pub mod backups;
 mod body_limit;
 pub mod cache;
+mod client_addr;
 pub mod edge;
 mod error;
 mod extract;
@@ -103,6 +104,9 @@ pub struct ApiConfig {
     pub mail: Option<mail::MailConfig>,
     /// How many questions and comments one address may send: a burst, then a steady rate.
     pub submissions: edge::rate::RateLimit,
+    /// A bearer token that opens `/metrics` to a scraper elsewhere than this machine or a
+    /// trusted proxy.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -129,6 +133,7 @@ impl Default for ApiConfig {
                 per_second: 1.0 / 60.0,
                 burst: 10.0,
             },
+            metrics_token: None,
         }
     }
 }
@@ -150,6 +155,8 @@ pub struct AppState {
     pub(crate) themes: Arc<portico_themes::Themes>,
     pub(crate) config: Arc<ApiConfig>,
     pub(crate) login_limit: Arc<login_limit::LoginLimit>,
+    /// Password checks at once (sign-ins and password changes).
+    pub(crate) hash_gate: Arc<login_limit::HashGate>,
     pub(crate) media: Arc<media::MediaService>,
     pub(crate) progress: Arc<progress::Progress>,
     pub(crate) metrics: Arc<metrics::Metrics>,
@@ -187,6 +194,7 @@ impl AppState {
             }),
             search,
             login_limit: Arc::new(login_limit::LoginLimit::new(config.login_limits.clone())),
+            hash_gate: Arc::new(login_limit::HashGate::new(64)),
             engine,
             config: Arc::new(config),
         })

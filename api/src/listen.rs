@@ -30,6 +30,9 @@ pub struct ConnLimits {
     /// Connections of the overall cap that only the machine itself (loopback) and trusted
     /// proxies may use.
     pub reserve: usize,
+    /// The IPv6 prefix every per-address limit counts a client by (connections, sign-ins,
+    /// citizens' submissions, the edge's rate): an IPv6 client holds a whole /64.
+    pub ipv6_prefix: u8,
 }
 
 impl Default for ConnLimits {
@@ -39,6 +42,7 @@ impl Default for ConnLimits {
             max_connections: 10_000,
             per_address: 256,
             reserve: 64,
+            ipv6_prefix: crate::client_addr::DEFAULT_IPV6_PREFIX,
         }
     }
 }
@@ -222,7 +226,8 @@ async fn serve_with(
         let ip = peer.ip();
         let is_trusted = trusted.contains(&ip);
         let privileged = is_trusted || ip.is_loopback();
-        let Some(slot) = admit(&open, &stats, &limits, max, ip, privileged, is_trusted) else {
+        let counted = crate::client_addr::limit_key(ip, limits.ipv6_prefix);
+        let Some(slot) = admit(&open, &stats, &limits, max, counted, privileged, is_trusted) else {
             drop(stream);
             continue;
         };

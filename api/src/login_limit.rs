@@ -9,7 +9,8 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How sign-ins are limited.
@@ -88,6 +89,44 @@ pub(crate) struct LoginLimit {
     addresses: Mutex<HashMap<IpAddr, Count>>,
 }
 
+/// How many password checks run at once, and how many may wait for one.
+///
+/// A check is argon2 with 19 MiB of memory and tens of milliseconds of a core: unbounded, a
+/// crowd of sign-ins (or of guesses from many addresses) would take every core and, at a
+/// few thousand at once, the machine's memory. Past the queue a sign-in is told to come back
+/// (`503` with `Retry-After`) instead of waiting without end.
+pub(crate) struct HashGate {
+    running: Arc<tokio::sync::Semaphore>,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+impl HashGate {
+    /// As many checks at once as the machine has cores; `max_waiting` more in line.
+    pub(crate) fn new(max_waiting: usize) -> HashGate {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        HashGate {
+            running: Arc::new(tokio::sync::Semaphore::new(cores)),
+            waiting: AtomicUsize::new(0),
+            max_waiting,
+        }
+    }
+
+    /// A place to check a password, once one is free; `None` when the line is full.
+    pub(crate) async fn enter(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        if let Ok(p) = self.running.clone().try_acquire_owned() {
+            return Some(p);
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        let permit = self.running.clone().acquire_owned().await.ok();
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        permit
+    }
+}
+
 /// Tables are swept of forgotten entries when they grow past this.
 const SWEEP_AT: usize = 100_000;
 
@@ -105,31 +144,69 @@ impl LoginLimit {
     }
 
     /// Whether a sign-in as `username` from `ip` must wait.
+    #[cfg(test)]
     pub(crate) fn check(&self, username: &str, ip: IpAddr) -> Option<Limited> {
-        let now = Instant::now();
+        let addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
+        let pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
+        self.waiting(&addresses, &pairs, username, ip, Instant::now())
+    }
+
+    fn waiting(
+        &self,
+        addresses: &HashMap<IpAddr, Count>,
+        pairs: &HashMap<(String, IpAddr), Count>,
+        username: &str,
+        ip: IpAddr,
+        now: Instant,
+    ) -> Option<Limited> {
         let waiting = |c: Option<&Count>| {
             c.and_then(|c| c.until)
                 .and_then(|u| u.checked_duration_since(now))
                 .filter(|d| !d.is_zero())
         };
-        let address = {
-            let addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
-            waiting(addresses.get(&ip)).map(|retry_after| Limited::Address { retry_after })
-        };
-        address.or_else(|| {
-            let pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
-            waiting(pairs.get(&Self::key(username, ip)))
-                .map(|retry_after| Limited::Pair { retry_after })
-        })
+        waiting(addresses.get(&ip))
+            .map(|retry_after| Limited::Address { retry_after })
+            .or_else(|| {
+                waiting(pairs.get(&Self::key(username, ip)))
+                    .map(|retry_after| Limited::Pair { retry_after })
+            })
+    }
+
+    /// A sign-in about to check its password: refused while this pair or address must wait,
+    /// otherwise counted as a failure at once, in the same step. Guesses sent in parallel
+    /// therefore meet the limit as guesses sent one after another do, instead of all
+    /// passing the check before the first of them has failed. A correct password takes its
+    /// count back ([`LoginLimit::succeeded`]); `Started` says the attempt began a limit
+    /// (worth auditing when the password turns out wrong).
+    pub(crate) fn attempt(&self, username: &str, ip: IpAddr) -> Result<Option<Started>, Limited> {
+        let now = Instant::now();
+        let mut addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(limited) = self.waiting(&addresses, &pairs, username, ip, now) {
+            return Err(limited);
+        }
+        Ok(self.count(&mut addresses, &mut pairs, username, ip, now))
     }
 
     /// Counts a failed sign-in; says when it started a limit.
+    #[cfg(test)]
     pub(crate) fn failed(&self, username: &str, ip: IpAddr) -> Option<Started> {
-        let now = Instant::now();
+        let mut addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
+        self.count(&mut addresses, &mut pairs, username, ip, Instant::now())
+    }
+
+    fn count(
+        &self,
+        addresses: &mut HashMap<IpAddr, Count>,
+        pairs: &mut HashMap<(String, IpAddr), Count>,
+        username: &str,
+        ip: IpAddr,
+        now: Instant,
+    ) -> Option<Started> {
         let l = &self.limits;
         let pair = {
-            let mut pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
-            sweep(&mut pairs, now, l.window);
+            sweep(pairs, now, l.window);
             let c = bump(pairs.entry(Self::key(username, ip)), now, l.window);
             let over = c.failures.saturating_add(1).saturating_sub(l.free_failures);
             (over > 0).then(|| {
@@ -145,8 +222,7 @@ impl LoginLimit {
             })
         };
         let address = {
-            let mut addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
-            sweep(&mut addresses, now, l.window);
+            sweep(addresses, now, l.window);
             let c = bump(addresses.entry(ip), now, l.window);
             (c.failures == l.per_address).then(|| {
                 c.until = Some(now + l.window);
@@ -162,11 +238,32 @@ impl LoginLimit {
         address.or(pair.filter(|p| p.failures == l.free_failures))
     }
 
-    /// A correct password: the pair starts afresh (the address's count stays, so an address
-    /// that tries many accounts is not reset by one it owns).
+    /// An attempt whose password was never judged (no place to check it, the store failed):
+    /// its count is taken back, and nothing else of the pair's or the address's history.
+    pub(crate) fn unjudged(&self, username: &str, ip: IpAddr) {
+        let mut addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = pairs.get_mut(&Self::key(username, ip)) {
+            c.failures = c.failures.saturating_sub(1);
+        }
+        if let Some(c) = addresses.get_mut(&ip) {
+            c.failures = c.failures.saturating_sub(1);
+        }
+    }
+
+    /// A correct password: the pair starts afresh, and the failure [`LoginLimit::attempt`]
+    /// counted for the address is taken back (the address's other failures stay, so an
+    /// address that tries many accounts is not reset by one it owns).
     pub(crate) fn succeeded(&self, username: &str, ip: IpAddr) {
+        let mut addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
         let mut pairs = self.pairs.lock().unwrap_or_else(|p| p.into_inner());
         pairs.remove(&Self::key(username, ip));
+        if let Some(c) = addresses.get_mut(&ip) {
+            c.failures = c.failures.saturating_sub(1);
+            if c.failures < self.limits.per_address {
+                c.until = None;
+            }
+        }
     }
 }
 
@@ -270,5 +367,51 @@ mod tests {
         assert!(l.check("editor", a).is_some());
         l.succeeded("editor", a);
         assert_eq!(l.check("editor", a), None);
+    }
+
+    #[test]
+    fn guesses_in_parallel_meet_the_limit_as_guesses_in_a_row_do() {
+        let l = std::sync::Arc::new(limit());
+        let a = ip("203.0.113.77");
+        // Fifty guesses at once, none of which has finished its password check.
+        let admitted: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..50)
+                .map(|_| s.spawn(|| l.attempt("admin", a).is_ok()))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| usize::from(h.join().unwrap()))
+                .sum()
+        });
+        assert_eq!(admitted, 3, "as many as the free failures, no more");
+        // A correct password among them gives its count back.
+        let l = limit();
+        assert!(l.attempt("editor", a).is_ok());
+        l.succeeded("editor", a);
+        assert_eq!(l.check("editor", a), None);
+    }
+
+    #[tokio::test]
+    async fn password_checks_past_the_line_are_told_to_come_back() {
+        let gate = Arc::new(HashGate::new(3));
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let mut held = Vec::new();
+        for _ in 0..cores {
+            held.push(gate.enter().await.unwrap());
+        }
+        // Three wait in line; the fourth is refused at once.
+        let waiting: Vec<_> = (0..3)
+            .map(|_| {
+                let g = gate.clone();
+                tokio::spawn(async move { g.enter().await.is_some() })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(gate.enter().await.is_none());
+        held.clear();
+        for w in waiting {
+            assert!(w.await.unwrap());
+        }
+        assert!(gate.enter().await.is_some());
     }
 }

@@ -13,7 +13,7 @@
 //! cache does not know makes one fresh discovery (the provider rotated its keys) before it is
 //! refused.
 
-use crate::handlers::auth::client_ip;
+use crate::client_addr::client_ip;
 use crate::handlers::blocking;
 use crate::AppState;
 use axum::extract::{ConnectInfo, Query, State};
@@ -377,6 +377,12 @@ fn to_login(failure: Failure, secure: bool) -> Response {
     res
 }
 
+/// Back to the sign-in page saying why, touching nothing: for answers no sign-in in this
+/// browser is waiting for.
+fn to_login_quietly(failure: Failure) -> Response {
+    Redirect::to(&format!("/admin/login?sso={}", failure.code())).into_response()
+}
+
 /// `GET /auth/oidc/login`: off to the provider.
 pub(crate) async fn login(State(st): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
     let Some(oidc) = st.oidc.clone() else {
@@ -447,23 +453,33 @@ pub(crate) async fn callback(
             to_login(failure, secure)
         }
     };
+    // Only the answer to a sign-in this browser started (its pending cookie, the state the
+    // provider echoes) is this browser's business: anything else is a link anyone can make,
+    // and following it neither signs the browser out nor writes to the audit log.
+    let pending = read_pending(&headers);
+    let ours = match (&pending, q.state.as_deref()) {
+        (Some(p), Some(state)) => portico_admin::same_secret(state, &p.state),
+        _ => false,
+    };
+    if !ours {
+        tracing::info!(
+            started = pending.is_some(),
+            "a single sign-on answer that no sign-in in this browser asked for"
+        );
+        let failure = if q.error.is_some() {
+            Failure::Cancelled
+        } else {
+            Failure::Invalid
+        };
+        return to_login_quietly(failure);
+    }
     if let Some(e) = q.error.as_deref() {
         let e: String = e.chars().filter(|c| !c.is_control()).take(100).collect();
         return refused(Failure::Cancelled, format!("the provider answered '{e}'")).await;
     }
-    let Some(pending) = read_pending(&headers) else {
-        return refused(
-            Failure::Invalid,
-            "no sign-in was started in this browser, or it took longer than 10 minutes".to_owned(),
-        )
-        .await;
-    };
-    let (Some(code), Some(state)) = (q.code, q.state) else {
+    let (Some(code), Some(pending)) = (q.code, pending) else {
         return refused(Failure::Invalid, "the provider sent no code".to_owned()).await;
     };
-    if !portico_admin::same_secret(&state, &pending.state) {
-        return refused(Failure::Invalid, "the state does not match".to_owned()).await;
-    }
     let who = match oidc.identity(code, &pending, st.engine.now()).await {
         Ok(who) => who,
         Err((failure, why)) => return refused(failure, why).await,

@@ -82,6 +82,8 @@ codes! {
     Internal => ("internal", 500, "A fault inside the server; the log has it under the answer's `x-request-id`."),
     StoreUnavailable => ("store_unavailable", 503, "The database cannot be reached just now; retry after `Retry-After`."),
     StorageUnavailable => ("storage_unavailable", 503, "The file store cannot be reached just now."),
+    SignInBusy => ("sign_in_busy", 503, "Too many password checks are under way at once; `Retry-After` says when to try again."),
+    IntakeBusy => ("intake_busy", 503, "Too many files are waiting to be read (for this user, or in all); `Retry-After` says when to try again."),
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::fields::value_of;
 use crate::session::{self, SESSION};
 use crate::Admin;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -115,7 +115,8 @@ pub(crate) async fn tokens_act(State(admin): State<Admin>, me: Me, body: Bytes) 
 /// Changes one's own password; the session ends with it, so the next page is the sign-in.
 pub(crate) async fn change_password(
     State(admin): State<Admin>,
-    _headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     me: Me,
     body: Bytes,
 ) -> Response {
@@ -140,7 +141,12 @@ pub(crate) async fn change_password(
     }
     let engine = admin.engine.clone();
     let actor = me.actor.clone();
-    match blocking(move || engine.change_password(&actor, &current, &new)).await {
+    let check = Box::new(move || engine.change_password(&actor, &current, &new));
+    match admin
+        .gate
+        .password_check(me.actor.username.clone(), peer, headers, check)
+        .await
+    {
         Ok(()) => {
             let mut res = Redirect::to("/admin/login?changed=1").into_response();
             if let Ok(v) = session::set_cookie(SESSION, "", 0, admin.config.secure_cookies).parse()

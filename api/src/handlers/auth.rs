@@ -1,6 +1,7 @@
 //! Login, logout and "who am I".
 
 use super::blocking;
+use crate::client_addr::client_ip;
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody};
 use crate::AppState;
@@ -18,23 +19,6 @@ use std::net::SocketAddr;
 pub(crate) struct Login {
     username: String,
     password: String,
-}
-
-/// The client's address: the peer's, or, when the peer is a trusted proxy (`portico edge`),
-/// the address that proxy appended last to `X-Forwarded-For`. Entries before it were written
-/// by the client or by proxies we do not know, so they are never believed.
-pub(crate) fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer.ip()) {
-        return peer.ip();
-    }
-    headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .last()
-        .and_then(|ip| ip.trim().parse().ok())
-        .unwrap_or(peer.ip())
 }
 
 pub(crate) async fn login(
@@ -55,30 +39,52 @@ pub(crate) async fn login(
 }
 
 /// Runs a password check under the sign-in limits (`login_limit`): refused with `429` while
-/// this username and address, or this address, must wait; a failure is counted, and the
-/// start of a limit goes to the log, `/metrics` and the audit log. The editors' interface
-/// signs in through this too.
+/// this username and address (an IPv6 client's network), or this address, must wait; counted
+/// as a failure before the check starts, so that parallel guesses meet the limit too, and
+/// given back when the password is right; the start of a limit goes to the log, `/metrics`
+/// and the audit log. Checks run a few at a time (`HashGate`); past the line, `503` with
+/// `Retry-After`. The editors' interface signs in, and both interfaces change passwords,
+/// through this too.
 pub(crate) async fn signed_in<T: Send + 'static>(
     st: &AppState,
     username: &str,
     ip: IpAddr,
     check: impl FnOnce() -> Result<T, portico_engine::EngineError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    if let Some(limited) = st.login_limit.check(username, ip) {
-        st.metrics.login_refused(limited.scope());
-        return Err(ApiError::TooMany(limited.seconds()));
-    }
+    let key = crate::client_addr::limit_key(ip, st.config.connections.ipv6_prefix);
+    let started = match st.login_limit.attempt(username, key) {
+        Ok(started) => started,
+        Err(limited) => {
+            st.metrics.login_refused(limited.scope());
+            return Err(ApiError::TooMany(limited.seconds()));
+        }
+    };
+    let Some(_permit) = st.hash_gate.enter().await else {
+        // Not checked: the attempt is not held against anyone.
+        st.login_limit.unjudged(username, key);
+        st.metrics.login_refused("busy");
+        return Err(ApiError::Busy(portico_engine::ErrorCode::SignInBusy, 2));
+    };
     match blocking(check).await {
         Ok(v) => {
-            st.login_limit.succeeded(username, ip);
+            st.login_limit.succeeded(username, key);
             Ok(v)
         }
         Err(e) => {
-            if matches!(
-                e,
-                ApiError::Engine(portico_engine::EngineError::Unauthenticated(_))
-            ) {
-                if let Some(started) = st.login_limit.failed(username, ip) {
+            // A wrong password: at sign-in, or the current one of a password change.
+            let wrong = match &e {
+                ApiError::Engine(portico_engine::EngineError::Unauthenticated(_)) => true,
+                ApiError::Engine(portico_engine::EngineError::Invalid { field, .. }) => {
+                    field.as_deref() == Some("current")
+                }
+                _ => false,
+            };
+            if !wrong {
+                // The store failed, not the password: nothing to hold against anyone.
+                st.login_limit.unjudged(username, key);
+            }
+            if wrong {
+                if let Some(started) = started {
                     let scope = started.limited.scope();
                     tracing::warn!(username, %ip, scope, failures = started.failures, "sign-ins limited");
                     let (engine, name, address) =
@@ -102,6 +108,24 @@ pub(crate) async fn signed_in<T: Send + 'static>(
 pub(crate) struct AdminGate(pub(crate) AppState);
 
 impl portico_admin::Gate for AdminGate {
+    fn password_check(
+        &self,
+        username: String,
+        peer: SocketAddr,
+        headers: HeaderMap,
+        check: Box<dyn FnOnce() -> Result<(), portico_engine::EngineError> + Send>,
+    ) -> futures::future::BoxFuture<'static, Result<(), portico_engine::EngineError>> {
+        let st = self.0.clone();
+        let ip = client_ip(peer, &headers, &st.config.trusted_proxies);
+        Box::pin(async move {
+            match signed_in(&st, &username, ip, check).await {
+                Ok(()) => Ok(()),
+                Err(ApiError::Engine(e)) => Err(e),
+                Err(e) => Err(engine_error(e)),
+            }
+        })
+    }
+
     fn client_address(&self, peer: SocketAddr, headers: &HeaderMap) -> String {
         client_ip(peer, headers, &self.0.config.trusted_proxies).to_string()
     }
@@ -236,10 +260,11 @@ impl portico_admin::Gate for AdminGate {
         let engine = self.0.engine.clone();
         Box::pin(async move {
             let slug = site.clone();
-            super::blocking(move || engine.authorize_upload(&actor, &slug))
+            let who = actor.clone();
+            super::blocking(move || engine.authorize_upload(&who, &slug))
                 .await
                 .map_err(engine_error)?;
-            let read = crate::intake::read(filename, bytes)
+            let read = crate::intake::read(&actor.username, filename, bytes)
                 .await
                 .map_err(engine_error)?;
             serde_json::to_value(&read)
@@ -283,7 +308,7 @@ fn engine_error(e: ApiError) -> portico_engine::EngineError {
             portico_engine::EngineError::bad_input("file", message)
         }
         ApiError::Http { message, .. } => portico_engine::EngineError::internal(message),
-        ApiError::TooMany(secs) | ApiError::TooManySubmissions(secs) => {
+        ApiError::TooMany(secs) | ApiError::TooManySubmissions(secs) | ApiError::Busy(_, secs) => {
             portico_engine::EngineError::bad_input(
                 "file",
                 format!("too many attempts; try again in {secs} seconds"),
@@ -322,41 +347,4 @@ pub(crate) async fn me(State(st): State<AppState>, auth: Auth) -> Result<Json<Va
         "network_admin": actor.network_admin,
         "roles": roles,
     })))
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::client_ip;
-    use axum::http::{HeaderMap, HeaderValue};
-
-    #[test]
-    fn only_a_trusted_proxy_names_the_client() {
-        let edge = "10.0.0.9:5000".parse().unwrap();
-        let trusted = ["10.0.0.9".parse().unwrap()];
-        let mut h = HeaderMap::new();
-        // The client wrote the first entry itself; the edge appended the second.
-        h.append(
-            "x-forwarded-for",
-            HeaderValue::from_static("6.6.6.6, 203.0.113.7"),
-        );
-        assert_eq!(
-            client_ip(edge, &h, &trusted),
-            "203.0.113.7".parse::<std::net::IpAddr>().unwrap()
-        );
-        let stranger = "198.51.100.1:5000".parse().unwrap();
-        assert_eq!(
-            client_ip(stranger, &h, &trusted),
-            "198.51.100.1".parse::<std::net::IpAddr>().unwrap()
-        );
-        let mut junk = HeaderMap::new();
-        junk.append(
-            "x-forwarded-for",
-            HeaderValue::from_static("not an address"),
-        );
-        assert_eq!(
-            client_ip(edge, &junk, &trusted),
-            "10.0.0.9".parse::<std::net::IpAddr>().unwrap()
-        );
-    }
 }

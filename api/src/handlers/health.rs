@@ -50,9 +50,29 @@ pub(crate) async fn readyz(State(st): State<AppState>) -> Response {
     (StatusCode::OK, "ready\n").into_response()
 }
 
-/// Prometheus scrapes this.
-pub(crate) async fn metrics(State(st): State<AppState>) -> Response {
-    st.metrics.response()
+/// Prometheus scrapes this: from this machine, from a trusted proxy's own address, or with
+/// `--metrics-token` as a bearer token. Anyone else learns nothing of the node (its counts of
+/// sign-in failures, its queues, its versions) and gets `404`, as for an address that is not
+/// there.
+pub(crate) async fn metrics(
+    State(st): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let ip = peer.ip();
+    let near = ip.is_loopback()
+        || ip.to_canonical().is_loopback()
+        || st.config.trusted_proxies.contains(&ip);
+    let token = st
+        .config
+        .metrics_token
+        .as_deref()
+        .is_some_and(|t| bearer_is(&headers, t));
+    if near || token {
+        st.metrics.response()
+    } else {
+        (StatusCode::NOT_FOUND, "not found\n").into_response()
+    }
 }
 
 /// Whether the request carries `token` as its bearer token (compared as digests, so the

@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Params};
 use crate::AppState;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::Response;
 use axum::Json;
@@ -99,13 +99,23 @@ pub(crate) struct PasswordChange {
 }
 
 /// Changes one's own password; every session of the user ends, this one too.
+///
+/// The current password is checked under the sign-in limits: a stolen session cannot guess it
+/// faster than a stranger can guess a sign-in.
 pub(crate) async fn change_password(
     State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
     auth: Auth,
     JsonBody(body): JsonBody<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     let engine = st.engine.clone();
-    blocking(move || engine.change_password(&auth.actor, &body.current, &body.new)).await?;
+    let ip = crate::client_addr::client_ip(peer, &headers, &st.config.trusted_proxies);
+    let username = auth.actor.username.clone();
+    crate::handlers::auth::signed_in(&st, &username, ip, move || {
+        engine.change_password(&auth.actor, &body.current, &body.new)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -242,7 +252,9 @@ fn csv_lines(page: &[AuditLine]) -> String {
     for l in page {
         let s = |v: Option<String>| v.unwrap_or_default();
         // Writing to memory cannot fail; a row that did would be left out, not the file.
-        let _ = w.write_record([
+        // Cells are written formula-safe: a workflow comment `=HYPERLINK(...)` must not run in
+        // the spreadsheet of the admin who opens the export.
+        let record = [
             l.id.to_string(),
             l.at.to_rfc3339(),
             s(l.user.clone()),
@@ -254,7 +266,8 @@ fn csv_lines(page: &[AuditLine]) -> String {
             s(l.revision.map(|r| r.to_string())),
             s(l.comment.clone()),
             s(l.source.clone()),
-        ]);
+        ];
+        let _ = w.write_record(record.iter().map(|c| crate::report::formula_safe(c)));
     }
     w.into_inner()
         .map(|b| String::from_utf8_lossy(&b).into_owned())

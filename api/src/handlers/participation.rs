@@ -4,9 +4,9 @@
 
 use super::{blocking, path_id};
 use crate::cache::headers::{public_json, Tags, PUBLIC_CACHE_CONTROL};
+use crate::client_addr::{client_ip, limit_key};
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, Params};
-use crate::handlers::auth::client_ip;
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -24,7 +24,10 @@ use std::net::SocketAddr;
 pub(crate) fn admit(st: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<(), ApiError> {
     let ip = client_ip(peer, headers, &st.config.trusted_proxies);
     st.submissions
-        .take(ip, std::time::Instant::now())
+        .take(
+            limit_key(ip, st.config.connections.ipv6_prefix),
+            std::time::Instant::now(),
+        )
         .map_err(|secs| {
             st.metrics.submission_limited();
             ApiError::TooManySubmissions(secs)
