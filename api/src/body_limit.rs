@@ -64,8 +64,11 @@ pub(crate) async fn bound(State(st): State<AppState>, req: Request, next: Next) 
         return too_large(upload, limit);
     }
     // HTTP/1.1: without either header there is no body to bound (most requests: GETs).
-    let has_body =
-        declared.is_some_and(|n| n > 0) || req.headers().contains_key(header::TRANSFER_ENCODING);
+    // HTTP/2 needs neither: a body there is whatever DATA frames follow the headers, so any
+    // stream not ended with its headers is bounded like a body of unknown length.
+    let has_body = declared.is_some_and(|n| n > 0)
+        || req.headers().contains_key(header::TRANSFER_ENCODING)
+        || (declared.is_none() && !axum::body::HttpBody::is_end_stream(req.body()));
     if !has_body {
         return next.run(req).await;
     }

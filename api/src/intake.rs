@@ -56,8 +56,59 @@ fn kind(bytes: &[u8]) -> Option<Kind> {
     }
 }
 
-/// Reads `bytes` (named `name`) and extracts the fields.
-pub(crate) async fn read(name: String, bytes: Vec<u8>) -> Result<Intake, ApiError> {
+/// Files one user may have read or waiting to be read at once.
+const PER_USER: usize = 2;
+/// Files waiting or being read at once, in all: each holds its bytes in memory meanwhile.
+const IN_ALL: usize = 10;
+
+/// Who has files in line.
+fn line() -> &'static std::sync::Mutex<Line> {
+    static LINE: std::sync::OnceLock<std::sync::Mutex<Line>> = std::sync::OnceLock::new();
+    LINE.get_or_init(Default::default)
+}
+
+#[derive(Default)]
+struct Line {
+    total: usize,
+    by_user: std::collections::HashMap<String, usize>,
+}
+
+/// A file's place in line; given back when it is read (or its reader gives up).
+struct Place(String);
+
+impl Place {
+    fn take(user: &str) -> Option<Place> {
+        let mut l = line().lock().unwrap_or_else(|p| p.into_inner());
+        let mine = l.by_user.get(user).copied().unwrap_or(0);
+        if l.total >= IN_ALL || mine >= PER_USER {
+            return None;
+        }
+        l.total += 1;
+        l.by_user.insert(user.to_owned(), mine + 1);
+        Some(Place(user.to_owned()))
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut l = line().lock().unwrap_or_else(|p| p.into_inner());
+        l.total = l.total.saturating_sub(1);
+        if let Some(n) = l.by_user.get_mut(&self.0) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                l.by_user.remove(&self.0);
+            }
+        }
+    }
+}
+
+/// Reads `bytes` (named `name`) for `user` and extracts the fields. Files wait their turn
+/// for the two readers, but only so many: past [`PER_USER`] files of one user or [`IN_ALL`]
+/// in all, the answer is `503 intake_busy` at once rather than another upload held in memory.
+pub(crate) async fn read(user: &str, name: String, bytes: Vec<u8>) -> Result<Intake, ApiError> {
+    let Some(_place) = Place::take(user) else {
+        return Err(ApiError::Busy(ErrorCode::IntakeBusy, 10));
+    };
     let _permit = gate().acquire().await.ok();
     match crate::handlers::off_thread(move || read_blocking(&name, &bytes)).await {
         Ok(r) => r,
@@ -185,5 +236,25 @@ fn fields_of(reading: portico_intake::Reading, e: &portico_intake::Extracted) ->
         text_chars: reading.text.chars(),
         warnings: reading.warnings.clone(),
         reading,
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::{Place, IN_ALL, PER_USER};
+
+    #[test]
+    fn the_line_of_files_is_bounded_per_user_and_in_all() {
+        let mine: Vec<_> = (0..PER_USER)
+            .filter_map(|_| Place::take("tac-gia"))
+            .collect();
+        assert_eq!(mine.len(), PER_USER);
+        assert!(Place::take("tac-gia").is_none(), "one user's line is full");
+        let others: Vec<_> = (0..IN_ALL)
+            .filter_map(|i| Place::take(&format!("nguoi-{i}")))
+            .collect();
+        assert_eq!(others.len(), IN_ALL - PER_USER, "the whole line is full");
+        drop(mine);
+        assert!(Place::take("tac-gia").is_some(), "places are given back");
     }
 }

@@ -65,8 +65,9 @@ pub(crate) fn csv(r: &Report) -> Result<Vec<u8>, ApiError> {
 }
 
 /// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is prefixed with
-/// an apostrophe: comments are citizens' text.
-fn formula_safe(s: &str) -> String {
+/// an apostrophe: comments are citizens' text, audit comments anyone's with a role. Every CSV
+/// Portico writes passes its cells through this.
+pub(crate) fn formula_safe(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

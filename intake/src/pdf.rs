@@ -301,10 +301,35 @@ fn ocr_pages(
 /// One page rasterised (grey PGM at `limits.dpi`) and recognised. PGM, not PNG: compressing
 /// a page's PNG took longer than drawing it, for Tesseract to uncompress it again.
 fn page_ocr(file: &Path, page: usize, limits: &PdfLimits) -> Result<Vec<String>, PdfError> {
+    // A page's size is the file's to say: a 200-inch page at 200 dpi is 1.6 GB of pixels.
+    // Its size in points is asked first and a page past the pixel cap is refused; the crop
+    // below holds even if that answer was wrong.
+    let side = limits.max_pixels.isqrt().max(1);
+    if let Some((w, h)) = page_points(file, page, limits) {
+        let px = |pt: u64| pt.saturating_mul(u64::from(limits.dpi)).div_ceil(72);
+        let (w, h) = (px(w), px(h));
+        if w.saturating_mul(h) > limits.max_pixels {
+            return Err(PdfError::TooManyPixels(
+                u32::try_from(w).unwrap_or(u32::MAX),
+                u32::try_from(h).unwrap_or(u32::MAX),
+                limits.max_pixels,
+            ));
+        }
+    }
     let dir = tempfile::tempdir().map_err(|e| PdfError::Io(e.to_string()))?;
     let prefix = dir.path().join("page");
     let mut cmd = Command::new("pdftoppm");
     cmd.args(["-r", &limits.dpi.to_string(), "-gray", "-singlefile"])
+        .args([
+            "-x",
+            "0",
+            "-y",
+            "0",
+            "-W",
+            &side.to_string(),
+            "-H",
+            &side.to_string(),
+        ])
         .args(["-f", &page.to_string(), "-l", &page.to_string()])
         .arg(file)
         .arg(&prefix);
@@ -313,6 +338,38 @@ fn page_ocr(file: &Path, page: usize, limits: &PdfLimits) -> Result<Vec<String>,
         return Err(PdfError::Damaged(format!("page {page} cannot be drawn")));
     }
     tesseract(&prefix.with_extension("pgm"), limits)
+}
+
+/// A page's width and height in whole points (rounded up), from `pdfinfo`
+/// (`Page    3 size: 595.276 x 841.89 pts (A4)`).
+fn page_points(file: &Path, page: usize, limits: &PdfLimits) -> Option<(u64, u64)> {
+    let mut cmd = Command::new("pdfinfo");
+    cmd.args(["-f", &page.to_string(), "-l", &page.to_string()])
+        .arg(file);
+    let ran = run(cmd, limits.per_page).ok()?;
+    let text = String::from_utf8_lossy(&ran.out);
+    parse_page_size(&text)
+}
+
+fn parse_page_size(text: &str) -> Option<(u64, u64)> {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Page") && l.contains(" size:"))?;
+    let (_, size) = line.split_once(" size:")?;
+    // Whole points, up: `841.89` is 842; a number too long for u64 is as large as can be.
+    let points = |w: &str| -> Option<u64> {
+        let (whole, frac) = w.split_once('.').unwrap_or((w, ""));
+        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n = whole.parse::<u64>().unwrap_or(u64::MAX);
+        Some(n.saturating_add(u64::from(frac.bytes().any(|b| b != b'0'))))
+    };
+    let mut numbers = size.split_whitespace().filter_map(points);
+    Some((numbers.next()?, numbers.next()?))
 }
 
 /// Tesseract with the Vietnamese model (and English, for the odd English word): its words
@@ -415,22 +472,75 @@ fn dimensions(file: &Path) -> Result<(u32, u32), PdfError> {
                 }
             })
             .unwrap_or(0);
-        let mut ifd = vec![0u8; 2 + 500 * 12];
-        let n = std::fs::File::open(file)
-            .and_then(|mut f| {
-                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(u64::from(at)))?;
-                f.read(&mut ifd)
-            })
-            .map_err(|e| PdfError::Io(e.to_string()))?;
-        ifd.truncate(n);
-        return tiff_size(little, &ifd)
-            .ok_or_else(|| PdfError::Damaged("a TIFF without its size".to_owned()));
+        // Every directory is a page Tesseract reads: the largest one counts, not the first.
+        let mut f = std::fs::File::open(file).map_err(|e| PdfError::Io(e.to_string()))?;
+        let (mut at, mut largest, mut seen) = (at, None::<(u32, u32)>, Vec::new());
+        while at != 0 {
+            if seen.contains(&at) || seen.len() >= MAX_TIFF_PAGES {
+                return Err(PdfError::Damaged(
+                    "a TIFF whose pages go round in circles or never end".to_owned(),
+                ));
+            }
+            seen.push(at);
+            let mut ifd = vec![0u8; 2 + 500 * 12 + 4];
+            std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(u64::from(at)))
+                .map_err(|e| PdfError::Io(e.to_string()))?;
+            let n = read_up_to(&mut f, &mut ifd).map_err(|e| PdfError::Io(e.to_string()))?;
+            ifd.truncate(n);
+            let (w, h, next) = tiff_directory(little, &ifd)
+                .ok_or_else(|| PdfError::Damaged("a TIFF without its size".to_owned()))?;
+            if largest
+                .is_none_or(|(lw, lh)| u64::from(w) * u64::from(h) > u64::from(lw) * u64::from(lh))
+            {
+                largest = Some((w, h));
+            }
+            at = next;
+        }
+        return largest.ok_or_else(|| PdfError::Damaged("a TIFF without its size".to_owned()));
     }
     Err(PdfError::Damaged("not a PDF, JPEG, PNG or TIFF".to_owned()))
 }
 
-/// A TIFF's first image's width and height (tags 256 and 257 of its first directory,
-/// `head` starting at the directory).
+/// Pages of a TIFF looked at, at most.
+const MAX_TIFF_PAGES: usize = 1000;
+
+/// Reads until `buf` is full or the file ends.
+fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(buf.get_mut(n..).unwrap_or_default())? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// One TIFF directory's image width and height (tags 256 and 257) and where the next
+/// directory is (0: none), `head` starting at the directory.
+fn tiff_directory(little: bool, head: &[u8]) -> Option<(u32, u32, u32)> {
+    let (w, h) = tiff_size(little, head)?;
+    let count = <[u8; 2]>::try_from(head.get(..2)?).ok()?;
+    let entries = usize::from(if little {
+        u16::from_le_bytes(count)
+    } else {
+        u16::from_be_bytes(count)
+    });
+    let at = 2 + entries * 12;
+    // A directory cut short (more than 500 entries, or the file ends) has no next.
+    let next = <[u8; 4]>::try_from(head.get(at..at + 4).unwrap_or(&[0; 4]))
+        .map(|b| {
+            if little {
+                u32::from_le_bytes(b)
+            } else {
+                u32::from_be_bytes(b)
+            }
+        })
+        .unwrap_or(0);
+    Some((w, h, next))
+}
+
+/// A TIFF image's width and height (tags 256 and 257 of the directory `head` starts at).
 fn tiff_size(little: bool, head: &[u8]) -> Option<(u32, u32)> {
     let u16_at = |i: usize| {
         let b = <[u8; 2]>::try_from(head.get(i..i + 2)?).ok()?;
@@ -485,6 +595,56 @@ mod tests {
             "{:?}",
             err.err()
         );
+    }
+
+    /// A little-endian TIFF of pages of these sizes, the directories chained (`next` of the
+    /// last pointing at `last_next`).
+    fn tiff(pages: &[(u32, u32)], last_next: Option<u32>) -> Vec<u8> {
+        let mut b = b"II*\0".to_vec();
+        b.extend(8u32.to_le_bytes());
+        for (i, (w, h)) in pages.iter().enumerate() {
+            b.extend(2u16.to_le_bytes());
+            for (tag, v) in [(256u16, *w), (257, *h)] {
+                b.extend(tag.to_le_bytes());
+                b.extend(4u16.to_le_bytes());
+                b.extend(1u32.to_le_bytes());
+                b.extend(v.to_le_bytes());
+            }
+            let here = u32::try_from(b.len()).unwrap();
+            let next = if i + 1 < pages.len() {
+                here + 4
+            } else {
+                last_next.unwrap_or(0)
+            };
+            b.extend(next.to_le_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn every_page_of_a_tiff_is_measured_not_only_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("scan.tif");
+        std::fs::write(&f, tiff(&[(100, 100), (90_000, 90_000), (200, 50)], None)).unwrap();
+        assert_eq!(dimensions(&f).unwrap(), (90_000, 90_000));
+        assert!(matches!(
+            picture_text(&f, &PdfLimits::default()),
+            Err(PdfError::TooManyPixels(90_000, 90_000, _))
+        ));
+        // Directories that point back at themselves are refused, not followed for ever.
+        std::fs::write(&f, tiff(&[(100, 100)], Some(8))).unwrap();
+        assert!(matches!(dimensions(&f), Err(PdfError::Damaged(_))));
+    }
+
+    #[test]
+    fn a_pages_size_is_read_from_pdfinfo_in_whole_points_up() {
+        let out = "Page    1 size: 595.276 x 841.89 pts (A4)\nPage    1 rot:  0\n";
+        assert_eq!(parse_page_size(out), Some((596, 842)));
+        let out = "Page    2 size: 14400 x 14400 pts\n";
+        assert_eq!(parse_page_size(out), Some((14400, 14400)));
+        assert_eq!(parse_page_size("Pages: 3\n"), None);
+        let huge = "Page    1 size: 99999999999999999999999 x 1 pts\n";
+        assert_eq!(parse_page_size(huge), Some((u64::MAX, 1)));
     }
 
     #[test]

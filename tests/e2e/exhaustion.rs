@@ -288,3 +288,46 @@ async fn a_body_trickling_in_is_cut_off() {
         "{took:?}"
     );
 }
+
+#[tokio::test]
+async fn an_http2_body_without_a_length_is_bounded_like_any_other() {
+    let s = crate::support::Server::start_with(portico_api::ApiConfig {
+        max_body_bytes: 64 * 1024,
+        ..Default::default()
+    })
+    .await;
+    let token = s.login("author").await;
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    // HTTP/2 carries no Content-Length for a streamed body: DATA frames until the end.
+    let chunks = futures::stream::iter(
+        (0..64).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b' '; 16 * 1024]))),
+    );
+    let r = h2
+        .post(format!("{}/api/v1/sites/main/items", s.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    assert_eq!(r.status(), reqwest::StatusCode::PAYLOAD_TOO_LARGE);
+    // A small one still goes through.
+    let r = h2
+        .post(format!("{}/api/v1/sites/main/items", s.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures::stream::iter([Ok::<
+            _,
+            std::io::Error,
+        >(
+            bytes::Bytes::from(r#"{"kind":"article","fields":{"title":"Qua HTTP/2"}}"#),
+        )])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+}

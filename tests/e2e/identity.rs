@@ -162,6 +162,19 @@ async fn the_audit_log_says_who_did_what_when_and_from_where_and_exports_whole()
         .post("/api/v1/tokens", &admin, json!({"name": "sao lưu"}))
         .await;
     assert_eq!(t.status, StatusCode::CREATED);
+    // A workflow comment written as a spreadsheet formula.
+    let item = s.article(&admin, "main", "Bài có lời nhắn").await;
+    let id = item.body["id"].as_i64().unwrap();
+    assert!(s.act(&admin, id, "submit").await.status.is_success());
+    let formula = "=HYPERLINK(\"http://evil.example/\",\"Xem\")";
+    let back = s
+        .post(
+            &format!("/api/v1/items/{id}/transitions"),
+            &admin,
+            json!({"action": "return", "comment": formula}),
+        )
+        .await;
+    assert!(back.status.is_success(), "{:?}", back.body);
 
     // A failed sign-in: whose, why, from where.
     let failed = s
@@ -246,6 +259,12 @@ async fn the_audit_log_says_who_did_what_when_and_from_where_and_exports_whole()
     assert!(reader
         .iter()
         .any(|r| r[5] == "auth.sign_in_failed" && r[10] == "127.0.0.1"));
+    // No cell starts a formula in the admin's spreadsheet; the comment is kept, defused.
+    assert!(reader.iter().any(|r| r[9] == format!("'{formula}")));
+    assert!(reader
+        .iter()
+        .flatten()
+        .all(|c| !c.starts_with(['=', '+', '-', '@'])));
     let jsonl = reqwest::Client::new()
         .get(format!("{}/api/v1/audit/export?format=jsonl", s.base))
         .bearer_auth(&admin)

@@ -39,7 +39,7 @@ pub(crate) async fn intake(
     blocking(move || engine.authorize_upload(&actor, &slug)).await?;
     let (name, title, bytes) =
         super::media::read_upload(form, st.media.config.max_upload_bytes).await?;
-    let read = crate::intake::read(name.clone(), bytes.clone()).await?;
+    let read = crate::intake::read(&auth.actor.username, name.clone(), bytes.clone()).await?;
     let mut body = serde_json::to_value(&read).map_err(ApiError::internal)?;
     if !create {
         return Ok((StatusCode::OK, Json(body)));
