@@ -38,6 +38,35 @@ pub(crate) fn csrf_for(session: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
 }
 
+/// The CSRF token as a page carries it: a fresh random pad, then the token XORed with it,
+/// different in every answer. The token is the same for a whole session, and pages go out
+/// compressed over TLS; written plainly it could be read byte by byte from the compressed
+/// sizes of pages that also reflect what an attacker sends (BREACH). Masked, no two answers
+/// share it (as Django and Rails do).
+pub(crate) fn masked(token: &str) -> String {
+    let token = token.as_bytes();
+    let mut out = vec![0u8; token.len() * 2];
+    let (pad, rest) = out.split_at_mut(token.len());
+    rand::rngs::OsRng.fill_bytes(pad);
+    for ((r, p), t) in rest.iter_mut().zip(pad.iter()).zip(token) {
+        *r = p ^ t;
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
+}
+
+/// Whether a form's masked token is `token`.
+pub(crate) fn masked_is(sent: &str, token: &str) -> bool {
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sent.trim()) else {
+        return false;
+    };
+    if bytes.len() != token.len() * 2 {
+        return false;
+    }
+    let (pad, rest) = bytes.split_at(token.len());
+    let plain: Vec<u8> = pad.iter().zip(rest).map(|(p, r)| p ^ r).collect();
+    same(&String::from_utf8_lossy(&plain), token)
+}
+
 /// A fresh random value for the sign-in form.
 pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 24];
@@ -96,5 +125,20 @@ mod tests {
         assert!(same(&csrf_for("abc"), &csrf_for("abc")));
         assert!(!same("abc", "abd"));
         assert!(set_cookie(SESSION, "x", 60, true).ends_with("; Secure"));
+    }
+
+    #[test]
+    fn every_answer_carries_the_token_masked_differently() {
+        let token = csrf_for("session");
+        let (a, b) = (masked(&token), masked(&token));
+        assert_ne!(a, b, "a fresh pad each time");
+        assert!(!a.contains(&token));
+        assert!(masked_is(&a, &token) && masked_is(&b, &token));
+        assert!(!masked_is(&a, &csrf_for("another session")));
+        assert!(
+            !masked_is(&token, &token),
+            "the bare token is not a masked one"
+        );
+        assert!(!masked_is("", &token) && !masked_is("%%%", &token));
     }
 }

@@ -109,6 +109,7 @@ pub(crate) async fn run(
 ) {
     let mut task = Loop::new("mail", stop);
     let base = public_url.unwrap_or_default();
+    let mut limit = RecipientLimit::default();
     loop {
         let e = engine.clone();
         let due = task
@@ -122,6 +123,15 @@ pub(crate) async fn run(
             .await
             .unwrap_or_default();
         for m in due {
+            if !limit.admit(&m.to, &m.template, std::time::Instant::now()) {
+                // Whoever typed this address into a form is not to be mailed without end: the
+                // message is dropped, not kept to be tried again.
+                tracing::warn!(mail = m.id.0, template = %m.template, "not sent: too many messages to this address lately");
+                let e = engine.clone();
+                let id = m.id;
+                task.blocking(move || e.mail_attempted(id, None)).await;
+                continue;
+            }
             let (subject, body) = words(&m, &base);
             let outcome = mailer.send(&m.to, &subject, body).await;
             if let Err(err) = &outcome {
@@ -133,6 +143,44 @@ pub(crate) async fn run(
         }
         if !task.sleep(every).await {
             return;
+        }
+    }
+}
+
+/// Messages to one citizen's address: a few at once, then one every few minutes. A question
+/// or comment mails the address typed into its form, and anyone can type anyone's; the
+/// per-address submission limit bounds a sender, this bounds what one recipient gets from
+/// many senders. Staff addresses (the sites' own) are not limited here.
+#[derive(Default)]
+struct RecipientLimit {
+    buckets: std::collections::HashMap<String, (f64, std::time::Instant)>,
+}
+
+impl RecipientLimit {
+    /// Messages at once.
+    const BURST: f64 = 5.0;
+    /// Seconds for one more.
+    const EVERY: f64 = 600.0;
+
+    fn admit(&mut self, to: &str, template: &str, now: std::time::Instant) -> bool {
+        if template.starts_with("staff_") {
+            return true;
+        }
+        if self.buckets.len() > 100_000 {
+            self.buckets.retain(|_, (_, at)| {
+                now.duration_since(*at).as_secs_f64() < Self::EVERY * Self::BURST
+            });
+        }
+        let key = to.trim().to_lowercase();
+        let (tokens, at) = self.buckets.entry(key).or_insert((Self::BURST, now));
+        let refill = now.saturating_duration_since(*at).as_secs_f64() / Self::EVERY;
+        *tokens = (*tokens + refill).min(Self::BURST);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
         }
     }
 }
@@ -206,5 +254,36 @@ pub(crate) fn words(m: &Mail, base: &str) -> (String, String) {
             format!("Thông báo từ {portal}"),
             format!("({other}){sign}"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecipientLimit;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn one_recipient_gets_a_few_messages_then_one_every_ten_minutes() {
+        let mut l = RecipientLimit::default();
+        let t = Instant::now();
+        let sent = (0..50)
+            .filter(|_| l.admit("Nan.Nhan@example.vn", "question_confirm", t))
+            .count();
+        assert_eq!(sent, 5);
+        // The same address however it is written; another address is untouched.
+        assert!(!l.admit(" nan.nhan@EXAMPLE.vn", "question_received", t));
+        assert!(l.admit("khac@example.vn", "question_confirm", t));
+        // Staff mail is not limited here.
+        assert!((0..20).all(|_| l.admit("nan.nhan@example.vn", "staff_question", t)));
+        assert!(l.admit(
+            "nan.nhan@example.vn",
+            "question_confirm",
+            t + Duration::from_secs(601)
+        ));
+        assert!(!l.admit(
+            "nan.nhan@example.vn",
+            "question_confirm",
+            t + Duration::from_secs(602)
+        ));
     }
 }

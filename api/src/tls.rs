@@ -175,7 +175,7 @@ impl Certificates {
     }
 
     /// The server configuration: these certificates, TLS 1.2 and 1.3, ALPN h2 then
-    /// http/1.1.
+    /// http/1.1, the server's cipher order.
     pub fn server_config(self: &Arc<Self>) -> Result<rustls::ServerConfig, TlsError> {
         let mut config = rustls::ServerConfig::builder_with_provider(self.provider.clone())
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -183,6 +183,9 @@ impl Certificates {
             .with_no_client_auth()
             .with_cert_resolver(self.clone());
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        // The server's order of cipher suites, strongest first, not whatever a client lists
+        // first (testssl.sh counts a server that follows the client as a weakness).
+        config.ignore_client_order = true;
         Ok(config)
     }
 }

@@ -160,7 +160,10 @@ pub(crate) async fn run(
     config: WebhookConfig,
     stop: watch::Receiver<bool>,
 ) {
+    // No proxy from the environment (`HTTPS_PROXY`...): a proxy would resolve the target
+    // itself, past the resolver that refuses internal addresses.
     let client = match reqwest::Client::builder()
+        .no_proxy()
         .timeout(config.timeout)
         .connect_timeout(config.timeout.min(Duration::from_secs(5)))
         .redirect(reqwest::redirect::Policy::none())

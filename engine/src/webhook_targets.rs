@@ -78,7 +78,8 @@ pub fn refused_address(ip: IpAddr, allow: &[IpNet]) -> Option<&'static str> {
             }
         }
         IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
+            let [first, second, ..] = v6.segments();
+            let high = u128::from(v6) >> 32;
             if v6.is_loopback() {
                 Some("a loopback address")
             } else if v6.is_unspecified() {
@@ -87,6 +88,18 @@ pub fn refused_address(ip: IpAddr, allow: &[IpNet]) -> Option<&'static str> {
                 Some("a private (unique local) address")
             } else if first & 0xffc0 == 0xfe80 {
                 Some("a link-local address")
+            } else if first & 0xffc0 == 0xfec0 {
+                Some("a site-local address")
+            } else if high == 0 {
+                // `::a.b.c.d`, the IPv4-compatible form: a way around the IPv4 checks.
+                Some("an IPv4-compatible address")
+            } else if high == 0x0064_ff9b_0000_0000_0000_0000 || (first, second) == (0x64, 0xff9b) {
+                // NAT64 (`64:ff9b::/96`, and the local-use `64:ff9b:1::/48`) reaches any IPv4
+                // address, private ones included, through the network's translator.
+                Some("a NAT64 address")
+            } else if first == 0x2002 || (first, second) == (0x2001, 0) {
+                // 6to4 and Teredo carry an IPv4 address inside.
+                Some("a 6to4 or Teredo address")
             } else if v6.is_multicast() {
                 Some("a multicast address")
             } else {
@@ -123,6 +136,14 @@ mod tests {
             "::ffff:127.0.0.1",
             "224.0.0.1",
             "255.255.255.255",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::7f00:1",
+            "64:ff9b:1::a00:1",
+            "::127.0.0.1",
+            "::169.254.169.254",
+            "2002:a9fe:a9fe::1",
+            "2001:0:4136:e378::1",
+            "fec0::1",
         ] {
             assert!(refused(ip, &[]), "{ip}");
         }

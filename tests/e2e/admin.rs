@@ -334,6 +334,10 @@ async fn administration_is_for_those_the_engine_allows_and_a_disabled_user_is_ou
     let mut editor = Browser::new(&s);
     editor.sign_in("editor", PASSWORD).await;
     let editor_csrf = editor.csrf().await;
+    // The session's token is masked afresh in every answer (BREACH): two pages, two values,
+    // both accepted.
+    let again = admin.csrf().await;
+    assert_ne!(csrf, again);
 
     // An editor sees the settings but no forms, and a forged one is refused by the engine.
     let page = editor.get("/admin/sites/main/settings").await;

@@ -33,6 +33,7 @@ pub fn safe_next(next: Option<&str>) -> String {
             if n.starts_with("/admin")
                 && !n.starts_with("//")
                 && !n.contains('\\')
+                && !n.chars().any(char::is_control)
                 && !n.starts_with("/admin/login")
                 && n.len() <= 2000 =>
         {

@@ -43,7 +43,8 @@ pub(crate) struct Me {
 pub(crate) struct MeView<'a> {
     username: &'a str,
     network_admin: bool,
-    csrf: &'a str,
+    /// The CSRF token masked afresh for this answer (`session::masked`).
+    csrf: String,
 }
 
 impl Me {
@@ -51,7 +52,7 @@ impl Me {
         MeView {
             username: &self.actor.username,
             network_admin: self.actor.network_admin,
-            csrf: &self.csrf,
+            csrf: session::masked(&self.csrf),
         }
     }
 }
@@ -154,7 +155,7 @@ pub(crate) fn posted(
     }
     let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let sent = crate::fields::value_of(&pairs, "csrf");
-    if !session::same(sent, &me.csrf) {
+    if !session::masked_is(sent, &me.csrf) {
         return Err(message(
             admin,
             Some(me),
@@ -241,7 +242,7 @@ pub(crate) async fn posted_with_files(
             }
         }
     }
-    if !session::same(crate::fields::value_of(&pairs, "csrf"), &me.csrf) {
+    if !session::masked_is(crate::fields::value_of(&pairs, "csrf"), &me.csrf) {
         return Err(bad(StatusCode::FORBIDDEN, "error.csrf", None));
     }
     Ok((pairs, files))
