@@ -147,6 +147,28 @@ async fn a_session_is_needed_kept_in_a_safe_cookie_and_never_cached() {
         .iter()
         .all(|c| !c.to_str().unwrap().starts_with("portico_session=")));
 
+    // A line break in `next` is header splitting: 400, never a 500 or a header.
+    let split = "/admin/%0D%0ASet-Cookie:%20x=1";
+    assert_eq!(
+        b.get(&format!("/admin/login?next={split}")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let form = b.get("/admin/login").await;
+    let csrf = form.hidden("csrf");
+    let posted = b
+        .post(
+            "/admin/login",
+            &[
+                ("csrf", &csrf),
+                ("next", "/admin/\r\nSet-Cookie: x=1"),
+                ("username", "author"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::BAD_REQUEST);
+    assert!(posted.headers.get(SET_COOKIE).is_none());
+
     let wrong = b.sign_in("author", "not the password").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.body.contains("không đúng"));

@@ -256,7 +256,7 @@ pub(crate) async fn start_edge(origins: &[&Server]) -> (String, tokio::sync::one
     start_edge_with(origins, portico_api::edge::EdgeConfig::default()).await
 }
 
-async fn start_edge_with(
+pub(crate) async fn start_edge_with(
     origins: &[&Server],
     config: portico_api::edge::EdgeConfig,
 ) -> (String, tokio::sync::oneshot::Sender<()>) {

@@ -34,6 +34,7 @@ mod pages;
 mod participation;
 mod permissions;
 mod proposals;
+mod proxies;
 mod search;
 mod snapshots;
 mod tls;

@@ -85,6 +85,18 @@ pub(crate) async fn form(
     headers: HeaderMap,
     Query(q): Query<Next>,
 ) -> Response {
+    if q.next
+        .as_deref()
+        .is_some_and(|n| n.chars().any(char::is_control))
+    {
+        return message(
+            &admin,
+            None,
+            StatusCode::BAD_REQUEST,
+            "error.invalid_request",
+            None,
+        );
+    }
     let next = safe_next(q.next.as_deref());
     // Already signed in: straight on.
     if let Some(token) = session::cookie(&headers, SESSION) {
@@ -132,6 +144,16 @@ pub(crate) async fn sign_in(
         );
     }
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    // No browser sends a line break in a path: such a `next` is a header-splitting attempt.
+    if value_of(&form, "next").chars().any(char::is_control) {
+        return message(
+            &admin,
+            None,
+            StatusCode::BAD_REQUEST,
+            "error.invalid_request",
+            None,
+        );
+    }
     let next = safe_next(Some(value_of(&form, "next")));
     let username = value_of(&form, "username").trim().to_owned();
     let password = value_of(&form, "password").to_owned();
