@@ -149,6 +149,14 @@ impl FromRequestParts<AppState> for Auth {
         let engine = state.engine.clone();
         let t = token.clone();
         let mut actor = crate::handlers::blocking(move || engine.authenticate(&t)).await?;
+        // A read-only token changes nothing, whatever the route: the engine refuses each
+        // write on its own, and this refuses the rest (signing out, deleting a token) too.
+        if !matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+        ) {
+            actor.may_write().map_err(EngineError::from)?;
+        }
         // What this caller does is audited with where it came from.
         if let Some(axum::extract::ConnectInfo(peer)) = parts
             .extensions

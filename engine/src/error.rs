@@ -156,3 +156,9 @@ impl From<StoreError> for EngineError {
         }
     }
 }
+
+impl From<crate::policy::Denied> for EngineError {
+    fn from(d: crate::policy::Denied) -> Self {
+        EngineError::Forbidden(d.0)
+    }
+}

@@ -61,7 +61,7 @@ pub use participation::{
     MailId, NewCommentRecord, NewMail, NewQuestionRecord, QuestionChange, QuestionId,
     QuestionRecord, QuestionStatus, Section, Waiting,
 };
-pub use policy::{authorize, Actor, Denied, Permission, Role};
+pub use policy::{authorize, Actor, Denied, Permission, Role, Scopes};
 pub use render::{EscapingRenderer, Renderer};
 pub use service::{
     parse_media_type, Activity, AnswerInput, ApiTokenCreated, Asked, AuditLine, AuditQuery, Change,

@@ -18,7 +18,9 @@
 //! - authors, editors and approvers answer, reject and forward questions; editors,
 //!   approvers and site admins moderate and respond to comments on consultations;
 //! - `site_admin` erases a citizen's personal data on request;
-//! - `network_admin` may do everything everywhere, and alone creates users and sites.
+//! - `network_admin` may do everything everywhere, and alone creates users and sites;
+//! - whatever the roles, an API token does only what its scopes allow: `read` only reads,
+//!   `write` also changes content, `admin` also changes accounts and roles and mints tokens.
 
 use crate::ids::{SiteId, UserId};
 use crate::names::named;
@@ -43,6 +45,68 @@ named!(Role, "role", {
     SiteAdmin => "site_admin",
 });
 
+/// What a credential may do on top of its holder's roles. A session may do everything the
+/// roles allow; an API token only what it was given when it was made, so a token stolen
+/// from a sync script cannot change accounts or mint more tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scopes {
+    pub write: bool,
+    pub admin: bool,
+}
+
+impl Scopes {
+    /// A session's: all its holder's roles allow.
+    pub const ALL: Scopes = Scopes {
+        write: true,
+        admin: true,
+    };
+    /// A new token's unless it asks for others: read and write.
+    pub const DEFAULT: Scopes = Scopes {
+        write: true,
+        admin: false,
+    };
+
+    /// The names, as the API and the store write them (`read` always: every credential reads).
+    pub fn names(self) -> Vec<&'static str> {
+        let mut v = vec!["read"];
+        if self.write {
+            v.push("write");
+        }
+        if self.admin {
+            v.push("admin");
+        }
+        v
+    }
+
+    /// Scopes from their names; an unknown name is an error naming it.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Scopes, String> {
+        let mut s = Scopes {
+            write: false,
+            admin: false,
+        };
+        for n in names {
+            match n.as_ref().trim() {
+                "read" => {}
+                "write" => s.write = true,
+                "admin" => s.admin = true,
+                other => return Err(format!("'{other}' is not a scope (read, write, admin)")),
+            }
+        }
+        Ok(s)
+    }
+
+    /// Whether these scopes are no more than `other`'s.
+    pub fn within(self, other: Scopes) -> bool {
+        (!self.write || other.write) && (!self.admin || other.admin)
+    }
+}
+
+impl Serialize for Scopes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.names().serialize(s)
+    }
+}
+
 /// The authenticated user as the policy sees them: identity and every role they hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Actor {
@@ -54,9 +118,35 @@ pub struct Actor {
     /// Where the request came from (the client's address), set by the HTTP layer so that
     /// the audit log can say so; `None` from the CLI.
     pub from: Option<String>,
+    /// What the credential this request came with may do ([`Scopes::ALL`] but for API
+    /// tokens).
+    pub scopes: Scopes,
 }
 
 impl Actor {
+    /// Refused unless the credential may change content (`write`).
+    pub fn may_write(&self) -> Result<(), Denied> {
+        if self.scopes.write {
+            Ok(())
+        } else {
+            Err(Denied(
+                "this API token may only read (its scopes: read); make one with the write scope"
+                    .to_owned(),
+            ))
+        }
+    }
+
+    /// Refused unless the credential may change accounts and roles and mint tokens (`admin`).
+    pub fn may_administer(&self) -> Result<(), Denied> {
+        if self.scopes.admin {
+            Ok(())
+        } else {
+            Err(Denied(
+                "changing accounts, roles or tokens needs a signed-in session or an API token with the admin scope".to_owned(),
+            ))
+        }
+    }
+
     /// Whether the actor holds `role` on `site` (network admins hold every role).
     pub fn has(&self, site: SiteId, role: Role) -> bool {
         self.network_admin || self.roles.iter().any(|&(s, r)| s == site && r == role)
@@ -134,6 +224,13 @@ impl fmt::Display for Denied {
 /// message. Network-wide permissions ignore the site.
 pub fn authorize(actor: &Actor, site: (SiteId, &str), perm: Permission) -> Result<(), Denied> {
     let (site_id, slug) = site;
+    // The credential's scopes first: they bound even a network admin's token.
+    if perm != Permission::ViewSite {
+        actor.may_write()?;
+    }
+    if matches!(perm, Permission::ManageUsers | Permission::ManageRoles) {
+        actor.may_administer()?;
+    }
     if actor.network_admin {
         return Ok(());
     }
@@ -277,7 +374,27 @@ mod tests {
             username: "u".into(),
             network_admin: false,
             roles: roles.iter().map(|r| (SiteId(1), *r)).collect(),
+            scopes: Scopes::ALL,
         }
+    }
+
+    #[test]
+    fn a_tokens_scopes_bound_even_a_network_admin() {
+        let mut a = actor(&[Role::SiteAdmin]);
+        a.network_admin = true;
+        a.scopes = Scopes::parse(&["read"]).unwrap();
+        assert!(authorize(&a, (SiteId(1), "main"), Permission::ViewSite).is_ok());
+        let no = authorize(&a, (SiteId(1), "main"), Permission::CreateItem).unwrap_err();
+        assert!(no.0.contains("only read"), "{no}");
+        a.scopes = Scopes::DEFAULT;
+        assert!(authorize(&a, (SiteId(1), "main"), Permission::CreateItem).is_ok());
+        assert!(authorize(&a, (SiteId(1), "main"), Permission::ManageUsers).is_err());
+        assert!(authorize(&a, (SiteId(1), "main"), Permission::ManageRoles).is_err());
+        a.scopes = Scopes::ALL;
+        assert!(authorize(&a, (SiteId(1), "main"), Permission::ManageUsers).is_ok());
+        assert_eq!(Scopes::DEFAULT.names(), ["read", "write"]);
+        assert!(Scopes::parse(&["sudo"]).is_err());
+        assert!(Scopes::DEFAULT.within(Scopes::ALL) && !Scopes::ALL.within(Scopes::DEFAULT));
     }
 
     #[test]

@@ -26,10 +26,12 @@ pub struct ApiToken {
     pub user_id: UserId,
     pub name: String,
     pub created_at: DateTime<Utc>,
-    /// `None`: until deleted.
+    /// `None`: until deleted (tokens made before tokens had a default end).
     pub expires_at: Option<DateTime<Utc>>,
     /// When it last authenticated a request (to the minute).
     pub last_used_at: Option<DateTime<Utc>>,
+    /// What it may do.
+    pub scopes: crate::policy::Scopes,
 }
 
 /// A validated login name: 2 to 64 of `a-z 0-9 . _ -`, starting with a letter or digit.

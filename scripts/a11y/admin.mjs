@@ -425,20 +425,30 @@ await check('two tabs edit one item: the second save shows both versions and los
   await second.context.close();
 });
 
-await check('an editor makes an API token for a script, which acts as them until it is deleted', async () => {
+await check('an editor makes a read-only API token for a script, which reads as them until it is deleted', async () => {
   const page = editor.page;
   await page.goto(`${base}/admin/account`);
   await page.fill('#token-name', 'Đồng bộ cổng tỉnh');
+  // Reading is enough for a script that copies news: the write box is unticked.
+  await page.uncheck('input[name=scope][value=write]');
   await Promise.all([page.waitForLoadState('load'), page.click('button[name=op][value="token.create"]')]);
   const secret = (await page.textContent('#secret')).trim();
   assert.match(secret, /^pt_[A-Za-z0-9_-]{40,}$/, 'the secret is shown once');
   if (shots) await page.screenshot({ path: `${shots}/account-token-1280.png`, fullPage: true });
   const me = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
   assert.equal((await me.json()).username, 'editor', 'the token acts as its owner');
+  const write = await fetch(`${base}/api/v1/sites/main/items`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'article', fields: { title: 'Không được ghi' } }),
+  });
+  assert.equal(write.status, 403, 'a read-only token writes nothing');
   await page.goto(`${base}/admin/account`);
   assert.equal(await page.locator('#secret').count(), 0, 'the secret is not shown again');
   const row = page.locator('tbody tr', { hasText: 'Đồng bộ cổng tỉnh' });
-  assert.match(await row.textContent(), /\d{2}\/\d{2}\/\d{4}/, 'when it was made and last used');
+  assert.match(await row.textContent(), /\d{2}\/\d{2}\/\d{4}/, 'when it was made, last used and ends');
+  assert.match(await row.textContent(), /Đọc/, 'its scope is shown');
+  assert.doesNotMatch(await row.textContent(), /Ghi/, 'and only that');
   await Promise.all([page.waitForURL(/\/admin\/account/), row.locator('button[value="token.delete"]').click()]);
   assert.equal(await page.locator('tbody tr', { hasText: 'Đồng bộ cổng tỉnh' }).count(), 0);
   const after = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });

@@ -22,7 +22,13 @@ async fn an_api_token_acts_as_its_owner_until_deleted_or_the_owner_is_disabled()
     let secret = made.body["token"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("pt_") && secret.len() > 40, "{secret}");
     assert_eq!(made.body["name"], "đồng bộ cổng tỉnh");
-    assert!(made.body["expires_at"].is_null());
+    // Without an end named, a year; without scopes named, read and write.
+    let ends = chrono::DateTime::parse_from_rfc3339(made.body["expires_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let in_days = (ends - chrono::Utc::now()).num_days();
+    assert!((364..=365).contains(&in_days), "{in_days}");
+    assert_eq!(made.body["scopes"], json!(["read", "write"]));
 
     // It is the author: it reads who it is and writes as them.
     let me = s.get("/api/v1/me", &secret).await;
@@ -306,4 +312,88 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
         .records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
         .collect()
+}
+
+#[tokio::test]
+async fn a_tokens_scopes_bound_what_it_may_do() {
+    let s = Server::start().await;
+    let admin = s.login("admin").await;
+    let make = |by: String, body: serde_json::Value| {
+        let s = &s;
+        async move { s.post("/api/v1/tokens", &by, body).await }
+    };
+    let read = make(
+        admin.clone(),
+        json!({"name": "chỉ đọc", "scopes": ["read"]}),
+    )
+    .await;
+    assert_eq!(read.status, StatusCode::CREATED, "{:?}", read.body);
+    assert_eq!(read.body["scopes"], json!(["read"]));
+    let read = read.body["token"].as_str().unwrap().to_owned();
+    let rw = make(admin.clone(), json!({"name": "đồng bộ"})).await;
+    let rw = rw.body["token"].as_str().unwrap().to_owned();
+    let full = make(
+        admin.clone(),
+        json!({"name": "quản trị", "scopes": ["read", "write", "admin"]}),
+    )
+    .await;
+    assert_eq!(full.body["scopes"], json!(["read", "write", "admin"]));
+    let full = full.body["token"].as_str().unwrap().to_owned();
+
+    // A read token reads, and changes nothing, even as a network admin.
+    assert_eq!(s.get("/api/v1/me", &read).await.status, StatusCode::OK);
+    assert_eq!(
+        s.get("/api/v1/sites/main/queue", &read).await.status,
+        StatusCode::OK
+    );
+    let item = json!({"kind": "article", "fields": {"title": "Từ khóa chỉ đọc"}});
+    let refused = s
+        .post("/api/v1/sites/main/items", &read, item.clone())
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    assert!(refused.body.to_string().contains("only read"));
+    let gone = s
+        .send("DELETE", "/api/v1/tokens/1", Some(&read), None)
+        .await;
+    assert_eq!(gone.status, StatusCode::FORBIDDEN);
+
+    // A read-and-write token writes, but neither mints tokens nor changes accounts.
+    assert_eq!(
+        s.post("/api/v1/sites/main/items", &rw, item.clone())
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        make(rw.clone(), json!({"name": "thêm"})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let patch = s
+        .send(
+            "PATCH",
+            "/api/v1/users/author",
+            Some(&rw),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(patch.status, StatusCode::FORBIDDEN, "{:?}", patch.body);
+    let pw = s
+        .send(
+            "PUT",
+            "/api/v1/me/password",
+            Some(&rw),
+            Some(json!({"current": crate::support::PASSWORD, "new": "mot-mat-khau-moi-dai"})),
+        )
+        .await;
+    assert_eq!(pw.status, StatusCode::FORBIDDEN);
+    // An admin token may mint, never more than it has; unknown scopes are named.
+    assert_eq!(
+        make(full.clone(), json!({"name": "con", "scopes": ["read"]}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let bad = make(admin.clone(), json!({"name": "x", "scopes": ["sudo"]})).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["error"]["field"], "scopes");
 }

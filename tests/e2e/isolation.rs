@@ -108,7 +108,8 @@ async fn crowd(base: &str, paths: &[String], clients: &[Client]) -> Vec<String> 
     faults
 }
 
-/// The editors' and the API's signed-in addresses of the issue, on the small network.
+/// The editors' and the API's signed-in addresses of the issue, on the small network: the
+/// desk, item lists, an item, users, questions, the audit export, `/api/v1/me`.
 async fn signed_in_paths(s: &Server, admin: &str) -> Vec<String> {
     let item = s.article(admin, "main", "Bài của biên tập").await;
     let id = item.body["id"].as_i64().unwrap();
@@ -120,7 +121,7 @@ async fn signed_in_paths(s: &Server, admin: &str) -> Vec<String> {
         "/admin/sites/main/questions",
         "/admin/audit/export",
         "/api/v1/me",
-        "/api/v1/sites/main/items",
+        "/api/v1/sites/main/queue",
         "/api/v1/audit/export",
         &format!("/api/v1/items/{id}"),
     ]

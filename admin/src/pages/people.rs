@@ -76,6 +76,13 @@ pub(crate) async fn tokens_act(State(admin): State<Admin>, me: Me, body: Bytes) 
         .filter(|d| !d.is_empty())
         .map(|d| format!("{d}T23:59:59+07:00"));
     let id: Option<i64> = value_of(&form, "id").parse().ok();
+    // Every token reads; the boxes add writing and administering.
+    let mut scopes = vec!["read".to_owned()];
+    scopes.extend(
+        form.iter()
+            .filter(|(k, _)| k == "scope")
+            .map(|(_, v)| v.clone()),
+    );
     let result = blocking(move || match (op.as_str(), id) {
         ("token.create", _) => engine
             .create_api_token(
@@ -83,6 +90,7 @@ pub(crate) async fn tokens_act(State(admin): State<Admin>, me: Me, body: Bytes) 
                 portico_engine::NewApiTokenInput {
                     name,
                     expires_at: expires,
+                    scopes: Some(scopes),
                 },
             )
             .map(Some),

@@ -18,14 +18,21 @@ pub const MAX_API_TOKENS: usize = 50;
 /// write.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
+/// How long a token works when its maker names no end: a forgotten token does not work for
+/// ever.
+pub const API_TOKEN_DEFAULT_DAYS: i64 = 365;
+
 /// `POST /api/v1/tokens`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiTokenInput {
     pub name: String,
-    /// When it stops working (RFC 3339); `None`: until deleted.
+    /// When it stops working (RFC 3339); by default a year from now.
     #[serde(default)]
     pub expires_at: Option<String>,
+    /// What it may do: `read`, `write`, `admin`; by default `["read", "write"]`.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
 }
 
 /// A token just made: the secret is in `token`, shown this once.
@@ -43,10 +50,23 @@ impl Engine {
         actor: &Actor,
         input: NewApiTokenInput,
     ) -> Result<ApiTokenCreated, EngineError> {
+        // A token cannot mint tokens unless it may administer (a session may).
+        actor.may_administer()?;
         let name = clean_name("name", &input.name, 100)?;
+        let scopes = match &input.scopes {
+            None => crate::policy::Scopes::DEFAULT,
+            Some(list) => crate::policy::Scopes::parse(list).map_err(|why| {
+                EngineError::invalid(InvalidKind::InvalidValue, "scopes".to_owned(), why)
+            })?,
+        };
+        if !scopes.within(actor.scopes) {
+            return Err(EngineError::Forbidden(
+                "a token cannot be given scopes its maker does not have".to_owned(),
+            ));
+        }
         let now = self.clock.now();
         let expires_at = match input.expires_at.as_deref().map(str::trim) {
-            None | Some("") => None,
+            None | Some("") => Some(now + Duration::days(API_TOKEN_DEFAULT_DAYS)),
             Some(s) => {
                 let t = DateTime::parse_from_rfc3339(s)
                     .map_err(|_| {
@@ -67,6 +87,9 @@ impl Engine {
                 Some(t)
             }
         };
+        let Some(expires_at) = expires_at else {
+            return Err(EngineError::internal("a token without an end"));
+        };
         if self.store.api_tokens(actor.user_id)?.len() >= MAX_API_TOKENS {
             return Err(EngineError::invalid(
                 InvalidKind::TooLong,
@@ -83,7 +106,8 @@ impl Engine {
                 name,
                 hash: token_hash(&secret),
                 created_at: now,
-                expires_at,
+                expires_at: Some(expires_at),
+                scopes,
             },
             &audit,
         )?;
@@ -114,11 +138,12 @@ impl Engine {
         Ok(())
     }
 
-    /// The owner of an API token, when the token is known, unexpired and its owner enabled.
+    /// The owner of an API token and what it may do, when the token is known, unexpired and
+    /// its owner enabled.
     pub(crate) fn api_token_user(
         &self,
         secret: &str,
-    ) -> Result<Option<crate::UserId>, EngineError> {
+    ) -> Result<Option<(crate::UserId, crate::policy::Scopes)>, EngineError> {
         let now = self.clock.now();
         let Some(token) = self.store.api_token_by_hash(&token_hash(secret), now)? else {
             return Ok(None);
@@ -126,6 +151,6 @@ impl Engine {
         if token.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
             self.store.touch_api_token(token.id, now)?;
         }
-        Ok(Some(token.user_id))
+        Ok(Some((token.user_id, token.scopes)))
     }
 }

@@ -198,15 +198,19 @@ impl Engine {
         } else {
             None
         };
-        let user_id = match by_api {
-            Some(u) => u,
-            None => self
-                .store
-                .token_user(&token_hash(token), self.clock.now())?
-                .ok_or_else(bad)?,
+        let (user_id, scopes) = match by_api {
+            Some(found) => found,
+            None => (
+                self.store
+                    .token_user(&token_hash(token), self.clock.now())?
+                    .ok_or_else(bad)?,
+                crate::policy::Scopes::ALL,
+            ),
         };
         let user = self.store.user(user_id)?.ok_or_else(bad)?;
-        self.actor_for(user)
+        let mut actor = self.actor_for(user)?;
+        actor.scopes = scopes;
+        Ok(actor)
     }
 
     /// Forgets a token.
@@ -223,6 +227,7 @@ impl Engine {
             username: user.username,
             network_admin: user.network_admin,
             roles,
+            scopes: crate::policy::Scopes::ALL,
         })
     }
 
@@ -237,6 +242,7 @@ impl Engine {
 
     /// Creates a user; only network admins may.
     pub fn create_user(&self, actor: &Actor, input: NewUserInput) -> Result<User, EngineError> {
+        actor.may_administer()?;
         if !actor.network_admin {
             return Err(EngineError::Forbidden(
                 "creating users needs the network_admin role".to_owned(),
@@ -292,6 +298,7 @@ impl Engine {
         current: &str,
         new: &str,
     ) -> Result<(), EngineError> {
+        actor.may_administer()?;
         let rec = self
             .store
             .user_by_name(&actor.username)?
@@ -326,6 +333,9 @@ impl Engine {
         username: &str,
         patch: UserPatch,
     ) -> Result<User, EngineError> {
+        if let Some(a) = actor {
+            a.may_administer()?;
+        }
         if actor.is_some_and(|a| !a.network_admin) {
             return Err(EngineError::Forbidden(
                 "changing users needs the network_admin role".to_owned(),

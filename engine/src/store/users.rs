@@ -44,6 +44,7 @@ pub struct NewApiTokenRecord {
     pub hash: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub scopes: crate::policy::Scopes,
 }
 
 /// A change to an account; every one ends the user's sessions and tokens.

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("migrations/009_single_sign_on.sql")),
     (10, include_str!("migrations/010_participation.sql")),
     (11, include_str!("migrations/011_file_texts.sql")),
+    (12, include_str!("migrations/012_api_token_scopes.sql")),
 ];
 
 /// Why the PostgreSQL store could not be opened.

@@ -244,9 +244,11 @@ pub(crate) fn delete_token(tx: &dyn Db, hash: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-const API_TOKEN_COLS: &str = "id, user_id, name, created_at, expires_at, last_used_at";
+const API_TOKEN_COLS: &str = "id, user_id, name, created_at, expires_at, last_used_at, scopes";
 
 fn api_token_row(r: &Row) -> Result<ApiToken, StoreError> {
+    let scopes: String = r.get(6)?;
+    let names: Vec<&str> = scopes.split_whitespace().collect();
     Ok(ApiToken {
         id: r.get(0)?,
         user_id: UserId(r.get(1)?),
@@ -254,6 +256,7 @@ fn api_token_row(r: &Row) -> Result<ApiToken, StoreError> {
         created_at: time(r.get(3)?)?,
         expires_at: opt_time(r.get(4)?)?,
         last_used_at: opt_time(r.get(5)?)?,
+        scopes: portico_engine::Scopes::parse(&names).map_err(StoreError::Corrupt)?,
     })
 }
 
@@ -263,14 +266,15 @@ pub(crate) fn insert_api_token(
     audit: &AuditEntry,
 ) -> Result<ApiToken, StoreError> {
     let id: i64 = tx.value(
-        "INSERT INTO api_tokens (user_id, name, hash, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        "INSERT INTO api_tokens (user_id, name, hash, created_at, expires_at, scopes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
         args![
             t.user_id.0,
             &t.name,
             &t.hash,
             micros(t.created_at),
-            t.expires_at.map(micros)
+            t.expires_at.map(micros),
+            t.scopes.names().join(" ")
         ],
     )?;
     append_audit(tx, audit, None)?;

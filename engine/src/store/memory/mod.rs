@@ -574,6 +574,7 @@ impl UserStore for MemoryStore {
             created_at: t.created_at,
             expires_at: t.expires_at,
             last_used_at: None,
+            scopes: t.scopes,
         };
         d.api_tokens
             .insert(token.id, (token.clone(), t.hash.clone()));
