@@ -405,6 +405,12 @@ pub struct SsoArgs {
     /// taken away. Without it, mapped roles are only added.
     #[arg(long, env = "PORTICO_OIDC_AUTHORITATIVE")]
     pub oidc_authoritative: bool,
+    /// Link a provider identity to any existing account of the same `preferred_username`,
+    /// passwords and network admins included. Without it only accounts without a password
+    /// and without network admin rights are linked by name; a network admin allows the
+    /// others (`PATCH /api/v1/users/NAME {"sso_link": true}` or the users screen).
+    #[arg(long, env = "PORTICO_OIDC_LINK_BY_USERNAME")]
+    pub oidc_link_by_username: bool,
     /// Whether accounts may sign in with a password (`false` where single sign-on is the
     /// only way in; API tokens keep working, and `portico user` on the server still works).
     #[arg(
@@ -443,6 +449,7 @@ impl SsoArgs {
             roles: portico_engine::RoleMap {
                 rules: self.oidc_role_map.clone(),
                 authoritative: self.oidc_authoritative,
+                link_by_username: self.oidc_link_by_username,
             },
         }))
     }

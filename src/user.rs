@@ -78,6 +78,7 @@ pub fn run(command: UserCommand) -> Result<()> {
             UserPatch {
                 disabled: Some(true),
                 password: None,
+                sso_link: None,
             },
             "is disabled; their sessions and tokens ended",
         ),
@@ -87,6 +88,7 @@ pub fn run(command: UserCommand) -> Result<()> {
             UserPatch {
                 disabled: Some(false),
                 password: None,
+                sso_link: None,
             },
             "is enabled",
         ),
@@ -102,6 +104,7 @@ pub fn run(command: UserCommand) -> Result<()> {
                 UserPatch {
                     disabled: None,
                     password: Some(password),
+                    sso_link: None,
                 },
                 "has a new password; their sessions and tokens ended",
             )

@@ -238,7 +238,7 @@ impl Oidc {
         let id_token = token
             .id_token()
             .ok_or_else(|| (Failure::Invalid, "the provider sent no ID token".to_owned()))?;
-        match self.verify(&client, id_token, pending, now) {
+        let verified = match self.verify(&client, id_token, pending, now) {
             Err(ClaimsVerificationError::SignatureVerification(
                 SignatureVerificationError::NoMatchingKey,
             )) => {
@@ -251,7 +251,50 @@ impl Oidc {
             }
             other => other,
         }
-        .map_err(|e| (Failure::Invalid, format!("the ID token: {e}")))
+        .map_err(|e| (Failure::Invalid, format!("the ID token: {e}")))?;
+        // A conformant provider puts the profile in UserInfo, not in the ID token (OIDC
+        // Core 5.4): asked for what the ID token left out.
+        let wanting = verified.preferred_username.is_none()
+            || verified.name.is_none()
+            || verified.email.is_none()
+            || verified.groups.is_empty();
+        match (wanting, m.userinfo_endpoint()) {
+            (true, Some(url)) => {
+                let info = self
+                    .user_info(
+                        url.url().as_str(),
+                        openidconnect::OAuth2TokenResponse::access_token(&token).secret(),
+                    )
+                    .await
+                    .map_err(unavailable)?;
+                with_user_info(verified, &info, &self.config.groups_claim)
+            }
+            _ => Ok(verified),
+        }
+    }
+
+    /// The UserInfo endpoint's claims for an access token (JSON; a signed UserInfo is not
+    /// asked for at registration, so none comes).
+    async fn user_info(&self, url: &str, access_token: &str) -> Result<serde_json::Value, String> {
+        let r = self
+            .http
+            .get(url)
+            .bearer_auth(access_token)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| format!("UserInfo at {url}: {}", chain(&e)))?;
+        if !r.status().is_success() {
+            return Err(format!("UserInfo at {url} answered {}", r.status()));
+        }
+        let body = r
+            .bytes()
+            .await
+            .map_err(|e| format!("UserInfo at {url}: {e}"))?;
+        if body.len() > 64 * 1024 {
+            return Err(format!("UserInfo at {url} answered more than 64 KB"));
+        }
+        serde_json::from_slice(&body).map_err(|e| format!("UserInfo at {url} is not JSON: {e}"))
     }
 
     fn verify<A, B, C, D, E, F>(
@@ -288,6 +331,49 @@ impl Oidc {
     }
 }
 
+/// An identity completed from UserInfo: what the ID token left out is taken from it, once its
+/// `sub` is shown to be the ID token's (OIDC Core 5.3.2: otherwise it is someone else's).
+fn with_user_info(
+    mut who: ExternalIdentity,
+    info: &serde_json::Value,
+    groups_claim: &str,
+) -> Result<ExternalIdentity, (Failure, String)> {
+    if info.get("sub").and_then(serde_json::Value::as_str) != Some(who.subject.as_str()) {
+        return Err((
+            Failure::Invalid,
+            "UserInfo is about another subject than the ID token".to_owned(),
+        ));
+    }
+    let text = |k: &str| {
+        info.get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    who.preferred_username = who
+        .preferred_username
+        .or_else(|| text("preferred_username"));
+    who.name = who.name.or_else(|| text("name"));
+    who.email = who.email.or_else(|| text("email"));
+    if who.groups.is_empty() {
+        who.groups = claim_values(info.get(groups_claim));
+    }
+    Ok(who)
+}
+
+/// A claim's values: a list of strings, or one string.
+fn claim_values(v: Option<&serde_json::Value>) -> Vec<String> {
+    match v {
+        Some(serde_json::Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str())
+            .take(1000)
+            .map(str::to_owned)
+            .collect(),
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
 /// The values of claim `name` in a JWT's payload: a list of strings, or one string.
 fn groups_of(jwt: &str, name: &str) -> Vec<String> {
     let payload = jwt
@@ -299,16 +385,7 @@ fn groups_of(jwt: &str, name: &str) -> Vec<String> {
                 .ok()
         })
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
-    match payload.as_ref().and_then(|p| p.get(name)) {
-        Some(serde_json::Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str())
-            .take(1000)
-            .map(str::to_owned)
-            .collect(),
-        Some(serde_json::Value::String(s)) => vec![s.clone()],
-        _ => Vec::new(),
-    }
+    claim_values(payload.as_ref().and_then(|p| p.get(name)))
 }
 
 /// An error with its causes, for the log.
@@ -563,5 +640,40 @@ mod tests {
             format!("{PENDING}=garbage").parse().unwrap(),
         );
         assert!(read_pending(&h).is_none());
+    }
+}
+
+#[cfg(test)]
+mod user_info_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn bare() -> ExternalIdentity {
+        ExternalIdentity {
+            issuer: "https://sso.example".into(),
+            subject: "s-1".into(),
+            preferred_username: None,
+            name: None,
+            email: Some("an@example.vn".into()),
+            groups: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn user_info_fills_what_the_id_token_left_out_for_the_same_subject_only() {
+        let info = serde_json::json!({"sub": "s-1", "preferred_username": "le.van.an",
+            "name": "Lê Văn An", "email": "khac@example.vn", "groups": ["bien-tap"]});
+        let who = with_user_info(bare(), &info, "groups").unwrap();
+        assert_eq!(who.preferred_username.as_deref(), Some("le.van.an"));
+        assert_eq!(who.name.as_deref(), Some("Lê Văn An"));
+        assert_eq!(
+            who.email.as_deref(),
+            Some("an@example.vn"),
+            "the ID token's stays"
+        );
+        assert_eq!(who.groups, ["bien-tap"]);
+        let other = serde_json::json!({"sub": "s-2", "preferred_username": "admin"});
+        assert!(with_user_info(bare(), &other, "groups").is_err());
+        assert!(with_user_info(bare(), &serde_json::json!({}), "groups").is_err());
     }
 }

@@ -65,8 +65,9 @@ export async function startProvider({ port, redirectUri, postLogoutUri, clientId
       email: ['email'],
     },
     scopes: ['openid', 'profile', 'email'],
-    // The groups go into the ID token, where Portico reads them.
-    conformIdTokenClaims: false,
+    // The provider's default (conformIdTokenClaims): the ID token carries who signed in,
+    // and the profile (username, name, email, groups) comes from UserInfo, as OIDC Core 5.4
+    // says; Portico asks UserInfo for what the ID token leaves out.
     features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
     // A first-party application: no consent screen.
     async loadExistingGrant(ctx) {

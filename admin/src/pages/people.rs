@@ -209,6 +209,7 @@ async fn users_screen(
     let ctx = context! {
         me => me.view(),
         users => rows,
+        sso => admin.config.sso,
         done,
         error_form => error.as_ref().map(|e| e.0.clone()),
         error => error.map(|e| e.1),
@@ -242,8 +243,11 @@ pub(crate) async fn users_act(State(admin): State<Admin>, me: Me, body: Bytes) -
     let actor = me.actor.clone();
     let op_for = op.clone();
     let result = blocking(move || {
-        let patch =
-            |disabled: Option<bool>, password: Option<String>| UserPatch { disabled, password };
+        let patch = |disabled: Option<bool>, password: Option<String>| UserPatch {
+            disabled,
+            password,
+            sso_link: None,
+        };
         match op_for.as_str() {
             "user.create" => engine
                 .create_user(
@@ -264,6 +268,18 @@ pub(crate) async fn users_act(State(admin): State<Admin>, me: Me, body: Bytes) -
                 .map(|_| ()),
             "user.reset" => engine
                 .update_user(Some(&actor), &username, patch(None, Some(password)))
+                .map(|_| ()),
+            // The next single sign-on with this username may link to this account.
+            "user.sso_link" => engine
+                .update_user(
+                    Some(&actor),
+                    &username,
+                    UserPatch {
+                        disabled: None,
+                        password: None,
+                        sso_link: Some(true),
+                    },
+                )
                 .map(|_| ()),
             other => Err(EngineError::bad_input(
                 "op",

@@ -80,6 +80,11 @@ impl std::str::FromStr for RoleRule {
     }
 }
 
+/// How an account's single sign-on identity begins while a network admin has allowed it to
+/// be linked and nobody has signed in yet (then the username follows, as the identity is
+/// unique): no identity key (`issuer subject`, an issuer being a URL) ever begins so.
+pub const LINK_ALLOWED: &str = "link-allowed:";
+
 /// How directory groups become roles.
 #[derive(Debug, Clone, Default)]
 pub struct RoleMap {
@@ -88,6 +93,12 @@ pub struct RoleMap {
     /// away (and the network admin's rights with them). Otherwise mapped roles are only
     /// added, and roles given in Portico stay.
     pub authoritative: bool,
+    /// A provider identity is linked to an existing local account of the same
+    /// `preferred_username` whatever the account (`--oidc-link-by-username`). Off, only
+    /// accounts without a password and without network admin rights are linked by name;
+    /// others only after a network admin allowed it (OIDC Core 5.7: `preferred_username`
+    /// is not unique, and people often choose their own).
+    pub link_by_username: bool,
 }
 
 impl RoleMap {
@@ -162,7 +173,14 @@ impl Engine {
                         format!("the username '{wanted}' from the sign-in service is not one Portico accepts (2 to 64 of a-z, 0-9, '.', '_', '-')"),
                     )
                 })?;
-                self.account_for(username, &key, name.clone(), email.clone(), &refuse)?
+                self.account_for(
+                    username,
+                    map.link_by_username,
+                    &key,
+                    name.clone(),
+                    email.clone(),
+                    &refuse,
+                )?
             }
         };
         if rec.user.disabled {
@@ -214,6 +232,7 @@ impl Engine {
     fn account_for(
         &self,
         username: Username,
+        link_by_username: bool,
         key: &str,
         name: Option<String>,
         email: Option<String>,
@@ -238,7 +257,11 @@ impl Engine {
                 })
             };
         if let Some(rec) = self.store.user_by_name(username.as_str())? {
-            if rec.sso_subject.is_some() {
+            let allowed = rec
+                .sso_subject
+                .as_deref()
+                .is_some_and(|s| s.starts_with(LINK_ALLOWED));
+            if rec.sso_subject.is_some() && !allowed {
                 return Err(refuse(
                     Some(rec.user.id),
                     format!(
@@ -247,9 +270,25 @@ impl Engine {
                     ),
                 ));
             }
+            let by_name = rec.password_hash.is_empty() && !rec.user.network_admin;
+            if !(allowed || by_name || link_by_username) {
+                return Err(refuse(
+                    Some(rec.user.id),
+                    format!(
+                        "an account '{}' already exists in Portico; a network admin must allow it to be linked to the sign-in service (PATCH /api/v1/users/{} with {{\"sso_link\": true}}, or the users screen)",
+                        username.as_str(),
+                        username.as_str()
+                    ),
+                ));
+            }
             let why = format!(
-                "'{}' linked to the sign-in service at its first single sign-on",
-                username.as_str()
+                "'{}' linked to the sign-in service at its first single sign-on{}",
+                username.as_str(),
+                if allowed {
+                    ", as a network admin allowed"
+                } else {
+                    ""
+                }
             );
             return link(rec, "user.link", why);
         }

@@ -254,6 +254,7 @@ fn passwords_follow_rules_a_person_can_live_with_and_a_disabled_user_is_shut_out
     let patch = |disabled| crate::UserPatch {
         disabled: Some(disabled),
         password: None,
+        sso_link: None,
     };
     assert!(matches!(
         e.update_user(Some(&author), "lanhdao", patch(true)),
@@ -284,6 +285,7 @@ fn single_sign_on_creates_links_maps_roles_and_shuts_out_the_disabled() {
             "khac=khong-co:author".parse::<RoleRule>().unwrap(),
         ],
         authoritative: false,
+        link_by_username: false,
     };
     let who = |sub: &str, user: &str, groups: &[&str]| ExternalIdentity {
         issuer: "https://sso.laocai.gov.vn".into(),
@@ -328,11 +330,49 @@ fn single_sign_on_creates_links_maps_roles_and_shuts_out_the_disabled() {
         .unwrap();
     let me = e.authenticate(&t.token).unwrap();
     assert!(me.network_admin && me.roles.is_empty(), "{me:?}");
-    // A local account of the same name is linked once; another subject cannot take it.
+    // A local account with a password of the same name is not taken by whoever the provider
+    // lets choose that name (OIDC Core 5.7): a network admin allows the link first.
+    let err = e
+        .sign_in_with_provider(&who("s-2", "editor", &[]), &map, None)
+        .unwrap_err();
+    assert!(err.to_string().contains("must allow it"), "{err}");
+    // le.van.an became a network admin through the provider above.
+    let admin = e.actor_by_name("le.van.an").unwrap();
+    let patch = |allow| crate::UserPatch {
+        disabled: None,
+        password: None,
+        sso_link: Some(allow),
+    };
+    e.update_user(Some(&admin), "editor", patch(true)).unwrap();
     let t = e
         .sign_in_with_provider(&who("s-2", "editor", &[]), &map, None)
         .unwrap();
     assert_eq!(e.authenticate(&t.token).unwrap().username, "editor");
+    // The operator may link by name whatever the account (--oidc-link-by-username), but a
+    // network admin's account is never linked by name otherwise.
+    e.create_user_as_operator(
+        NewUserInput {
+            username: "quantri".into(),
+            password: "pw".into(),
+            display_name: None,
+            network_admin: true,
+        },
+        PasswordRule::DemoOnly,
+    )
+    .unwrap();
+    let err = e
+        .sign_in_with_provider(&who("s-9", "quantri", &[]), &map, None)
+        .unwrap_err();
+    assert!(err.to_string().contains("must allow it"), "{err}");
+    let by_name = RoleMap {
+        link_by_username: true,
+        ..map.clone()
+    };
+    let t = e
+        .sign_in_with_provider(&who("s-9", "quantri", &[]), &by_name, None)
+        .unwrap();
+    assert_eq!(e.authenticate(&t.token).unwrap().username, "quantri");
+    // Another subject cannot take a linked account.
     let err = e
         .sign_in_with_provider(&who("s-3", "editor", &[]), &map, None)
         .unwrap_err();
@@ -352,6 +392,7 @@ fn single_sign_on_creates_links_maps_roles_and_shuts_out_the_disabled() {
         crate::UserPatch {
             disabled: Some(true),
             password: None,
+            sso_link: None,
         },
     )
     .unwrap();

@@ -90,6 +90,10 @@ pub struct UserPatch {
     /// A new password (a reset): the user's sessions and tokens end.
     #[serde(default)]
     pub password: Option<String>,
+    /// Allow (true) the next single sign-on with this username to link the provider's
+    /// identity to this account; false forgets a link or an allowance.
+    #[serde(default)]
+    pub sso_link: Option<bool>,
 }
 
 /// A user with the roles they hold, for the network admins' list.
@@ -360,11 +364,40 @@ impl Engine {
             }
             None => None,
         };
+        if let Some(allow) = patch.sso_link {
+            let mut audit = self.audit(
+                actor,
+                if allow {
+                    "user.link_allowed"
+                } else {
+                    "user.unlink"
+                },
+            );
+            audit.comment = Some(format!("user '{}'", name.as_str()));
+            self.store.update_profile(
+                rec.user.id,
+                &crate::store::ProfileChange {
+                    sso_subject: Some(if allow {
+                        format!("{}{}", super::sso::LINK_ALLOWED, name.as_str())
+                    } else {
+                        String::new()
+                    }),
+                    ..Default::default()
+                },
+                &audit,
+            )?;
+            if password_hash.is_none() && patch.disabled.is_none() {
+                return self
+                    .store
+                    .user(rec.user.id)?
+                    .ok_or_else(|| EngineError::internal("the user vanished while being changed"));
+            }
+        }
         if password_hash.is_none() && patch.disabled.is_none() {
             return Err(EngineError::invalid(
                 InvalidKind::Required,
                 None,
-                "name 'disabled' or 'password' to change",
+                "name 'disabled', 'password' or 'sso_link' to change",
             ));
         }
         let action = match (patch.disabled, password_hash.is_some()) {

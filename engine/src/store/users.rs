@@ -30,6 +30,7 @@ pub struct UserRecord {
 /// value as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfileChange {
+    /// The identity to link; `Some("")` forgets the link.
     pub sso_subject: Option<String>,
     pub display_name: Option<String>,
     pub email: Option<String>,

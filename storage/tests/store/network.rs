@@ -184,6 +184,7 @@ fn single_sign_on_links_one_identity_to_one_account_and_maps_roles() {
         let map = RoleMap {
             rules: vec!["bien-tap=main:editor".parse::<RoleRule>().unwrap()],
             authoritative: true,
+            link_by_username: false,
         };
         let who = |sub: &str, user: &str, groups: &[&str]| ExternalIdentity {
             issuer: "https://sso.laocai.gov.vn".into(),

@@ -422,7 +422,7 @@ impl UserStore for MemoryStore {
         audit: &AuditEntry,
     ) -> StoreResult<()> {
         let mut d = self.lock();
-        if let Some(s) = &change.sso_subject {
+        if let Some(s) = change.sso_subject.as_ref().filter(|s| !s.is_empty()) {
             if d.sso
                 .iter()
                 .any(|(id, (x, _))| x.as_ref() == Some(s) && *id != user)
@@ -444,7 +444,7 @@ impl UserStore for MemoryStore {
         }
         let entry = d.sso.entry(user).or_default();
         if let Some(s) = &change.sso_subject {
-            entry.0 = Some(s.clone());
+            entry.0 = Some(s.clone()).filter(|s| !s.is_empty());
         }
         if let Some(e) = &change.email {
             entry.1 = Some(e.clone());
