@@ -86,8 +86,8 @@ pub(crate) fn update_profile(
 ) -> Result<(), StoreError> {
     let n = tx
         .execute(
-            "UPDATE users SET sso_subject = CASE WHEN ?2 IS NULL THEN sso_subject
-                                                 ELSE NULLIF(?2, '') END,
+            "UPDATE users SET sso_subject = CASE WHEN CAST(?2 AS TEXT) IS NULL THEN sso_subject
+                                                 ELSE NULLIF(CAST(?2 AS TEXT), '') END,
                           display_name = COALESCE(?3, display_name),
                           email = COALESCE(?4, email),
                           network_admin = COALESCE(?5, network_admin)
