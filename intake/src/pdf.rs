@@ -461,17 +461,7 @@ fn dimensions(file: &Path) -> Result<(u32, u32), PdfError> {
     if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") {
         // Scanners write the directory after the pixels: read it where the header points.
         let little = head.starts_with(b"II");
-        let at = head
-            .get(4..8)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map(|b| {
-                if little {
-                    u32::from_le_bytes(b)
-                } else {
-                    u32::from_be_bytes(b)
-                }
-            })
-            .unwrap_or(0);
+        let at = tiff_u32(little, head.get(4..8)).unwrap_or(0);
         // Every directory is a page Tesseract reads: the largest one counts, not the first.
         let mut f = std::fs::File::open(file).map_err(|e| PdfError::Io(e.to_string()))?;
         let (mut at, mut largest, mut seen) = (at, None::<(u32, u32)>, Vec::new());
@@ -528,16 +518,18 @@ fn tiff_directory(little: bool, head: &[u8]) -> Option<(u32, u32, u32)> {
     });
     let at = 2 + entries * 12;
     // A directory cut short (more than 500 entries, or the file ends) has no next.
-    let next = <[u8; 4]>::try_from(head.get(at..at + 4).unwrap_or(&[0; 4]))
-        .map(|b| {
-            if little {
-                u32::from_le_bytes(b)
-            } else {
-                u32::from_be_bytes(b)
-            }
-        })
-        .unwrap_or(0);
+    let next = tiff_u32(little, head.get(at..at + 4)).unwrap_or(0);
     Some((w, h, next))
+}
+
+/// A TIFF's 32-bit number in the file's byte order.
+fn tiff_u32(little: bool, bytes: Option<&[u8]>) -> Option<u32> {
+    let b = <[u8; 4]>::try_from(bytes?).ok()?;
+    Some(if little {
+        u32::from_le_bytes(b)
+    } else {
+        u32::from_be_bytes(b)
+    })
 }
 
 /// A TIFF image's width and height (tags 256 and 257 of the directory `head` starts at).
@@ -550,14 +542,7 @@ fn tiff_size(little: bool, head: &[u8]) -> Option<(u32, u32)> {
             u16::from_be_bytes(b)
         })
     };
-    let u32_at = |i: usize| {
-        let b = <[u8; 4]>::try_from(head.get(i..i + 4)?).ok()?;
-        Some(if little {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        })
-    };
+    let u32_at = |i: usize| tiff_u32(little, head.get(i..i + 4));
     let ifd = 0;
     let entries = usize::from(u16_at(ifd)?);
     let (mut w, mut h) = (None, None);

@@ -43,6 +43,20 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// `400` for a `next` with a line break or another control character: no browser sends one
+/// in a path, so it is a header-splitting attempt, not a place to go back to.
+fn split_next(admin: &Admin, next: &str) -> Option<Response> {
+    next.chars().any(char::is_control).then(|| {
+        message(
+            admin,
+            None,
+            StatusCode::BAD_REQUEST,
+            "error.invalid_request",
+            None,
+        )
+    })
+}
+
 fn login_page(
     admin: &Admin,
     status: StatusCode,
@@ -85,17 +99,8 @@ pub(crate) async fn form(
     headers: HeaderMap,
     Query(q): Query<Next>,
 ) -> Response {
-    if q.next
-        .as_deref()
-        .is_some_and(|n| n.chars().any(char::is_control))
-    {
-        return message(
-            &admin,
-            None,
-            StatusCode::BAD_REQUEST,
-            "error.invalid_request",
-            None,
-        );
+    if let Some(r) = split_next(&admin, q.next.as_deref().unwrap_or("")) {
+        return r;
     }
     let next = safe_next(q.next.as_deref());
     // Already signed in: straight on.
@@ -144,15 +149,8 @@ pub(crate) async fn sign_in(
         );
     }
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    // No browser sends a line break in a path: such a `next` is a header-splitting attempt.
-    if value_of(&form, "next").chars().any(char::is_control) {
-        return message(
-            &admin,
-            None,
-            StatusCode::BAD_REQUEST,
-            "error.invalid_request",
-            None,
-        );
+    if let Some(r) = split_next(&admin, value_of(&form, "next")) {
+        return r;
     }
     let next = safe_next(Some(value_of(&form, "next")));
     let username = value_of(&form, "username").trim().to_owned();

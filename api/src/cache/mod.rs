@@ -853,26 +853,24 @@ fn without_vary_on_encoding(headers: &mut HeaderMap) {
 /// Whether `Vary` lists `*` anywhere (in any of its lines): such an answer can never be
 /// reused (RFC 9111, 4.1).
 fn vary_star(headers: &HeaderMap) -> bool {
+    vary_names(headers).any(|n| n == "*")
+}
+
+/// The names `Vary` lists, over all its lines.
+fn vary_names(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(header::VARY)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|n| n.trim() == "*")
+        .map(str::trim)
 }
 
 /// Whether `Vary` names a header that carries who the client is (`Cookie`, `Authorization`):
 /// such an answer is somebody's own, never kept or handed to anyone else by a shared cache.
 fn vary_on_credentials(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::VARY)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|n| {
-            let n = n.trim();
-            n.eq_ignore_ascii_case("cookie") || n.eq_ignore_ascii_case("authorization")
-        })
+    vary_names(headers)
+        .any(|n| n.eq_ignore_ascii_case("cookie") || n.eq_ignore_ascii_case("authorization"))
 }
 
 /// Response headers caching is decided on (RFC 9111 and the policy's own checks).
