@@ -43,6 +43,7 @@ mod report;
 mod routes;
 mod scheduler;
 mod search_follower;
+mod secure_cookies;
 pub mod tls;
 mod webhooks;
 
@@ -320,6 +321,10 @@ pub async fn serve(
     .layer(axum::middleware::from_fn_with_state(
         metrics,
         metrics::track,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        Arc::<[std::net::IpAddr]>::from(trusted.clone()),
+        secure_cookies::mark,
     ));
     let result = listen::serve(
         listener,

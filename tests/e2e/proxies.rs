@@ -126,3 +126,35 @@ async fn metrics_are_not_for_the_public_through_the_edge() {
     let r = reqwest::get(format!("{edge}/_edge/metrics")).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_client_came_over_tls_as_a_trusted_edge_says() {
+    let cookie = |s: &Server, proto: Option<&'static str>| {
+        let url = format!("{}/admin/login", s.base);
+        async move {
+            let mut req = reqwest::Client::new().get(url);
+            if let Some(p) = proto {
+                req = req.header("x-forwarded-proto", p);
+            }
+            let r = req.send().await.unwrap();
+            r.headers()
+                .get_all("set-cookie")
+                .iter()
+                .map(|c| c.to_str().unwrap().to_owned())
+                .find(|c| c.starts_with("portico_login="))
+                .expect("the sign-in form's cookie")
+        }
+    };
+    // Behind a trusted edge: https as the edge says, plain http otherwise.
+    let behind = Server::start_with(portico_api::ApiConfig {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Default::default()
+    })
+    .await;
+    assert!(cookie(&behind, Some("https")).await.ends_with("; Secure"));
+    assert!(!cookie(&behind, Some("http")).await.contains("Secure"));
+    assert!(!cookie(&behind, None).await.contains("Secure"));
+    // A client's own word is not believed.
+    let alone = Server::start().await;
+    assert!(!cookie(&alone, Some("https")).await.contains("Secure"));
+}
