@@ -244,6 +244,13 @@ impl Outcome {
 }
 
 type Flight = Shared<BoxFuture<'static, Result<Landed, FetchError>>>;
+
+/// What an origin request began with: the stored answer it revalidates, if any, and the
+/// purge count at that moment.
+struct Asked<'a> {
+    previous: Option<&'a Entry>,
+    epoch: u64,
+}
 type TagIndex = Arc<Mutex<HashMap<String, HashSet<Arc<str>>>>>;
 
 /// The response cache.
@@ -253,6 +260,10 @@ pub struct HttpCache {
     vary: moka::sync::Cache<Arc<str>, Arc<[HeaderName]>>,
     tags: TagIndex,
     flights: Mutex<HashMap<Arc<str>, Flight>>,
+    /// Counts purges. An answer whose origin request began before a purge may predate what
+    /// the purge announced (a search that read the index just before it took an item in or
+    /// out): it is handed to its requests but not stored, whatever its tags.
+    purge_epoch: AtomicU64,
     config: CacheConfig,
     stats: Arc<CacheStats>,
 }
@@ -325,6 +336,7 @@ impl HttpCache {
             vary: moka::sync::Cache::builder().max_capacity(1_000_000).build(),
             tags,
             flights: Mutex::default(),
+            purge_epoch: AtomicU64::new(0),
             config,
             stats,
         })
@@ -343,6 +355,8 @@ impl HttpCache {
 
     /// Drops every response tagged with any of `tags`; returns how many went.
     pub fn purge<S: AsRef<str>>(&self, tags: &[S]) -> usize {
+        // First, so that a store racing this purge sees it (see `store`).
+        self.purge_epoch.fetch_add(1, Ordering::SeqCst);
         let mut keys = Vec::new();
         {
             let mut index = self.tags.lock().unwrap_or_else(|p| p.into_inner());
@@ -365,6 +379,7 @@ impl HttpCache {
 
     /// Drops everything (an edge that lost track of the purges it missed).
     pub fn flush(&self) {
+        self.purge_epoch.fetch_add(1, Ordering::SeqCst);
         self.entries.invalidate_all();
         self.entries.run_pending_tasks();
         self.tags.lock().unwrap_or_else(|p| p.into_inner()).clear();
@@ -630,6 +645,7 @@ impl HttpCache {
         let k = key.clone();
         // Spawned, so that the request finishes and is stored even if every client gave up.
         let task = tokio::spawn(async move {
+            let epoch = this.purge_epoch.load(Ordering::SeqCst);
             this.stats.origin_fetches.fetch_add(1, Ordering::Relaxed);
             let out = match fetch(req.clone()).await {
                 Ok(resp) => match read_whole(resp, this.config.max_entry_bytes).await {
@@ -639,8 +655,11 @@ impl HttpCache {
                         } else {
                             None
                         };
-                        let (entry, shared) =
-                            this.store(&k, &url, &req, resp, encoded, previous.as_deref());
+                        let asked = Asked {
+                            previous: previous.as_deref(),
+                            epoch,
+                        };
+                        let (entry, shared) = this.store(&k, &url, &req, resp, encoded, asked);
                         Ok(Landed::Entry(entry, shared))
                     }
                     Err(large) => Ok(Landed::Large(Arc::new(Mutex::new(Some(large))))),
@@ -663,8 +682,8 @@ impl HttpCache {
         (f, true)
     }
 
-    /// Turns the origin's answer into an entry, storing it when RFC 9111 allows; with the
-    /// key it was stored under, when it was.
+    /// Turns the origin's answer into an entry, storing it when RFC 9111 allows and no purge
+    /// came since `asked.epoch`; with the key it was stored under, when it was.
     fn store(
         &self,
         key: &Arc<str>,
@@ -672,8 +691,9 @@ impl HttpCache {
         req: &request::Parts,
         resp: Response<Bytes>,
         encoded: Option<encoding::Encoded>,
-        previous: Option<&Entry>,
+        asked: Asked<'_>,
     ) -> (Arc<Entry>, Option<Arc<str>>) {
+        let Asked { previous, epoch } = asked;
         let now = SystemTime::now();
         let (mut parts, body) = resp.into_parts();
         // Timings describe one computation, not the stored answer.
@@ -736,6 +756,12 @@ impl HttpCache {
             && !vary_on_credentials(&headers)
             && entry.len <= self.config.max_entry_bytes
             && (policy.time_to_live(now) > Duration::ZERO || entry.swr > Duration::ZERO);
+        let purged_meanwhile = || self.purge_epoch.load(Ordering::SeqCst) != epoch;
+        if storable && purged_meanwhile() {
+            // Asked before a purge: perhaps of the world before it. Its requests have it; the
+            // next one asks again.
+            return (entry, None);
+        }
         if storable {
             let names: Arc<[HeaderName]> = headers
                 .get_all(header::VARY)
@@ -764,6 +790,12 @@ impl HttpCache {
                 }
             }
             self.entries.insert(key.clone(), entry.clone());
+            // A purge that came between the check above and this insert may have found the
+            // tags but not yet the entry: it is dropped again, not kept past the purge.
+            if purged_meanwhile() {
+                self.entries.invalidate(&key);
+                return (entry, None);
+            }
             (entry, Some(key))
         } else {
             if previous.is_some() && !entry.status.is_server_error() {

@@ -918,3 +918,40 @@ fn only_public_addresses_without_credentials_are_shared() {
     h.insert(header::COOKIE, HeaderValue::from_static("_ga=1"));
     assert!(shared_request(&Method::GET, "/main/", &h));
 }
+
+#[tokio::test]
+async fn an_answer_asked_for_before_a_purge_is_not_kept_after_it() {
+    // A search reads the index just before an item leaves it, the purge for that item
+    // comes while the answer is on its way: the old answer must not outlive the purge.
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    o.set(
+        200,
+        &[("cache-control", FRESH), ("surrogate-key", "search")],
+        "vẫn còn văn bản đã thu hồi",
+    );
+    let f = o.fetch();
+    let asked = {
+        let (cache, f) = (cache.clone(), f.clone());
+        tokio::spawn(async move { cache.handle(get("/tim-kiem?q=x", &[]), &f).await })
+    };
+    // The origin takes 20 ms; the purge lands in the middle.
+    tokio::time::sleep(Duration::from_millis(8)).await;
+    cache.purge(&["search"]);
+    let r = asked.await.unwrap();
+    assert_eq!(
+        body(r).await,
+        "vẫn còn văn bản đã thu hồi",
+        "its own requester has it"
+    );
+    o.set(
+        200,
+        &[("cache-control", FRESH), ("surrogate-key", "search")],
+        "đã cập nhật",
+    );
+    let r = cache.handle(get("/tim-kiem?q=x", &[]), &f).await;
+    assert_eq!(xcache(&r), "MISS", "not kept past the purge");
+    assert_eq!(body(r).await, "đã cập nhật");
+    let r = cache.handle(get("/tim-kiem?q=x", &[]), &f).await;
+    assert_eq!(xcache(&r), "HIT", "an answer asked after the purge is kept");
+}
