@@ -403,8 +403,14 @@ pub struct SsoArgs {
     pub oidc_role_map: Vec<portico_engine::RoleRule>,
     /// The provider decides every role: at each sign-in, roles its groups do not grant are
     /// taken away. Without it, mapped roles are only added.
+    /// Also: API tokens of accounts that sign in only through the provider stop working once
+    /// the person has not signed in through it for `--oidc-max-absence` days.
     #[arg(long, env = "PORTICO_OIDC_AUTHORITATIVE")]
     pub oidc_authoritative: bool,
+    /// With `--oidc-authoritative`: the days an account that signs in only through the
+    /// provider may stay away before its API tokens are paused (signing in resumes them).
+    #[arg(long, env = "PORTICO_OIDC_MAX_ABSENCE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub oidc_max_absence: u32,
     /// Link a provider identity to any existing account of the same `preferred_username`,
     /// passwords and network admins included. Without it only accounts without a password
     /// and without network admin rights are linked by name; a network admin allows the
@@ -423,6 +429,13 @@ pub struct SsoArgs {
 }
 
 impl SsoArgs {
+    /// How long a provider-only account's tokens outlive its last sign-in, where the
+    /// provider is authoritative.
+    pub fn provider_absence(&self) -> Option<chrono::Duration> {
+        (self.oidc_issuer.is_some() && self.oidc_authoritative)
+            .then(|| chrono::Duration::days(i64::from(self.oidc_max_absence)))
+    }
+
     /// The single sign-on settings, when an issuer is given.
     pub fn config(
         &self,

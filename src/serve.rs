@@ -24,7 +24,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
         crate::store::remove_sqlite(&args.data)?;
         engine = open(&args.data)?;
     }
-    let engine = engine.with_password_sign_in(args.sso.password_sign_in);
+    let engine = engine
+        .with_password_sign_in(args.sso.password_sign_in)
+        .with_provider_absence(args.sso.provider_absence());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -80,9 +80,9 @@ pub use store::{
     count_statement, statements, AccountChange, AuditFilter, AuditRow, ChannelChange, EventLog,
     ItemListCursor, ItemListFilter, ItemRecord, ItemSort, ItemStore, ItemUpdate, ListCursor,
     ListFilter, ListOrder, MediaEvent, MediaStore, MemoryStore, NewApiTokenRecord, NewItemRecord,
-    NewRevision, NewSiteRecord, NewUserRecord, ParticipationStore, ProfileChange, RevisionColumns,
-    RevisionRecord, SiteStore, StateCount, Store, StoreError, StoreResult, TextEvent, UserRecord,
-    UserStore, WebhookStore,
+    NewRevision, NewSiteRecord, NewUserRecord, ParticipationStore, ProfileChange, ProviderStanding,
+    RevisionColumns, RevisionRecord, SiteStore, StateCount, Store, StoreError, StoreResult,
+    TextEvent, UserRecord, UserStore, WebhookStore,
 };
 pub use user::{ApiToken, User, Username};
 pub use webhook::{Delivery, DeliveryAttempt, NewWebhookRecord, Webhook, WebhookId};

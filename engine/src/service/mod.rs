@@ -78,6 +78,11 @@ pub struct Engine {
     /// Whether mail can be sent: without it nothing is queued, and questions need no
     /// confirmation.
     mail: bool,
+    /// Where the province's sign-in service decides who may work here: how long an account
+    /// that signs in only through it may stay away before its API tokens stop working (a
+    /// person removed from the directory can no longer sign in, so their absence is the
+    /// only sign of it that reaches us).
+    provider_absence: Option<chrono::Duration>,
 }
 
 impl Engine {
@@ -94,6 +99,16 @@ impl Engine {
             webhook_targets: crate::WebhookTargets::default(),
             password_sign_in: true,
             mail: false,
+            provider_absence: None,
+        }
+    }
+
+    /// The same engine refusing the API tokens of accounts that sign in only through the
+    /// provider once they have not for `absence` (`None`: tokens last until they expire).
+    pub fn with_provider_absence(self, absence: Option<chrono::Duration>) -> Engine {
+        Engine {
+            provider_absence: absence,
+            ..self
         }
     }
 

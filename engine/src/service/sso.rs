@@ -224,6 +224,7 @@ impl Engine {
             )?;
         }
         self.apply_roles(&user.username, user.id, &grants, map.authoritative)?;
+        self.store.mark_sso_seen(user.id, self.clock.now())?;
         self.issue_session(user.id, from, Some("single sign-on"))
     }
 

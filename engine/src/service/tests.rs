@@ -426,3 +426,61 @@ fn role_mappings_say_what_is_wrong() {
     let r: RoleRule = "a=b=main:approver".parse().unwrap();
     assert_eq!(r.group, "a=b");
 }
+
+#[test]
+fn where_the_provider_decides_tokens_of_its_accounts_pause_after_a_long_absence() {
+    use crate::{ExternalIdentity, NewApiTokenInput, RoleMap};
+    let clock = Arc::new(ManualClock::new(
+        chrono::Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap(),
+    ));
+    let e = network()
+        .with_clock(clock.clone())
+        .with_provider_absence(Some(chrono::Duration::days(30)));
+    let map = RoleMap {
+        rules: vec![],
+        authoritative: true,
+        link_by_username: false,
+    };
+    let who = ExternalIdentity {
+        issuer: "https://sso.laocai.gov.vn".into(),
+        subject: "s-9".into(),
+        preferred_username: Some("tram.nguyen".into()),
+        ..ExternalIdentity::default()
+    };
+    let token_of = |actor: &Actor| {
+        e.create_api_token(
+            actor,
+            NewApiTokenInput {
+                name: "tích hợp".into(),
+                expires_at: None,
+                scopes: None,
+            },
+        )
+        .unwrap()
+        .token
+    };
+    let session = e.sign_in_with_provider(&who, &map, None).unwrap();
+    let from_provider = token_of(&e.authenticate(&session.token).unwrap());
+    // An account with a password of its own is not the provider's to end.
+    let local = token_of(&e.actor_by_name("editor").unwrap());
+    clock.advance(chrono::Duration::days(30));
+    assert!(
+        e.authenticate(&from_provider).is_ok(),
+        "30 days away is allowed"
+    );
+    clock.advance(chrono::Duration::days(1));
+    let err = e.authenticate(&from_provider).unwrap_err();
+    assert!(
+        matches!(&err, EngineError::Unauthenticated(m) if m.contains("sign in there once")),
+        "{err}"
+    );
+    assert!(e.authenticate(&local).is_ok());
+    // Back in the directory and signed in again: the token works again.
+    e.sign_in_with_provider(&who, &map, None).unwrap();
+    assert!(e.authenticate(&from_provider).is_ok());
+    // Without the setting a token lasts until it expires.
+    clock.advance(chrono::Duration::days(200));
+    assert!(e.authenticate(&from_provider).is_err());
+    let lax = e.with_provider_absence(None);
+    assert!(lax.authenticate(&from_provider).is_ok());
+}

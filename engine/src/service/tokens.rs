@@ -148,9 +148,46 @@ impl Engine {
         let Some(token) = self.store.api_token_by_hash(&token_hash(secret), now)? else {
             return Ok(None);
         };
+        self.check_provider_absence(token.user_id, now)?;
         if token.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
             self.store.touch_api_token(token.id, now)?;
         }
         Ok(Some((token.user_id, token.scopes)))
+    }
+
+    /// Refuses the token of an account that signs in only through an authoritative provider
+    /// and has not for longer than the operator allows: removed from the directory, a
+    /// person can no longer sign in, but a token would otherwise outlive them by a year.
+    /// Signing in through the provider again brings the tokens back.
+    fn check_provider_absence(
+        &self,
+        user: crate::UserId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), EngineError> {
+        let Some(absence) = self.provider_absence else {
+            return Ok(());
+        };
+        let Some(standing) = self.store.provider_standing(user)? else {
+            return Ok(());
+        };
+        let linked = standing
+            .sso_subject
+            .as_deref()
+            .is_some_and(|s| !s.starts_with(super::sso::LINK_ALLOWED));
+        if !linked || standing.has_password {
+            return Ok(());
+        }
+        // Never seen (linked before sign-ins were noted): as good as absent, until the person
+        // signs in once.
+        if standing
+            .sso_seen_at
+            .is_some_and(|seen| now - seen <= absence)
+        {
+            return Ok(());
+        }
+        Err(EngineError::Unauthenticated(format!(
+            "this account signs in through the province's sign-in service and has not for more than {} days, so its API tokens are paused; sign in there once to use them again",
+            absence.num_days()
+        )))
     }
 }

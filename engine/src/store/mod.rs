@@ -25,7 +25,8 @@ pub use memory::MemoryStore;
 pub use participation::ParticipationStore;
 pub use sites::{ChannelChange, NewSiteRecord, SiteStore};
 pub use users::{
-    AccountChange, NewApiTokenRecord, NewUserRecord, ProfileChange, UserRecord, UserStore,
+    AccountChange, NewApiTokenRecord, NewUserRecord, ProfileChange, ProviderStanding, UserRecord,
+    UserStore,
 };
 pub use webhooks::WebhookStore;
 

@@ -37,6 +37,18 @@ pub struct ProfileChange {
     pub network_admin: Option<bool>,
 }
 
+/// How an account stands with the province's sign-in service, for deciding whether its API
+/// tokens still work where the provider is authoritative.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderStanding {
+    /// The identity the account is linked to (or a network admin's leave to link it).
+    pub sso_subject: Option<String>,
+    /// Whether the account can also sign in with a password of its own.
+    pub has_password: bool,
+    /// When the person last signed in through the provider.
+    pub sso_seen_at: Option<DateTime<Utc>>,
+}
+
 /// An API token to store.
 #[derive(Debug, Clone)]
 pub struct NewApiTokenRecord {
@@ -76,6 +88,10 @@ pub trait UserStore {
         change: &ProfileChange,
         audit: &AuditEntry,
     ) -> StoreResult<()>;
+    /// Notes that the user signed in through the provider at `at`.
+    fn mark_sso_seen(&self, user: UserId, at: DateTime<Utc>) -> StoreResult<()>;
+    /// How the account stands with the provider; `None` if there is no such user.
+    fn provider_standing(&self, user: UserId) -> StoreResult<Option<ProviderStanding>>;
     /// A user by id.
     fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// Every user.

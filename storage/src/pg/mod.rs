@@ -43,6 +43,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/010_participation.sql")),
     (11, include_str!("migrations/011_file_texts.sql")),
     (12, include_str!("migrations/012_api_token_scopes.sql")),
+    (13, include_str!("migrations/013_sso_seen.sql")),
 ];
 
 /// Why the PostgreSQL store could not be opened.

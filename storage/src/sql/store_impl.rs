@@ -14,9 +14,9 @@ macro_rules! impl_store {
                 ItemRecord, ItemStore, ItemUpdate, ListCursor, ListFilter, Media, MediaEvent,
                 MediaFile, MediaFilter, MediaId, MediaStore, MediaUse, NewApiTokenRecord, NewEvent,
                 NewItemRecord, NewMediaRecord, NewSiteRecord, NewUserRecord, NewWebhookRecord,
-                ProfileChange, RevisionNo, RevisionRecord, Role, Site, SiteId, SiteStore, State,
-                StateCount, StoreResult, User, UserId, UserRecord, UserStore, Webhook, WebhookId,
-                WebhookStore,
+                ProfileChange, ProviderStanding, RevisionNo, RevisionRecord, Role, Site, SiteId,
+                SiteStore, State, StateCount, StoreResult, User, UserId, UserRecord, UserStore,
+                Webhook, WebhookId, WebhookStore,
             };
             use $crate::sql::{check, items, log, media, participation, sites, users, webhooks};
 
@@ -102,6 +102,12 @@ macro_rules! impl_store {
                     audit: &AuditEntry,
                 ) -> StoreResult<()> {
                     self.write(|tx| users::update_profile(tx, user, change, audit))
+                }
+                fn mark_sso_seen(&self, user: UserId, at: DateTime<Utc>) -> StoreResult<()> {
+                    self.write(|tx| users::mark_sso_seen(tx, user, at))
+                }
+                fn provider_standing(&self, user: UserId) -> StoreResult<Option<ProviderStanding>> {
+                    self.read(|c| users::provider_standing(c, user))
                 }
                 fn user(&self, id: UserId) -> StoreResult<Option<User>> {
                     self.read(|c| users::user(c, id))

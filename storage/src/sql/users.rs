@@ -6,7 +6,7 @@ use super::{args, duplicate, Db, Row};
 use chrono::{DateTime, Utc};
 use portico_engine::{
     AccountChange, ApiToken, AuditEntry, NewApiTokenRecord, NewEvent, NewUserRecord, ProfileChange,
-    Role, SiteId, StoreError, User, UserId, UserRecord,
+    ProviderStanding, Role, SiteId, StoreError, User, UserId, UserRecord,
 };
 
 const USER_COLS: &str =
@@ -109,6 +109,37 @@ pub(crate) fn update_profile(
         return Err(StoreError::NotFound(format!("user {user}")));
     }
     append_audit(tx, audit, None)
+}
+
+pub(crate) fn mark_sso_seen(
+    tx: &dyn Db,
+    user: UserId,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE users SET sso_seen_at = ?2 WHERE id = ?1",
+        args![user.0, micros(at)],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn provider_standing(
+    c: &dyn Db,
+    user: UserId,
+) -> Result<Option<ProviderStanding>, StoreError> {
+    c.opt_row(
+        "SELECT sso_subject, password_hash, sso_seen_at FROM users WHERE id = ?1",
+        args![user.0],
+    )?
+    .map(|r| {
+        let hash: String = r.get(1)?;
+        Ok(ProviderStanding {
+            sso_subject: r.get(0)?,
+            has_password: !hash.is_empty(),
+            sso_seen_at: opt_time(r.get(2)?)?,
+        })
+    })
+    .transpose()
 }
 
 pub(crate) fn user(c: &dyn Db, id: UserId) -> Result<Option<User>, StoreError> {

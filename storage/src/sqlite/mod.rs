@@ -90,6 +90,7 @@ fn migrations() -> rusqlite_migration::Migrations<'static> {
         rusqlite_migration::M::up(include_str!("migrations/016_participation.sql")),
         rusqlite_migration::M::up(include_str!("migrations/017_file_texts.sql")),
         rusqlite_migration::M::up(include_str!("migrations/018_api_token_scopes.sql")),
+        rusqlite_migration::M::up(include_str!("migrations/019_sso_seen.sql")),
     ])
 }
 

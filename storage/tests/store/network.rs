@@ -219,5 +219,23 @@ fn single_sign_on_links_one_identity_to_one_account_and_maps_roles() {
         assert!(e
             .sign_in_with_provider(&who("s-2", "le.van.an", &[]), &map, None)
             .is_err());
+        // The sign-in is noted, for pausing the tokens of someone long gone.
+        let standing = e.store().provider_standing(me.user_id).unwrap().unwrap();
+        assert_eq!(
+            standing.sso_subject.as_deref(),
+            Some("https://sso.laocai.gov.vn s-1")
+        );
+        assert!(!standing.has_password);
+        let seen = standing.sso_seen_at.unwrap();
+        assert!((e.now() - seen).num_seconds().abs() < 5, "{seen}");
+        let local = e
+            .store()
+            .provider_standing(f.approver.user_id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (local.sso_subject, local.has_password, local.sso_seen_at),
+            (None, true, None)
+        );
     });
 }

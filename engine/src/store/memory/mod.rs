@@ -9,8 +9,8 @@ use super::{
     AccountChange, AuditFilter, AuditRow, ChannelChange, EventLog, ItemListFilter, ItemRecord,
     ItemSort, ItemStore, ItemUpdate, ListCursor, ListFilter, ListOrder, MediaEvent, MediaStore,
     NewApiTokenRecord, NewItemRecord, NewRevision, NewSiteRecord, NewUserRecord, ProfileChange,
-    RevisionColumns, RevisionRecord, SiteStore, StateCount, StoreError, StoreResult, TextEvent,
-    UserRecord, UserStore, WebhookStore,
+    ProviderStanding, RevisionColumns, RevisionRecord, SiteStore, StateCount, StoreError,
+    StoreResult, TextEvent, UserRecord, UserStore, WebhookStore,
 };
 use crate::event::{AuditEntry, Event, EventKind, NewEvent};
 use crate::ids::{ChannelId, ItemId, RevisionNo, SiteId, UserId};
@@ -45,6 +45,8 @@ struct Data {
     users: Vec<(User, String)>,
     /// Single sign-on identity and email by user.
     sso: HashMap<UserId, (Option<String>, Option<String>)>,
+    /// When each user last signed in through the provider.
+    sso_seen: HashMap<UserId, DateTime<Utc>>,
     roles: Vec<(UserId, SiteId, Role)>,
     tokens: HashMap<String, (UserId, DateTime<Utc>)>,
     /// API tokens with their hashes.
@@ -451,6 +453,23 @@ impl UserStore for MemoryStore {
         }
         d.audit(audit, None);
         Ok(())
+    }
+
+    fn mark_sso_seen(&self, user: UserId, at: DateTime<Utc>) -> StoreResult<()> {
+        self.lock().sso_seen.insert(user, at);
+        Ok(())
+    }
+
+    fn provider_standing(&self, user: UserId) -> StoreResult<Option<ProviderStanding>> {
+        let d = self.lock();
+        Ok(d.users
+            .iter()
+            .find(|(u, _)| u.id == user)
+            .map(|(_, h)| ProviderStanding {
+                sso_subject: d.sso.get(&user).and_then(|(s, _)| s.clone()),
+                has_password: !h.is_empty(),
+                sso_seen_at: d.sso_seen.get(&user).copied(),
+            }))
     }
 
     fn user(&self, id: UserId) -> StoreResult<Option<User>> {
