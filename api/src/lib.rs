@@ -85,6 +85,10 @@ pub struct ApiConfig {
     pub cache: Option<cache::CacheConfig>,
     /// How often the cache purger looks for new events.
     pub purge_interval: Duration,
+    /// How long the purger waits for the search index to take an event in before it purges
+    /// anyway (a stuck index must not stop every page from changing). Search answers made
+    /// meanwhile are served but kept by no cache (`progress::IndexView`).
+    pub search_grace: Duration,
     /// The bearer token edges present to follow `/_portico/invalidations`; the stream is off
     /// without one.
     pub edge_token: Option<String>,
@@ -123,6 +127,7 @@ impl Default for ApiConfig {
             media: media::MediaConfig::default(),
             cache: Some(cache::CacheConfig::default()),
             purge_interval: Duration::from_millis(100),
+            search_grace: Duration::from_secs(2),
             edge_token: None,
             trusted_proxies: Vec::new(),
             connections: listen::ConnLimits::default(),
@@ -275,6 +280,7 @@ pub async fn serve(
         response_cache.clone(),
         progress.clone(),
         config.purge_interval,
+        config.search_grace,
         stop_tx.subscribe(),
     ));
     let (engine_for_cache, progress_for_cache) = (engine.clone(), progress.clone());

@@ -57,7 +57,42 @@ impl Default for Progress {
     }
 }
 
+/// What the search index had taken in when a search began: whether its answer may be kept
+/// by a cache depends on the purges sent by the time it is done.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IndexView {
+    indexed: i64,
+}
+
+impl IndexView {
+    /// Marks `resp` `no-store` when the purger has already gone past events this search's
+    /// index had not taken in (it does, after a grace period, when the index is slow): the
+    /// purges for them were sent, so a cache keeping this answer would keep what they
+    /// removed (a withdrawn document) with nothing left to remove it. Such answers are
+    /// served, just not kept, until the index catches up.
+    pub(crate) fn seal(
+        self,
+        progress: &Progress,
+        mut resp: axum::response::Response,
+    ) -> axum::response::Response {
+        if self.indexed < progress.purged() {
+            resp.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+        }
+        resp
+    }
+}
+
 impl Progress {
+    /// Taken before a search reads the index (see [`IndexView::seal`]).
+    pub(crate) fn index_view(&self) -> IndexView {
+        IndexView {
+            indexed: self.indexed(),
+        }
+    }
+
     /// The last event in the log, as last seen.
     pub fn head(&self) -> i64 {
         self.head.load(Ordering::Acquire)

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-const TOKEN: &str = "the-edge-token-of-this-test";
+pub(crate) const TOKEN: &str = "the-edge-token-of-this-test";
 
 struct Got {
     status: StatusCode,
@@ -277,7 +277,7 @@ pub(crate) async fn start_edge_with(
 
 /// Waits until the edge has followed each origin's invalidations up to its log's head
 /// (`/_edge/status` says how far).
-async fn edge_caught_up(http: &reqwest::Client, edge: &str, origins: &[&Server]) {
+pub(crate) async fn edge_caught_up(http: &reqwest::Client, edge: &str, origins: &[&Server]) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let status: serde_json::Value = http

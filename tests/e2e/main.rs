@@ -39,4 +39,5 @@ mod search;
 mod snapshots;
 mod tls;
 mod webhooks;
+mod withdrawal;
 mod workflow;

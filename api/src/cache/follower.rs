@@ -4,7 +4,8 @@
 //!
 //! It purges an event only once the search index has taken it in (or after a grace period,
 //! should the index be stuck), so that a search answer cached right after a purge already
-//! shows the change.
+//! shows the change. Search answers made while it has gone past the index are not kept by any
+//! cache (`progress::IndexView`): nothing would purge them later.
 
 use super::purge_tags;
 use super::HttpCache;
@@ -15,17 +16,16 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// How long an event waits for the search index before it is purged anyway.
-const SEARCH_GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
-
 /// Runs until `stop`; the cache starts empty, so it starts at the log's head.
 pub(crate) async fn run(
     engine: Engine,
     cache: Option<Arc<HttpCache>>,
     progress: Arc<Progress>,
     every: Duration,
+    search_grace: Duration,
     stop: watch::Receiver<bool>,
 ) {
+    let grace = chrono::TimeDelta::from_std(search_grace).unwrap_or(chrono::TimeDelta::MAX);
     let mut task = Loop::new("cache purger", stop);
     let mut cursor = loop {
         let e = engine.clone();
@@ -49,7 +49,7 @@ pub(crate) async fn run(
             let indexed = progress.indexed();
             let now = chrono::Utc::now();
             for ev in events {
-                if ev.seq > indexed && now - ev.at < SEARCH_GRACE {
+                if ev.seq > indexed && now - ev.at < grace {
                     break;
                 }
                 let tags = purge_tags(&ev);

@@ -168,6 +168,7 @@ pub(crate) async fn search(
     };
     let index = st.search.clone();
     let engine = st.engine.clone();
+    let view = st.progress.index_view();
     let (results, tags) = super::off_thread(move || {
         let tags = search_tags(&engine, &req.filters.sites)?;
         Ok::<_, ApiError>((index.search(&req).map_err(search_error)?, tags))
@@ -190,7 +191,10 @@ pub(crate) async fn search(
     } else {
         PUBLIC_CACHE_CONTROL
     };
-    Ok(public_json(&headers, &body, None, tags, cache))
+    Ok(view.seal(
+        &st.progress,
+        public_json(&headers, &body, None, tags, cache),
+    ))
 }
 
 pub(crate) async fn suggest(
@@ -203,6 +207,7 @@ pub(crate) async fn suggest(
     let limit = super::limit_param(p.get("limit").map(String::as_str), 8)?;
     let index = st.search.clone();
     let engine = st.engine.clone();
+    let view = st.progress.index_view();
     let (hits, tags) = super::off_thread(move || {
         let tags = search_tags(&engine, &filters.sites)?;
         Ok::<_, ApiError>((
@@ -216,11 +221,14 @@ pub(crate) async fn suggest(
         .into_iter()
         .map(|h| json!({"title": h.title, "site": h.site, "kind": h.kind, "slug": h.slug, "number": h.number}))
         .collect();
-    Ok(public_json(
-        &headers,
-        &json!({"suggestions": list}),
-        None,
-        tags,
-        PUBLIC_CACHE_CONTROL,
+    Ok(view.seal(
+        &st.progress,
+        public_json(
+            &headers,
+            &json!({"suggestions": list}),
+            None,
+            tags,
+            PUBLIC_CACHE_CONTROL,
+        ),
     ))
 }

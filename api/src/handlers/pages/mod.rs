@@ -754,7 +754,8 @@ pub(crate) async fn search_page(
     let routed = hosted.is_some();
     let index = st.search.clone();
     let dress = Dress::of(&site, &hosted);
-    render(&st, &headers, dress, move |engine| {
+    let view = st.progress.index_view();
+    let resp = render(&st, &headers, dress, move |engine| {
         let site = engine.site_named(&site)?;
         let ctx = site_context(engine, &site, routed)?;
         let prefix = context::prefix(&site, routed);
@@ -860,7 +861,8 @@ pub(crate) async fn search_page(
             last_modified: None,
         })
     })
-    .await
+    .await;
+    view.seal(&st.progress, resp)
 }
 
 /// A theme's stylesheet or image: `/static/{theme}/{file}`.
