@@ -104,6 +104,10 @@ pub(crate) struct Entry {
     /// `must-revalidate`, `proxy-revalidate` or `s-maxage`: never served stale, not even
     /// when the origin fails (RFC 9111, 4.2.4 and 5.2.2).
     no_stale: bool,
+    /// Worth compressing, but kept as it came until asked for again (see `compress_later`).
+    compress_later: bool,
+    /// Whether a compression of this entry is under way, so a burst of hits starts one.
+    compressing: std::sync::atomic::AtomicBool,
 }
 
 /// Bytes an entry holds besides its key, body, fields and tags: the entry itself, the store's
@@ -250,6 +254,8 @@ type Flight = Shared<BoxFuture<'static, Result<Landed, FetchError>>>;
 struct Asked<'a> {
     previous: Option<&'a Entry>,
     epoch: u64,
+    /// Worth compressing, left for when it is asked for again.
+    compress_later: bool,
 }
 type TagIndex = Arc<Mutex<HashMap<String, HashSet<Arc<str>>>>>;
 
@@ -480,6 +486,7 @@ impl HttpCache {
                 }
             };
         }
+        let stored_under = key.clone();
         let (entry, outcome) = match cached {
             // The common case without the policy's general check (which copies the headers):
             // the key already matched `Vary`.
@@ -552,7 +559,50 @@ impl HttpCache {
                 }
             }
         };
+        if outcome == Outcome::Hit && entry.compress_later && coding != Coding::Identity {
+            self.compress_later(stored_under, &entry);
+        }
         respond(&req.headers, &entry, outcome, head, now, coding)
+    }
+
+    /// Compresses an entry left uncompressed (`compress_when_asked_again`) now that it was
+    /// asked for again, and puts the compressed entry in its place if it is still the one
+    /// stored: a purge or a newer answer meanwhile wins. This request is answered as stored.
+    fn compress_later(self: &Arc<Self>, key: Arc<str>, entry: &Arc<Entry>) {
+        if entry.compressing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (this, entry) = (self.clone(), entry.clone());
+        tokio::spawn(async move {
+            let Some(encoded) = encoding::encode_off_thread(entry.body.clone()).await else {
+                return;
+            };
+            let compressed = Arc::new(Entry {
+                status: entry.status,
+                fields: entry.fields.clone(),
+                body: Bytes::new(),
+                encoded: Some(encoded),
+                len: entry.len,
+                tags: entry.tags.clone(),
+                extensions: entry.extensions.clone(),
+                response_time: entry.response_time,
+                age_at_response: entry.age_at_response,
+                swr: entry.swr,
+                sie: entry.sie,
+                lifetime: entry.lifetime,
+                no_stale: entry.no_stale,
+                compress_later: false,
+                compressing: std::sync::atomic::AtomicBool::new(false),
+            });
+            this.entries
+                .entry(key)
+                .and_compute_with(|current| match current {
+                    Some(c) if Arc::ptr_eq(c.value(), &entry) => {
+                        moka::ops::compute::Op::Put(compressed)
+                    }
+                    _ => moka::ops::compute::Op::Nop,
+                });
+        });
     }
 
     /// Whether a request that waited on another's origin request may have its answer: only
@@ -650,7 +700,9 @@ impl HttpCache {
             let out = match fetch(req.clone()).await {
                 Ok(resp) => match read_whole(resp, this.config.max_entry_bytes).await {
                     Ok(resp) => {
-                        let encoded = if encoding::worth(resp.headers(), resp.body().len()) {
+                        let worth = encoding::worth(resp.headers(), resp.body().len());
+                        let later = worth && compress_when_asked_again(&req);
+                        let encoded = if worth && !later {
                             encoding::encode_off_thread(resp.body().clone()).await
                         } else {
                             None
@@ -658,6 +710,7 @@ impl HttpCache {
                         let asked = Asked {
                             previous: previous.as_deref(),
                             epoch,
+                            compress_later: later,
                         };
                         let (entry, shared) = this.store(&k, &url, &req, resp, encoded, asked);
                         Ok(Landed::Entry(entry, shared))
@@ -693,7 +746,11 @@ impl HttpCache {
         encoded: Option<encoding::Encoded>,
         asked: Asked<'_>,
     ) -> (Arc<Entry>, Option<Arc<str>>) {
-        let Asked { previous, epoch } = asked;
+        let Asked {
+            previous,
+            epoch,
+            compress_later,
+        } = asked;
         let now = SystemTime::now();
         let (mut parts, body) = resp.into_parts();
         // Timings describe one computation, not the stored answer.
@@ -738,6 +795,7 @@ impl HttpCache {
         };
         let (body, encoded, len) = stored;
         let mut entry = entry_from(&policy, status, &headers, body);
+        entry.compress_later = compress_later && encoded.is_none();
         entry.encoded = encoded;
         entry.len = len;
         entry.extensions = parts.extensions;
@@ -1064,7 +1122,17 @@ fn entry_from(policy: &CachePolicy, status: StatusCode, headers: &HeaderMap, bod
         encoded: None,
         tags,
         extensions: axum::http::Extensions::new(),
+        compress_later: false,
+        compressing: std::sync::atomic::AtomicBool::new(false),
     }
+}
+
+/// Whether an answer is compressed only once it is asked for a second time: answers to an
+/// address with a query (a search, a filtered list) are mostly asked for once, and
+/// compressing each of them twice (br and gzip) was a fifth of a search's time. Pages and
+/// feeds, asked for again and again, are compressed as they are stored.
+fn compress_when_asked_again(req: &request::Parts) -> bool {
+    req.uri.query().is_some_and(|q| !q.is_empty())
 }
 
 /// The URL part of the key: host, path and query (the method is folded: `HEAD` is answered

@@ -955,3 +955,53 @@ async fn an_answer_asked_for_before_a_purge_is_not_kept_after_it() {
     let r = cache.handle(get("/tim-kiem?q=x", &[]), &f).await;
     assert_eq!(xcache(&r), "HIT", "an answer asked after the purge is kept");
 }
+
+#[tokio::test]
+async fn an_answer_to_a_query_is_compressed_once_it_is_asked_for_again() {
+    let cache = HttpCache::new(CacheConfig::default());
+    let o = Origin::default();
+    let answer: &'static str = Box::leak(
+        "{\"hits\":[{\"title\":\"Quyết định về đất đai\"}]}"
+            .repeat(60)
+            .into_boxed_str(),
+    );
+    o.set(
+        200,
+        &[
+            ("cache-control", FRESH),
+            ("content-type", "application/json"),
+        ],
+        answer,
+    );
+    let f = o.fetch();
+    let br = [("accept-encoding", "br, gzip")];
+    // Asked once: stored as it came, and sent so (most searches are never asked again).
+    let first = cache.handle(get("/tim?q=dat+dai", &br), &f).await;
+    assert!(first.headers().get(header::CONTENT_ENCODING).is_none());
+    // Asked again: answered from the store as it is, and compressed behind it.
+    let second = cache.handle(get("/tim?q=dat+dai", &br), &f).await;
+    assert_eq!(second.headers()["x-cache"], "HIT");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let third = loop {
+        let r = cache.handle(get("/tim?q=dat+dai", &br), &f).await;
+        if r.headers().get(header::CONTENT_ENCODING).is_some() {
+            break r;
+        }
+        assert!(std::time::Instant::now() < deadline, "never compressed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    assert_eq!(third.headers()[header::CONTENT_ENCODING], "br");
+    let body = axum::body::to_bytes(third.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    assert!(
+        body.len() * 5 < answer.len(),
+        "{} of {}",
+        body.len(),
+        answer.len()
+    );
+    assert_eq!(o.calls(), 1, "one origin request for all of them");
+    // A page without a query is compressed as it is stored.
+    let page = cache.handle(get("/trang", &br), &f).await;
+    assert_eq!(page.headers()[header::CONTENT_ENCODING], "br");
+}

@@ -118,8 +118,8 @@ fn search_tags(engine: &portico_engine::Engine, sites: &[String]) -> Result<Tags
         tags.add(Dependency::Network);
         return Ok(tags);
     }
-    for s in engine.sites()?.iter().filter(|s| sites.contains(&s.slug)) {
-        tags.list_of(s.id);
+    for id in engine.site_ids_of(sites)? {
+        tags.list_of(id);
     }
     Ok(tags)
 }
@@ -171,6 +171,10 @@ pub(crate) async fn search(
     let view = st.progress.index_view();
     let (results, tags) = super::off_thread(move || {
         let tags = search_tags(&engine, &req.filters.sites)?;
+        let mut req = req;
+        if engine.is_whole_network(&req.filters.sites)? {
+            req.filters.sites.clear();
+        }
         Ok::<_, ApiError>((index.search(&req).map_err(search_error)?, tags))
     })
     .await
@@ -210,6 +214,10 @@ pub(crate) async fn suggest(
     let view = st.progress.index_view();
     let (hits, tags) = super::off_thread(move || {
         let tags = search_tags(&engine, &filters.sites)?;
+        let mut filters = filters;
+        if engine.is_whole_network(&filters.sites)? {
+            filters.sites.clear();
+        }
         Ok::<_, ApiError>((
             index.suggest(&q, &filters, limit).map_err(search_error)?,
             tags,

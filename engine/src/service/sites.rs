@@ -295,6 +295,24 @@ impl Engine {
         Ok(self.catalog()?.sites.clone())
     }
 
+    /// Whether `slugs` (distinct) name every portal of the network: a search filtered to
+    /// them is a search of everything, and the index then needs no filter (building one of
+    /// 92 terms cost a tenth of every search's time).
+    pub fn is_whole_network(&self, slugs: &[String]) -> Result<bool, EngineError> {
+        Ok(!slugs.is_empty() && slugs.len() == self.catalog()?.sites.len())
+    }
+
+    /// The ids of the portals named in `slugs`, in the network's order.
+    pub fn site_ids_of(&self, slugs: &[String]) -> Result<Vec<crate::SiteId>, EngineError> {
+        Ok(self
+            .catalog()?
+            .sites
+            .iter()
+            .filter(|s| slugs.contains(&s.slug))
+            .map(|s| s.id)
+            .collect())
+    }
+
     /// The slug and name of each portal directly under `site`, in the network's order: a
     /// home page's links, without copying every site's settings on every request.
     pub fn child_sites(&self, site: &Site) -> Result<Vec<(String, String)>, EngineError> {

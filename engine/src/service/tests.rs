@@ -484,3 +484,17 @@ fn where_the_provider_decides_tokens_of_its_accounts_pause_after_a_long_absence(
     let lax = e.with_provider_absence(None);
     assert!(lax.authenticate(&from_provider).is_ok());
 }
+
+#[test]
+fn a_search_of_every_portal_is_known_as_the_whole_network() {
+    let e = network();
+    let all: Vec<String> = e.sites().unwrap().into_iter().map(|s| s.slug).collect();
+    assert!(e.is_whole_network(&all).unwrap());
+    assert!(!e.is_whole_network(&all[..all.len() - 1]).unwrap());
+    assert!(
+        !e.is_whole_network(&[]).unwrap(),
+        "no filter is not a filter of all"
+    );
+    let ids = e.site_ids_of(&all[..1]).unwrap();
+    assert_eq!(ids, vec![e.sites().unwrap()[0].id]);
+}

@@ -798,7 +798,11 @@ pub(crate) async fn search_page(
             per_page: 10,
             facets: true,
         };
-        let results = match index.search(&req) {
+        let whole = engine.is_whole_network(&req.filters.sites)?;
+        let results = match index.search(&SearchRequest {
+            filters: Filters { sites: if whole { Vec::new() } else { req.filters.sites.clone() }, content: req.filters.content.clone() },
+            ..req.clone()
+        }) {
             Ok(r) => r,
             Err(portico_search::SearchError::Invalid { message, .. }) => {
                 return Ok(Page::Ok { site: Some((site.slug.clone(), site.theme.clone())), template: "search.html", ctx: context::merge(base_ctx, json!({"error": message})), tags, last_modified: None });
