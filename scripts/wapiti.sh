@@ -32,7 +32,8 @@ SERVER=$!
 mkdir -p "$DATA/echo"
 python3 -m http.server "$ECHO_PORT" --bind 127.0.0.1 --directory "$DATA/echo" >/dev/null 2>&1 &
 ECHO=$!
-trap 'kill $SERVER $ECHO 2>/dev/null; wait $SERVER $ECHO 2>/dev/null; rm -rf "$DATA"' EXIT
+# The scan's verdict is the script's: the echo server, ended here by SIGTERM, must not make it 143.
+trap 'rc=$?; kill $SERVER $ECHO 2>/dev/null; wait $SERVER $ECHO 2>/dev/null || true; rm -rf "$DATA"; exit $rc' EXIT
 BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 600); do
   curl -sf "$BASE/readyz" >/dev/null 2>&1 && break
