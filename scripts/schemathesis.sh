@@ -7,20 +7,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VERSION=4.32.5
+. scripts/lib.sh
 VENV=target/tools/schemathesis
-if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$VERSION"; then
-  python3 -m venv "$VENV" || {
-    echo "python3 with venv is needed for schemathesis (Debian: apt-get install python3-venv)" >&2
-    exit 1
-  }
-  "$VENV/bin/pip" install -q "schemathesis==$VERSION"
-fi
+pip_tool schemathesis schemathesis 4.32.5 schemathesis
 
 BIN=${PORTICO_BIN:-target/debug/portico}
 [ -x "$BIN" ] || cargo build --locked -q --bin portico
 DATA=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 TOKEN_EDGE=schemathesis-edge-token-0123
 "$BIN" serve --demo --demo-size small --data "$DATA" --listen "127.0.0.1:$PORT" \
   --edge-token "$TOKEN_EDGE" >"$DATA/server.log" 2>&1 &

@@ -10,20 +10,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VERSION=3.2.3
+. scripts/lib.sh
 VENV=target/tools/wapiti
-if ! "$VENV/bin/wapiti" --version 2>/dev/null | grep -q "$VERSION"; then
-  python3 -m venv "$VENV" || {
-    echo "python3 with venv is needed for wapiti (Debian: apt-get install python3-venv)" >&2
-    exit 1
-  }
-  "$VENV/bin/pip" install -q "wapiti3==$VERSION"
-fi
+pip_tool wapiti wapiti3 3.2.3 wapiti
 
 BIN=${PORTICO_BIN:-target/debug/portico}
 [ -x "$BIN" ] || cargo build --locked -q --bin portico
 DATA=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 ECHO_PORT=$(free_port)
 "$BIN" serve --demo --demo-size small --data "$DATA/node" --listen "127.0.0.1:$PORT" \
