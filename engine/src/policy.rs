@@ -80,6 +80,9 @@ impl Scopes {
 
     /// Scopes from their names; an unknown name is an error naming it.
     pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Scopes, String> {
+        if names.len() > 3 {
+            return Err("at most three scopes, each once: read, write, admin".to_owned());
+        }
         let mut s = Scopes {
             write: false,
             admin: false,
@@ -383,6 +386,10 @@ mod tests {
         let mut a = actor(&[Role::SiteAdmin]);
         a.network_admin = true;
         a.scopes = Scopes::parse(&["read"]).unwrap();
+        assert!(
+            Scopes::parse(&["read", "write", "admin", "read"]).is_err(),
+            "the API description allows three at most"
+        );
         assert!(authorize(&a, (SiteId(1), "main"), Permission::ViewSite).is_ok());
         let no = authorize(&a, (SiteId(1), "main"), Permission::CreateItem).unwrap_err();
         assert!(no.0.contains("only read"), "{no}");
