@@ -2,7 +2,8 @@
 # Browser tests: the accessibility audit of the portal pages (axe-core, every WCAG 2.0/2.1 A
 # and AA rule, at desktop and phone widths, plus a keyboard check) and the editors' interface
 # (the workflow clicked through by three users, and every admin screen through axe) and single
-# sign-on against a real OpenID provider (scripts/a11y/sso.mjs), in
+# sign-on against a real OpenID provider (scripts/a11y/sso.mjs) and signing in over TLS through
+# the edge (scripts/a11y/tls.mjs), in
 # headless Chromium against the demo network served by the debug build. Installs Chromium and Node.js from Debian's packages
 # when they are missing (as root), and the audit's two npm packages from package-lock.json.
 set -euo pipefail
@@ -47,4 +48,7 @@ node scripts/a11y/admin.mjs "http://127.0.0.1:$PORT" ${PORTICO_SHOTS:-} || statu
 # Single sign-on against a real OpenID provider (npm's oidc-provider, started by the script
 # in its own process), with its own Portico.
 node scripts/a11y/sso.mjs target/debug/portico ${PORTICO_SHOTS:-} 2>&1 | grep -v 'oidc-provider \(WARNING\|NOTICE\)' || status=1
+# Signing in over TLS through the edge: __Host- cookies as Chromium enforces them, many
+# users at once, a planted bare cookie not read (its own node, edge and certificate).
+node scripts/a11y/tls.mjs target/debug/portico || status=1
 exit $status

@@ -1,7 +1,9 @@
 //! The session cookie and the CSRF tokens.
 //!
 //! The cookie holds the engine's login token (the same kind the JSON API uses as a bearer
-//! token), `HttpOnly` and `SameSite=Lax`, scoped to `/admin`. A form's CSRF token is derived
+//! token), `HttpOnly` and `SameSite=Lax`, scoped to `/admin` (over TLS the node's cookie layer,
+//! `api/src/secure_cookies.rs`, makes it `__Host-portico_session` with `Path=/`, and hands it
+//! back here under the plain name). A form's CSRF token is derived
 //! from the session token, so it needs no storage and is worthless without the cookie it
 //! belongs to; before sign-in, the form carries a random value that must match a short-lived
 //! cookie (double submit), so nobody can sign a visitor in under another account.

@@ -286,7 +286,7 @@ pub async fn serve(
     let (engine_for_cache, progress_for_cache) = (engine.clone(), progress.clone());
     let stopping = progress.clone();
     let (conn_limits, trusted) = (config.connections.clone(), config.trusted_proxies.clone());
-    let secure_cookies = config
+    let https_public = config
         .public_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
@@ -297,7 +297,7 @@ pub async fn serve(
         Arc::new(handlers::auth::AdminGate(state.clone())),
         state.themes.clone(),
         portico_admin::AdminConfig {
-            secure_cookies,
+            secure_cookies: https_public,
             themes: state.themes.names(),
             sso: state.oidc.is_some(),
             sso_origin: state.oidc.as_ref().and_then(|o| o.origin()),
@@ -329,7 +329,10 @@ pub async fn serve(
         metrics::track,
     ))
     .layer(axum::middleware::from_fn_with_state(
-        Arc::<[std::net::IpAddr]>::from(trusted.clone()),
+        secure_cookies::Policy {
+            trusted: Arc::<[std::net::IpAddr]>::from(trusted.clone()),
+            always: https_public,
+        },
         secure_cookies::mark,
     ));
     let result = listen::serve(

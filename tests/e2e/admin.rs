@@ -11,6 +11,8 @@ struct Browser {
     http: reqwest::Client,
     base: String,
     cookies: Vec<(String, String)>,
+    /// Sent with every request as a trusted edge in front of a TLS client would send it.
+    forwarded_https: bool,
 }
 
 struct Page {
@@ -44,6 +46,7 @@ impl Browser {
                 .unwrap(),
             base: s.base.clone(),
             cookies: Vec::new(),
+            forwarded_https: false,
         }
     }
 
@@ -70,6 +73,9 @@ impl Browser {
             .http
             .request(method.parse().unwrap(), format!("{}{path}", self.base))
             .header("cookie", cookie);
+        if self.forwarded_https {
+            req = req.header("x-forwarded-proto", "https");
+        }
         if let Some(f) = form {
             req = req.form(f);
         }
@@ -110,6 +116,77 @@ impl Browser {
     async fn csrf(&mut self) -> String {
         self.get("/admin/").await.hidden("csrf")
     }
+}
+
+/// Over TLS (here: behind a trusted edge that says so) every cookie of ours is a `__Host-`
+/// cookie, which only this host can set and only over TLS; a bare `portico_session` planted
+/// by a sibling host or a plain-http answer is not read, even when it holds a valid session.
+#[tokio::test]
+async fn over_tls_the_session_is_a_host_cookie_and_a_planted_one_is_not_read() {
+    let s = Server::start_with(portico_api::ApiConfig {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Default::default()
+    })
+    .await;
+    let mut b = Browser::new(&s);
+    b.forwarded_https = true;
+    let form = b.get("/admin/login").await;
+    let login = form.headers[SET_COOKIE].to_str().unwrap();
+    assert!(login.starts_with("__Host-portico_login="), "{login}");
+    let signed = b.sign_in("author", PASSWORD).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    let session = signed
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("__Host-portico_session="))
+        .expect("the session as a __Host- cookie");
+    let attrs: Vec<&str> = session.split(';').map(str::trim).skip(1).collect();
+    assert!(
+        attrs.contains(&"Path=/") && attrs.contains(&"Secure"),
+        "{session}"
+    );
+    assert!(
+        attrs.contains(&"HttpOnly") && attrs.contains(&"SameSite=Lax"),
+        "{session}"
+    );
+    assert!(
+        !session.to_ascii_lowercase().contains("domain="),
+        "{session}"
+    );
+    assert!(b
+        .cookies
+        .iter()
+        .all(|(k, _)| k.starts_with("__Host-portico_")));
+    let desk = b.get("/admin/").await;
+    assert_eq!(desk.status, StatusCode::OK);
+    assert!(desk.body.contains("<strong>author</strong>"));
+    // Forms work with the prefixed session (the CSRF token is the session's).
+    let csrf = desk.hidden("csrf");
+    let out = b.post("/admin/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(
+        b.cookies.iter().all(|(k, _)| k != "__Host-portico_session"),
+        "signing out clears the prefixed cookie: {:?}",
+        out.headers
+    );
+
+    // A valid session planted under the bare name is not read over TLS...
+    let token = s.login("admin").await;
+    let mut victim = Browser::new(&s);
+    victim.forwarded_https = true;
+    victim
+        .cookies
+        .push(("portico_session".into(), token.clone()));
+    let r = victim.get("/admin/").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "not signed in as admin");
+    assert!(r.location().starts_with("/admin/login"));
+    // ...while over plain http, where no prefixed cookie can exist, the same cookie is the
+    // session (so the refusal above is the prefix rule, not a bad token).
+    let mut plain = Browser::new(&s);
+    plain.cookies.push(("portico_session".into(), token));
+    assert_eq!(plain.get("/admin/").await.status, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -141,7 +141,7 @@ async fn cookies_are_secure_when_the_client_came_over_tls_as_a_trusted_edge_says
                 .get_all("set-cookie")
                 .iter()
                 .map(|c| c.to_str().unwrap().to_owned())
-                .find(|c| c.starts_with("portico_login="))
+                .find(|c| c.contains("portico_login="))
                 .expect("the sign-in form's cookie")
         }
     };
@@ -151,8 +151,10 @@ async fn cookies_are_secure_when_the_client_came_over_tls_as_a_trusted_edge_says
         ..Default::default()
     })
     .await;
-    assert!(cookie(&behind, Some("https")).await.ends_with("; Secure"));
-    assert!(!cookie(&behind, Some("http")).await.contains("Secure"));
+    let tls = cookie(&behind, Some("https")).await;
+    assert!(tls.starts_with("__Host-portico_login=") && tls.ends_with("; Secure"));
+    let plain = cookie(&behind, Some("http")).await;
+    assert!(plain.starts_with("portico_login=") && !plain.contains("Secure"));
     assert!(!cookie(&behind, None).await.contains("Secure"));
     // A client's own word is not believed.
     let alone = Server::start().await;
