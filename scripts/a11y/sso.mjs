@@ -9,7 +9,8 @@
 // - an ID token that was tampered with, or is for another client, names another issuer,
 //   carries another nonce or has expired, is refused, and nobody is signed in;
 // - after the provider rotates its signing key, sign-in works (the keys are fetched again);
-// - the sign-in page passes axe at 1280 and 360 px.
+// - the sign-in page, and the users screen with its "link to sign-on" buttons, pass axe at
+//   1280 and 360 px.
 // Starts its own provider and its own `portico serve --demo --demo-size small`.
 // Usage: node sso.mjs PORTICO_BINARY [SHOTS_DIR]
 import { axeSource, checks, launch } from './harness.mjs';
@@ -212,6 +213,27 @@ await check('the sign-in page with single sign-on passes axe (WCAG 2.1 AA) at 12
     if (shots) {
       fs.mkdirSync(shots, { recursive: true });
       await page.screenshot({ path: path.join(shots, `sso-login-${width}.png`), fullPage: true });
+    }
+    await context.close();
+    assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.help}`), []);
+  }
+});
+
+await check('the users screen with single sign-on (its link buttons) passes axe at 1280 and 360 px', async () => {
+  for (const width of [1280, 360]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${base}/admin/login`);
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', 'demo');
+    await Promise.all([page.waitForURL(`${base}/admin/`), page.click('form[action="/admin/login"] button[type=submit]')]);
+    await page.goto(`${base}/admin/users`);
+    assert.ok(await page.locator('button[value="user.sso_link"]').count() > 0, 'the link buttons are shown');
+    await page.addScriptTag({ content: axe });
+    const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
+    if (shots) {
+      fs.mkdirSync(shots, { recursive: true });
+      await page.screenshot({ path: path.join(shots, `sso-users-${width}.png`), fullPage: true });
     }
     await context.close();
     assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.help}`), []);
