@@ -11,6 +11,7 @@
 
 pub mod analyzer;
 mod document;
+mod facets;
 pub mod follower;
 mod index;
 mod query;

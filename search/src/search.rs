@@ -1,13 +1,12 @@
 //! Runs a query: ranked (or dated) hits with highlighted snippets, the total, and facet
 //! counts for every filter.
 
+use crate::facets::Facets;
 use crate::index::SearchIndex;
 use crate::query::{self, Filters};
 use crate::SearchError;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::AggregationCollector;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
@@ -85,22 +84,8 @@ pub struct SearchResults {
     pub facets: BTreeMap<String, Vec<FacetCount>>,
 }
 
-const FACETS: [&str; 8] = [
-    "site", "kind", "doc_type", "issuer", "field", "status", "level", "year",
-];
 /// Deepest result reachable by paging.
 pub const MAX_DEPTH: usize = 10_000;
-
-fn facet_request() -> Aggregations {
-    let mut req = serde_json::Map::new();
-    for f in FACETS {
-        req.insert(
-            f.to_owned(),
-            serde_json::json!({"terms": {"field": f, "size": 50}}),
-        );
-    }
-    serde_json::from_value(serde_json::Value::Object(req)).unwrap_or_default()
-}
 
 /// How much of a hit's text its snippet is looked for in.
 const SNIPPET_SOURCE_BYTES: usize = 6_000;
@@ -153,9 +138,7 @@ impl SearchIndex {
         let searcher = self.searcher();
         let top = TopDocs::with_limit(per_page).and_offset(offset);
         let now = chrono::Utc::now().timestamp_micros();
-        let aggs = req
-            .facets
-            .then(|| AggregationCollector::from_aggs(facet_request(), Default::default()));
+        let aggs = req.facets.then_some(Facets);
         let (docs, total, facets): (Vec<(f32, DocAddress)>, usize, _) = match req.sort {
             Sort::Relevance => {
                 let tweaked = top.tweak_score(move |segment: &SegmentReader| {
@@ -250,7 +233,7 @@ impl SearchIndex {
             page,
             per_page,
             hits,
-            facets: facets.map(facet_counts).unwrap_or_default(),
+            facets: facets.unwrap_or_default(),
         })
     }
 
@@ -278,37 +261,6 @@ impl SearchIndex {
             })
             .collect()
     }
-}
-
-fn facet_counts(
-    results: tantivy::aggregation::agg_result::AggregationResults,
-) -> BTreeMap<String, Vec<FacetCount>> {
-    let json = serde_json::to_value(&results).unwrap_or_default();
-    let mut out = BTreeMap::new();
-    for f in FACETS {
-        let buckets = json
-            .get(f)
-            .and_then(|v| v.get("buckets"))
-            .and_then(|b| b.as_array())
-            .cloned()
-            .unwrap_or_default();
-        let counts = buckets
-            .iter()
-            .filter_map(|b| {
-                let value = match &b["key"] {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Number(n) => n.as_f64().map(|x| format!("{x:.0}"))?,
-                    _ => return None,
-                };
-                Some(FacetCount {
-                    value,
-                    count: b["doc_count"].as_u64()?,
-                })
-            })
-            .collect();
-        out.insert(f.to_owned(), counts);
-    }
-    out
 }
 
 fn escape(s: &str) -> String {

@@ -328,6 +328,74 @@ fn facets_count_what_matched() {
     );
 }
 
+/// Counts from several segments add up, the most frequent value comes first, equal counts
+/// in the values' order, and a value no hit has is not listed.
+#[test]
+fn facets_add_up_across_segments() {
+    let index = SearchIndex::in_memory().unwrap();
+    let mut id = 0;
+    for (round, issuers) in [
+        &["UBND tỉnh Lào Cai", "Sở Tài chính"][..],
+        &["UBND tỉnh Lào Cai", "Sở Xây dựng", "UBND tỉnh Lào Cai"][..],
+        &["Sở Tài chính"][..],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let docs: Vec<IndexDoc> = issuers
+            .iter()
+            .map(|issuer| {
+                id += 1;
+                let mut d = doc(
+                    &format!("vb-{id}"),
+                    "main",
+                    "document",
+                    "Quyết định về quy hoạch",
+                    "Nội dung quy hoạch",
+                    &format!("{id}/QĐ-UBND"),
+                    "Quyết định",
+                    issuer,
+                    2020 + u64::try_from(id % 2).unwrap(),
+                    at(2024, 1, 1),
+                );
+                d.id = id;
+                d
+            })
+            .collect();
+        // One commit a round: a segment each.
+        index
+            .apply(&docs, &[], i64::try_from(round).unwrap() + 1)
+            .unwrap();
+    }
+    index.apply(&[], &[], 10).unwrap();
+    assert!(
+        index.searcher().segment_readers().len() >= 2,
+        "the test needs several segments"
+    );
+    let r = run(&index, "quy hoach", Filters::default());
+    assert_eq!(r.total, 6);
+    let issuers: Vec<(&str, u64)> = r.facets["issuer"]
+        .iter()
+        .map(|f| (f.value.as_str(), f.count))
+        .collect();
+    assert_eq!(
+        issuers,
+        [
+            ("UBND tỉnh Lào Cai", 3),
+            ("Sở Tài chính", 2),
+            ("Sở Xây dựng", 1)
+        ]
+    );
+    let years: Vec<(&str, u64)> = r.facets["year"]
+        .iter()
+        .map(|f| (f.value.as_str(), f.count))
+        .collect();
+    assert_eq!(years, [("2020", 3), ("2021", 3)]);
+    let narrowed = run(&index, "quy hoach", content(&[("issuer", "Sở Xây dựng")]));
+    assert_eq!(narrowed.facets["issuer"].len(), 1);
+    assert_eq!(narrowed.facets["site"][0].count, 1);
+}
+
 #[test]
 fn snippets_highlight_the_original_spelling() {
     let index = network();
