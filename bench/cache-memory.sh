@@ -27,12 +27,14 @@ kill $SEED; wait $SEED 2>/dev/null || true
 cat >"$DATA/queries.lua" <<'LUA'
 local words = {"quyet", "dinh", "ke", "hoach", "thong", "bao", "cong", "van", "tin", "tuc",
   "su", "kien", "chi", "dao", "nong", "thon", "moi", "giao", "duc", "y", "te", "dat", "dai"}
-local n = 0
+local m = 0
 request = function()
-  n = n + 1
+  -- Each query twice in a row: an answer to a query is kept from its second asking on.
+  m = m + 1
+  local n = math.floor((m + 1) / 2)
   local a = words[(n % #words) + 1]
   local b = words[((n * 7) % #words) + 1]
-  -- A page number makes every query distinct: each answer is a new cache entry.
+  -- A page number makes every query distinct: each answer (asked twice) is a new cache entry.
   local path = "/api/v1/public/search?site=main&q=" .. a .. "+" .. b ..
     "&per_page=10&page=" .. ((math.floor(n / #words) % 200) + 1) .. "&facets=" ..
     ((n % 2 == 0) and "true" or "false") .. "&sort=" .. ((n % 3 == 0) and "date" or "relevance") ..

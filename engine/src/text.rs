@@ -41,6 +41,63 @@ pub fn nfc_json(v: &mut serde_json::Value) {
 
 /// Lower-cases and removes every diacritic: `Quyết Định` → `quyet dinh`, `Ð`/`Đ`/`đ` → `d`.
 pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    fold_into(&mut out, s);
+    out
+}
+
+/// `fold`, appended to `out`: the search's tokenizer folds every syllable of every hit's text
+/// for its snippet into one reused buffer, with no allocation per syllable.
+pub fn fold_into(out: &mut String, s: &str) {
+    let table = folded_letters();
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        // Vietnamese letters, precomposed: one lookup. The rest: decomposed, marks dropped.
+        let code = u32::from(c);
+        let known = code
+            .checked_sub(LETTERS_FROM)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| table.get(i))
+            .copied()
+            .filter(|b| *b != 0);
+        match known {
+            Some(b) => out.push(char::from(b)),
+            None => fold_slowly(out, c),
+        }
+    }
+}
+
+/// The first character of the table of letters that fold to one ASCII letter: from Latin-1's
+/// letters to the end of Latin Extended Additional, where every Vietnamese letter is.
+const LETTERS_FROM: u32 = 0xc0;
+const LETTERS_TO: u32 = 0x1eff;
+
+/// For each character from `LETTERS_FROM` to `LETTERS_TO`: the ASCII letter it folds to, or
+/// 0 when it folds to something else (or nothing). Made once from the slow way.
+fn folded_letters() -> &'static [u8] {
+    static TABLE: std::sync::OnceLock<Box<[u8]>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (LETTERS_FROM..=LETTERS_TO)
+            .map(|code| {
+                let Some(c) = char::from_u32(code) else {
+                    return 0;
+                };
+                let mut s = String::new();
+                fold_slowly(&mut s, c);
+                match s.as_bytes() {
+                    [b] if b.is_ascii_alphanumeric() => *b,
+                    _ => 0,
+                }
+            })
+            .collect()
+    })
+}
+
+/// One character folded by decomposing it: its marks dropped, `đ` → `d`, lower case.
+fn fold_slowly(out: &mut String, c: char) {
     fn push(out: &mut String, c: char) {
         if is_combining_mark(c) {
             return;
@@ -50,18 +107,7 @@ pub fn fold(s: &str) -> String {
             _ => out.extend(c.to_lowercase()),
         }
     }
-    let mut out = String::with_capacity(s.len());
-    // Character by character: the marks are dropped, so their canonical order (what a whole-
-    // string NFD would fix) does not matter, and ASCII, most of any text, skips decomposition.
-    // Search folds every hit's text for its snippet, so this is on the query path.
-    for c in s.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else {
-            unicode_normalization::char::decompose_canonical(c, |d| push(&mut out, d));
-        }
-    }
-    out
+    unicode_normalization::char::decompose_canonical(c, |d| push(out, d));
 }
 
 /// Makes a URL slug: folded, ASCII letters and digits, words joined by `-`, at most

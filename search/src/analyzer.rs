@@ -170,7 +170,14 @@ impl TokenStream for VietnameseStream<'_> {
             let syllable = &self.text[from..to];
             let text = match self.mode {
                 Mode::Exact => exact_term(syllable),
-                Mode::Folded => folded_term(syllable),
+                // Into the token's own buffer: snippets fold every syllable of every hit's
+                // text, and a new string each was a good part of their time.
+                Mode::Folded => {
+                    self.place(from, to);
+                    self.token.text.clear();
+                    portico_engine::text::fold_into(&mut self.token.text, syllable);
+                    return true;
+                }
                 Mode::Bigram => {
                     let folded = folded_term(syllable);
                     let prev = self.previous.replace((from, folded.clone()));
@@ -199,11 +206,16 @@ impl TokenStream for VietnameseStream<'_> {
 
 impl VietnameseStream<'_> {
     fn fill(&mut self, from: usize, to: usize, text: String) {
+        self.place(from, to);
+        self.token.text = text;
+    }
+
+    /// The next token's offsets and position; its text is the caller's to write.
+    fn place(&mut self, from: usize, to: usize) {
         self.token.offset_from = from;
         self.token.offset_to = to;
         self.token.position = self.position;
         self.token.position_length = 1;
-        self.token.text = text;
         self.position += 1;
     }
 }

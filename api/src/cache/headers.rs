@@ -79,7 +79,7 @@ pub(crate) fn list_tags(
 /// A public JSON answer with validators, honouring `If-None-Match` and `If-Modified-Since`.
 pub(crate) fn public_json(
     request: &HeaderMap,
-    body: &serde_json::Value,
+    body: &impl serde::Serialize,
     last_modified: Option<DateTime<Utc>>,
     tags: Tags,
     cache_control: &'static str,

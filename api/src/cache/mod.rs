@@ -8,6 +8,7 @@
 //! index for purges, coalescing of concurrent misses into one origin request, and the two
 //! grace periods (`stale-while-revalidate`, `stale-if-error`).
 
+mod admission;
 pub(crate) mod conditional;
 mod encoding;
 mod fields;
@@ -104,10 +105,6 @@ pub(crate) struct Entry {
     /// `must-revalidate`, `proxy-revalidate` or `s-maxage`: never served stale, not even
     /// when the origin fails (RFC 9111, 4.2.4 and 5.2.2).
     no_stale: bool,
-    /// Worth compressing, but kept as it came until asked for again (see `compress_later`).
-    compress_later: bool,
-    /// Whether a compression of this entry is under way, so a burst of hits starts one.
-    compressing: std::sync::atomic::AtomicBool,
 }
 
 /// Bytes an entry holds besides its key, body, fields and tags: the entry itself, the store's
@@ -254,8 +251,8 @@ type Flight = Shared<BoxFuture<'static, Result<Landed, FetchError>>>;
 struct Asked<'a> {
     previous: Option<&'a Entry>,
     epoch: u64,
-    /// Worth compressing, left for when it is asked for again.
-    compress_later: bool,
+    /// Whether it may be kept now (`admission`): otherwise it is only handed to whoever asked.
+    admit: bool,
 }
 type TagIndex = Arc<Mutex<HashMap<String, HashSet<Arc<str>>>>>;
 
@@ -270,6 +267,8 @@ pub struct HttpCache {
     /// the purge announced (a search that read the index just before it took an item in or
     /// out): it is handed to its requests but not stored, whatever its tags.
     purge_epoch: AtomicU64,
+    /// Answers to queries asked for once so far.
+    doorkeeper: admission::Doorkeeper,
     config: CacheConfig,
     stats: Arc<CacheStats>,
 }
@@ -343,6 +342,7 @@ impl HttpCache {
             tags,
             flights: Mutex::default(),
             purge_epoch: AtomicU64::new(0),
+            doorkeeper: admission::Doorkeeper::new(),
             config,
             stats,
         })
@@ -486,7 +486,6 @@ impl HttpCache {
                 }
             };
         }
-        let stored_under = key.clone();
         let (entry, outcome) = match cached {
             // The common case without the policy's general check (which copies the headers):
             // the key already matched `Vary`.
@@ -559,50 +558,7 @@ impl HttpCache {
                 }
             }
         };
-        if outcome == Outcome::Hit && entry.compress_later && coding != Coding::Identity {
-            self.compress_later(stored_under, &entry);
-        }
         respond(&req.headers, &entry, outcome, head, now, coding)
-    }
-
-    /// Compresses an entry left uncompressed (`compress_when_asked_again`) now that it was
-    /// asked for again, and puts the compressed entry in its place if it is still the one
-    /// stored: a purge or a newer answer meanwhile wins. This request is answered as stored.
-    fn compress_later(self: &Arc<Self>, key: Arc<str>, entry: &Arc<Entry>) {
-        if entry.compressing.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let (this, entry) = (self.clone(), entry.clone());
-        tokio::spawn(async move {
-            let Some(encoded) = encoding::encode_off_thread(entry.body.clone()).await else {
-                return;
-            };
-            let compressed = Arc::new(Entry {
-                status: entry.status,
-                fields: entry.fields.clone(),
-                body: Bytes::new(),
-                encoded: Some(encoded),
-                len: entry.len,
-                tags: entry.tags.clone(),
-                extensions: entry.extensions.clone(),
-                response_time: entry.response_time,
-                age_at_response: entry.age_at_response,
-                swr: entry.swr,
-                sie: entry.sie,
-                lifetime: entry.lifetime,
-                no_stale: entry.no_stale,
-                compress_later: false,
-                compressing: std::sync::atomic::AtomicBool::new(false),
-            });
-            this.entries
-                .entry(key)
-                .and_compute_with(|current| match current {
-                    Some(c) if Arc::ptr_eq(c.value(), &entry) => {
-                        moka::ops::compute::Op::Put(compressed)
-                    }
-                    _ => moka::ops::compute::Op::Nop,
-                });
-        });
     }
 
     /// Whether a request that waited on another's origin request may have its answer: only
@@ -685,6 +641,7 @@ impl HttpCache {
         let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(f) = flights.get(&key) {
             self.stats.coalesced.fetch_add(1, Ordering::Relaxed);
+            self.doorkeeper.remember(&key);
             return (f.clone(), false);
         }
         if previous.is_none() {
@@ -701,8 +658,10 @@ impl HttpCache {
                 Ok(resp) => match read_whole(resp, this.config.max_entry_bytes).await {
                     Ok(resp) => {
                         let worth = encoding::worth(resp.headers(), resp.body().len());
-                        let later = worth && compress_when_asked_again(&req);
-                        let encoded = if worth && !later {
+                        let admit = previous.is_some()
+                            || !admission::on_second_asking(req.uri.query())
+                            || this.doorkeeper.seen_before(&k);
+                        let encoded = if worth && admit {
                             encoding::encode_off_thread(resp.body().clone()).await
                         } else {
                             None
@@ -710,7 +669,7 @@ impl HttpCache {
                         let asked = Asked {
                             previous: previous.as_deref(),
                             epoch,
-                            compress_later: later,
+                            admit,
                         };
                         let (entry, shared) = this.store(&k, &url, &req, resp, encoded, asked);
                         Ok(Landed::Entry(entry, shared))
@@ -749,7 +708,7 @@ impl HttpCache {
         let Asked {
             previous,
             epoch,
-            compress_later,
+            admit,
         } = asked;
         let now = SystemTime::now();
         let (mut parts, body) = resp.into_parts();
@@ -795,7 +754,6 @@ impl HttpCache {
         };
         let (body, encoded, len) = stored;
         let mut entry = entry_from(&policy, status, &headers, body);
-        entry.compress_later = compress_later && encoded.is_none();
         entry.encoded = encoded;
         entry.len = len;
         entry.extensions = parts.extensions;
@@ -834,6 +792,10 @@ impl HttpCache {
                 self.vary.insert(url.clone(), names);
                 self.variant_key(url, &req.headers)
             };
+            if !admit {
+                // Not kept until asked again; those waiting on this request may have it.
+                return (entry, Some(key));
+            }
             {
                 let mut index = self.tags.lock().unwrap_or_else(|p| p.into_inner());
                 for t in entry.tags() {
@@ -1122,17 +1084,7 @@ fn entry_from(policy: &CachePolicy, status: StatusCode, headers: &HeaderMap, bod
         encoded: None,
         tags,
         extensions: axum::http::Extensions::new(),
-        compress_later: false,
-        compressing: std::sync::atomic::AtomicBool::new(false),
     }
-}
-
-/// Whether an answer is compressed only once it is asked for a second time: answers to an
-/// address with a query (a search, a filtered list) are mostly asked for once, and
-/// compressing each of them twice (br and gzip) was a fifth of a search's time. Pages and
-/// feeds, asked for again and again, are compressed as they are stored.
-fn compress_when_asked_again(req: &request::Parts) -> bool {
-    req.uri.query().is_some_and(|q| !q.is_empty())
 }
 
 /// The URL part of the key: host, path and query (the method is folded: `HEAD` is answered

@@ -124,6 +124,16 @@ fn search_tags(engine: &portico_engine::Engine, sites: &[String]) -> Result<Tags
     Ok(tags)
 }
 
+/// The search API's answer: the results, what was asked, and how it went.
+#[derive(serde::Serialize)]
+struct SearchAnswer<'a> {
+    #[serde(flatten)]
+    results: &'a portico_search::SearchResults,
+    query: &'a str,
+    took_ms: f64,
+    rebuilding: bool,
+}
+
 pub(crate) async fn search(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -179,16 +189,15 @@ pub(crate) async fn search(
     })
     .await
     .map_err(ApiError::internal)??;
-    let mut body = serde_json::to_value(&results).map_err(ApiError::internal)?;
     let rebuilding = st.search.needs_rebuild();
-    if let Some(o) = body.as_object_mut() {
-        o.insert("query".into(), json!(q));
-        o.insert(
-            "took_ms".into(),
-            json!(started.elapsed().as_secs_f64() * 1000.0),
-        );
-        o.insert("rebuilding".into(), json!(rebuilding));
-    }
+    // Written straight from the results: through a `Value` first, the answer was built
+    // twice (a tenth of a search's time).
+    let body = SearchAnswer {
+        results: &results,
+        query: &q,
+        took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        rebuilding,
+    };
     // Answers from a half-built index are not worth keeping.
     let cache = if rebuilding {
         "no-store"
