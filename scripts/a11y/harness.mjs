@@ -2,6 +2,7 @@
 // source to inject, and named checks that are counted and reported one line each.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
+import net from 'node:net';
 
 export const axeSource = fs.readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 
@@ -25,3 +26,13 @@ export function checks() {
   };
   return t;
 }
+
+/** A port free on 127.0.0.1 now, for a server a script starts itself. */
+export const freePort = () => new Promise((resolve, reject) => {
+  const s = net.createServer();
+  s.once('error', reject);
+  s.listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => resolve(port));
+  });
+});

@@ -13,12 +13,11 @@
 //   1280 and 360 px.
 // Starts its own provider and its own `portico serve --demo --demo-size small`.
 // Usage: node sso.mjs PORTICO_BINARY [SHOTS_DIR]
-import { axeSource, checks, launch } from './harness.mjs';
+import { axeSource, checks, freePort, launch } from './harness.mjs';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import assert from 'node:assert/strict';
 import { startProvider } from './oidc-provider.mjs';
 
@@ -28,14 +27,6 @@ if (!binary) {
   console.error('usage: node sso.mjs PORTICO_BINARY [SHOTS_DIR]');
   process.exit(2);
 }
-const freePort = () => new Promise((resolve, reject) => {
-  const s = net.createServer();
-  s.once('error', reject);
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
 
 const [opPort, ptPort] = [await freePort(), await freePort()];
 const base = `http://127.0.0.1:${ptPort}`;

@@ -8,12 +8,11 @@
 // Starts its own `portico serve --demo --demo-size small` and `portico edge` with a
 // self-signed certificate (openssl).
 // Usage: node tls.mjs PORTICO_BINARY
-import { checks, launch } from './harness.mjs';
+import { checks, freePort, launch } from './harness.mjs';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import assert from 'node:assert/strict';
 
 const binary = process.argv[2];
@@ -21,14 +20,6 @@ if (!binary) {
   console.error('usage: node tls.mjs PORTICO_BINARY');
   process.exit(2);
 }
-const freePort = () => new Promise((resolve, reject) => {
-  const s = net.createServer();
-  s.once('error', reject);
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-tls-'));
 const [cert, key] = [path.join(dir, 'edge.crt'), path.join(dir, 'edge.key')];
