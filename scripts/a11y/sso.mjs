@@ -194,19 +194,25 @@ await check('after the provider rotates its signing key, sign-in works', async (
   }
 });
 
+/** The page's WCAG 2.1 A and AA violations (axe), with a screenshot NAME.png when asked for. */
+const audit = async (page, name) => {
+  await page.addScriptTag({ content: axe });
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
+  if (shots) {
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  }
+  return result.violations.map((v) => `${v.id}: ${v.help}`);
+};
+
 await check('the sign-in page with single sign-on passes axe (WCAG 2.1 AA) at 1280 and 360 px', async () => {
   for (const width of [1280, 360]) {
     const context = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
     const page = await context.newPage();
     await page.goto(`${base}/admin/login?sso=disabled`);
-    await page.addScriptTag({ content: axe });
-    const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
-    if (shots) {
-      fs.mkdirSync(shots, { recursive: true });
-      await page.screenshot({ path: path.join(shots, `sso-login-${width}.png`), fullPage: true });
-    }
+    const violations = await audit(page, `sso-login-${width}`);
     await context.close();
-    assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.help}`), []);
+    assert.deepEqual(violations, []);
   }
 });
 
@@ -220,14 +226,9 @@ await check('the users screen with single sign-on (its link buttons) passes axe 
     await Promise.all([page.waitForURL(`${base}/admin/`), page.click('form[action="/admin/login"] button[type=submit]')]);
     await page.goto(`${base}/admin/users`);
     assert.ok(await page.locator('button[value="user.sso_link"]').count() > 0, 'the link buttons are shown');
-    await page.addScriptTag({ content: axe });
-    const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
-    if (shots) {
-      fs.mkdirSync(shots, { recursive: true });
-      await page.screenshot({ path: path.join(shots, `sso-users-${width}.png`), fullPage: true });
-    }
+    const violations = await audit(page, `sso-users-${width}`);
     await context.close();
-    assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.help}`), []);
+    assert.deepEqual(violations, []);
   }
 });
 
