@@ -37,6 +37,10 @@ struct Args {
     /// indexing and go straight to the queries (for trying query changes quickly).
     #[arg(long)]
     keep: Option<std::path::PathBuf>,
+    /// Only the query kinds whose name starts with this ("two words", "filtered"...): for
+    /// profiling one kind.
+    #[arg(long)]
+    only: Option<String>,
 }
 
 const SITES: usize = 92;
@@ -421,10 +425,19 @@ fn main() -> Result<()> {
 fn queries(args: &Args, index: &Arc<SearchIndex>) -> Result<()> {
     // Warm up, then one query kind at a time from one thread.
     latency(index, 1, 300);
-    for (name, req) in mix() {
+    let only = args.only.as_deref();
+    let kinds = mix()
+        .into_iter()
+        .filter(|(name, _)| only.is_none_or(|o| name.starts_with(o)));
+    for (name, req) in kinds {
         let mut times = Vec::new();
         let mut total = 0;
-        for _ in 0..(args.queries / 6).max(50) {
+        let runs = if only.is_some() {
+            args.queries
+        } else {
+            (args.queries / 6).max(50)
+        };
+        for _ in 0..runs {
             let s = Instant::now();
             total = index.search(&req)?.total;
             times.push(s.elapsed());
@@ -435,6 +448,9 @@ fn queries(args: &Args, index: &Arc<SearchIndex>) -> Result<()> {
             pct(&times, 0.5),
             pct(&times, 0.99)
         );
+    }
+    if only.is_some() {
+        return Ok(());
     }
     for threads in [1, 16] {
         let per = if threads == 1 {

@@ -185,11 +185,11 @@ impl IndexDoc {
         .join(" ");
         d.add_text(f.title_exact, &titled);
         d.add_text(f.title_folded, &titled);
-        d.add_text(f.body_exact, &self.body);
         d.add_text(f.body_folded, &self.body);
+        d.add_text(f.body_start, prefix(&self.body, SNIPPET_SOURCE_BYTES));
         d.add_text(f.bigram, format!("{titled}\n{}", self.body));
+        d.add_text(f.title_bigram, &titled);
         for chunk in &self.attachments {
-            d.add_text(f.attachment_exact, chunk);
             d.add_text(f.attachment_folded, chunk);
         }
         if !self.number.is_empty() {
@@ -216,4 +216,20 @@ impl IndexDoc {
         d.add_i64(f.published_at, self.published_at);
         d
     }
+}
+
+/// How much of a hit's text its snippet is looked for in: tokenising a long decree whole, for
+/// every hit, was most of a query's time.
+const SNIPPET_SOURCE_BYTES: usize = 6_000;
+
+/// At most `max` bytes of `s`, cut at a character boundary.
+fn prefix(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or_default()
 }

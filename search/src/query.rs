@@ -78,28 +78,33 @@ pub fn text_query(f: &Fields, q: &str) -> Option<Box<dyn Query>> {
     for (from, to) in syllables(&rest).take(MAX_TERMS) {
         let syllable = &rest[from..to];
         let (ex, fo) = (exact_term(syllable), folded_term(syllable));
+        // Exact spelling counts in the title, where it tells "lúa" from "lụa"; in the body
+        // the folded words alone decide (an exact-spelling field for bodies and files doubled
+        // the postings every syllable walks through: docs/BENCHMARKS.md, search in-process).
         let any = BooleanQuery::new(vec![
             (Occur::Should, boosted(term(f.title_exact, &ex), 3.0)),
             (Occur::Should, boosted(term(f.title_folded, &fo), 2.0)),
-            (Occur::Should, boosted(term(f.body_exact, &ex), 1.5)),
-            (Occur::Should, term(f.body_folded, &fo)),
+            (Occur::Should, boosted(term(f.body_folded, &fo), 2.0)),
             (Occur::Should, boosted(term(f.number, &fo), 4.0)),
             // The attached files' words find the item, below its own text.
-            (Occur::Should, boosted(term(f.attachment_exact, &ex), 0.8)),
             (Occur::Should, boosted(term(f.attachment_folded, &fo), 0.5)),
         ]);
         clauses.push((Occur::Must, Box::new(any)));
         folded_seq.push(fo);
     }
-    // The whole query as a phrase in the title: what a reader means by "the article about X".
+    // The whole query in the title, word after word: what a reader means by "the article
+    // about X". Every adjacent pair in the title's pairs field, which needs no positions
+    // (a phrase query over the title's positions cost a fifth of a search).
     if folded_seq.len() >= 2 {
-        let terms = folded_seq
-            .iter()
-            .map(|w| Term::from_field_text(f.title_folded, w))
+        let pairs = folded_seq
+            .windows(2)
+            .map(|pair| -> (Occur, Box<dyn Query>) {
+                (Occur::Must, term(f.title_bigram, &pair.join("_")))
+            })
             .collect();
         clauses.push((
             Occur::Should,
-            boosted(Box::new(PhraseQuery::new(terms)), 6.0),
+            boosted(Box::new(BooleanQuery::new(pairs)), 6.0),
         ));
     }
     for pair in folded_seq.windows(2) {

@@ -17,11 +17,14 @@ pub struct Fields {
     pub channel: Field,
     pub title_exact: Field,
     pub title_folded: Field,
-    pub body_exact: Field,
     pub body_folded: Field,
+    /// The opening of the text, stored for snippets (the whole body was read from disk and
+    /// decoded for every hit, for a snippet made from its first few kilobytes).
+    pub body_start: Field,
     pub bigram: Field,
+    /// Adjacent syllable pairs of the title alone: the whole query in the title, cheaply.
+    pub title_bigram: Field,
     /// The text of the files the item attaches (a scanned decision's words).
-    pub attachment_exact: Field,
     pub attachment_folded: Field,
     pub number: Field,
     pub number_key: Field,
@@ -66,14 +69,15 @@ impl Fields {
             slug: b.add_text_field("slug", STORED),
             channel: b.add_text_field("channel", STRING | STORED),
             // The title is stored once, in the folded field, for snippets and display.
-            title_exact: b.add_text_field("title_exact", text(EXACT, true, false)),
+            // Exact spelling is a bonus per syllable, never a phrase: no positions.
+            title_exact: b.add_text_field("title_exact", text(EXACT, false, false)),
             title_folded: b.add_text_field("title_folded", text(FOLDED, true, true)),
-            body_exact: b.add_text_field("body_exact", text(EXACT, true, false)),
-            body_folded: b.add_text_field("body_folded", text(FOLDED, true, true)),
+            body_folded: b.add_text_field("body_folded", text(FOLDED, true, false)),
+            body_start: b.add_text_field("body_start", STORED),
             bigram: b.add_text_field("bigram", text(BIGRAM, false, false)),
-            // Stored once, in the folded field, for snippets; one value per chunk so a
+            title_bigram: b.add_text_field("title_bigram", text(BIGRAM, false, false)),
+            // Stored for snippets; one value per chunk so a
             // snippet is made from the chunk that matched, not from a whole decree.
-            attachment_exact: b.add_text_field("attachment_exact", text(EXACT, true, false)),
             attachment_folded: b.add_text_field("attachment_folded", text(FOLDED, true, true)),
             number: b.add_text_field("number", text(FOLDED, true, true)),
             number_key: b.add_text_field("number_key", STRING),

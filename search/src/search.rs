@@ -87,23 +87,8 @@ pub struct SearchResults {
 /// Deepest result reachable by paging.
 pub const MAX_DEPTH: usize = 10_000;
 
-/// How much of a hit's text its snippet is looked for in.
-const SNIPPET_SOURCE_BYTES: usize = 6_000;
-
 /// Chunks of attached text a snippet is looked for in (about 800 KB).
 const MAX_SNIPPET_CHUNKS: usize = 200;
-
-/// At most `max` bytes of `s`, cut at a character boundary.
-fn prefix(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
 
 fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
     doc.get_first(field)
@@ -179,10 +164,10 @@ impl SearchIndex {
             // The snippet comes from the opening of the text: tokenising a long decree whole,
             // for every hit, was most of a query's time.
             let body = doc
-                .get_first(f.body_folded)
+                .get_first(f.body_start)
                 .and_then(|v| v.as_str())
                 .unwrap_or_default();
-            let mut snippet = body_snippets.snippet(prefix(body, SNIPPET_SOURCE_BYTES));
+            let mut snippet = body_snippets.snippet(body);
             // Words found only in an attached file: the snippet comes from the chunk of its
             // text that has them.
             let mut in_attachment = false;
