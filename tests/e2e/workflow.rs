@@ -1,4 +1,4 @@
-//! The three steps as the README walks through them, over HTTP.
+//! The three steps as docs/EDITING.md walks through them, over HTTP.
 
 use crate::support::Server;
 use reqwest::StatusCode;
