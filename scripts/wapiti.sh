@@ -66,10 +66,10 @@ scan() { # name, start URL, extra arguments
 scan public "$BASE/main/" &
 public_run=$!
 # Signing out would end the session the run uses.
-editors_ok=0
-scan editors "$BASE/admin/" -C "portico_session=$SESSION" -x "$BASE/admin/logout" || editors_ok=$?
+editors_rc=0
+scan editors "$BASE/admin/" -C "portico_session=$SESSION" -x "$BASE/admin/logout" || editors_rc=$?
 wait "$public_run"
-[ "$editors_ok" = 0 ]
+[ "$editors_rc" = 0 ]
 # The session must still be good: a run whose requests all bounced off the sign-in page
 # would have scanned nothing.
 curl -sf -o /dev/null -H "Cookie: portico_session=$SESSION" "$BASE/admin/" || {

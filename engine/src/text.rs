@@ -39,6 +39,19 @@ pub fn nfc_json(v: &mut serde_json::Value) {
     }
 }
 
+/// At most `max` bytes of `s`, cut at the character boundary at or below it: where stored or
+/// indexed text is bounded, a multi-byte Vietnamese letter is never split.
+pub fn prefix(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or_default()
+}
+
 /// Lower-cases and removes every diacritic: `Quyết Định` → `quyet dinh`, `Ð`/`Đ`/`đ` → `d`.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

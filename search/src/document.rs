@@ -3,6 +3,7 @@
 use crate::analyzer::number_key;
 use crate::schema::Fields;
 use chrono::Datelike;
+use portico_engine::text::prefix;
 use portico_engine::{AttachmentText, ItemKind, PublicItem};
 use serde_json::Value;
 use tantivy::TantivyDocument;
@@ -68,12 +69,9 @@ fn chunks(text: &str) -> Vec<String> {
                 out.push(std::mem::take(&mut current));
                 continue;
             }
-            let mut end = ATTACHMENT_CHUNK.min(line.len());
-            while !line.is_char_boundary(end) {
-                end -= 1;
-            }
-            out.push(line[..end].to_owned());
-            line = &line[end..];
+            let head = prefix(line, ATTACHMENT_CHUNK);
+            out.push(head.to_owned());
+            line = line.get(head.len()..).unwrap_or_default();
         }
         current.push_str(line);
     }
@@ -221,15 +219,3 @@ impl IndexDoc {
 /// How much of a hit's text its snippet is looked for in: tokenising a long decree whole, for
 /// every hit, was most of a query's time.
 const SNIPPET_SOURCE_BYTES: usize = 6_000;
-
-/// At most `max` bytes of `s`, cut at a character boundary.
-fn prefix(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.get(..end).unwrap_or_default()
-}

@@ -76,8 +76,8 @@ impl Fields {
             body_start: b.add_text_field("body_start", STORED),
             bigram: b.add_text_field("bigram", text(BIGRAM, false, false)),
             title_bigram: b.add_text_field("title_bigram", text(BIGRAM, false, false)),
-            // Stored for snippets; one value per chunk so a
-            // snippet is made from the chunk that matched, not from a whole decree.
+            // Stored for snippets; one value per chunk so a snippet is made from the chunk
+            // that matched, not from a whole decree.
             attachment_folded: b.add_text_field("attachment_folded", text(FOLDED, true, true)),
             number: b.add_text_field("number", text(FOLDED, true, true)),
             number_key: b.add_text_field("number_key", STRING),

@@ -161,8 +161,7 @@ impl SearchIndex {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let title = text_of(&doc, f.title_folded).unwrap_or_default();
             let title_html = title_snippets.snippet_from_doc(&doc).to_html();
-            // The snippet comes from the opening of the text: tokenising a long decree whole,
-            // for every hit, was most of a query's time.
+            // The snippet comes from the opening of the text, the part the index stores.
             let body = doc
                 .get_first(f.body_start)
                 .and_then(|v| v.as_str())

@@ -330,10 +330,7 @@ impl Engine {
     /// it. Returns how many items that was.
     pub fn keep_file_text(&self, mut text: FileText) -> Result<usize, EngineError> {
         if text.text.len() > MAX_FILE_TEXT {
-            let mut end = MAX_FILE_TEXT;
-            while !text.text.is_char_boundary(end) {
-                end -= 1;
-            }
+            let end = crate::text::prefix(&text.text, MAX_FILE_TEXT).len();
             text.text.truncate(end);
             text.warnings.push(format!(
                 "only the first {MAX_FILE_TEXT} bytes of text are kept"
