@@ -463,6 +463,12 @@ fn queries(args: &Args, index: &Arc<SearchIndex>) -> Result<()> {
             "query mix from {threads:>2} thread(s): p50 {:.2} ms, p99 {:.2} ms, {qps:.0} queries/s; {}",
             pct(&times, 0.5), pct(&times, 0.99), mem()
         );
+        if threads == 1 {
+            // Issue 36's target for the index alone, at the default 302,000 items.
+            let p50 = pct(&times, 0.5);
+            let verdict = if p50 <= 3.0 { "met" } else { "NOT met" };
+            println!("  target: mix p50 <= 3 ms from 1 thread at 302,000 items: {verdict}");
+        }
     }
     Ok(())
 }
